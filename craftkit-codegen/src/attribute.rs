@@ -1,0 +1,77 @@
+//! The expansion of `#[craftkit_template("slug")]`, kept here (not in the proc-macro crate)
+//! so that ordinary tests reach it.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, quote};
+use syn::spanned::Spanned;
+
+use crate::{Options, generate, source::ManifestSource};
+
+/// Expands the attribute: `attr` is what is inside the parentheses, `item` the struct it is
+/// put on. Every error becomes a `compile_error!` at the attribute's slug, next to the struct
+/// left as written, so that the user sees one error and not a cascade.
+pub fn expand(attr: TokenStream, item: TokenStream, source: &ManifestSource) -> TokenStream {
+    match try_expand(attr, item.clone(), source) {
+        Ok(tokens) => tokens,
+        Err(error) => {
+            let error = error.to_compile_error();
+            quote!(#error #item)
+        }
+    }
+}
+
+fn try_expand(
+    attr: TokenStream,
+    item: TokenStream,
+    source: &ManifestSource,
+) -> syn::Result<TokenStream> {
+    let slug: syn::LitStr = syn::parse2(attr.clone()).map_err(|_| {
+        let span = if attr.is_empty() {
+            Span::call_site()
+        } else {
+            attr.span()
+        };
+        syn::Error::new(
+            span,
+            "expected the template's slug as a string: #[craftkit_template(\"charter-handover\")]",
+        )
+    })?;
+    let item: syn::ItemStruct = syn::parse2(item).map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            "#[craftkit_template] goes on a struct without fields: `pub struct CharterHandover;`",
+        )
+    })?;
+    if !matches!(item.fields, syn::Fields::Unit) {
+        return Err(syn::Error::new(
+            item.fields.span(),
+            "write the struct without fields (`pub struct CharterHandover;`): its fields come from the template's manifest",
+        ));
+    }
+    if !item.generics.params.is_empty() || item.generics.where_clause.is_some() {
+        return Err(syn::Error::new(
+            item.generics.span(),
+            "a template struct cannot be generic",
+        ));
+    }
+    let loaded = source
+        .load(&slug.value())
+        .map_err(|e| syn::Error::new(slug.span(), e.to_string()))?;
+    let mut attrs = TokenStream::new();
+    for attr in &item.attrs {
+        attr.to_tokens(&mut attrs);
+    }
+    let options = Options::default()
+        .with_root_name(item.ident.to_string())
+        .with_visibility(item.vis.to_token_stream())
+        .with_attributes(attrs);
+    let generated = generate(&loaded.manifest, &options)
+        .map_err(|e| syn::Error::new(slug.span(), e.to_string()))?;
+    let tokens = generated.tokens;
+    // Makes the compiler read the manifest, so that editing it re-expands the macro.
+    let path = loaded.path.to_string_lossy().into_owned();
+    Ok(quote! {
+        #tokens
+        const _: &[u8] = ::std::include_bytes!(#path);
+    })
+}

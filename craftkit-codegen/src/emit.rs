@@ -1,0 +1,241 @@
+//! Model -> tokens. Every path in the output is absolute (`::std::option::Option`,
+//! `::craftkit_runtime::serde`), so keys named `option`, `result`, `string`, `vec` or `serde`
+//! shadow nothing, and the user's crate needs no dependency but `craftkit-runtime`. Generated
+//! items allow `dead_code`: a binary that includes a template and uses part of it must not warn.
+
+use craftkit_core::manifest::{Manifest, Pipeline};
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::model::{Enum, FieldDef, Model, Struct, Ty, TypeDef};
+use crate::names::Name;
+
+/// Where a named type is referred to from: the root's scope or inside the module.
+#[derive(Clone, Copy)]
+enum Scope<'a> {
+    Root { module: &'a Ident },
+    Module,
+}
+
+pub(crate) fn emit(
+    model: &Model,
+    manifest: &Manifest,
+    vis: &TokenStream,
+    attributes: &TokenStream,
+) -> TokenStream {
+    let module = ident(&model.module);
+    let root = emit_struct(&model.root, Scope::Root { module: &module }, vis);
+    let template = emit_template_impl(&model.root.name, manifest);
+    let nested = model.types.iter().map(|t| match t {
+        TypeDef::Struct(s) => emit_struct(s, Scope::Module, &quote!(pub)),
+        TypeDef::Enum(e) => emit_enum(e),
+    });
+    let module_docs = format!(" The types nested in [`{}`].", model.root.name);
+    let module_tokens = if model.types.is_empty() {
+        quote!()
+    } else {
+        quote! {
+            #[doc = #module_docs]
+            #[allow(dead_code)]
+            #vis mod #module {
+                #(#nested)*
+            }
+        }
+    };
+    quote! {
+        #attributes
+        #root
+        #template
+        #module_tokens
+    }
+}
+
+fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
+fn name_ident(name: &Name) -> Ident {
+    if name.raw {
+        Ident::new_raw(&name.text, Span::call_site())
+    } else {
+        ident(&name.text)
+    }
+}
+
+fn doc_attrs(lines: &[String]) -> TokenStream {
+    let lines = lines.iter().map(|line| {
+        if line.is_empty() {
+            String::new()
+        } else {
+            format!(" {line}")
+        }
+    });
+    quote! { #(#[doc = #lines])* }
+}
+
+fn emit_struct(s: &Struct, scope: Scope<'_>, vis: &TokenStream) -> TokenStream {
+    let name = ident(&s.name);
+    let docs = doc_attrs(&s.docs);
+    let fields = s.fields.iter().map(|f| emit_field(f, scope));
+    quote! {
+        #docs
+        #[derive(
+            ::std::fmt::Debug,
+            ::std::clone::Clone,
+            ::std::cmp::PartialEq,
+            ::craftkit_runtime::serde::Serialize,
+            ::craftkit_runtime::serde::Deserialize
+        )]
+        #[serde(crate = "::craftkit_runtime::serde")]
+        #[allow(dead_code)]
+        #vis struct #name {
+            #(#fields)*
+        }
+    }
+}
+
+fn emit_field(f: &FieldDef, scope: Scope<'_>) -> TokenStream {
+    let docs = doc_attrs(&f.docs);
+    let name = name_ident(&f.name);
+    let inner = type_tokens(&f.ty, scope);
+    let ty = if f.optional {
+        quote!(::std::option::Option<#inner>)
+    } else {
+        inner
+    };
+    let rename = (f.name.plain() != f.key).then(|| {
+        let key = &f.key;
+        quote!(#[serde(rename = #key)])
+    });
+    let optional = f
+        .optional
+        .then(|| quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")]));
+    let serialize_with = match (&f.ty, f.optional) {
+        (Ty::F64, false) => Some("serialize_f64"),
+        (Ty::F64, true) => Some("serialize_option_f64"),
+        (Ty::Vec(item), false) if **item == Ty::F64 => Some("serialize_vec_f64"),
+        (Ty::Vec(item), true) if **item == Ty::F64 => Some("serialize_option_vec_f64"),
+        _ => None,
+    }
+    .map(|helper| {
+        let path = format!("::craftkit_runtime::__private::{helper}");
+        quote!(#[serde(serialize_with = #path)])
+    });
+    quote! {
+        #docs
+        #rename
+        #optional
+        #serialize_with
+        pub #name: #ty,
+    }
+}
+
+fn type_tokens(ty: &Ty, scope: Scope<'_>) -> TokenStream {
+    match ty {
+        Ty::String => quote!(::std::string::String),
+        Ty::F64 => quote!(::std::primitive::f64),
+        Ty::I64 => quote!(::std::primitive::i64),
+        Ty::Bool => quote!(::std::primitive::bool),
+        Ty::Date => quote!(::craftkit_runtime::Date),
+        Ty::DateTime => quote!(::craftkit_runtime::DateTime),
+        Ty::Image => quote!(::craftkit_runtime::Image),
+        Ty::Signature => quote!(::craftkit_runtime::Signature),
+        Ty::Json => quote!(::craftkit_runtime::serde_json::Value),
+        Ty::JsonMap => quote!(
+            ::craftkit_runtime::serde_json::Map<::std::string::String, ::craftkit_runtime::serde_json::Value>
+        ),
+        Ty::Named(name) => {
+            let name = ident(name);
+            match scope {
+                Scope::Root { module } => quote!(#module::#name),
+                Scope::Module => quote!(self::#name),
+            }
+        }
+        Ty::Vec(item) => {
+            let item = type_tokens(item, scope);
+            quote!(::std::vec::Vec<#item>)
+        }
+    }
+}
+
+fn emit_enum(e: &Enum) -> TokenStream {
+    let name = ident(&e.name);
+    let docs = doc_attrs(&e.docs);
+    let variants: Vec<Ident> = e.variants.iter().map(|v| name_ident(&v.name)).collect();
+    let values: Vec<&str> = e.variants.iter().map(|v| v.value.as_str()).collect();
+    let variant_docs = values.iter().map(|v| format!(" `{}`", v.escape_debug()));
+    let count = variants.len();
+    quote! {
+        #docs
+        #[derive(
+            ::std::fmt::Debug,
+            ::std::clone::Clone,
+            ::std::marker::Copy,
+            ::std::cmp::PartialEq,
+            ::std::cmp::Eq,
+            ::std::hash::Hash,
+            ::craftkit_runtime::serde::Serialize,
+            ::craftkit_runtime::serde::Deserialize
+        )]
+        #[serde(crate = "::craftkit_runtime::serde")]
+        pub enum #name {
+            #(
+                #[doc = #variant_docs]
+                #[serde(rename = #values)]
+                #variants,
+            )*
+        }
+
+        impl #name {
+            /// Every value, in manifest order.
+            pub const ALL: [Self; #count] = [#(Self::#variants),*];
+
+            /// The value as the template writes it.
+            pub fn as_str(&self) -> &'static ::std::primitive::str {
+                match self {
+                    #(Self::#variants => #values,)*
+                }
+            }
+        }
+
+        #[automatically_derived]
+        impl ::std::fmt::Display for #name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    }
+}
+
+fn emit_template_impl(root: &str, manifest: &Manifest) -> TokenStream {
+    let root = ident(root);
+    let slug = &manifest.slug;
+    let version = manifest.version;
+    let pipeline = format_ident!(
+        "{}",
+        match manifest.pipeline {
+            Pipeline::Html => "Html",
+            Pipeline::Docx => "Docx",
+            Pipeline::PdfForm => "PdfForm",
+        }
+    );
+    let fingerprint = manifest.fingerprint();
+    let json = manifest.to_json();
+    quote! {
+        #[automatically_derived]
+        impl ::craftkit_runtime::Template for #root {
+            const SLUG: &'static ::std::primitive::str = #slug;
+            const VERSION: ::std::primitive::u64 = #version;
+            const PIPELINE: ::craftkit_runtime::manifest::Pipeline = ::craftkit_runtime::manifest::Pipeline::#pipeline;
+            const FINGERPRINT: &'static ::std::primitive::str = #fingerprint;
+            const MANIFEST_JSON: &'static ::std::primitive::str = #json;
+
+            fn tree() -> &'static ::craftkit_runtime::manifest::Tree {
+                static TREE: ::std::sync::OnceLock<::craftkit_runtime::manifest::Tree> = ::std::sync::OnceLock::new();
+                TREE.get_or_init(|| {
+                    ::craftkit_runtime::__private::embedded_tree(<Self as ::craftkit_runtime::Template>::MANIFEST_JSON)
+                })
+            }
+        }
+    }
+}

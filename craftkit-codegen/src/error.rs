@@ -1,0 +1,78 @@
+//! The generator's errors: each names the template, the file or path, and the fix.
+
+use std::path::PathBuf;
+
+use craftkit_core::manifest::ManifestError;
+
+/// Why bindings could not be generated.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The manifest breaks a rule of the spec.
+    #[error("{}{error}", path.as_ref().map(|p| format!("{}: ", p.display())).unwrap_or_default())]
+    Manifest {
+        /// The file it was read from, when it came from a file.
+        path: Option<PathBuf>,
+        /// Every problem found.
+        error: ManifestError,
+    },
+    /// No manifest for the template in the cache.
+    #[error(
+        "no manifest for template `{slug}`: looked for {}. Fetch it with `cargo craftkit pull {slug}` \
+         (or save the answer of `GET /v1/templates/{slug}` there), or point {env} at the directory that holds it",
+        path.display(),
+        env = crate::MANIFEST_DIR_ENV
+    )]
+    NotFound {
+        /// The template's slug.
+        slug: String,
+        /// The file that does not exist.
+        path: PathBuf,
+    },
+    /// A slug that breaks `^[a-z0-9][a-z0-9-]{0,63}$`, so it cannot name a manifest file.
+    #[error(
+        "`{0}` is not a template slug: a slug is 1 to 64 lowercase ASCII letters, digits and `-`, starting with a letter or digit"
+    )]
+    InvalidSlug(String),
+    /// The manifest's own slug differs from the one asked for.
+    #[error(
+        "{}: this file holds the manifest of `{found}`, not `{expected}`; pull `{expected}` again",
+        path.display()
+    )]
+    SlugMismatch {
+        /// The slug asked for.
+        expected: String,
+        /// The slug in the file.
+        found: String,
+        /// The file.
+        path: PathBuf,
+    },
+    /// The root type name is not a Rust identifier.
+    #[error("`{0}` cannot name the root type: it must be a Rust identifier")]
+    InvalidRootName(String),
+    /// Reading or writing a file failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// A live fetch of a manifest failed.
+    #[error("fetching the manifest of `{slug}` failed: {message}")]
+    Fetch {
+        /// The template's slug.
+        slug: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The Builder was given nothing to do, or was used outside a build script.
+    #[error("{0}")]
+    Config(String),
+}
+
+impl From<ManifestError> for Error {
+    fn from(error: ManifestError) -> Error {
+        Error::Manifest { path: None, error }
+    }
+}

@@ -1,0 +1,151 @@
+//! Typed Rust bindings from Craftkit template manifests.
+//!
+//! One code path, three front ends: the `#[craftkit_template("slug")]` attribute (crate
+//! `craftkit-macros`), the [`Builder`] for `build.rs`, and the `cargo craftkit generate`
+//! command all call [`generate`], so a template gives the same Rust whichever way it is used.
+//!
+//! The stages, each a pure function in its own module: the manifest is parsed and validated
+//! and folded into a tree (`craftkit-core`), the tree becomes a model of named types
+//! (`model`, with the naming rules of `names`), the model becomes tokens (`emit`), and the
+//! tokens become text (`prettyplease`) only at the edge, in [`Generated::to_file_string`].
+//!
+//! ```
+//! use craftkit_codegen::{generate, Options};
+//! use craftkit_core::manifest::Manifest;
+//!
+//! let manifest = Manifest::from_json(r#"{"slug": "greeting", "version": 1, "pipeline": "html",
+//!     "variables": [{"path": "person.name", "type": "string", "required": true}]}"#)?;
+//! let code = generate(&manifest, &Options::default())?.to_file_string();
+//! assert!(code.contains("pub struct Greeting {"));
+//! assert!(code.contains("pub struct Person {"));
+//! # Ok::<(), craftkit_codegen::Error>(())
+//! ```
+
+pub mod attribute;
+mod builder;
+mod docs;
+mod emit;
+mod error;
+mod model;
+mod names;
+mod source;
+
+use craftkit_core::manifest::{Manifest, Warning};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+pub use builder::Builder;
+pub use error::Error;
+pub use source::{Fetch, LoadedManifest, MANIFEST_DIR_ENV, ManifestSource};
+
+/// How to generate one template's types.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Options {
+    /// The root type's name; by default the slug in UpperCamelCase (`charter-handover` ->
+    /// `CharterHandover`). The module of nested types is named after it in snake_case.
+    pub root_name: Option<String>,
+    /// The visibility of the root type and of the module of nested types, as tokens
+    /// (`pub`, `pub(crate)`, or empty for private); `pub` by default.
+    pub visibility: Option<TokenStream>,
+    /// Outer attributes for the root type, before the generated ones (the macro passes on
+    /// what the user wrote on the struct: docs, `#[allow]`s).
+    pub attributes: TokenStream,
+}
+
+impl Options {
+    /// Options with the given root type name.
+    pub fn with_root_name(mut self, name: impl Into<String>) -> Options {
+        self.root_name = Some(name.into());
+        self
+    }
+
+    /// Options with these outer attributes on the root type.
+    pub fn with_attributes(mut self, attributes: TokenStream) -> Options {
+        self.attributes = attributes;
+        self
+    }
+
+    /// Options with the given visibility for the root type and module.
+    pub fn with_visibility(mut self, visibility: TokenStream) -> Options {
+        self.visibility = Some(visibility);
+        self
+    }
+}
+
+/// The generated code of one template.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    /// The items: root struct, `Template` impl, module of nested types.
+    pub tokens: TokenStream,
+    /// The root type's name.
+    pub root_name: String,
+    /// The name of the module of nested types.
+    pub module_name: String,
+    /// What the user should know (variables of unknown type).
+    pub warnings: Vec<Warning>,
+    slug: String,
+    version: u64,
+}
+
+impl Generated {
+    /// The code as a formatted file with an `@generated` header, ready to write or `include!`.
+    pub fn to_file_string(&self) -> String {
+        format_file(
+            &self.tokens,
+            &format!("template `{}` version {}", self.slug, self.version),
+        )
+    }
+}
+
+/// Generates the types of one template from its manifest.
+///
+/// Fails with [`Error::Manifest`] when the manifest breaks a rule (it is validated again here,
+/// whatever its origin) and with [`Error::InvalidRootName`] for a root name that is not an
+/// identifier. Never panics.
+pub fn generate(manifest: &Manifest, options: &Options) -> Result<Generated, Error> {
+    let tree = manifest.tree()?;
+    let root_name = match &options.root_name {
+        Some(name) => {
+            if syn::parse_str::<syn::Ident>(name).is_err() || name.starts_with("r#") {
+                return Err(Error::InvalidRootName(name.clone()));
+            }
+            name.clone()
+        }
+        None => root_name_for_slug(&manifest.slug),
+    };
+    let model = model::Model::build(&tree, &root_name);
+    let vis = options.visibility.clone().unwrap_or_else(|| quote!(pub));
+    Ok(Generated {
+        tokens: emit::emit(&model, manifest, &vis, &options.attributes),
+        root_name,
+        module_name: model.module,
+        warnings: manifest.warnings(),
+        slug: manifest.slug.clone(),
+        version: manifest.version,
+    })
+}
+
+/// The default root type name of a slug: UpperCamelCase (`charter-handover` ->
+/// `CharterHandover`, `2024-report` -> `_2024Report`).
+pub fn root_name_for_slug(slug: &str) -> String {
+    let name = names::convert(slug, names::Case::Camel);
+    if names::is_keyword(&name) {
+        format!("{name}Template")
+    } else {
+        name
+    }
+}
+
+/// Formats tokens as a Rust file with an `@generated` header naming `what`.
+pub(crate) fn format_file(tokens: &TokenStream, what: &str) -> String {
+    let header = format!(
+        "// @generated by craftkit-codegen {} from the manifest of {what}.\n// Do not edit: regenerate it instead.\n\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    match syn::parse2::<syn::File>(tokens.clone()) {
+        Ok(file) => header + &prettyplease::unparse(&file),
+        // Unreachable for tokens from `emit`; kept total so a bug shows as text, not a panic.
+        Err(_) => header + &tokens.to_string(),
+    }
+}

@@ -1,0 +1,338 @@
+//! Rust names for JSON keys and enum values.
+//!
+//! The rules, in order:
+//! 1. Transliterate to ASCII (`ÄnderungsDatum` -> `AnderungsDatum`, via `deunicode`), then
+//!    convert the case with `heck`: snake_case for fields, UpperCamelCase for types and enum
+//!    variants. Anything that is not a letter, digit or `_` separates words.
+//! 2. A name with no letters or digits is spelled out (`_` -> `underscore`, `-` -> `dash`).
+//! 3. A name that starts with a digit gets a leading `_` (`2nd_line` -> `_2nd_line`,
+//!    `2nd-try` -> `_2ndTry`): valid, lint-free, and still reads as the key.
+//! 4. Keywords become raw identifiers (`type` -> `r#type`), except the four that cannot be raw:
+//!    `self`, `Self`, `crate`, `super` get a trailing `_` (`self_`) as fields, and `Self` as a
+//!    variant becomes `SelfValue`.
+//! 5. When several keys of one scope get the same name, the key that is already written that
+//!    way keeps it (`first_name`); if none is, the first in manifest order does. Each other key
+//!    gets a suffix saying how it is written: `_camel` (`firstName`), `_pascal` (`Name`),
+//!    `_kebab` (`first-name`), `_snake`, `_upper` (`DONE`), `_spaced` (`Tenant Name`),
+//!    `_unicode`, `_alt`; a number follows only if even that collides.
+
+use std::collections::HashSet;
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+
+/// Keywords of Rust 2015–2024, strict and reserved.
+const KEYWORDS: &[&str] = &[
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
+    "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
+    "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
+    "return", "self", "Self", "static", "struct", "super", "trait", "true", "try", "type",
+    "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+];
+
+/// Keywords that `r#` cannot escape.
+const NOT_RAW: &[&str] = &["self", "Self", "crate", "super"];
+
+/// Whether `name` is a Rust keyword.
+pub(crate) fn is_keyword(name: &str) -> bool {
+    KEYWORDS.contains(&name)
+}
+
+/// What a name means for its scope.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Case {
+    /// struct fields: snake_case
+    Snake,
+    /// types and enum variants: UpperCamelCase
+    Camel,
+}
+
+/// Rule 1–3: the plain converted name, before keywords and collisions.
+pub(crate) fn convert(key: &str, case: Case) -> String {
+    let ascii = deunicode::deunicode(key);
+    let converted = match case {
+        Case::Snake => ascii.to_snake_case(),
+        Case::Camel => ascii.to_upper_camel_case(),
+    };
+    let mut name: String = converted
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    if !name.chars().any(|c| c.is_ascii_alphanumeric()) {
+        name = spell_out(key, case);
+    }
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert(0, '_');
+    }
+    name
+}
+
+fn spell_out(key: &str, case: Case) -> String {
+    let words: Vec<&str> = key
+        .chars()
+        .map(|c| match c {
+            '_' => "underscore",
+            '-' => "dash",
+            '$' => "dollar",
+            '@' => "at",
+            '#' => "hash",
+            '+' => "plus",
+            '*' => "star",
+            '&' => "and",
+            '%' => "percent",
+            '!' => "bang",
+            '?' => "question",
+            '/' => "slash",
+            ':' => "colon",
+            '~' => "tilde",
+            '=' => "equals",
+            _ => "other",
+        })
+        .collect();
+    let snake = if words.is_empty() {
+        "empty".to_owned()
+    } else {
+        words.join("_")
+    };
+    match case {
+        Case::Snake => snake,
+        Case::Camel => snake.to_upper_camel_case(),
+    }
+}
+
+/// How a key is written, for the suffix of rule 5.
+fn style(key: &str) -> &'static str {
+    let has_upper = key.chars().any(char::is_uppercase);
+    let has_lower = key.chars().any(char::is_lowercase);
+    if key.contains(char::is_whitespace) {
+        "spaced"
+    } else if key.contains('-') {
+        "kebab"
+    } else if !key.is_ascii() {
+        "unicode"
+    } else if has_upper && !has_lower {
+        "upper"
+    } else if key.contains('_') {
+        "snake"
+    } else if key.starts_with(char::is_uppercase) {
+        "pascal"
+    } else if has_upper {
+        "camel"
+    } else {
+        "alt"
+    }
+}
+
+/// A name ready to become an identifier: `text` is what goes in the source (`r#type`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Name {
+    /// The identifier as written in Rust source.
+    pub text: String,
+    /// Whether it is a raw identifier.
+    pub raw: bool,
+}
+
+impl Name {
+    /// The name without `r#`.
+    pub fn plain(&self) -> &str {
+        &self.text
+    }
+}
+
+/// Rules 1–5 for the keys of one scope (the fields of a struct, the variants of an enum).
+/// `reserved` names may not be given to any key (for variants: none; kept for symmetry).
+pub(crate) fn assign(keys: &[&str], case: Case) -> Vec<Name> {
+    let bases: Vec<String> = keys.iter().map(|key| convert(key, case)).collect();
+    // rule 4 for the four keywords that cannot be raw; the others stay comparable as written
+    let unraw = |base: &str| -> String {
+        if NOT_RAW.contains(&base) {
+            match case {
+                Case::Snake => format!("{base}_"),
+                Case::Camel => format!("{base}Value"),
+            }
+        } else {
+            base.to_owned()
+        }
+    };
+    let plain: Vec<String> = bases.iter().map(|b| unraw(b)).collect();
+
+    let mut winners: Vec<Option<usize>> = vec![None; keys.len()];
+    let mut groups: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
+    for (i, name) in plain.iter().enumerate() {
+        groups.entry(name).or_default().push(i);
+    }
+    let mut taken: HashSet<String> = HashSet::new();
+    for (i, name) in plain.iter().enumerate() {
+        let group = &groups[name.as_str()];
+        let winner = group
+            .iter()
+            .copied()
+            .find(|&j| keys[j] == bases[j])
+            .unwrap_or(group[0]);
+        if winner == i {
+            winners[i] = Some(i);
+            taken.insert(name.clone());
+        }
+    }
+    let mut names = Vec::with_capacity(keys.len());
+    for (i, key) in keys.iter().enumerate() {
+        let text = if winners[i].is_some() {
+            plain[i].clone()
+        } else {
+            let suffix = match case {
+                Case::Snake => format!("_{}", style(key)),
+                Case::Camel => style(key).to_upper_camel_case(),
+            };
+            let first = format!("{}{suffix}", bases[i]);
+            let mut candidate = first.clone();
+            let mut n = 2;
+            while taken.contains(&candidate) {
+                candidate = match case {
+                    Case::Snake => format!("{first}_{n}"),
+                    Case::Camel => format!("{first}{n}"),
+                };
+                n += 1;
+            }
+            taken.insert(candidate.clone());
+            candidate
+        };
+        let raw = is_keyword(&text);
+        names.push(Name { text, raw });
+    }
+    names
+}
+
+/// The singular of an array's key, for the name of its item type: `areas` -> `Area`,
+/// `entries` -> `Entry`; a word it cannot make singular gets `Item` (`inventory` ->
+/// `InventoryItem`).
+pub(crate) fn item_type_base(key: &str) -> String {
+    let camel = convert(key, Case::Camel);
+    let lower = camel.to_ascii_lowercase();
+    let keep_s = ["ss", "us", "is", "os"]
+        .iter()
+        .any(|end| lower.ends_with(end));
+    let singular = if lower.ends_with("ies") && camel.len() > 3 {
+        format!("{}y", &camel[..camel.len() - 3])
+    } else if ["sses", "xes", "ches", "shes"]
+        .iter()
+        .any(|end| lower.ends_with(end))
+    {
+        camel[..camel.len() - 2].to_owned()
+    } else if lower.ends_with('s') && !keep_s && camel.len() > 1 {
+        camel[..camel.len() - 1].to_owned()
+    } else {
+        format!("{camel}Item")
+    };
+    if singular.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        singular
+    } else {
+        format!("{camel}Item")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(keys: &[&str]) -> Vec<String> {
+        assign(keys, Case::Snake)
+            .into_iter()
+            .map(|n| {
+                if n.raw {
+                    format!("r#{}", n.text)
+                } else {
+                    n.text
+                }
+            })
+            .collect()
+    }
+
+    fn variants(keys: &[&str]) -> Vec<String> {
+        assign(keys, Case::Camel)
+            .into_iter()
+            .map(|n| n.text)
+            .collect()
+    }
+
+    #[test]
+    fn fields_are_snake_case_and_keep_meaning() {
+        assert_eq!(
+            fields(&[
+                "fullName",
+                "length_m",
+                "e-mail",
+                "Tenant Name",
+                "ÄnderungsDatum",
+                "2nd_line",
+                "_"
+            ]),
+            [
+                "full_name",
+                "length_m",
+                "e_mail",
+                "tenant_name",
+                "anderungs_datum",
+                "_2nd_line",
+                "underscore"
+            ]
+        );
+    }
+
+    #[test]
+    fn keywords_are_raw_or_suffixed() {
+        assert_eq!(
+            fields(&["type", "fn", "async", "crate", "super"]),
+            ["r#type", "r#fn", "r#async", "crate_", "super_"]
+        );
+        assert_eq!(fields(&["self", "Self"]), ["self_", "self_pascal"]);
+        assert_eq!(variants(&["self", "type"]), ["SelfValue", "Type"]);
+    }
+
+    #[test]
+    fn collisions_get_a_suffix_naming_the_style() {
+        assert_eq!(
+            fields(&["firstName", "first_name", "first-name"]),
+            ["first_name_camel", "first_name", "first_name_kebab"]
+        );
+        assert_eq!(fields(&["Name", "name"]), ["name_pascal", "name"]);
+        assert_eq!(
+            variants(&[
+                "in-progress",
+                "in_progress",
+                "done",
+                "DONE",
+                "2nd-try",
+                "ünïcode"
+            ]),
+            [
+                "InProgress",
+                "InProgressSnake",
+                "Done",
+                "DoneUpper",
+                "_2ndTry",
+                "Unicode"
+            ]
+        );
+        assert_eq!(
+            variants(&["fixed-term", "periodic", "Fixed term"]),
+            ["FixedTerm", "Periodic", "FixedTermSpaced"]
+        );
+    }
+
+    #[test]
+    fn a_suffix_that_collides_gets_a_number() {
+        assert_eq!(
+            fields(&["a-b", "a_b", "a_b_kebab", "a--b"]),
+            ["a_b_kebab_2", "a_b", "a_b_kebab", "a_b_kebab_3"]
+        );
+    }
+
+    #[test]
+    fn item_types_are_singular() {
+        assert_eq!(item_type_base("areas"), "Area");
+        assert_eq!(item_type_base("entries"), "Entry");
+        assert_eq!(item_type_base("boxes"), "Box");
+        assert_eq!(item_type_base("inventory"), "InventoryItem");
+        assert_eq!(item_type_base("status"), "StatusItem");
+        assert_eq!(item_type_base("s"), "SItem");
+    }
+}

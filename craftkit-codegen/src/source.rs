@@ -1,0 +1,322 @@
+//! Where manifests come from: the cache directory, and (later) a live fetcher behind it.
+//!
+//! The cache is the build's source of truth (`.craftkit/manifests/<slug>.json`, checked in
+//! like `Cargo.lock`). The macro and the [`Builder`](crate::Builder) read it through this one
+//! type, so they find the same file and report a missing one the same way.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use craftkit_core::manifest::Manifest;
+
+use crate::Error;
+
+/// The environment variable that overrides the manifest cache directory (absolute, or relative
+/// to the crate's root).
+pub const MANIFEST_DIR_ENV: &str = "CRAFTKIT_MANIFEST_DIR";
+
+/// The cache directory under a crate or workspace root.
+const DEFAULT_DIR: &str = ".craftkit/manifests";
+
+/// Something that can fetch a manifest's JSON when the cache lacks it (a live API client).
+pub trait Fetch {
+    /// The JSON text of the published manifest of `slug`, or why it could not be had.
+    fn fetch(&self, slug: &str) -> Result<String, String>;
+}
+
+/// A manifest read from the cache.
+#[derive(Debug, Clone)]
+pub struct LoadedManifest {
+    /// The file it was read from (or written to, when it was fetched).
+    pub path: PathBuf,
+    /// The validated manifest.
+    pub manifest: Manifest,
+}
+
+/// The manifest cache, and optionally a fetcher for what it lacks.
+pub struct ManifestSource {
+    dir: PathBuf,
+    fetcher: Option<Box<dyn Fetch>>,
+}
+
+impl std::fmt::Debug for ManifestSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ManifestSource")
+            .field("dir", &self.dir)
+            .field("fetcher", &self.fetcher.as_ref().map(|_| "..."))
+            .finish()
+    }
+}
+
+impl ManifestSource {
+    /// A source reading manifests from `dir`.
+    pub fn new(dir: impl Into<PathBuf>) -> ManifestSource {
+        ManifestSource {
+            dir: dir.into(),
+            fetcher: None,
+        }
+    }
+
+    /// The source for the crate whose root (the directory of its `Cargo.toml`) is
+    /// `crate_root`: `$CRAFTKIT_MANIFEST_DIR` when set (relative paths are taken from the
+    /// crate's root), else `<crate root>/.craftkit/manifests` when it exists, else the same
+    /// directory under the nearest enclosing workspace root that has it, else the crate's.
+    pub fn for_crate(crate_root: &Path) -> ManifestSource {
+        ManifestSource::resolve(crate_root, std::env::var_os(MANIFEST_DIR_ENV))
+    }
+
+    fn resolve(crate_root: &Path, env_dir: Option<std::ffi::OsString>) -> ManifestSource {
+        if let Some(dir) = env_dir.filter(|d| !d.is_empty()) {
+            return ManifestSource::new(crate_root.join(dir));
+        }
+        let own = crate_root.join(DEFAULT_DIR);
+        if own.is_dir() {
+            return ManifestSource::new(own);
+        }
+        for ancestor in crate_root.ancestors().skip(1) {
+            let candidate = ancestor.join(DEFAULT_DIR);
+            if candidate.is_dir() {
+                return ManifestSource::new(candidate);
+            }
+            if is_workspace_root(ancestor) {
+                break;
+            }
+        }
+        ManifestSource::new(own)
+    }
+
+    /// Adds a fetcher, asked for manifests the cache lacks; what it returns is validated and
+    /// written into the cache.
+    pub fn with_fetcher(mut self, fetcher: impl Fetch + 'static) -> ManifestSource {
+        self.fetcher = Some(Box::new(fetcher));
+        self
+    }
+
+    /// The cache directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The environment variables that decide where manifests come from, for
+    /// `cargo:rerun-if-env-changed`.
+    pub fn env_vars() -> &'static [&'static str] {
+        &[MANIFEST_DIR_ENV]
+    }
+
+    /// The cache file of `slug`, after checking that the slug is one (so no slug can name a
+    /// file outside the cache).
+    pub fn path_for(&self, slug: &str) -> Result<PathBuf, Error> {
+        if !craftkit_core::manifest::is_valid_slug(slug) {
+            return Err(Error::InvalidSlug(slug.to_owned()));
+        }
+        Ok(self.dir.join(format!("{slug}.json")))
+    }
+
+    /// Reads and validates the manifest of `slug` from the cache, fetching it first when it is
+    /// missing and a fetcher is set.
+    pub fn load(&self, slug: &str) -> Result<LoadedManifest, Error> {
+        let path = self.path_for(slug)?;
+        let text = match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => match &self.fetcher {
+                None => {
+                    return Err(Error::NotFound {
+                        slug: slug.to_owned(),
+                        path,
+                    });
+                }
+                Some(fetcher) => {
+                    let text = fetcher.fetch(slug).map_err(|message| Error::Fetch {
+                        slug: slug.to_owned(),
+                        message,
+                    })?;
+                    let manifest = parse(&text, &path, slug)?;
+                    let pretty = serde_json::to_string_pretty(&manifest).unwrap_or(text) + "\n";
+                    write_if_changed(&path, pretty.as_bytes())?;
+                    return Ok(LoadedManifest { path, manifest });
+                }
+            },
+            Err(source) => return Err(Error::Io { path, source }),
+        };
+        let manifest = parse(&text, &path, slug)?;
+        Ok(LoadedManifest { path, manifest })
+    }
+}
+
+fn parse(text: &str, path: &Path, slug: &str) -> Result<Manifest, Error> {
+    let manifest = Manifest::from_json(text).map_err(|error| Error::Manifest {
+        path: Some(path.to_owned()),
+        error,
+    })?;
+    if manifest.slug != slug {
+        return Err(Error::SlugMismatch {
+            expected: slug.to_owned(),
+            found: manifest.slug,
+            path: path.to_owned(),
+        });
+    }
+    Ok(manifest)
+}
+
+fn is_workspace_root(dir: &Path) -> bool {
+    fs::read_to_string(dir.join("Cargo.toml"))
+        .is_ok_and(|toml| toml.lines().any(|l| l.trim() == "[workspace]"))
+}
+
+/// Writes `contents` to `path` unless the file already holds exactly that, so that an
+/// unchanged output keeps its modification time and rebuilds nothing. The write goes to a
+/// temporary file in the same directory and is renamed over the target: a reader never sees
+/// half a file.
+pub(crate) fn write_if_changed(path: &Path, contents: &[u8]) -> Result<bool, Error> {
+    if fs::read(path).is_ok_and(|old| old == contents) {
+        return Ok(false);
+    }
+    let io_error = |source| Error::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(io_error)?;
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = fs::File::create(&tmp)?;
+        file.write_all(contents)?;
+        file.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result.map_err(io_error)?;
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fresh directory under the system's temporary directory.
+    fn scratch(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("craftkit-source-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn the_crate_cache_comes_first_then_the_workspace_root() {
+        let ws = scratch("lookup");
+        fs::write(
+            ws.join("Cargo.toml"),
+            "[workspace]\nmembers = [\"member\"]\n",
+        )
+        .unwrap();
+        fs::create_dir_all(ws.join("member/src")).unwrap();
+        fs::create_dir_all(ws.join(DEFAULT_DIR)).unwrap();
+        let member = ws.join("member");
+        assert_eq!(
+            ManifestSource::resolve(&member, None).dir(),
+            ws.join(DEFAULT_DIR)
+        );
+        fs::create_dir_all(member.join(DEFAULT_DIR)).unwrap();
+        assert_eq!(
+            ManifestSource::resolve(&member, None).dir(),
+            member.join(DEFAULT_DIR)
+        );
+        assert_eq!(
+            ManifestSource::resolve(&member, Some("elsewhere".into())).dir(),
+            member.join("elsewhere")
+        );
+        assert_eq!(
+            ManifestSource::resolve(&member, Some("/abs".into())).dir(),
+            Path::new("/abs")
+        );
+        fs::remove_dir_all(ws).unwrap();
+    }
+
+    #[test]
+    fn the_search_stops_at_the_workspace_root() {
+        let outer = scratch("stop");
+        fs::create_dir_all(outer.join(DEFAULT_DIR)).unwrap();
+        let ws = outer.join("ws");
+        fs::create_dir_all(&ws).unwrap();
+        fs::write(ws.join("Cargo.toml"), "[workspace]\n").unwrap();
+        let member = ws.join("member");
+        fs::create_dir_all(&member).unwrap();
+        // nothing in the crate or the workspace: the crate's own (missing) directory, named in errors
+        assert_eq!(
+            ManifestSource::resolve(&member, None).dir(),
+            member.join(DEFAULT_DIR)
+        );
+        fs::remove_dir_all(outer).unwrap();
+    }
+
+    #[test]
+    fn slugs_cannot_name_files_outside_the_cache() {
+        let source = ManifestSource::new("/cache");
+        assert!(matches!(
+            source.path_for("../etc/passwd"),
+            Err(Error::InvalidSlug(_))
+        ));
+        assert!(matches!(source.path_for("a/b"), Err(Error::InvalidSlug(_))));
+        assert_eq!(
+            source.path_for("invoice").unwrap(),
+            Path::new("/cache/invoice.json")
+        );
+    }
+
+    struct Fixed(&'static str);
+
+    impl Fetch for Fixed {
+        fn fetch(&self, _slug: &str) -> Result<String, String> {
+            Ok(self.0.to_owned())
+        }
+    }
+
+    #[test]
+    fn a_fetched_manifest_is_validated_and_cached() {
+        let dir = scratch("fetch");
+        let json =
+            r#"{"slug":"greeting","version":1,"pipeline":"html","variables":[],"x-extra":1}"#;
+        let source = ManifestSource::new(&dir).with_fetcher(Fixed(json));
+        let loaded = source.load("greeting").unwrap();
+        let cached = fs::read_to_string(dir.join("greeting.json")).unwrap();
+        assert!(
+            cached.ends_with("}\n") && !cached.contains("x-extra"),
+            "{cached}"
+        );
+        assert_eq!(Manifest::from_json(&cached).unwrap(), loaded.manifest);
+        let wrong = ManifestSource::new(&dir).with_fetcher(Fixed(json));
+        assert!(matches!(
+            wrong.load("other"),
+            Err(Error::SlugMismatch { .. })
+        ));
+        assert!(
+            !dir.join("other.json").exists(),
+            "a manifest of the wrong template is not cached"
+        );
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn unchanged_content_is_not_rewritten() {
+        let dir = scratch("write");
+        let path = dir.join("out.rs");
+        assert!(write_if_changed(&path, b"one").unwrap());
+        assert!(!write_if_changed(&path, b"one").unwrap());
+        assert!(write_if_changed(&path, b"two").unwrap());
+        assert_eq!(fs::read(&path).unwrap(), b"two");
+        assert_eq!(
+            fs::read_dir(&dir).unwrap().count(),
+            1,
+            "no temporary file is left behind"
+        );
+        fs::remove_dir_all(dir).unwrap();
+    }
+}

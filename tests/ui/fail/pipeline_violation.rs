@@ -1,0 +1,6 @@
+use craftkit_runtime::craftkit_template;
+
+#[craftkit_template("form-with-array")]
+pub struct FormWithArray;
+
+fn main() {}

@@ -1,0 +1,13 @@
+use craftkit_runtime::craftkit_template;
+
+#[craftkit_template("greeting")]
+pub struct Greeting;
+
+fn main() {
+    let _card = Greeting {
+        recipient: greeting::Recipient { name: "Ada".into() },
+        guests: 6,
+        mood: greeting::Mood::Grumpy,
+        note: None,
+    };
+}
