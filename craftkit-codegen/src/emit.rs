@@ -25,11 +25,14 @@ pub(crate) fn emit(
 ) -> TokenStream {
     let module = ident(&model.module);
     let root = emit_struct(&model.root, Scope::Root { module: &module }, vis);
-    let template = emit_template_impl(&model.root.name, manifest);
-    let nested = model.types.iter().map(|t| match t {
-        TypeDef::Struct(s) => emit_struct(s, Scope::Module, &quote!(pub)),
-        TypeDef::Enum(e) => emit_enum(e),
-    });
+    let template = emit_template_impl(&model.root.name, manifest, &model.fingerprint);
+    let mut nested = TokenStream::new();
+    for def in &model.types {
+        nested.extend(match def {
+            TypeDef::Struct(s) => emit_struct(s, Scope::Module, &quote!(pub)),
+            TypeDef::Enum(e) => emit_enum(e),
+        });
+    }
     let module_docs = format!(" The types nested in [`{}`].", model.root.name);
     let module_tokens = if model.types.is_empty() {
         quote!()
@@ -38,7 +41,7 @@ pub(crate) fn emit(
             #[doc = #module_docs]
             #[allow(dead_code)]
             #vis mod #module {
-                #(#nested)*
+                #nested
             }
         }
     };
@@ -76,7 +79,11 @@ fn doc_attrs(lines: &[String]) -> TokenStream {
 fn emit_struct(s: &Struct, scope: Scope<'_>, vis: &TokenStream) -> TokenStream {
     let name = ident(&s.name);
     let docs = doc_attrs(&s.docs);
-    let fields = s.fields.iter().map(|f| emit_field(f, scope));
+    // Extending with owned streams moves tokens; interpolating `#(#fields)*` would copy each.
+    let mut fields = TokenStream::new();
+    for field in &s.fields {
+        fields.extend(emit_field(field, scope));
+    }
     quote! {
         #docs
         #[derive(
@@ -89,7 +96,7 @@ fn emit_struct(s: &Struct, scope: Scope<'_>, vis: &TokenStream) -> TokenStream {
         #[serde(crate = "::craftkit_runtime::serde")]
         #[allow(dead_code)]
         #vis struct #name {
-            #(#fields)*
+            #fields
         }
     }
 }
@@ -207,7 +214,7 @@ fn emit_enum(e: &Enum) -> TokenStream {
     }
 }
 
-fn emit_template_impl(root: &str, manifest: &Manifest) -> TokenStream {
+fn emit_template_impl(root: &str, manifest: &Manifest, fingerprint: &str) -> TokenStream {
     let root = ident(root);
     let slug = &manifest.slug;
     let version = manifest.version;
@@ -219,7 +226,6 @@ fn emit_template_impl(root: &str, manifest: &Manifest) -> TokenStream {
             Pipeline::PdfForm => "PdfForm",
         }
     );
-    let fingerprint = manifest.fingerprint();
     let json = manifest.to_json();
     quote! {
         #[automatically_derived]

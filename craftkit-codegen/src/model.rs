@@ -15,6 +15,8 @@ pub(crate) struct Model {
     pub module: String,
     /// The nested types, in order.
     pub types: Vec<TypeDef>,
+    /// The manifest's fingerprint, computed once for the docs and the `Template` impl.
+    pub fingerprint: String,
 }
 
 pub(crate) enum TypeDef {
@@ -127,14 +129,12 @@ impl Model {
             cursor: 0,
         };
         let fields = builder.fields(tree.root());
+        let fingerprint = manifest.fingerprint();
         Model {
-            root: Struct {
-                name: root_name.to_owned(),
-                docs: docs::root(manifest, &manifest.fingerprint()),
-                fields,
-            },
+            root: Struct { name: root_name.to_owned(), docs: docs::root(manifest, &fingerprint), fields },
             module,
             types: builder.types,
+            fingerprint,
         }
     }
 }

@@ -207,13 +207,16 @@ pub(crate) fn compare(
 
     let old = flatten(old_tree.root());
     let new = flatten(new_tree.root());
-    let old_index: HashMap<&str, &Entry> = old.iter().map(|e| (e.path.as_str(), e)).collect();
-    let new_paths: HashSet<&str> = new.iter().map(|e| e.path.as_str()).collect();
+    // Matched by key path without `[]`: `tags` and `tags[]` are the same JSON key, so a
+    // scalar that became an array is a type change, not a removal and an addition. Within one
+    // valid manifest the two cannot coexist, so the key path is unique.
+    let old_index: HashMap<&str, &Entry> = old.iter().map(|e| (e.key_path.as_str(), e)).collect();
+    let new_paths: HashSet<&str> = new.iter().map(|e| e.key_path.as_str()).collect();
 
     let mut added: HashSet<&str> = HashSet::new();
     for entry in &new {
-        let Some(before) = old_index.get(entry.path.as_str()) else {
-            if !entry.parent.is_some_and(|p| added.contains(p)) {
+        let Some(before) = old_index.get(entry.key_path.as_str()) else {
+            if !entry.parent.as_deref().is_some_and(|p| added.contains(p)) {
                 let required = entry.required;
                 changes.push(Change {
                     path: Some(entry.path.clone()),
@@ -221,22 +224,22 @@ pub(crate) fn compare(
                     breaking: required,
                 });
             }
-            added.insert(&entry.path);
+            added.insert(&entry.key_path);
             continue;
         };
         compare_entry(before, entry, &mut changes);
     }
     let mut removed: HashSet<&str> = HashSet::new();
     for entry in &old {
-        if !new_paths.contains(entry.path.as_str()) {
-            if !entry.parent.is_some_and(|p| removed.contains(p)) {
+        if !new_paths.contains(entry.key_path.as_str()) {
+            if !entry.parent.as_deref().is_some_and(|p| removed.contains(p)) {
                 changes.push(Change {
                     path: Some(entry.path.clone()),
                     kind: ChangeKind::Removed,
                     breaking: false,
                 });
             }
-            removed.insert(&entry.path);
+            removed.insert(&entry.key_path);
         }
     }
     Ok(Compatibility { changes })
@@ -335,7 +338,10 @@ fn compare_entry(old: &Entry, new: &Entry, changes: &mut Vec<Change>) {
 /// One path of a flattened tree.
 struct Entry<'t> {
     path: String,
-    parent: Option<&'t str>,
+    /// The path with `[]` removed: the JSON keys alone.
+    key_path: String,
+    /// The parent's `key_path`.
+    parent: Option<String>,
     shape: String,
     required: bool,
     values: Vec<String>,
@@ -361,21 +367,20 @@ fn flatten(root: &Object) -> Vec<Entry<'_>> {
     entries
 }
 
-fn flatten_object<'t>(object: &'t Object, parent: Option<&'t str>, entries: &mut Vec<Entry<'t>>) {
+fn flatten_object<'t>(object: &'t Object, parent: Option<&str>, entries: &mut Vec<Entry<'t>>) {
     for field in &object.fields {
-        entries.push(entry(field, parent));
+        let key_path = field.path.replace("[]", "");
+        entries.push(entry(field, key_path.clone(), parent));
         match &field.node {
-            Node::Object(inner)
-            | Node::Array(super::tree::Array {
-                items: Items::Object(inner),
-                ..
-            }) => flatten_object(inner, Some(&field.path), entries),
+            Node::Object(inner) | Node::Array(super::tree::Array { items: Items::Object(inner), .. }) => {
+                flatten_object(inner, Some(&key_path), entries)
+            }
             _ => {}
         }
     }
 }
 
-fn entry<'t>(field: &'t Field, parent: Option<&'t str>) -> Entry<'t> {
+fn entry<'t>(field: &'t Field, key_path: String, parent: Option<&str>) -> Entry<'t> {
     let mut bounds = Bounds::default();
     let scalar_bounds = |s: &Scalar, bounds: &mut Bounds| {
         bounds.min_length = s.min_length;
@@ -400,7 +405,8 @@ fn entry<'t>(field: &'t Field, parent: Option<&'t str>) -> Entry<'t> {
     let variable = field.variable.as_ref();
     Entry {
         path: field.path.clone(),
-        parent,
+        key_path,
+        parent: parent.map(str::to_owned),
         shape,
         required: field.required,
         values,
