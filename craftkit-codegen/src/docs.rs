@@ -161,12 +161,12 @@ type ItemBounds = Option<(Option<u64>, Option<u64>)>;
 
 fn describe(node: &Node) -> (String, Option<&Scalar>, ItemBounds) {
     match node {
-        Node::Scalar(s) => (format!("`{}`", s.ty), Some(s), None),
+        Node::Scalar(s) => (code(s.ty.as_str()), Some(s), None),
         Node::Object(_) => ("object".to_owned(), None, None),
         Node::OpaqueObject => ("object (any keys)".to_owned(), None, None),
         Node::Array(a) => match &a.items {
             Items::Scalar(s) => (
-                format!("array of `{}`", s.ty),
+                format!("array of {}", code(s.ty.as_str())),
                 Some(s),
                 Some((a.min_items, a.max_items)),
             ),

@@ -116,6 +116,11 @@ const RESERVED_TYPE_NAMES: &[&str] = &[
     "AsyncFnOnce",
 ];
 
+/// Whether a generated type may not take `name` (a prelude item, or `Self`).
+pub(crate) fn is_reserved_type_name(name: &str) -> bool {
+    RESERVED_TYPE_NAMES.contains(&name)
+}
+
 impl Model {
     pub(crate) fn build(tree: &Tree, root_name: &str) -> Model {
         let manifest: &Manifest = tree.manifest();
@@ -131,7 +136,11 @@ impl Model {
         let fields = builder.fields(tree.root());
         let fingerprint = manifest.fingerprint();
         Model {
-            root: Struct { name: root_name.to_owned(), docs: docs::root(manifest, &fingerprint), fields },
+            root: Struct {
+                name: root_name.to_owned(),
+                docs: docs::root(manifest, &fingerprint),
+                fields,
+            },
             module,
             types: builder.types,
             fingerprint,
@@ -197,7 +206,7 @@ fn collect_slots(object: &Object, lineage: &[String], slots: &mut Vec<Slot>) {
 /// reserved or the root's, gets `Object`/`Enum` (and a number only if that collides too).
 fn resolve_type_names(slots: &[Slot], root: &str) -> Vec<String> {
     let join = |slot: &Slot, k: usize| slot.lineage[slot.lineage.len() - k..].concat();
-    let reserved = |name: &str| name == root || RESERVED_TYPE_NAMES.contains(&name);
+    let reserved = |name: &str| name == root || is_reserved_type_name(name);
     let mut depth = vec![1; slots.len()];
     loop {
         let names: Vec<String> = slots.iter().zip(&depth).map(|(s, &k)| join(s, k)).collect();

@@ -13,6 +13,7 @@
 //! on its own so that the code generator (and so the proc-macro) can use the manifest model
 //! without compiling the HTTP client.
 
+pub mod api;
 pub mod data;
 pub mod manifest;
 mod template;

@@ -372,9 +372,11 @@ fn flatten_object<'t>(object: &'t Object, parent: Option<&str>, entries: &mut Ve
         let key_path = field.path.replace("[]", "");
         entries.push(entry(field, key_path.clone(), parent));
         match &field.node {
-            Node::Object(inner) | Node::Array(super::tree::Array { items: Items::Object(inner), .. }) => {
-                flatten_object(inner, Some(&key_path), entries)
-            }
+            Node::Object(inner)
+            | Node::Array(super::tree::Array {
+                items: Items::Object(inner),
+                ..
+            }) => flatten_object(inner, Some(&key_path), entries),
             _ => {}
         }
     }

@@ -24,10 +24,18 @@ pub(crate) fn fingerprint(manifest: &Manifest) -> String {
     hex
 }
 
+/// `value` as canonical JSON: compact, with object keys sorted at every level. Two documents
+/// that differ only in key order and white space have the same canonical form.
+pub fn canonical_json(value: &Value) -> String {
+    let mut out = String::new();
+    write_canonical(value, &mut out);
+    out
+}
+
 /// Compact JSON with object keys sorted at every level. Sorting here, rather than relying on
 /// `serde_json::Map` being a `BTreeMap`, keeps the fingerprint stable even when another crate
 /// in the build turns on serde_json's `preserve_order` feature.
-pub(crate) fn write_canonical(value: &Value, out: &mut String) {
+fn write_canonical(value: &Value, out: &mut String) {
     match value {
         Value::Object(map) => {
             let mut entries: Vec<_> = map.iter().collect();

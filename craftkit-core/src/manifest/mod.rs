@@ -32,6 +32,7 @@ mod types;
 
 pub use compat::{Change, ChangeKind, Compatibility};
 pub use error::{ManifestError, Problem, Rule, Subject};
+pub use fingerprint::canonical_json;
 pub use number::compare_numbers;
 pub use parse::is_valid_slug;
 pub use path::{MAX_PATH_DEPTH, PathSegment, parse_path};

@@ -18,7 +18,9 @@ pub fn compare_numbers(a: &Number, b: &Number) -> Option<Ordering> {
 }
 
 fn as_i128(n: &Number) -> Option<i128> {
-    n.as_i64().map(i128::from).or_else(|| n.as_u64().map(i128::from))
+    n.as_i64()
+        .map(i128::from)
+        .or_else(|| n.as_u64().map(i128::from))
 }
 
 /// `int` against `float`, exactly: the float's whole part is an integer that `i128` holds
@@ -37,7 +39,11 @@ fn compare_int_float(int: i128, float: f64) -> Option<Ordering> {
     let whole = float.trunc();
     #[allow(clippy::cast_possible_truncation)] // `whole` is integral and within i128's range
     let whole_int = whole as i128;
-    Some(int.cmp(&whole_int).then_with(|| 0.0_f64.partial_cmp(&(float - whole)).unwrap_or(Ordering::Equal)))
+    Some(int.cmp(&whole_int).then_with(|| {
+        0.0_f64
+            .partial_cmp(&(float - whole))
+            .unwrap_or(Ordering::Equal)
+    }))
 }
 
 #[cfg(test)]
@@ -62,9 +68,18 @@ mod tests {
 
     #[test]
     fn an_integer_and_a_float_compare_without_rounding_the_integer() {
-        assert_eq!(compare_numbers(&n("9007199254740993"), &n("9007199254740992.0")), Some(Ordering::Greater));
-        assert_eq!(compare_numbers(&n("9007199254740992.0"), &n("9007199254740993")), Some(Ordering::Less));
-        assert_eq!(compare_numbers(&n("18446744073709551615"), &n("1.8446744073709552e19")), Some(Ordering::Less));
+        assert_eq!(
+            compare_numbers(&n("9007199254740993"), &n("9007199254740992.0")),
+            Some(Ordering::Greater)
+        );
+        assert_eq!(
+            compare_numbers(&n("9007199254740992.0"), &n("9007199254740993")),
+            Some(Ordering::Less)
+        );
+        assert_eq!(
+            compare_numbers(&n("18446744073709551615"), &n("1.8446744073709552e19")),
+            Some(Ordering::Less)
+        );
         assert_eq!(compare_numbers(&n("-3"), &n("-2.5")), Some(Ordering::Less));
         assert_eq!(compare_numbers(&n("2"), &n("1e300")), Some(Ordering::Less));
     }

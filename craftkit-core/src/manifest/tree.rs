@@ -408,25 +408,37 @@ mod tests {
     use super::*;
 
     fn tree(variables: &str) -> Tree {
-        let text = format!(r#"{{"slug": "t", "version": 1, "pipeline": "html", "variables": [{variables}]}}"#);
+        let text = format!(
+            r#"{{"slug": "t", "version": 1, "pipeline": "html", "variables": [{variables}]}}"#
+        );
         Manifest::from_json(&text).unwrap().tree().unwrap()
     }
 
     fn field<'t>(object: &'t Object, key: &str) -> &'t Field {
-        object.fields.iter().find(|f| f.key == key).unwrap_or_else(|| panic!("no field {key}"))
+        object
+            .fields
+            .iter()
+            .find(|f| f.key == key)
+            .unwrap_or_else(|| panic!("no field {key}"))
     }
 
     fn object(field: &Field) -> &Object {
         match &field.node {
-            Node::Object(o) | Node::Array(Array { items: Items::Object(o), .. }) => o,
+            Node::Object(o)
+            | Node::Array(Array {
+                items: Items::Object(o),
+                ..
+            }) => o,
             other => panic!("{} is {other:?}", field.path),
         }
     }
 
     #[test]
     fn undeclared_objects_are_required_when_something_inside_is() {
-        let t = tree(r#"{"path": "booking.details.code", "type": "string", "required": true},
-                        {"path": "notes.text", "type": "text"}"#);
+        let t = tree(
+            r#"{"path": "booking.details.code", "type": "string", "required": true},
+                        {"path": "notes.text", "type": "text"}"#,
+        );
         let booking = field(t.root(), "booking");
         assert!(booking.required && booking.variable.is_none());
         let details = field(object(booking), "details");
@@ -437,38 +449,69 @@ mod tests {
 
     #[test]
     fn a_declared_object_is_required_only_when_it_says_so() {
-        let t = tree(r#"{"path": "maybe", "type": "object"},
-                        {"path": "maybe.must", "type": "string", "required": true}"#);
+        let t = tree(
+            r#"{"path": "maybe", "type": "object"},
+                        {"path": "maybe.must", "type": "string", "required": true}"#,
+        );
         let maybe = field(t.root(), "maybe");
         assert!(!maybe.required, "declared optional: may be absent");
-        assert!(field(object(maybe), "must").required, "but when present it must carry `must`");
+        assert!(
+            field(object(maybe), "must").required,
+            "but when present it must carry `must`"
+        );
     }
 
     #[test]
     fn arrays_fold_into_items() {
-        let t = tree(r#"{"path": "areas[].name", "type": "string", "required": true},
+        let t = tree(
+            r#"{"path": "areas[].name", "type": "string", "required": true},
                         {"path": "areas[].photos[]", "type": "array", "items": "image", "maxItems": 6},
-                        {"path": "crew[]", "type": "array", "items": "string", "maxLength": 20}"#);
+                        {"path": "crew[]", "type": "array", "items": "string", "maxLength": 20}"#,
+        );
         let areas = field(t.root(), "areas");
-        assert!(areas.required, "an undeclared array is required when an item field is");
+        assert!(
+            areas.required,
+            "an undeclared array is required when an item field is"
+        );
         assert_eq!(areas.path, "areas[]");
         let photos = field(object(areas), "photos");
         assert_eq!(photos.path, "areas[].photos[]");
-        let Node::Array(Array { items: Items::Scalar(s), max_items: Some(6), .. }) = &photos.node else {
+        let Node::Array(Array {
+            items: Items::Scalar(s),
+            max_items: Some(6),
+            ..
+        }) = &photos.node
+        else {
             panic!("{photos:?}")
         };
         assert_eq!(s.ty, VarType::Image);
-        let Node::Array(Array { items: Items::Scalar(s), .. }) = &field(t.root(), "crew").node else { panic!() };
-        assert_eq!(s.max_length, Some(20), "value bounds of a scalar array apply to each item");
+        let Node::Array(Array {
+            items: Items::Scalar(s),
+            ..
+        }) = &field(t.root(), "crew").node
+        else {
+            panic!()
+        };
+        assert_eq!(
+            s.max_length,
+            Some(20),
+            "value bounds of a scalar array apply to each item"
+        );
     }
 
     #[test]
     fn fields_keep_manifest_order_of_first_appearance() {
-        let t = tree(r#"{"path": "b.x", "type": "string"}, {"path": "a", "type": "string"},
-                        {"path": "b.y", "type": "string"}"#);
+        let t = tree(
+            r#"{"path": "b.x", "type": "string"}, {"path": "a", "type": "string"},
+                        {"path": "b.y", "type": "string"}"#,
+        );
         let keys: Vec<&str> = t.root().fields.iter().map(|f| f.key.as_str()).collect();
         assert_eq!(keys, ["b", "a"]);
-        let inner: Vec<&str> = object(field(t.root(), "b")).fields.iter().map(|f| f.key.as_str()).collect();
+        let inner: Vec<&str> = object(field(t.root(), "b"))
+            .fields
+            .iter()
+            .map(|f| f.key.as_str())
+            .collect();
         assert_eq!(inner, ["x", "y"]);
     }
 
@@ -485,6 +528,11 @@ mod tests {
         let error = Manifest::from_json(text).unwrap_err();
         assert_eq!(error.problems().len(), 1, "{error}");
         assert_eq!(error.problems()[0].rule, Rule::ShapeConflict);
-        assert!(error.to_string().contains("as an array (by `tags[]`) and as a `string` value (by `tags`)"), "{error}");
+        assert!(
+            error
+                .to_string()
+                .contains("as an array (by `tags[]`) and as a `string` value (by `tags`)"),
+            "{error}"
+        );
     }
 }

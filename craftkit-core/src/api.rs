@@ -1,0 +1,213 @@
+//! The JSON objects of the Craftkit API (`spec/api.md`), shared by the runtime client and the
+//! local server so both speak the same shapes. Unknown fields are ignored on input; optional
+//! ones are written as `null`, as the API does.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// A render, as `POST /v1/templates/:slug/render` and `GET /v1/renders/:id` answer it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Render {
+    /// `rnd_<base62>`.
+    pub id: String,
+    /// Always `"render"`.
+    pub object: String,
+    /// The template's slug.
+    pub template: String,
+    /// The published version it renders.
+    pub template_version: u64,
+    /// Where the render is.
+    pub status: RenderStatus,
+    /// `public` or `private`.
+    pub visibility: Visibility,
+    /// When it was created (RFC 3339, milliseconds, UTC).
+    pub created_at: String,
+    /// When it reached a terminal state.
+    pub completed_at: Option<String>,
+    /// The permanent public URL of the PDF: `null` for private renders and until it succeeds.
+    pub download_url: Option<String>,
+    /// The PDF's file name.
+    pub filename: String,
+    /// Pages of the PDF, once it succeeded.
+    pub pages: Option<u32>,
+    /// Size of the PDF in bytes, once it succeeded.
+    pub bytes: Option<u64>,
+    /// Why it failed, on `failed`.
+    pub error: Option<RenderError>,
+    /// What the server wants the caller to know (ignored keys, `options.sync`).
+    #[serde(default)]
+    pub warnings: Vec<String>,
+}
+
+/// The closed status enum of a render. `Succeeded` and `Failed` are terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RenderStatus {
+    /// Accepted, waiting for a worker.
+    Queued,
+    /// Being rendered.
+    Rendering,
+    /// Done: the PDF can be downloaded.
+    Succeeded,
+    /// Done: no PDF; see `error`.
+    Failed,
+}
+
+impl RenderStatus {
+    /// Whether the status never changes again.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, RenderStatus::Succeeded | RenderStatus::Failed)
+    }
+
+    /// The status as the API writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RenderStatus::Queued => "queued",
+            RenderStatus::Rendering => "rendering",
+            RenderStatus::Succeeded => "succeeded",
+            RenderStatus::Failed => "failed",
+        }
+    }
+}
+
+/// Who may read a render's PDF without the key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Visibility {
+    /// Anyone with the permanent `downloadUrl`.
+    #[default]
+    Public,
+    /// Only callers with the key, through `GET /v1/renders/:id/download`.
+    Private,
+}
+
+/// Why a render failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenderError {
+    /// `render_failed`, `asset_unreachable` or `timeout`.
+    pub code: String,
+    /// What happened.
+    pub message: String,
+}
+
+/// A durable, revocable link to one render's PDF.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Share {
+    /// `shr_<base62>`.
+    pub id: String,
+    /// Always `"share"`.
+    pub object: String,
+    /// The render it shares.
+    pub render_id: String,
+    /// The URL that serves the PDF without a key, until revoked.
+    pub url: String,
+    /// A label for people.
+    pub label: Option<String>,
+    /// When it was created.
+    pub created_at: String,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<String>,
+}
+
+/// The body of every non-2xx answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ApiError,
+}
+
+/// An API error.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiError {
+    /// `validation_failed`, `not_found`, ...
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// What happened, for people.
+    pub message: String,
+    /// One entry per problem (validation), each with a data path.
+    #[serde(default)]
+    pub details: Vec<ErrorDetail>,
+    /// The request's id, for support.
+    pub request_id: Option<String>,
+}
+
+/// One problem of an API error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// The data path (`areas[1].condition`) or manifest path it concerns.
+    pub path: String,
+    /// `required`, `type`, `enum`, `format`, `image`, `min`, `max`, `length`, `items`, or a
+    /// manifest rule's code.
+    pub code: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// A page of a list: `{"data": [...], "hasMore": false, "nextCursor": null}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Page<T> {
+    /// The items.
+    pub data: Vec<T>,
+    /// Whether more follow.
+    #[serde(default)]
+    pub has_more: bool,
+    /// The cursor of the next page.
+    #[serde(default)]
+    pub next_cursor: Option<String>,
+}
+
+/// A webhook event: `render.succeeded` or `render.failed`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    /// `evt_<base62>`: receivers dedupe by it (delivery is at least once).
+    pub id: String,
+    /// Always `"event"`.
+    pub object: String,
+    /// `render.succeeded` or `render.failed`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// When the event happened.
+    pub created_at: String,
+    /// The render.
+    pub data: Render,
+}
+
+/// The body of `POST /v1/templates/:slug/render`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RenderRequest {
+    /// The template's data.
+    pub data: Value,
+    /// Options.
+    #[serde(default, skip_serializing_if = "RenderOptions::is_empty")]
+    pub options: RenderOptions,
+}
+
+/// `options` of a render request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct RenderOptions {
+    /// The PDF's file name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filename: Option<String>,
+    /// `public` (default) or `private`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<Visibility>,
+    /// Render only if this is the published version (else `409 template_version_mismatch`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template_version: Option<u64>,
+    /// Accepted and not honored: renders are always asynchronous.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sync: Option<bool>,
+}
+
+impl RenderOptions {
+    /// Whether no option is set.
+    pub fn is_empty(&self) -> bool {
+        *self == RenderOptions::default()
+    }
+}
