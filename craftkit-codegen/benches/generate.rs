@@ -29,6 +29,6 @@ fn json_to_tokens(bencher: divan::Bencher, variables: usize) {
     let text = big_manifest::big_manifest(variables).to_string();
     bencher.bench(|| {
         let manifest = Manifest::from_json(divan::black_box(&text)).unwrap();
-        generate(&manifest, &Options::default()).unwrap().tokens
+        generate(&manifest, &Options::default()).unwrap().tokens()
     });
 }

@@ -67,7 +67,7 @@ fn try_expand(
         .with_attributes(attrs);
     let generated = generate(&loaded.manifest, &options)
         .map_err(|e| syn::Error::new(slug.span(), e.to_string()))?;
-    let tokens = generated.tokens;
+    let tokens = generated.tokens();
     // Makes the compiler read the manifest, so that editing it re-expands the macro.
     let path = loaded.path.to_string_lossy().into_owned();
     Ok(quote! {

@@ -195,16 +195,16 @@ impl Builder {
         source: &ManifestSource,
     ) -> Result<(Vec<(String, String, Vec<String>)>, String), Error> {
         let mut files = Vec::new();
-        let mut all = proc_macro2::TokenStream::new();
+        let mut all = Vec::new();
         for slug in &self.templates {
             let loaded = source.load(slug)?;
             let generated = generate(&loaded.manifest, &Options::default())?;
             let warnings = generated.warnings.iter().map(ToString::to_string).collect();
             files.push((slug.clone(), generated.to_file_string(), warnings));
-            all.extend(generated.tokens);
+            all.push(generated);
         }
         let what = format!("templates {}", self.templates.join(", "));
-        Ok((files, crate::format_file(&all, &what)))
+        Ok((files, crate::Generated::join_files(&all, &what)))
     }
 }
 

@@ -4,7 +4,7 @@
 //! items allow `dead_code`: a binary that includes a template and uses part of it must not warn.
 
 use craftkit_core::manifest::{Manifest, Pipeline};
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote};
 
 use crate::model::{Enum, FieldDef, Model, Struct, Ty, TypeDef};
@@ -17,39 +17,73 @@ enum Scope<'a> {
     Module,
 }
 
+/// The generated items, kept apart so that the printer can format them in parallel; the
+/// macro joins them with [`Emitted::to_tokens`].
+#[derive(Debug, Clone)]
+pub(crate) struct Emitted {
+    /// The user's attributes, the root struct and its `Template` impl.
+    pub top: TokenStream,
+    /// The module of nested types, unless there are none.
+    pub module: Option<Module>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Module {
+    /// `#[doc] #[allow(dead_code)] pub mod name`, without the braces.
+    pub header: TokenStream,
+    /// One entry per nested type: the type and its impls.
+    pub items: Vec<TokenStream>,
+}
+
+impl Emitted {
+    /// Every item as one token stream.
+    pub fn to_tokens(&self) -> TokenStream {
+        let mut tokens = self.top.clone();
+        if let Some(module) = &self.module {
+            let mut body = TokenStream::new();
+            for item in &module.items {
+                body.extend(item.clone());
+            }
+            tokens.extend(module.header.clone());
+            tokens.extend([TokenTree::Group(Group::new(Delimiter::Brace, body))]);
+        }
+        tokens
+    }
+}
+
 pub(crate) fn emit(
     model: &Model,
     manifest: &Manifest,
     vis: &TokenStream,
     attributes: &TokenStream,
-) -> TokenStream {
+) -> Emitted {
     let module = ident(&model.module);
     let root = emit_struct(&model.root, Scope::Root { module: &module }, vis);
     let template = emit_template_impl(&model.root.name, manifest, &model.fingerprint);
-    let mut nested = TokenStream::new();
-    for def in &model.types {
-        nested.extend(match def {
+    let items: Vec<TokenStream> = model
+        .types
+        .iter()
+        .map(|def| match def {
             TypeDef::Struct(s) => emit_struct(s, Scope::Module, &quote!(pub)),
             TypeDef::Enum(e) => emit_enum(e),
-        });
-    }
+        })
+        .collect();
     let module_docs = format!(" The types nested in [`{}`].", model.root.name);
-    let module_tokens = if model.types.is_empty() {
-        quote!()
-    } else {
-        quote! {
+    let module = (!items.is_empty()).then(|| Module {
+        header: quote! {
             #[doc = #module_docs]
             #[allow(dead_code)]
-            #vis mod #module {
-                #nested
-            }
-        }
-    };
-    quote! {
-        #attributes
-        #root
-        #template
-        #module_tokens
+            #vis mod #module
+        },
+        items,
+    });
+    Emitted {
+        top: quote! {
+            #attributes
+            #root
+            #template
+        },
+        module,
     }
 }
 

@@ -982,10 +982,10 @@ fn valid_manifest() -> BoxedStrategy<ValidManifest> {
 fn parse_both(
     generated: &craftkit_codegen::Generated,
 ) -> Result<(syn::File, syn::File), TestCaseError> {
-    let from_tokens = syn::parse2::<syn::File>(generated.tokens.clone()).map_err(|e| {
+    let from_tokens = syn::parse2::<syn::File>(generated.tokens()).map_err(|e| {
         TestCaseError::fail(format!(
             "tokens do not parse as a file: {e}\n{}",
-            generated.tokens
+            generated.tokens()
         ))
     })?;
     let text = generated.to_file_string();
@@ -1543,7 +1543,7 @@ proptest! {
         let text = first.to_file_string();
         let again = generate_ok(&manifest, &Options::default())?;
         prop_assert_eq!(&text, &again.to_file_string(), "generating twice");
-        prop_assert_eq!(first.tokens.to_string(), again.tokens.to_string());
+        prop_assert_eq!(first.tokens().to_string(), again.tokens().to_string());
         prop_assert_eq!(&text, &first.to_file_string(), "printing twice");
         for json in [&shuffled, &pretty, &plain] {
             let other = Manifest::from_json(json).map_err(|e| fail(format!("{e}\n{json}")))?;
@@ -1803,7 +1803,7 @@ fn generate_and_parse(json: &str) -> Result<(), String> {
     let manifest = Manifest::from_json(json).map_err(|e| format!("rejected: {e}"))?;
     let generated =
         generate(&manifest, &Options::default()).map_err(|e| format!("does not generate: {e}"))?;
-    syn::parse2::<syn::File>(generated.tokens.clone())
+    syn::parse2::<syn::File>(generated.tokens())
         .map_err(|e| format!("tokens do not parse: {e}"))?;
     let text = generated.to_file_string();
     syn::parse_file(&text)
@@ -1829,7 +1829,7 @@ fn a_long_decimal_bound_survives_the_embedded_manifest() {
     );
     let manifest = Manifest::from_json(json).expect("valid");
     let generated = generate(&manifest, &Options::default()).expect("generates");
-    let file = syn::parse2::<syn::File>(generated.tokens).expect("parses");
+    let file = syn::parse2::<syn::File>(generated.tokens()).expect("parses");
     let embedded = template_const(&file, "MANIFEST_JSON").expect("MANIFEST_JSON");
     let reparsed = Manifest::from_json(&embedded).expect("the embedded manifest is valid");
     assert_eq!(

@@ -1,0 +1,159 @@
+//! The routes of the contract, and the layer every request goes through: request id, faults,
+//! rate limit, one log line.
+
+mod auth;
+mod body;
+mod extract;
+mod files;
+mod renders;
+mod shares;
+mod templates;
+
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+
+use crate::app::App;
+use crate::config::FaultKind;
+use crate::failure::{Failure, REQUEST_ID};
+use crate::faults::FailRender;
+use crate::ids::random_id;
+
+pub(crate) fn router(app: App) -> Router {
+    Router::new()
+        .route(
+            "/v1/templates",
+            get(templates::list).post(templates::create),
+        )
+        .route("/v1/templates/{slug}", get(templates::get))
+        .route("/v1/templates/{slug}/publish", post(templates::publish))
+        .route("/v1/templates/{slug}/render", post(renders::create))
+        .route("/v1/renders/{id}", get(renders::get))
+        .route("/v1/renders/{id}/download", get(renders::download))
+        .route(
+            "/v1/renders/{id}/shares",
+            post(shares::create).get(shares::list),
+        )
+        .route("/v1/shares/{id}", delete(shares::revoke))
+        .route("/files/{token}/{filename}", get(files::public_download))
+        .route("/s/{token}", get(files::shared))
+        .fallback(|| async { Failure::not_found("route") })
+        .method_not_allowed_fallback(|| async {
+            Failure::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "invalid_request",
+                "this method is not allowed on this path",
+            )
+        })
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(middleware::from_fn_with_state(app.clone(), every_request))
+        .with_state(app)
+}
+
+async fn every_request(State(app): State<App>, mut request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let request_id = random_id("req_");
+    let method = request.method().clone();
+    let path = loggable_path(request.uri().path());
+    let is_api = request.uri().path().starts_with("/v1/");
+
+    // The rate limiter counts every API request, before any injected fault, as a gateway would.
+    let limited = if is_api {
+        app.rate_limit(request.headers())
+    } else {
+        None
+    };
+    let fault = if is_api && limited.is_none() {
+        app.faults.pick()
+    } else {
+        None
+    };
+    let injected = fault.clone();
+    let (mut response, drop_after) = REQUEST_ID
+        .scope(request_id.clone(), async move {
+            let mut drop_after = false;
+            let early = match &injected {
+                Some(FaultKind::Drop) => Some(dropped_connection()),
+                Some(FaultKind::Status(status)) => Some(
+                    Failure::server_error(
+                        StatusCode::from_u16(*status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
+                    )
+                    .into_response(),
+                ),
+                Some(FaultKind::RateLimited(wait)) => {
+                    Some(Failure::rate_limited(wait.as_secs_f64()).into_response())
+                }
+                Some(FaultKind::Delay(wait)) => {
+                    tokio::time::sleep(*wait).await;
+                    None
+                }
+                Some(FaultKind::FailRender) => {
+                    request.extensions_mut().insert(FailRender);
+                    None
+                }
+                Some(FaultKind::DropAfter) => {
+                    drop_after = true;
+                    None
+                }
+                None => None,
+            };
+            let early = match limited {
+                Some(wait) => Some(Failure::rate_limited(wait).into_response()),
+                None => early,
+            };
+            let response = match early {
+                Some(response) => response,
+                None => next.run(request).await,
+            };
+            (response, drop_after)
+        })
+        .await;
+    if drop_after {
+        response = dropped_connection();
+    }
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("request-id", value);
+    }
+    tracing::info!(
+        %method,
+        path = %path,
+        status = response.status().as_u16(),
+        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+        request_id = %request_id,
+        fault = ?fault,
+        "request"
+    );
+    response
+}
+
+/// A response whose body fails at once: the connection closes without a complete answer, as
+/// when a server or a proxy drops it.
+fn dropped_connection() -> Response {
+    let stream = futures_util::stream::once(async {
+        Err::<axum::body::Bytes, std::io::Error>(std::io::Error::other(
+            "connection dropped (injected fault)",
+        ))
+    });
+    let mut response = Response::new(Body::from_stream(stream));
+    response
+        .headers_mut()
+        .insert("content-length", HeaderValue::from_static("1"));
+    response
+}
+
+/// The path for a log line, with the tokens of public links left out: they are secrets.
+fn loggable_path(path: &str) -> String {
+    if path.starts_with("/s/") {
+        "/s/<token>".to_owned()
+    } else if path.starts_with("/files/") {
+        "/files/<token>/...".to_owned()
+    } else {
+        path.to_owned()
+    }
+}

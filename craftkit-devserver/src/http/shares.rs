@@ -1,0 +1,127 @@
+//! `POST /v1/renders/:id/shares`, `GET /v1/renders/:id/shares`, `DELETE /v1/shares/:id`.
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::HeaderMap;
+
+use super::extract::Path;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use craftkit_core::api::{Page, RenderStatus, Share};
+use serde_json::Value;
+
+use super::auth::ProjectKey;
+use super::body::{read_limited, require_json};
+use super::renders::not_ready;
+use crate::app::App;
+use crate::failure::Failure;
+use crate::ids::{random_id, timestamp};
+use crate::store::ShareEntry;
+
+pub(crate) async fn create(
+    State(app): State<App>,
+    ProjectKey(key): ProjectKey,
+    Path(render_id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, Failure> {
+    // The body is optional: `{"label": "..."}` (as JSON) or nothing.
+    let body = read_limited(body).await?;
+    let label = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        require_json(&headers)?;
+        let value: Value = serde_json::from_slice(&body)
+            .map_err(|e| Failure::invalid_request(format!("the body is not valid JSON: {e}")))?;
+        match value.get("label") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(label)) if label.chars().count() <= 200 => Some(label.clone()),
+            Some(_) => {
+                return Err(Failure::invalid_request(
+                    "`label` must be a string of at most 200 characters",
+                ));
+            }
+        }
+    };
+    let mut store = app.store.lock();
+    let project = store.project(&key)?;
+    let status = project
+        .renders
+        .get(&render_id)
+        .ok_or_else(|| Failure::not_found("render"))?
+        .render
+        .status;
+    if status != RenderStatus::Succeeded {
+        return Err(not_ready(status));
+    }
+    let token = random_id("");
+    let share = Share {
+        id: random_id("shr_"),
+        object: "share".into(),
+        render_id,
+        url: format!("{}/s/{token}", app.base_url),
+        label,
+        created_at: timestamp(app.config.clock.now()),
+        revoked_at: None,
+    };
+    project.shares.insert(
+        share.id.clone(),
+        ShareEntry {
+            share: share.clone(),
+        },
+    );
+    store
+        .share_tokens
+        .insert(token, (key.clone(), share.id.clone()));
+    drop(store);
+    app.persist_share(&key, &share.id)?;
+    Ok((StatusCode::CREATED, Json(share)).into_response())
+}
+
+pub(crate) async fn list(
+    State(app): State<App>,
+    ProjectKey(key): ProjectKey,
+    Path(render_id): Path<String>,
+) -> Result<Json<Page<Share>>, Failure> {
+    let mut store = app.store.lock();
+    let project = store.project(&key)?;
+    if !project.renders.contains_key(&render_id) {
+        return Err(Failure::not_found("render"));
+    }
+    let mut shares: Vec<Share> = project
+        .shares
+        .values()
+        .filter(|s| s.share.render_id == render_id)
+        .map(|s| s.share.clone())
+        .collect();
+    shares.sort_by(|a, b| {
+        a.created_at
+            .cmp(&b.created_at)
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    Ok(Json(Page {
+        data: shares,
+        has_more: false,
+        next_cursor: None,
+    }))
+}
+
+pub(crate) async fn revoke(
+    State(app): State<App>,
+    ProjectKey(key): ProjectKey,
+    Path(share_id): Path<String>,
+) -> Result<Json<Share>, Failure> {
+    let now = timestamp(app.config.clock.now());
+    let mut store = app.store.lock();
+    let entry = store
+        .project(&key)?
+        .shares
+        .get_mut(&share_id)
+        .ok_or_else(|| Failure::not_found("share"))?;
+    entry.share.revoked_at.get_or_insert(now);
+    let share = entry.share.clone();
+    drop(store);
+    app.persist_share(&key, &share_id)?;
+    Ok(Json(share))
+}

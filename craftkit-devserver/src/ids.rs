@@ -1,0 +1,57 @@
+//! Identifiers and unguessable tokens.
+
+/// `prefix` + 22 base62 characters of fresh randomness (131 bits): ids (`rnd_`, `shr_`,
+/// `evt_`, `req_`) and tokens (share and download links) alike, so no id can be guessed from
+/// another.
+pub(crate) fn random_id(prefix: &str) -> String {
+    const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut bytes = [0u8; 32];
+    // The OS's generator does not fail on any supported platform; if it ever did, refusing
+    // to continue beats handing out predictable tokens.
+    getrandom::fill(&mut bytes).expect("the operating system's random generator failed");
+    let mut id = String::with_capacity(prefix.len() + 22);
+    id.push_str(prefix);
+    // Rejection sampling keeps every character uniform: 248 = 4 * 62.
+    for byte in bytes.iter().filter(|b| **b < 248).take(22) {
+        id.push(ALPHABET[usize::from(*byte % 62)] as char);
+    }
+    while id.len() < prefix.len() + 22 {
+        id.push_str(&random_id("")[..1]);
+    }
+    id
+}
+
+/// RFC 3339 in UTC with milliseconds, as the API writes timestamps.
+pub(crate) fn timestamp(at: std::time::SystemTime) -> String {
+    let t = time::OffsetDateTime::from(at);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_prefixed_base62_and_distinct() {
+        let a = random_id("rnd_");
+        let b = random_id("rnd_");
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 26);
+        assert!(a[4..].bytes().all(|c| c.is_ascii_alphanumeric()));
+    }
+
+    #[test]
+    fn timestamps_are_rfc3339_with_milliseconds() {
+        let at = std::time::UNIX_EPOCH + std::time::Duration::from_millis(1_764_151_200_204);
+        assert_eq!(timestamp(at), "2025-11-26T10:00:00.204Z");
+    }
+}

@@ -1,0 +1,237 @@
+//! A local Craftkit-compatible API server.
+//!
+//! It implements every call of the API contract with the same JSON, status codes and headers,
+//! keeps state in memory, renders real PDFs and delivers signed webhooks, so that applications
+//! (and this project's own client) can be tested without the network or a key. For client
+//! tests it can inject faults: dropped connections, `5xx`, `429`, slow answers, failed renders.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), craftkit_devserver::Error> {
+//! use craftkit_devserver::{Config, DevServer};
+//!
+//! let config = Config { templates: craftkit_devserver::load_templates("tests/fixtures/manifests")?, ..Config::default() };
+//! let server = DevServer::start(config).await?;
+//! println!("listening on {} with key {}", server.url(), server.keys()[0]);
+//! server.stop().await;
+//! # Ok(()) }
+//! ```
+
+mod app;
+mod config;
+mod failure;
+mod faults;
+mod http;
+mod ids;
+mod pdf;
+mod persist;
+mod store;
+mod webhooks;
+mod worker;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use craftkit_core::manifest::Manifest;
+use tokio::sync::{Semaphore, oneshot};
+use tokio::task::JoinHandle;
+
+pub use config::{
+    Clock, Config, DEV_KEY, Fault, FaultKind, FaultWhen, WebhookEndpoint, is_key_shaped,
+};
+pub use webhooks::{sign, signature_header};
+
+/// Why a server could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The port could not be bound.
+    #[error("cannot listen on 127.0.0.1:{port}: {source}")]
+    Bind {
+        /// The port asked for.
+        port: u16,
+        /// What the OS said.
+        source: std::io::Error,
+    },
+    /// A template file could not be read or is not a valid manifest.
+    #[error("{path}: {message}")]
+    Template {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A key does not have the shape `ck_live_...` / `ck_test_...` with 24+ base62 characters.
+    #[error(
+        "`{0}` is not an API key: keys look like ck_test_ followed by at least 24 letters and digits"
+    )]
+    BadKey(String),
+}
+
+/// A running server. Dropping it leaves it running until the runtime ends; call
+/// [`stop`](DevServer::stop) to end it.
+pub struct DevServer {
+    addr: SocketAddr,
+    url: String,
+    keys: Vec<String>,
+    app: app::App,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<()>,
+}
+
+impl std::fmt::Debug for DevServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DevServer")
+            .field("url", &self.url)
+            .field("projects", &self.keys.len())
+            .finish()
+    }
+}
+
+impl DevServer {
+    /// Starts a server on `127.0.0.1:config.port` (0: a free port) and returns once it
+    /// accepts connections.
+    pub async fn start(config: Config) -> Result<DevServer, Error> {
+        let mut keys = if config.keys.is_empty() {
+            vec![DEV_KEY.to_owned()]
+        } else {
+            config.keys.clone()
+        };
+        keys.dedup();
+        if let Some(bad) = keys.iter().find(|k| !is_key_shaped(k)) {
+            return Err(Error::BadKey(bad.clone()));
+        }
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))
+            .await
+            .map_err(|source| Error::Bind {
+                port: config.port,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| Error::Bind {
+            port: config.port,
+            source,
+        })?;
+        let url = format!("http://{addr}");
+
+        let store = store::Store::default();
+        let persist = config
+            .data_dir
+            .as_ref()
+            .map(|dir| Arc::new(persist::Persist::new(dir)));
+        let mut unfinished = Vec::new();
+        {
+            let mut inner = store.lock();
+            for key in &keys {
+                let project = inner.projects.entry(key.clone()).or_default();
+                for manifest in &config.templates {
+                    let tree = manifest.tree().map_err(|e| Error::Template {
+                        path: manifest.slug.clone(),
+                        message: e.to_string(),
+                    })?;
+                    let entry = project.templates.entry(manifest.slug.clone()).or_default();
+                    entry
+                        .published
+                        .insert(manifest.version.max(1), Arc::new(tree));
+                }
+                if let Some(persist) = &persist {
+                    unfinished.extend(persist::restore(&mut inner, persist, key));
+                }
+            }
+        }
+        let app = app::App {
+            faults: Arc::new(faults::Faults::new(
+                config.faults.clone(),
+                config.fault_seed,
+            )),
+            workers: Arc::new(Semaphore::new(config.workers.max(1))),
+            base_url: url.clone(),
+            http: reqwest::Client::new(),
+            rate_windows: Arc::new(Mutex::new(Default::default())),
+            persist,
+            store: Arc::new(store),
+            config: Arc::new(config),
+        };
+        for render_id in unfinished {
+            worker::spawn(app.clone(), render_id);
+        }
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        let router = http::router(app.clone());
+        let task = tokio::spawn(async move {
+            let serve = axum::serve(listener, router).with_graceful_shutdown(async {
+                let _ = stopped.await;
+            });
+            if let Err(error) = serve.await {
+                tracing::error!(%error, "the server stopped");
+            }
+        });
+        Ok(DevServer {
+            addr,
+            url,
+            keys,
+            app,
+            shutdown: Some(shutdown),
+            task,
+        })
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`: what `CRAFTKIT_API_URL` should be.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The keys it accepts, one project each.
+    pub fn keys(&self) -> &[String] {
+        &self.keys
+    }
+
+    /// The server's clock (move a manual one forward to expire idempotency keys).
+    pub fn clock(&self) -> &Clock {
+        &self.app.config.clock
+    }
+
+    /// How many renders the project of `key` holds: what tests count to prove that retries
+    /// neither lose nor duplicate work.
+    pub fn render_count(&self, key: &str) -> usize {
+        self.app
+            .store
+            .lock()
+            .projects
+            .get(key)
+            .map_or(0, |p| p.renders.len())
+    }
+
+    /// Stops accepting connections, finishes the requests in flight, and returns.
+    pub async fn stop(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+/// Reads every `*.json` file of `dir` as a manifest, in file-name order.
+pub fn load_templates(dir: impl AsRef<Path>) -> Result<Vec<Manifest>, Error> {
+    let dir = dir.as_ref();
+    let error = |path: &Path, message: String| Error::Template {
+        path: path.display().to_string(),
+        message,
+    };
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| error(dir, e.to_string()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(path).map_err(|e| error(path, e.to_string()))?;
+            Manifest::from_json(&text).map_err(|e| error(path, e.to_string()))
+        })
+        .collect()
+}

@@ -1,0 +1,103 @@
+//! Signed webhook deliveries: `Craftkit-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
+//! "<t>.<body>">`, retried with backoff on a non-2xx answer or none within 10 s.
+
+use std::time::Duration;
+
+use craftkit_core::api::{Event, Render, RenderStatus};
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+
+use crate::app::App;
+use crate::ids::{random_id, timestamp};
+
+/// The signature header's value for `body` sent at unix time `t`.
+pub fn signature_header(secret: &str, t: i64, body: &[u8]) -> String {
+    format!("t={t},v1={}", sign(secret, t, body))
+}
+
+/// `hex(HMAC-SHA256(secret, "<t>." + body))`.
+pub fn sign(secret: &str, t: i64, body: &[u8]) -> String {
+    // HMAC takes a key of any length, so this cannot fail.
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts any key length");
+    mac.update(t.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// Sends the event for a render that just reached a terminal state to every endpoint.
+pub(crate) fn emit(app: &App, render: &Render) {
+    if app.config.webhooks.is_empty() {
+        return;
+    }
+    let kind = match render.status {
+        RenderStatus::Succeeded => "render.succeeded",
+        RenderStatus::Failed => "render.failed",
+        _ => return,
+    };
+    let event = Event {
+        id: random_id("evt_"),
+        object: "event".into(),
+        kind: kind.into(),
+        created_at: timestamp(app.config.clock.now()),
+        data: render.clone(),
+    };
+    let Ok(body) = serde_json::to_vec(&event) else {
+        return;
+    };
+    for endpoint in app.config.webhooks.clone() {
+        let app = app.clone();
+        let body = body.clone();
+        let event_id = event.id.clone();
+        tokio::spawn(async move {
+            let mut wait = app.config.webhook_backoff;
+            for attempt in 1..=app.config.webhook_attempts {
+                let t = app
+                    .config
+                    .clock
+                    .now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+                let sent = app
+                    .http
+                    .post(&endpoint.url)
+                    .header("content-type", "application/json")
+                    .header(
+                        "craftkit-signature",
+                        signature_header(&endpoint.secret, t, &body),
+                    )
+                    .body(body.clone())
+                    .timeout(Duration::from_secs(10))
+                    .send()
+                    .await;
+                let status = sent.as_ref().map(|r| r.status().as_u16()).ok();
+                if status.is_some_and(|s| (200..300).contains(&s)) {
+                    tracing::info!(event = %event_id, attempt, "webhook delivered");
+                    return;
+                }
+                tracing::warn!(event = %event_id, attempt, ?status, "webhook delivery failed; retrying");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(30));
+            }
+            tracing::warn!(event = %event_id, "webhook delivery given up");
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signature_is_hmac_sha256_of_t_dot_body() {
+        // echo -n '1764151200.{}' | openssl dgst -sha256 -hmac whsec_test
+        let sig = sign("whsec_test", 1_764_151_200, b"{}");
+        assert_eq!(sig.len(), 64);
+        assert_eq!(
+            signature_header("whsec_test", 1_764_151_200, b"{}"),
+            format!("t=1764151200,v1={sig}")
+        );
+        assert_ne!(sig, sign("whsec_test", 1_764_151_201, b"{}"));
+    }
+}

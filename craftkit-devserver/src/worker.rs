@@ -1,0 +1,113 @@
+//! The render lifecycle: `queued` -> `rendering` -> `succeeded` | `failed`, on a pool of
+//! workers. Terminal states never change.
+
+use axum::body::Bytes;
+use craftkit_core::api::{RenderError, RenderStatus};
+
+use crate::app::App;
+use crate::ids::timestamp;
+use crate::pdf::{PdfInput, render_pdf};
+use crate::webhooks;
+
+pub(crate) fn spawn(app: App, render_id: String) {
+    tokio::spawn(async move {
+        let Ok(_permit) = app.workers.clone().acquire_owned().await else {
+            return;
+        };
+        let job = {
+            let mut store = app.store.lock();
+            let Some(entry) = store.render_mut(&render_id) else {
+                return;
+            };
+            if entry.render.status != RenderStatus::Queued {
+                return;
+            }
+            entry.render.status = RenderStatus::Rendering;
+            (entry.tree.clone(), entry.data.clone(), entry.fail)
+        };
+        let (tree, data, fail) = job;
+        tokio::time::sleep(app.config.render_delay).await;
+        let watermark = app
+            .store
+            .lock()
+            .render_projects
+            .get(&render_id)
+            .is_some_and(|k| k.starts_with("ck_test_"));
+        let outcome = if fail {
+            Err("the render failed (injected fault)".to_owned())
+        } else {
+            tokio::task::spawn_blocking(move || {
+                render_pdf(&PdfInput {
+                    tree: &tree,
+                    data: &data,
+                    watermark: watermark.then_some("TEST"),
+                })
+                .map_err(|e| e.to_string())
+            })
+            .await
+            .unwrap_or_else(|e| Err(format!("the renderer stopped: {e}")))
+        };
+        let key = app
+            .store
+            .lock()
+            .render_projects
+            .get(&render_id)
+            .cloned()
+            .unwrap_or_default();
+        // The PDF is on disk before the render says it succeeded.
+        let outcome = match outcome {
+            Ok(pdf) => match app.persist_pdf(&key, &render_id, &pdf.bytes) {
+                Ok(()) => Ok(pdf),
+                Err(_) => Err("the PDF could not be stored".to_owned()),
+            },
+            Err(message) => Err(message),
+        };
+        let render = {
+            let now = timestamp(app.config.clock.now());
+            let base_url = app.base_url.clone();
+            let mut store = app.store.lock();
+            let Some(entry) = store.render_mut(&render_id) else {
+                return;
+            };
+            let render = &mut entry.render;
+            render.completed_at = Some(now);
+            match outcome {
+                Ok(pdf) => {
+                    render.status = RenderStatus::Succeeded;
+                    render.pages = Some(pdf.pages);
+                    render.bytes = Some(pdf.bytes.len() as u64);
+                    if let Some(token) = &entry.download_token {
+                        render.download_url = Some(format!(
+                            "{base_url}/files/{token}/{}",
+                            url_segment(&render.filename)
+                        ));
+                    }
+                    entry.pdf = Some(Bytes::from(pdf.bytes));
+                }
+                Err(message) => {
+                    render.status = RenderStatus::Failed;
+                    render.error = Some(RenderError {
+                        code: "render_failed".into(),
+                        message,
+                    });
+                }
+            }
+            entry.render.clone()
+        };
+        let _ = app.persist_render(&key, &render_id);
+        webhooks::emit(&app, &render);
+    });
+}
+
+/// A file name as one URL path segment.
+fn url_segment(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for byte in name.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
