@@ -124,7 +124,7 @@ async fn every_request(State(app): State<App>, mut request: Request, next: Next)
         %method,
         path = %path,
         status = response.status().as_u16(),
-        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+        latency_ms = %format!("{:.2}", started.elapsed().as_secs_f64() * 1000.0),
         request_id = %request_id,
         fault = ?fault,
         "request"
