@@ -145,7 +145,11 @@ impl DevServer {
             )),
             workers: Arc::new(Semaphore::new(config.workers.max(1))),
             base_url: url.clone(),
-            http: reqwest::Client::new(),
+            http: {
+                // reqwest panics without a crypto provider when rustls is on in the build.
+                let _ = rustls::crypto::ring::default_provider().install_default();
+                reqwest::Client::new()
+            },
             rate_windows: Arc::new(Mutex::new(Default::default())),
             persist,
             store: Arc::new(store),

@@ -27,6 +27,11 @@ pub use craftkit_core::{
 #[cfg(feature = "macros")]
 pub use craftkit_macros::craftkit_template;
 
+#[cfg(feature = "client")]
+pub mod client;
+#[cfg(feature = "client")]
+pub use client::Client;
+
 /// The serde version generated code derives with (`#[serde(crate = "::craftkit_runtime::serde")]`),
 /// so that applications need no serde dependency of their own for generated types.
 pub use serde;

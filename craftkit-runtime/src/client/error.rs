@@ -1,0 +1,128 @@
+//! The client's one error type. Its messages read well in a log and never hold the key.
+
+use std::time::Duration;
+
+use craftkit_core::api::{ErrorDetail, Render, RenderStatus};
+
+use crate::ValidationError;
+
+/// What went wrong with a call.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The client is misconfigured (a key of the wrong shape, a bad base URL, ...).
+    #[error("craftkit client configuration: {0}")]
+    Config(String),
+    /// No answer: connection refused or dropped, timeout, TLS.
+    #[error("{method} {path}: no answer from Craftkit after {attempts} attempt{}: {message}", plural(*attempts))]
+    Transport {
+        /// The request's method.
+        method: String,
+        /// The request's path.
+        path: String,
+        /// What failed, from the HTTP stack.
+        message: String,
+        /// How many attempts were made.
+        attempts: u32,
+    },
+    /// Craftkit answered with an error.
+    #[error("{}", DisplayApi(.0))]
+    Api(Box<ApiFailure>),
+    /// An answer that does not decode into the expected type.
+    #[error("{method} {path}: unexpected answer at `{json_path}`: {message}")]
+    Decode {
+        /// The request's method.
+        method: String,
+        /// The request's path.
+        path: String,
+        /// Where in the answer's JSON the problem is (`data[2].status`).
+        json_path: String,
+        /// What was expected.
+        message: String,
+    },
+    /// The payload breaks its template's bounds; nothing was sent.
+    #[error(transparent)]
+    Validation(#[from] ValidationError),
+    /// The render reached `failed`.
+    #[error("render {} failed ({code}): {message}", render.id)]
+    RenderFailed {
+        /// The failed render.
+        render: Box<Render>,
+        /// `render_failed`, `asset_unreachable` or `timeout`.
+        code: String,
+        /// What Craftkit said.
+        message: String,
+    },
+    /// A wait ran out of time before the render finished.
+    #[error("render {render_id} still {} after waiting {:.1} s", last_status.as_str(), waited.as_secs_f64())]
+    Deadline {
+        /// The render.
+        render_id: String,
+        /// Its last known status.
+        last_status: RenderStatus,
+        /// How long was waited.
+        waited: Duration,
+    },
+    /// Writing a download failed.
+    #[error("writing the PDF failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// An error answer of the API, with everything it said.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiFailure {
+    /// The request's method.
+    pub method: String,
+    /// The request's path.
+    pub path: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// The error's `type`: `validation_failed`, `not_found`, ...
+    pub kind: String,
+    /// The error's message.
+    pub message: String,
+    /// One entry per problem, each with a data path.
+    pub details: Vec<ErrorDetail>,
+    /// The request id, for support.
+    pub request_id: Option<String>,
+    /// How many attempts were made.
+    pub attempts: u32,
+}
+
+struct DisplayApi<'a>(&'a ApiFailure);
+
+impl std::fmt::Display for DisplayApi<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let e = self.0;
+        write!(f, "{} {}: {} {}: {}", e.method, e.path, e.status, e.kind, e.message)?;
+        for detail in &e.details {
+            write!(f, "; {}: {} ({})", detail.path, detail.message, detail.code)?;
+        }
+        if let Some(id) = &e.request_id {
+            write!(f, " [request {id}]")?;
+        }
+        if e.attempts > 1 {
+            write!(f, " after {} attempts", e.attempts)?;
+        }
+        Ok(())
+    }
+}
+
+fn plural(n: u32) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+impl Error {
+    /// The API error, when Craftkit answered with one.
+    pub fn api(&self) -> Option<&ApiFailure> {
+        match self {
+            Error::Api(failure) => Some(failure),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of an API error.
+    pub fn status(&self) -> Option<u16> {
+        self.api().map(|a| a.status)
+    }
+}

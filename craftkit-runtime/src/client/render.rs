@@ -1,0 +1,138 @@
+//! `POST /v1/templates/:slug/render`: typed or untyped, always with an idempotency key.
+
+use std::ops::Deref;
+
+use craftkit_core::api::{Render, RenderOptions, RenderRequest as Body, Visibility};
+use reqwest::Method;
+use serde_json::Value;
+
+use super::idempotency::fresh_key;
+use super::transport::Call;
+use super::wait::WaitOptions;
+use super::{Client, Error};
+use crate::Template;
+
+/// A render request being set up; nothing is sent until [`send`](RenderRequest::send).
+#[must_use = "a render request does nothing until it is sent"]
+#[derive(Debug)]
+pub struct RenderRequest<'c> {
+    client: &'c Client,
+    slug: String,
+    data: Result<Value, Error>,
+    idempotency_key: Option<String>,
+    options: RenderOptions,
+    pinned_version: Option<u64>,
+}
+
+impl Client {
+    /// A render of a typed payload. Before anything is sent, [`Template::validate`] checks
+    /// the bounds the type cannot express; a violation fails [`send`](RenderRequest::send)
+    /// with [`Error::Validation`] listing every data path.
+    pub fn render<T: Template>(&self, payload: &T) -> RenderRequest<'_> {
+        let data = match payload.validate() {
+            Ok(()) => serde_json::to_value(payload)
+                .map_err(|e| Error::Config(format!("the payload does not serialize: {e}"))),
+            Err(violations) => Err(Error::Validation(violations)),
+        };
+        RenderRequest {
+            client: self,
+            slug: T::SLUG.to_owned(),
+            data,
+            idempotency_key: None,
+            options: RenderOptions::default(),
+            pinned_version: Some(T::VERSION),
+        }
+    }
+
+    /// A render of untyped JSON data (the server validates it).
+    pub fn render_json(&self, slug: impl Into<String>, data: Value) -> RenderRequest<'_> {
+        RenderRequest {
+            client: self,
+            slug: slug.into(),
+            data: Ok(data),
+            idempotency_key: None,
+            options: RenderOptions::default(),
+            pinned_version: None,
+        }
+    }
+
+    /// Renders a typed payload and waits for the PDF: `render(payload).send()` then `wait()`.
+    pub async fn render_and_wait<T: Template>(&self, payload: &T) -> Result<Render, Error> {
+        self.render(payload).send().await?.wait().await
+    }
+}
+
+impl RenderRequest<'_> {
+    /// The `Idempotency-Key`: the same key with the same data renders once, however often it
+    /// is sent (see [`derive_idempotency_key`](super::derive_idempotency_key)). Without one,
+    /// a fresh key is made for this call and reused by its retries.
+    pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
+        self.idempotency_key = Some(key.into());
+        self
+    }
+
+    /// The PDF's file name.
+    pub fn filename(mut self, filename: impl Into<String>) -> Self {
+        self.options.filename = Some(filename.into());
+        self
+    }
+
+    /// `Public` (a permanent public `downloadUrl`, the default) or `Private`.
+    pub fn visibility(mut self, visibility: Visibility) -> Self {
+        self.options.visibility = Some(visibility);
+        self
+    }
+
+    /// Renders only if the published version is the one the type was generated from
+    /// (`409 template_version_mismatch` otherwise). Off by default; untyped renders cannot pin.
+    pub fn pin_version(mut self, pin: bool) -> Self {
+        self.options.template_version = if pin { self.pinned_version } else { None };
+        self
+    }
+
+    /// Sends the request (retrying safely) and returns the accepted render.
+    pub async fn send(self) -> Result<RenderHandle, Error> {
+        let data = self.data?;
+        let key = self.idempotency_key.unwrap_or_else(fresh_key);
+        let body = Body { data, options: self.options };
+        let path = format!("/v1/templates/{}/render", self.slug);
+        let mut call = Call::send_json(Method::POST, path, &body)?.header("idempotency-key", key);
+        call.retryable = true;
+        let render: Render = self.client.json(call).await?;
+        Ok(RenderHandle { client: self.client.clone(), render })
+    }
+}
+
+/// An accepted render and the client that made it, so that it can be waited for.
+#[derive(Debug, Clone)]
+pub struct RenderHandle {
+    client: Client,
+    render: Render,
+}
+
+impl RenderHandle {
+    /// Polls until the render is terminal: the succeeded render, or [`Error::RenderFailed`]
+    /// / [`Error::Deadline`]. Uses the client's [`WaitOptions`].
+    pub async fn wait(self) -> Result<Render, Error> {
+        let options = self.client.inner.wait;
+        self.client.wait_with(&self.render.id, options).await
+    }
+
+    /// As [`wait`](RenderHandle::wait) with other options.
+    pub async fn wait_with(self, options: WaitOptions) -> Result<Render, Error> {
+        self.client.wait_with(&self.render.id, options).await
+    }
+
+    /// The render as it was accepted.
+    pub fn into_render(self) -> Render {
+        self.render
+    }
+}
+
+impl Deref for RenderHandle {
+    type Target = Render;
+
+    fn deref(&self) -> &Render {
+        &self.render
+    }
+}

@@ -1,0 +1,195 @@
+//! One request, with its retries: the only place that talks HTTP. Every attempt runs in a
+//! `craftkit.request` span carrying the method, path, attempt, status and request id.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use craftkit_core::api::ErrorBody;
+use reqwest::Method;
+use reqwest::header::HeaderMap;
+use serde::de::DeserializeOwned;
+use tracing::Instrument;
+
+use super::error::{ApiFailure, Error};
+use super::retry::parse_retry_after;
+use super::Client;
+
+/// A request to make.
+pub(crate) struct Call {
+    pub method: Method,
+    /// Path and query, from `/v1`.
+    pub path: String,
+    pub body: Option<Bytes>,
+    pub headers: Vec<(&'static str, String)>,
+    /// Whether retrying cannot duplicate work (a GET, or a POST with an idempotency key).
+    pub retryable: bool,
+}
+
+impl Call {
+    pub fn get(path: impl Into<String>) -> Call {
+        Call { method: Method::GET, path: path.into(), body: None, headers: Vec::new(), retryable: true }
+    }
+
+    pub fn send_json(method: Method, path: impl Into<String>, body: &impl serde::Serialize) -> Result<Call, Error> {
+        let body = serde_json::to_vec(body).map_err(|e| Error::Config(format!("the request body does not serialize: {e}")))?;
+        Ok(Call { method, path: path.into(), body: Some(Bytes::from(body)), headers: Vec::new(), retryable: false })
+    }
+
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Call {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// The path without its query, for messages and spans.
+    fn route(&self) -> &str {
+        self.path.split('?').next().unwrap_or(&self.path)
+    }
+}
+
+/// A successful answer (2xx or 304), read whole.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+enum Attempt {
+    Done(Answer),
+    Failed { failure: Box<ApiFailure>, retry_after: Option<Duration>, retryable: bool },
+    Unreachable(String),
+}
+
+impl Client {
+    /// Makes `call`, retrying as the policy allows, and returns a 2xx or 304 answer.
+    pub(crate) async fn execute(&self, call: Call) -> Result<Answer, Error> {
+        let policy = self.inner.retry;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let span = tracing::info_span!(
+                "craftkit.request",
+                method = %call.method,
+                path = %call.route(),
+                attempt,
+                status = tracing::field::Empty,
+                request_id = tracing::field::Empty,
+            );
+            let outcome = self.attempt(&call, attempt).instrument(span).await;
+            let (retry_after, error) = match outcome {
+                Attempt::Done(answer) => return Ok(answer),
+                Attempt::Failed { failure, retry_after, retryable } => {
+                    if !(retryable && call.retryable) {
+                        return Err(Error::Api(failure));
+                    }
+                    (retry_after, Error::Api(failure))
+                }
+                Attempt::Unreachable(message) => {
+                    let error = Error::Transport {
+                        method: call.method.to_string(),
+                        path: call.route().to_owned(),
+                        message,
+                        attempts: attempt,
+                    };
+                    if !call.retryable {
+                        return Err(error);
+                    }
+                    (None, error)
+                }
+            };
+            if attempt > policy.max_retries {
+                return Err(error);
+            }
+            match policy.delay(attempt, retry_after) {
+                Some(delay) => tokio::time::sleep(delay).await,
+                None => return Err(error),
+            }
+        }
+    }
+
+    async fn attempt(&self, call: &Call, attempt: u32) -> Attempt {
+        let span = tracing::Span::current();
+        let url = format!("{}{}", self.inner.base_url, call.path);
+        let mut request = self.inner.http.request(call.method.clone(), &url).header("authorization", self.inner.key.header());
+        for (name, value) in &call.headers {
+            request = request.header(*name, value);
+        }
+        if let Some(body) = &call.body {
+            request = request.header("content-type", "application/json").body(body.clone());
+        }
+        let response = match request.send().await {
+            Ok(response) => response,
+            Err(error) => {
+                tracing::debug!(error = %describe(&error), "no answer");
+                return Attempt::Unreachable(describe(&error));
+            }
+        };
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let request_id = headers.get("request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        span.record("status", status);
+        if let Some(id) = &request_id {
+            span.record("request_id", id.as_str());
+        }
+        let body = match response.bytes().await {
+            Ok(body) => body,
+            Err(error) => {
+                tracing::debug!(error = %describe(&error), "the answer broke off");
+                return Attempt::Unreachable(format!("the answer broke off: {}", describe(&error)));
+            }
+        };
+        tracing::debug!(status, "answered");
+        if (200..300).contains(&status) || status == 304 {
+            return Attempt::Done(Answer { status, headers, body });
+        }
+        let error = serde_json::from_slice::<ErrorBody>(&body).ok().map(|b| b.error);
+        let kind = error.as_ref().map_or_else(|| "unknown".to_owned(), |e| e.kind.clone());
+        let retryable = status == 429 || status >= 500 || (status == 409 && kind == "idempotency_in_progress");
+        let retry_after = headers.get("retry-after").and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
+        let failure = ApiFailure {
+            method: call.method.to_string(),
+            path: call.route().to_owned(),
+            status,
+            message: error.as_ref().map_or_else(
+                || format!("HTTP {status} without an error body"),
+                |e| e.message.clone(),
+            ),
+            details: error.as_ref().map(|e| e.details.clone()).unwrap_or_default(),
+            request_id: error.and_then(|e| e.request_id).or(request_id),
+            kind,
+            attempts: attempt,
+        };
+        Attempt::Failed { failure: Box::new(failure), retry_after, retryable }
+    }
+
+    /// Decodes a JSON answer, naming the JSON path of any mismatch.
+    pub(crate) fn decode<T: DeserializeOwned>(&self, call: (&Method, &str), body: &[u8]) -> Result<T, Error> {
+        let mut deserializer = serde_json::Deserializer::from_slice(body);
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|error| Error::Decode {
+            method: call.0.to_string(),
+            path: call.1.split('?').next().unwrap_or(call.1).to_owned(),
+            json_path: error.path().to_string(),
+            message: error.inner().to_string(),
+        })
+    }
+
+    /// Makes a JSON call and decodes its answer.
+    pub(crate) async fn json<T: DeserializeOwned>(&self, call: Call) -> Result<T, Error> {
+        let (method, path) = (call.method.clone(), call.path.clone());
+        let answer = self.execute(call).await?;
+        self.decode((&method, &path), &answer.body)
+    }
+}
+
+/// A transport error in a sentence, with its causes (reqwest's own message is terse). Never
+/// holds the key: it is only ever in a header, and headers are not part of these errors.
+fn describe(error: &reqwest::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}
