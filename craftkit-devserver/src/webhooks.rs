@@ -91,7 +91,11 @@ mod tests {
 
     #[test]
     fn signature_is_hmac_sha256_of_t_dot_body() {
-        // echo -n '1764151200.{}' | openssl dgst -sha256 -hmac whsec_test
+        // printf '%s' '1764151200.{"a":1}' | openssl dgst -sha256 -hmac whsec_test
+        assert_eq!(
+            sign("whsec_test", 1_764_151_200, br#"{"a":1}"#),
+            "691ab9360fdee04337f35e2aa0e5507d84f4e713dc176ca64db60f89b36d62dd"
+        );
         let sig = sign("whsec_test", 1_764_151_200, b"{}");
         assert_eq!(sig.len(), 64);
         assert_eq!(

@@ -32,6 +32,9 @@ pub mod client;
 #[cfg(feature = "client")]
 pub use client::Client;
 
+#[cfg(feature = "webhook")]
+pub mod webhook;
+
 /// The serde version generated code derives with (`#[serde(crate = "::craftkit_runtime::serde")]`),
 /// so that applications need no serde dependency of their own for generated types.
 pub use serde;

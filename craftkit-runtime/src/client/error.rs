@@ -94,7 +94,11 @@ struct DisplayApi<'a>(&'a ApiFailure);
 impl std::fmt::Display for DisplayApi<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let e = self.0;
-        write!(f, "{} {}: {} {}: {}", e.method, e.path, e.status, e.kind, e.message)?;
+        write!(
+            f,
+            "{} {}: {} {}: {}",
+            e.method, e.path, e.status, e.kind, e.message
+        )?;
         for detail in &e.details {
             write!(f, "; {}: {} ({})", detail.path, detail.message, detail.code)?;
         }

@@ -26,7 +26,11 @@ impl Client {
     /// `downloadUrl` is fetched without the key (it is public, and may be on another host);
     /// a private render comes from `GET /v1/renders/:id/download` with it. Returns the bytes
     /// written. A failure before the first byte is retried; one after it is returned.
-    pub async fn download_to<W: AsyncWrite + Unpin>(&self, render: &Render, out: &mut W) -> Result<u64, Error> {
+    pub async fn download_to<W: AsyncWrite + Unpin>(
+        &self,
+        render: &Render,
+        out: &mut W,
+    ) -> Result<u64, Error> {
         if render.status != RenderStatus::Succeeded {
             return Err(Error::Config(format!(
                 "render {} is {}: only a succeeded render has a PDF (wait for it first)",
@@ -58,7 +62,11 @@ impl Client {
     }
 
     /// Streams the PDF into a file at `path` (written beside it, then renamed into place).
-    pub async fn download_to_file(&self, render: &Render, path: impl AsRef<Path>) -> Result<u64, Error> {
+    pub async fn download_to_file(
+        &self,
+        render: &Render,
+        path: impl AsRef<Path>,
+    ) -> Result<u64, Error> {
         let path = path.as_ref();
         let partial = path.with_extension("pdf.part");
         let mut file = tokio::fs::File::create(&partial).await?;
@@ -87,32 +95,51 @@ impl Client {
                 None => self
                     .inner
                     .http
-                    .get(format!("{}/v1/renders/{}/download", self.inner.base_url, encode(&render.id)))
+                    .get(format!(
+                        "{}/v1/renders/{}/download",
+                        self.inner.base_url,
+                        encode(&render.id)
+                    ))
                     .header("authorization", self.inner.key.header()),
             };
             let error = match request.send().await {
                 Ok(response) if response.status().is_success() => return Ok(response),
-                Ok(response) if response.status().as_u16() == 429 || response.status().is_server_error() => {
+                Ok(response)
+                    if response.status().as_u16() == 429 || response.status().is_server_error() =>
+                {
                     format!("HTTP {}", response.status())
                 }
                 Ok(response) => {
                     let status = response.status().as_u16();
                     let body = response.bytes().await.unwrap_or_default();
-                    let error = serde_json::from_slice::<craftkit_core::api::ErrorBody>(&body).ok().map(|b| b.error);
+                    let error = serde_json::from_slice::<craftkit_core::api::ErrorBody>(&body)
+                        .ok()
+                        .map(|b| b.error);
                     return Err(Error::Api(Box::new(super::ApiFailure {
                         method: "GET".into(),
                         path: format!("/v1/renders/{}/download", render.id),
                         status,
-                        kind: error.as_ref().map_or_else(|| "unknown".into(), |e| e.kind.clone()),
-                        message: error.as_ref().map_or_else(|| format!("HTTP {status}"), |e| e.message.clone()),
-                        details: error.as_ref().map(|e| e.details.clone()).unwrap_or_default(),
+                        kind: error
+                            .as_ref()
+                            .map_or_else(|| "unknown".into(), |e| e.kind.clone()),
+                        message: error
+                            .as_ref()
+                            .map_or_else(|| format!("HTTP {status}"), |e| e.message.clone()),
+                        details: error
+                            .as_ref()
+                            .map(|e| e.details.clone())
+                            .unwrap_or_default(),
                         request_id: error.and_then(|e| e.request_id),
                         attempts: attempt,
                     })));
                 }
                 Err(error) => error.to_string(),
             };
-            let delay = if attempt > policy.max_retries { None } else { policy.delay(attempt, None) };
+            let delay = if attempt > policy.max_retries {
+                None
+            } else {
+                policy.delay(attempt, None)
+            };
             match delay {
                 Some(delay) => tokio::time::sleep(delay).await,
                 None => {
@@ -133,12 +160,22 @@ impl Client {
             Some(label) => json!({ "label": label }),
             None => json!({}),
         };
-        self.json(Call::send_json(Method::POST, format!("/v1/renders/{}/shares", encode(render_id)), &body)?).await
+        self.json(Call::send_json(
+            Method::POST,
+            format!("/v1/renders/{}/shares", encode(render_id)),
+            &body,
+        )?)
+        .await
     }
 
     /// The share links of a render.
     pub async fn shares(&self, render_id: &str) -> Result<Vec<Share>, Error> {
-        let page: Page<Share> = self.json(Call::get(format!("/v1/renders/{}/shares", encode(render_id)))).await?;
+        let page: Page<Share> = self
+            .json(Call::get(format!(
+                "/v1/renders/{}/shares",
+                encode(render_id)
+            )))
+            .await?;
         Ok(page.data)
     }
 
@@ -156,6 +193,7 @@ impl Client {
 
     /// A render by id (offline replay: keep the id, come back later).
     pub async fn get_render(&self, id: &str) -> Result<Render, Error> {
-        self.json(Call::get(format!("/v1/renders/{}", encode(id)))).await
+        self.json(Call::get(format!("/v1/renders/{}", encode(id))))
+            .await
     }
 }

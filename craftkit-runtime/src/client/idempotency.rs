@@ -16,7 +16,10 @@ use uuid::Uuid;
 /// assert_ne!(derive_idempotency_key("n", &["ab", "c"]), derive_idempotency_key("n", &["a", "bc"]));
 /// ```
 pub fn derive_idempotency_key(namespace: &str, parts: &[&str]) -> String {
-    let namespace = Uuid::new_v5(&Uuid::NAMESPACE_URL, format!("https://craftkit.io/idempotency/{namespace}").as_bytes());
+    let namespace = Uuid::new_v5(
+        &Uuid::NAMESPACE_URL,
+        format!("https://craftkit.io/idempotency/{namespace}").as_bytes(),
+    );
     let mut name = Vec::new();
     for part in parts {
         name.extend_from_slice(&(part.len() as u64).to_be_bytes());

@@ -54,7 +54,9 @@ struct ApiKey(Arc<str>);
 impl ApiKey {
     fn parse(key: &str) -> Result<ApiKey, Error> {
         let key = key.trim();
-        let rest = key.strip_prefix("ck_live_").or_else(|| key.strip_prefix("ck_test_"));
+        let rest = key
+            .strip_prefix("ck_live_")
+            .or_else(|| key.strip_prefix("ck_test_"));
         match rest {
             Some(rest) if rest.len() >= 24 && rest.bytes().all(|b| b.is_ascii_alphanumeric()) => {
                 Ok(ApiKey(Arc::from(key)))
@@ -73,7 +75,11 @@ impl ApiKey {
 
 impl std::fmt::Debug for ApiKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let prefix = if self.0.starts_with("ck_live_") { "ck_live_" } else { "ck_test_" };
+        let prefix = if self.0.starts_with("ck_live_") {
+            "ck_live_"
+        } else {
+            "ck_test_"
+        };
         write!(f, "{prefix}[redacted]")
     }
 }
@@ -214,10 +220,16 @@ impl ClientBuilder {
 
     /// Checks the settings and makes the client.
     pub fn build(self) -> Result<Client, Error> {
-        let key = ApiKey::parse(self.key.as_deref().ok_or_else(|| Error::Config("no API key was given".into()))?)?;
+        let key = ApiKey::parse(
+            self.key
+                .as_deref()
+                .ok_or_else(|| Error::Config("no API key was given".into()))?,
+        )?;
         let base_url = self.base_url.trim_end_matches('/').to_owned();
         if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
-            return Err(Error::Config(format!("the base URL `{base_url}` is not an http(s) URL")));
+            return Err(Error::Config(format!(
+                "the base URL `{base_url}` is not an http(s) URL"
+            )));
         }
         let http = match self.http {
             Some(http) => http,
@@ -232,6 +244,14 @@ impl ClientBuilder {
                     .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?
             }
         };
-        Ok(Client { inner: Arc::new(Inner { http, base_url, key, retry: self.retry, wait: self.wait }) })
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base_url,
+                key,
+                retry: self.retry,
+                wait: self.wait,
+            }),
+        })
     }
 }

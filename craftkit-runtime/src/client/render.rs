@@ -94,12 +94,18 @@ impl RenderRequest<'_> {
     pub async fn send(self) -> Result<RenderHandle, Error> {
         let data = self.data?;
         let key = self.idempotency_key.unwrap_or_else(fresh_key);
-        let body = Body { data, options: self.options };
+        let body = Body {
+            data,
+            options: self.options,
+        };
         let path = format!("/v1/templates/{}/render", self.slug);
         let mut call = Call::send_json(Method::POST, path, &body)?.header("idempotency-key", key);
         call.retryable = true;
         let render: Render = self.client.json(call).await?;
-        Ok(RenderHandle { client: self.client.clone(), render })
+        Ok(RenderHandle {
+            client: self.client.clone(),
+            render,
+        })
     }
 }
 

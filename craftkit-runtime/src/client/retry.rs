@@ -34,7 +34,10 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// No retries at all.
     pub fn none() -> RetryPolicy {
-        RetryPolicy { max_retries: 0, ..RetryPolicy::default() }
+        RetryPolicy {
+            max_retries: 0,
+            ..RetryPolicy::default()
+        }
     }
 
     /// The wait before retry number `retry` (1-based): a uniformly random duration up to
@@ -42,7 +45,10 @@ impl RetryPolicy {
     /// `retry_after`. `None` when the server's `Retry-After` exceeds `max_retry_after`.
     pub fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Option<Duration> {
         let exponent = retry.saturating_sub(1).min(20);
-        let ceiling = self.initial_backoff.saturating_mul(1 << exponent).min(self.max_backoff);
+        let ceiling = self
+            .initial_backoff
+            .saturating_mul(1 << exponent)
+            .min(self.max_backoff);
         let jitter = ceiling.mul_f64(fastrand::f64());
         match retry_after {
             Some(wait) if wait > self.max_retry_after => None,
@@ -71,7 +77,8 @@ mod tests {
             assert!(policy.delay(2, None).unwrap() <= Duration::from_secs(1));
             assert!(policy.delay(30, None).unwrap() <= Duration::from_secs(5));
         }
-        let spread: std::collections::HashSet<_> = (0..50).map(|_| policy.delay(3, None).unwrap()).collect();
+        let spread: std::collections::HashSet<_> =
+            (0..50).map(|_| policy.delay(3, None).unwrap()).collect();
         assert!(spread.len() > 10, "jittered");
     }
 

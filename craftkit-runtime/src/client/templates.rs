@@ -29,7 +29,11 @@ impl Client {
             buffer: std::vec::IntoIter<Value>,
             done: bool,
         }
-        let start = State { cursor: None, buffer: Vec::new().into_iter(), done: false };
+        let start = State {
+            cursor: None,
+            buffer: Vec::new().into_iter(),
+            done: false,
+        };
         futures_util::stream::unfold(start, move |mut state| async move {
             loop {
                 if let Some(item) = state.buffer.next() {
@@ -65,8 +69,15 @@ impl Client {
 
     /// The manifest of `slug` unless it still has the `ETag` given: `None` for `304 Not
     /// Modified`.
-    pub async fn template_if_none_match(&self, slug: &str, etag: &str) -> Result<Option<TemplateFetch>, Error> {
-        self.fetch_template(Call::get(format!("/v1/templates/{}", encode(slug))).header("if-none-match", etag)).await
+    pub async fn template_if_none_match(
+        &self,
+        slug: &str,
+        etag: &str,
+    ) -> Result<Option<TemplateFetch>, Error> {
+        self.fetch_template(
+            Call::get(format!("/v1/templates/{}", encode(slug))).header("if-none-match", etag),
+        )
+        .await
     }
 
     /// An older published version of `slug`.
@@ -82,7 +93,11 @@ impl Client {
             return Ok(None);
         }
         let manifest = self.decode((&Method::GET, &path), &answer.body)?;
-        let etag = answer.headers.get("etag").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let etag = answer
+            .headers
+            .get("etag")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         Ok(Some(TemplateFetch { manifest, etag }))
     }
 
@@ -95,12 +110,19 @@ impl Client {
                 map.insert("replace".into(), Value::Bool(true));
             }
         }
-        self.json(Call::send_json(Method::POST, "/v1/templates", &body)?).await
+        self.json(Call::send_json(Method::POST, "/v1/templates", &body)?)
+            .await
     }
 
     /// Publishes the draft of `slug` as its next version.
     pub async fn publish_template(&self, slug: &str) -> Result<Manifest, Error> {
-        let call = Call { method: Method::POST, path: format!("/v1/templates/{}/publish", encode(slug)), body: None, headers: Vec::new(), retryable: false };
+        let call = Call {
+            method: Method::POST,
+            path: format!("/v1/templates/{}/publish", encode(slug)),
+            body: None,
+            headers: Vec::new(),
+            retryable: false,
+        };
         self.json(call).await
     }
 
@@ -117,7 +139,9 @@ impl Client {
     /// ```
     pub async fn verify<T: Template>(&self) -> Result<Compatibility, Error> {
         let live = self.template(T::SLUG).await?.manifest;
-        T::manifest().compare(&live).map_err(|e| Error::Config(format!("a manifest does not fold: {e}")))
+        T::manifest()
+            .compare(&live)
+            .map_err(|e| Error::Config(format!("a manifest does not fold: {e}")))
     }
 }
 

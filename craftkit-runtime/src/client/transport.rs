@@ -10,9 +10,9 @@ use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
+use super::Client;
 use super::error::{ApiFailure, Error};
 use super::retry::parse_retry_after;
-use super::Client;
 
 /// A request to make.
 pub(crate) struct Call {
@@ -27,12 +27,29 @@ pub(crate) struct Call {
 
 impl Call {
     pub fn get(path: impl Into<String>) -> Call {
-        Call { method: Method::GET, path: path.into(), body: None, headers: Vec::new(), retryable: true }
+        Call {
+            method: Method::GET,
+            path: path.into(),
+            body: None,
+            headers: Vec::new(),
+            retryable: true,
+        }
     }
 
-    pub fn send_json(method: Method, path: impl Into<String>, body: &impl serde::Serialize) -> Result<Call, Error> {
-        let body = serde_json::to_vec(body).map_err(|e| Error::Config(format!("the request body does not serialize: {e}")))?;
-        Ok(Call { method, path: path.into(), body: Some(Bytes::from(body)), headers: Vec::new(), retryable: false })
+    pub fn send_json(
+        method: Method,
+        path: impl Into<String>,
+        body: &impl serde::Serialize,
+    ) -> Result<Call, Error> {
+        let body = serde_json::to_vec(body)
+            .map_err(|e| Error::Config(format!("the request body does not serialize: {e}")))?;
+        Ok(Call {
+            method,
+            path: path.into(),
+            body: Some(Bytes::from(body)),
+            headers: Vec::new(),
+            retryable: false,
+        })
     }
 
     pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Call {
@@ -56,7 +73,11 @@ pub(crate) struct Answer {
 
 enum Attempt {
     Done(Answer),
-    Failed { failure: Box<ApiFailure>, retry_after: Option<Duration>, retryable: bool },
+    Failed {
+        failure: Box<ApiFailure>,
+        retry_after: Option<Duration>,
+        retryable: bool,
+    },
     Unreachable(String),
 }
 
@@ -78,7 +99,11 @@ impl Client {
             let outcome = self.attempt(&call, attempt).instrument(span).await;
             let (retry_after, error) = match outcome {
                 Attempt::Done(answer) => return Ok(answer),
-                Attempt::Failed { failure, retry_after, retryable } => {
+                Attempt::Failed {
+                    failure,
+                    retry_after,
+                    retryable,
+                } => {
                     if !(retryable && call.retryable) {
                         return Err(Error::Api(failure));
                     }
@@ -110,12 +135,18 @@ impl Client {
     async fn attempt(&self, call: &Call, attempt: u32) -> Attempt {
         let span = tracing::Span::current();
         let url = format!("{}{}", self.inner.base_url, call.path);
-        let mut request = self.inner.http.request(call.method.clone(), &url).header("authorization", self.inner.key.header());
+        let mut request = self
+            .inner
+            .http
+            .request(call.method.clone(), &url)
+            .header("authorization", self.inner.key.header());
         for (name, value) in &call.headers {
             request = request.header(*name, value);
         }
         if let Some(body) = &call.body {
-            request = request.header("content-type", "application/json").body(body.clone());
+            request = request
+                .header("content-type", "application/json")
+                .body(body.clone());
         }
         let response = match request.send().await {
             Ok(response) => response,
@@ -126,7 +157,10 @@ impl Client {
         };
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let request_id = headers.get("request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let request_id = headers
+            .get("request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         span.record("status", status);
         if let Some(id) = &request_id {
             span.record("request_id", id.as_str());
@@ -140,12 +174,24 @@ impl Client {
         };
         tracing::debug!(status, "answered");
         if (200..300).contains(&status) || status == 304 {
-            return Attempt::Done(Answer { status, headers, body });
+            return Attempt::Done(Answer {
+                status,
+                headers,
+                body,
+            });
         }
-        let error = serde_json::from_slice::<ErrorBody>(&body).ok().map(|b| b.error);
-        let kind = error.as_ref().map_or_else(|| "unknown".to_owned(), |e| e.kind.clone());
-        let retryable = status == 429 || status >= 500 || (status == 409 && kind == "idempotency_in_progress");
-        let retry_after = headers.get("retry-after").and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
+        let error = serde_json::from_slice::<ErrorBody>(&body)
+            .ok()
+            .map(|b| b.error);
+        let kind = error
+            .as_ref()
+            .map_or_else(|| "unknown".to_owned(), |e| e.kind.clone());
+        let retryable =
+            status == 429 || status >= 500 || (status == 409 && kind == "idempotency_in_progress");
+        let retry_after = headers
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
         let failure = ApiFailure {
             method: call.method.to_string(),
             path: call.route().to_owned(),
@@ -154,16 +200,27 @@ impl Client {
                 || format!("HTTP {status} without an error body"),
                 |e| e.message.clone(),
             ),
-            details: error.as_ref().map(|e| e.details.clone()).unwrap_or_default(),
+            details: error
+                .as_ref()
+                .map(|e| e.details.clone())
+                .unwrap_or_default(),
             request_id: error.and_then(|e| e.request_id).or(request_id),
             kind,
             attempts: attempt,
         };
-        Attempt::Failed { failure: Box::new(failure), retry_after, retryable }
+        Attempt::Failed {
+            failure: Box::new(failure),
+            retry_after,
+            retryable,
+        }
     }
 
     /// Decodes a JSON answer, naming the JSON path of any mismatch.
-    pub(crate) fn decode<T: DeserializeOwned>(&self, call: (&Method, &str), body: &[u8]) -> Result<T, Error> {
+    pub(crate) fn decode<T: DeserializeOwned>(
+        &self,
+        call: (&Method, &str),
+        body: &[u8],
+    ) -> Result<T, Error> {
         let mut deserializer = serde_json::Deserializer::from_slice(body);
         serde_path_to_error::deserialize(&mut deserializer).map_err(|error| Error::Decode {
             method: call.0.to_string(),

@@ -5,8 +5,8 @@ use std::time::{Duration, Instant};
 
 use craftkit_core::api::{Render, RenderStatus};
 
-use super::transport::Call;
 use super::retry::parse_retry_after;
+use super::transport::Call;
 use super::{Client, Error};
 
 /// How [`Client::wait`] polls.
@@ -44,7 +44,8 @@ impl Client {
         let mut interval = options.initial_interval;
         loop {
             let answer = self.execute(Call::get(format!("/v1/renders/{id}"))).await?;
-            let render: Render = self.decode((&reqwest::Method::GET, "/v1/renders/:id"), &answer.body)?;
+            let render: Render =
+                self.decode((&reqwest::Method::GET, "/v1/renders/:id"), &answer.body)?;
             match render.status {
                 RenderStatus::Succeeded => return Ok(render),
                 RenderStatus::Failed => {
@@ -53,15 +54,27 @@ impl Client {
                         .as_ref()
                         .map(|e| (e.code.clone(), e.message.clone()))
                         .unwrap_or_else(|| ("render_failed".into(), "no reason given".into()));
-                    return Err(Error::RenderFailed { render: Box::new(render), code, message });
+                    return Err(Error::RenderFailed {
+                        render: Box::new(render),
+                        code,
+                        message,
+                    });
                 }
                 RenderStatus::Queued | RenderStatus::Rendering => {}
             }
             let elapsed = started.elapsed();
             if elapsed >= options.deadline {
-                return Err(Error::Deadline { render_id: id.to_owned(), last_status: render.status, waited: elapsed });
+                return Err(Error::Deadline {
+                    render_id: id.to_owned(),
+                    last_status: render.status,
+                    waited: elapsed,
+                });
             }
-            let hint = answer.headers.get("retry-after").and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
+            let hint = answer
+                .headers
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(parse_retry_after);
             let pause = match hint {
                 Some(hint) => hint.min(options.max_interval),
                 None => {

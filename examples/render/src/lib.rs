@@ -7,12 +7,21 @@ use craftkit_runtime::Client;
 
 /// A client, and the local server it talks to when one was started (stop it at the end).
 pub async fn connect() -> Result<(Client, Option<DevServer>), Box<dyn std::error::Error>> {
-    if std::env::var_os("CRAFTKIT_API_URL").is_some() && std::env::var_os("CRAFTKIT_API_KEY").is_some() {
+    if std::env::var_os("CRAFTKIT_API_URL").is_some()
+        && std::env::var_os("CRAFTKIT_API_KEY").is_some()
+    {
         return Ok((Client::from_env()?, None));
     }
     let cache = concat!(env!("CARGO_MANIFEST_DIR"), "/../../.craftkit/manifests");
-    let server = DevServer::start(Config { templates: craftkit_devserver::load_templates(cache)?, ..Config::default() }).await?;
+    let server = DevServer::start(Config {
+        templates: craftkit_devserver::load_templates(cache)?,
+        ..Config::default()
+    })
+    .await?;
     eprintln!("started the local Craftkit server at {}", server.url());
-    let client = Client::builder().key(&server.keys()[0]).base_url(server.url()).build()?;
+    let client = Client::builder()
+        .key(&server.keys()[0])
+        .base_url(server.url())
+        .build()?;
     Ok((client, Some(server)))
 }

@@ -22,7 +22,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("replay:           {}", replay.id);
     assert_eq!(first.id, replay.id, "the replay is the same render");
     let render = replay.wait().await?;
-    println!("one render, {}: {} pages", render.status.as_str(), render.pages.unwrap_or(0));
+    println!(
+        "one render, {}: {} pages",
+        render.status.as_str(),
+        render.pages.unwrap_or(0)
+    );
     if let Some(server) = server {
         assert_eq!(server.render_count(&server.keys()[0]), 1);
         server.stop().await;
