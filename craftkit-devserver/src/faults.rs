@@ -25,20 +25,24 @@ impl Faults {
         }
     }
 
-    /// The fault for the next API request, if any: the first rule that fires.
+    /// The fault for the next API request, if any: the first rule that fires. Each `Rate` rule
+    /// rolls its own dice, so every rule hits its share of requests.
     pub fn pick(&self) -> Option<FaultKind> {
         if self.rules.is_empty() {
             return None;
         }
         let n = self.requests.fetch_add(1, Ordering::SeqCst) + 1;
-        let roll = self.roll();
-        self.rules
-            .iter()
-            .find(|rule| match &rule.when {
+        let mut fired = None;
+        for rule in &self.rules {
+            let hit = match &rule.when {
                 FaultWhen::Requests(numbers) => numbers.contains(&n),
-                FaultWhen::Rate(p) => roll < *p,
-            })
-            .map(|rule| rule.kind.clone())
+                FaultWhen::Rate(p) => self.roll() < *p,
+            };
+            if hit && fired.is_none() {
+                fired = Some(rule.kind.clone());
+            }
+        }
+        fired
     }
 
     /// A uniform number in [0, 1).
@@ -68,6 +72,27 @@ mod tests {
         );
         let picks: Vec<bool> = (0..4).map(|_| faults.pick().is_some()).collect();
         assert_eq!(picks, [false, true, true, false]);
+    }
+
+    #[test]
+    fn each_rate_rule_rolls_its_own_dice() {
+        let faults = Faults::new(
+            vec![
+                Fault {
+                    kind: FaultKind::Status(503),
+                    when: FaultWhen::Rate(0.3),
+                },
+                Fault {
+                    kind: FaultKind::Drop,
+                    when: FaultWhen::Rate(0.3),
+                },
+            ],
+            7,
+        );
+        let picks: Vec<_> = (0..10_000).filter_map(|_| faults.pick()).collect();
+        let drops = picks.iter().filter(|k| **k == FaultKind::Drop).count();
+        // the second rule fires on 30% of the 70% the first one leaves
+        assert!((1_800..2_400).contains(&drops), "{drops}");
     }
 
     #[test]

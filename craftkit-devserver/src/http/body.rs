@@ -1,6 +1,6 @@
 //! Request bodies: JSON only, at most 20 MiB, malformed JSON is `400 invalid_request`.
 
-use axum::body::{Body, to_bytes};
+use axum::body::Body;
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use serde_json::Value;
@@ -26,15 +26,42 @@ impl FromRequest<App> for JsonBody {
     }
 }
 
+/// How much of an oversized body is read (and dropped) before answering `413`, so that a
+/// client still sending gets its answer instead of a reset connection. Beyond this the
+/// connection is cut: the bound keeps a hostile client from holding the server.
+const DRAIN_LIMIT: usize = 64 * 1024 * 1024;
+
 /// Reads a body of at most [`MAX_BODY`] bytes.
 pub(crate) async fn read_limited(body: Body) -> Result<axum::body::Bytes, Failure> {
-    to_bytes(body, MAX_BODY).await.map_err(|_| {
+    use futures_util::StreamExt;
+
+    let too_large = || {
         Failure::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "payload_too_large",
             "the request body is over 20 MiB",
         )
-    })
+    };
+    let mut stream = body.into_data_stream();
+    let mut bytes = Vec::new();
+    let mut seen = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| {
+            Failure::invalid_request(format!("the request body could not be read: {e}"))
+        })?;
+        seen += chunk.len();
+        if seen > DRAIN_LIMIT {
+            return Err(too_large());
+        }
+        if seen <= MAX_BODY {
+            bytes.extend_from_slice(&chunk);
+        }
+    }
+    if seen > MAX_BODY {
+        Err(too_large())
+    } else {
+        Ok(axum::body::Bytes::from(bytes))
+    }
 }
 
 /// `Content-Type: application/json` (parameters such as `charset` allowed), or `400`.

@@ -63,6 +63,14 @@ pub enum Error {
         /// How long was waited.
         waited: Duration,
     },
+    /// The render has no PDF yet: only a succeeded render can be downloaded (wait for it).
+    #[error("render {render_id} is {}, not succeeded: wait for it before downloading", status.as_str())]
+    NotReady {
+        /// The render.
+        render_id: String,
+        /// Its status.
+        status: RenderStatus,
+    },
     /// Writing a download failed.
     #[error("writing the PDF failed: {0}")]
     Io(#[from] std::io::Error),

@@ -8,6 +8,10 @@ use craftkit_core::api::{Page, Render, RenderStatus, Share};
 use reqwest::Method;
 use serde_json::json;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tracing::Instrument;
+
+use super::retry::parse_retry_after;
+use super::transport::describe;
 
 use super::templates::encode;
 use super::transport::Call;
@@ -25,40 +29,89 @@ impl Client {
     /// Streams the PDF of a succeeded render into `out`, chunk by chunk. The public
     /// `downloadUrl` is fetched without the key (it is public, and may be on another host);
     /// a private render comes from `GET /v1/renders/:id/download` with it. Returns the bytes
-    /// written. A failure before the first byte is retried; one after it is returned.
+    /// written. A failure before the first byte is retried like any GET (honouring
+    /// `Retry-After`); one after it is returned, since `out` already holds part of the PDF.
     pub async fn download_to<W: AsyncWrite + Unpin>(
         &self,
         render: &Render,
         out: &mut W,
     ) -> Result<u64, Error> {
         if render.status != RenderStatus::Succeeded {
-            return Err(Error::Config(format!(
-                "render {} is {}: only a succeeded render has a PDF (wait for it first)",
-                render.id,
-                render.status.as_str()
-            )));
+            return Err(Error::NotReady {
+                render_id: render.id.clone(),
+                status: render.status,
+            });
         }
-        let mut response = self.open_download(render).await?;
-        let mut written = 0u64;
+        let path = download_path(render);
+        let span = tracing::info_span!("craftkit.download", path = %path, attempt = tracing::field::Empty, status = tracing::field::Empty);
+        let policy = self.inner.retry;
+        let mut attempt = 0;
         loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    out.write_all(&chunk).await?;
-                    written += chunk.len() as u64;
-                }
-                Ok(None) => break,
-                Err(error) => {
+            attempt += 1;
+            span.record("attempt", attempt);
+            let (message, retry_after) =
+                match self.open_download(render).instrument(span.clone()).await {
+                    Ok(mut response) => {
+                        span.record("status", response.status().as_u16());
+                        let mut written = 0u64;
+                        let broke = loop {
+                            match response.chunk().await {
+                                Ok(Some(chunk)) => {
+                                    out.write_all(&chunk).await?;
+                                    written += chunk.len() as u64;
+                                }
+                                Ok(None) => break None,
+                                Err(error) => break Some(describe(&error)),
+                            }
+                        };
+                        match broke {
+                            None => {
+                                out.flush().await?;
+                                return Ok(written);
+                            }
+                            Some(message) if written > 0 => {
+                                return Err(Error::Transport {
+                                    method: "GET".into(),
+                                    path,
+                                    message: format!(
+                                        "the download broke off after {written} bytes: {message}"
+                                    ),
+                                    attempts: attempt,
+                                });
+                            }
+                            Some(message) => (
+                                format!("the download broke off before its first byte: {message}"),
+                                None,
+                            ),
+                        }
+                    }
+                    Err(Opened::Retry {
+                        message,
+                        retry_after,
+                    }) => (message, retry_after),
+                    Err(Opened::Fail(failure)) => {
+                        let mut failure = failure;
+                        failure.attempts = attempt;
+                        return Err(Error::Api(failure));
+                    }
+                };
+            let delay = if attempt > policy.max_retries {
+                None
+            } else {
+                policy.delay(attempt, retry_after)
+            };
+            match delay {
+                Some(delay) => tokio::time::sleep(delay).await,
+                None => {
                     return Err(Error::Transport {
                         method: "GET".into(),
-                        path: format!("/v1/renders/{}/download", render.id),
-                        message: format!("the download broke off after {written} bytes: {error}"),
-                        attempts: 1,
+                        path,
+                        message,
+                        attempts: attempt,
                     });
                 }
             }
         }
-        out.flush().await?;
-        Ok(written)
     }
 
     /// Streams the PDF into a file at `path` (written beside it, then renamed into place).
@@ -84,74 +137,60 @@ impl Client {
         Ok(written)
     }
 
-    /// Opens the download, retrying like any GET until the answer's head arrives.
-    async fn open_download(&self, render: &Render) -> Result<reqwest::Response, Error> {
-        let policy = self.inner.retry;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let request = match &render.download_url {
-                Some(url) => self.inner.http.get(url),
-                None => self
-                    .inner
-                    .http
-                    .get(format!(
-                        "{}/v1/renders/{}/download",
-                        self.inner.base_url,
-                        encode(&render.id)
-                    ))
-                    .header("authorization", self.inner.key.header()),
-            };
-            let error = match request.send().await {
-                Ok(response) if response.status().is_success() => return Ok(response),
-                Ok(response)
-                    if response.status().as_u16() == 429 || response.status().is_server_error() =>
-                {
-                    format!("HTTP {}", response.status())
-                }
-                Ok(response) => {
-                    let status = response.status().as_u16();
-                    let body = response.bytes().await.unwrap_or_default();
-                    let error = serde_json::from_slice::<craftkit_core::api::ErrorBody>(&body)
-                        .ok()
-                        .map(|b| b.error);
-                    return Err(Error::Api(Box::new(super::ApiFailure {
-                        method: "GET".into(),
-                        path: format!("/v1/renders/{}/download", render.id),
-                        status,
-                        kind: error
-                            .as_ref()
-                            .map_or_else(|| "unknown".into(), |e| e.kind.clone()),
-                        message: error
-                            .as_ref()
-                            .map_or_else(|| format!("HTTP {status}"), |e| e.message.clone()),
-                        details: error
-                            .as_ref()
-                            .map(|e| e.details.clone())
-                            .unwrap_or_default(),
-                        request_id: error.and_then(|e| e.request_id),
-                        attempts: attempt,
-                    })));
-                }
-                Err(error) => error.to_string(),
-            };
-            let delay = if attempt > policy.max_retries {
-                None
-            } else {
-                policy.delay(attempt, None)
-            };
-            match delay {
-                Some(delay) => tokio::time::sleep(delay).await,
-                None => {
-                    return Err(Error::Transport {
-                        method: "GET".into(),
-                        path: format!("/v1/renders/{}/download", render.id),
-                        message: error,
-                        attempts: attempt,
-                    });
-                }
-            }
+    /// One attempt at the answer's head.
+    async fn open_download(&self, render: &Render) -> Result<reqwest::Response, Opened> {
+        let request = match &render.download_url {
+            Some(url) => self.inner.http.get(url),
+            None => self
+                .inner
+                .http
+                .get(format!(
+                    "{}/v1/renders/{}/download",
+                    self.inner.base_url,
+                    encode(&render.id)
+                ))
+                .header("authorization", self.inner.key.header()),
+        };
+        let response = request.send().await.map_err(|error| Opened::Retry {
+            message: describe(&error),
+            retry_after: None,
+        })?;
+        let status = response.status().as_u16();
+        if response.status().is_success() {
+            return Ok(response);
         }
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        if status == 429 || status >= 500 {
+            return Err(Opened::Retry {
+                message: format!("HTTP {status}"),
+                retry_after,
+            });
+        }
+        let body = response.bytes().await.unwrap_or_default();
+        let error = serde_json::from_slice::<craftkit_core::api::ErrorBody>(&body)
+            .ok()
+            .map(|b| b.error);
+        Err(Opened::Fail(Box::new(super::ApiFailure {
+            method: "GET".into(),
+            path: download_path(render),
+            status,
+            kind: error
+                .as_ref()
+                .map_or_else(|| "unknown".into(), |e| e.kind.clone()),
+            message: error
+                .as_ref()
+                .map_or_else(|| format!("HTTP {status}"), |e| e.message.clone()),
+            details: error
+                .as_ref()
+                .map(|e| e.details.clone())
+                .unwrap_or_default(),
+            request_id: error.and_then(|e| e.request_id),
+            attempts: 1,
+        })))
     }
 
     /// A durable share link for a succeeded render, usable without the key until revoked.
@@ -195,5 +234,22 @@ impl Client {
     pub async fn get_render(&self, id: &str) -> Result<Render, Error> {
         self.json(Call::get(format!("/v1/renders/{}", encode(id))))
             .await
+    }
+}
+
+enum Opened {
+    Retry {
+        message: String,
+        retry_after: Option<std::time::Duration>,
+    },
+    Fail(Box<super::ApiFailure>),
+}
+
+/// Where a download comes from, for messages: the public link's path without its token (a
+/// secret), or the private endpoint.
+fn download_path(render: &Render) -> String {
+    match render.download_url {
+        Some(_) => format!("<public downloadUrl of {}>", render.id),
+        None => format!("/v1/renders/{}/download", render.id),
     }
 }

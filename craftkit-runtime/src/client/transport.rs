@@ -240,7 +240,7 @@ impl Client {
 
 /// A transport error in a sentence, with its causes (reqwest's own message is terse). Never
 /// holds the key: it is only ever in a header, and headers are not part of these errors.
-fn describe(error: &reqwest::Error) -> String {
+pub(crate) fn describe(error: &reqwest::Error) -> String {
     let mut message = error.to_string();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
@@ -248,5 +248,9 @@ fn describe(error: &reqwest::Error) -> String {
         message.push_str(&cause.to_string());
         source = cause.source();
     }
-    message
+    // Without the URL: a public download link holds a token, a secret like the key.
+    match error.url() {
+        Some(url) => message.replace(url.as_str(), "<url>"),
+        None => message,
+    }
 }
