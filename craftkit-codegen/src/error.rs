@@ -19,7 +19,8 @@ pub enum Error {
     /// No manifest for the template in the cache.
     #[error(
         "no manifest for template `{slug}`: looked for {}. Fetch it with `cargo craftkit pull {slug}` \
-         (or save the answer of `GET /v1/templates/{slug}` there), or point {env} at the directory that holds it",
+         (or save the answer of `GET /v1/templates/{slug}` there), or point {env} at the directory that holds it; \
+         with the `fetch` feature and CRAFTKIT_API_KEY set (and CRAFTKIT_OFFLINE unset), a build fetches it itself",
         path.display(),
         env = crate::MANIFEST_DIR_ENV
     )]

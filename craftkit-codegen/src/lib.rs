@@ -26,6 +26,8 @@ mod builder;
 mod docs;
 mod emit;
 mod error;
+#[cfg(feature = "fetch")]
+pub mod fetch;
 mod format;
 mod model;
 mod names;

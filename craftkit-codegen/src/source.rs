@@ -62,8 +62,16 @@ impl ManifestSource {
     /// `crate_root`: `$CRAFTKIT_MANIFEST_DIR` when set (relative paths are taken from the
     /// crate's root), else `<crate root>/.craftkit/manifests` when it exists, else the same
     /// directory under the nearest enclosing workspace root that has it, else the crate's.
+    ///
+    /// With the `fetch` feature, a manifest missing from the cache is fetched from the API
+    /// when `CRAFTKIT_API_KEY` is set and `CRAFTKIT_OFFLINE` is not.
     pub fn for_crate(crate_root: &Path) -> ManifestSource {
-        ManifestSource::resolve(crate_root, std::env::var_os(MANIFEST_DIR_ENV))
+        let source = ManifestSource::resolve(crate_root, std::env::var_os(MANIFEST_DIR_ENV));
+        #[cfg(feature = "fetch")]
+        if let Some(fetcher) = crate::fetch::LiveFetcher::from_env() {
+            return source.with_fetcher(fetcher);
+        }
+        source
     }
 
     fn resolve(crate_root: &Path, env_dir: Option<std::ffi::OsString>) -> ManifestSource {
@@ -101,7 +109,12 @@ impl ManifestSource {
     /// The environment variables that decide where manifests come from, for
     /// `cargo:rerun-if-env-changed`.
     pub fn env_vars() -> &'static [&'static str] {
-        &[MANIFEST_DIR_ENV]
+        &[
+            MANIFEST_DIR_ENV,
+            "CRAFTKIT_API_KEY",
+            "CRAFTKIT_API_URL",
+            "CRAFTKIT_OFFLINE",
+        ]
     }
 
     /// The cache file of `slug`, after checking that the slug is one (so no slug can name a

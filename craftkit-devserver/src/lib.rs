@@ -17,6 +17,7 @@
 //! ```
 
 mod app;
+pub mod cli;
 mod config;
 mod failure;
 mod faults;

@@ -1,0 +1,98 @@
+//! The manifest cache on disk, as the macro and the Builder find it.
+
+use std::path::{Path, PathBuf};
+
+use craftkit_codegen::ManifestSource;
+use craftkit_core::manifest::{Manifest, ManifestError};
+
+use crate::Failure;
+
+/// The cache: `--manifest-dir`, else what the macro would use for the crate in the current
+/// directory.
+pub(crate) fn source(dir: Option<PathBuf>) -> ManifestSource {
+    match dir {
+        Some(dir) => ManifestSource::new(dir),
+        None => ManifestSource::for_crate(
+            &std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+        ),
+    }
+}
+
+/// Reads the cached manifest of `slug`; `None` when there is none. An invalid one is an input
+/// error naming the file, line and column.
+pub(crate) fn read(source: &ManifestSource, slug: &str) -> Result<Option<Manifest>, Failure> {
+    let path = source
+        .path_for(slug)
+        .map_err(|e| Failure::input(e.to_string()))?;
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Failure::input(format!("{}: {e}", path.display()))),
+    };
+    Manifest::from_json(&text)
+        .map(Some)
+        .map_err(|error| Failure::input(located(&path, &text, &error)))
+}
+
+/// Writes a manifest as pretty JSON with a trailing newline, atomically.
+pub(crate) fn write(path: &Path, manifest: &Manifest) -> Result<(), Failure> {
+    let text =
+        serde_json::to_string_pretty(manifest).map_err(|e| Failure::input(e.to_string()))? + "\n";
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| Failure::input(format!("{}: {e}", dir.display())))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp",
+        path.file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default()
+    ));
+    std::fs::write(&tmp, text)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| Failure::input(format!("{}: {e}", path.display())))
+}
+
+/// A manifest error as `file:line:column: message`, each problem at the line of its variable.
+pub(crate) fn located(path: &Path, text: &str, error: &ManifestError) -> String {
+    match error {
+        ManifestError::Syntax {
+            line,
+            column,
+            message,
+        } => format!("{}:{line}:{column}: {message}", path.display()),
+        _ => {
+            let mut out = format!("{}: {error}", path.display());
+            for problem in error.problems() {
+                let needle = serde_json::to_string(problem.path()).unwrap_or_default();
+                if let Some(at) = text.find(&needle) {
+                    let line = text[..at].matches('\n').count() + 1;
+                    let column = at - text[..at].rfind('\n').map_or(0, |n| n + 1) + 1;
+                    out.push_str(&format!(
+                        "\n  {}:{line}:{column}: {}",
+                        path.display(),
+                        problem
+                    ));
+                }
+            }
+            out
+        }
+    }
+}
+
+/// The slugs of every cached manifest.
+pub(crate) fn cached_slugs(source: &ManifestSource) -> Vec<String> {
+    let mut slugs: Vec<String> = std::fs::read_dir(source.dir())
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter_map(|e| {
+                    e.file_name()
+                        .to_str()?
+                        .strip_suffix(".json")
+                        .map(str::to_owned)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    slugs.sort();
+    slugs
+}

@@ -1,0 +1,55 @@
+//! `cargo craftkit generate`: the bindings the macro and the Builder produce, as files.
+
+use std::path::PathBuf;
+
+use craftkit_codegen::{Options, generate};
+
+use crate::{Failure, cache};
+
+pub(crate) fn run(
+    slugs: &[String],
+    output: Option<PathBuf>,
+    dir: Option<PathBuf>,
+) -> Result<(), Failure> {
+    let source = cache::source(dir);
+    let mut files = Vec::new();
+    for slug in slugs {
+        let manifest = cache::read(&source, slug)?.ok_or_else(|| {
+            Failure::input(format!(
+                "no cached manifest for `{slug}`: run `cargo craftkit pull {slug}`"
+            ))
+        })?;
+        let generated =
+            generate(&manifest, &Options::default()).map_err(|e| Failure::input(e.to_string()))?;
+        for warning in &generated.warnings {
+            eprintln!("warning: {slug}: {warning}");
+        }
+        files.push((slug.clone(), generated.to_file_string()));
+    }
+    match output {
+        Some(dir) if dir.is_dir() => {
+            for (slug, text) in &files {
+                let path = dir.join(format!("{slug}.rs"));
+                std::fs::write(&path, text)
+                    .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+                println!("{}", path.display());
+            }
+        }
+        Some(file) => {
+            let text: String = files
+                .iter()
+                .map(|(_, t)| t.as_str())
+                .collect::<Vec<_>>()
+                .join("\n");
+            std::fs::write(&file, text)
+                .map_err(|e| Failure::input(format!("{}: {e}", file.display())))?;
+            println!("{}", file.display());
+        }
+        None => {
+            for (_, text) in &files {
+                print!("{text}");
+            }
+        }
+    }
+    Ok(())
+}

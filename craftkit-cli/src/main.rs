@@ -1,0 +1,225 @@
+//! `cargo craftkit`: Craftkit templates in a team's daily loop and its CI.
+//!
+//! Exit codes: 0 success; 1 a check found a breaking change or a render failed; 2 a usage or
+//! input error (bad arguments, an unreadable or invalid manifest, an API error).
+
+mod cache;
+mod check;
+mod generate;
+mod pull;
+mod render;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Cargo calls `cargo-craftkit craftkit ARGS...`.
+#[derive(Parser)]
+#[command(name = "cargo", bin_name = "cargo")]
+enum Cargo {
+    Craftkit(Cli),
+}
+
+/// Typed Craftkit templates: fetch manifests, check them against the live API, generate
+/// bindings, render from the shell, run a local server.
+#[derive(clap::Args)]
+#[command(version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where live calls go: `CRAFTKIT_API_URL` (default the live API) with `CRAFTKIT_API_KEY`.
+#[derive(clap::Args, Clone)]
+struct Api {
+    /// The API key (or CRAFTKIT_API_KEY). Never printed.
+    #[arg(long, env = "CRAFTKIT_API_KEY", hide_env_values = true)]
+    key: Option<String>,
+    /// The API base URL (or CRAFTKIT_API_URL).
+    #[arg(
+        long,
+        env = "CRAFTKIT_API_URL",
+        default_value = "https://api.craftkit.io"
+    )]
+    api_url: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Fetch manifests into the cache.
+    ///
+    /// Example: cargo craftkit pull charter-handover invoice
+    Pull {
+        /// The templates to fetch (with --all: every published one).
+        slugs: Vec<String>,
+        /// Fetch every published template.
+        #[arg(long)]
+        all: bool,
+        /// The cache directory (default: .craftkit/manifests under the crate or workspace root).
+        #[arg(long)]
+        manifest_dir: Option<PathBuf>,
+        #[command(flatten)]
+        api: Api,
+    },
+    /// Compare cached manifests with the live ones; exit 1 on a breaking change.
+    ///
+    /// Example: cargo craftkit check --exact
+    Check {
+        /// The templates to check (default: every cached one).
+        slugs: Vec<String>,
+        /// Fail on any difference, not only breaking ones.
+        #[arg(long)]
+        exact: bool,
+        /// The cache directory.
+        #[arg(long)]
+        manifest_dir: Option<PathBuf>,
+        #[command(flatten)]
+        api: Api,
+    },
+    /// Write the bindings of cached templates to a file (or a directory, one file each).
+    ///
+    /// Example: cargo craftkit generate charter-handover -o src/templates.rs
+    Generate {
+        /// The templates.
+        #[arg(required = true)]
+        slugs: Vec<String>,
+        /// A file (all templates in it) or an existing directory (one `<slug>.rs` each);
+        /// standard output when absent.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// The cache directory.
+        #[arg(long)]
+        manifest_dir: Option<PathBuf>,
+    },
+    /// Render a JSON data file to a PDF.
+    ///
+    /// Example: cargo craftkit render charter-handover data.json -o handover.pdf
+    Render {
+        /// The template.
+        slug: String,
+        /// The `data` as a JSON file.
+        data: PathBuf,
+        /// Where to write the PDF (default: the render's file name).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Print the render id and return without waiting.
+        #[arg(long)]
+        no_wait: bool,
+        /// The Idempotency-Key (default: a fresh one).
+        #[arg(long)]
+        idempotency_key: Option<String>,
+        /// A private render (no public downloadUrl).
+        #[arg(long)]
+        private: bool,
+        #[command(flatten)]
+        api: Api,
+    },
+    /// Run the local Craftkit-compatible server (the options of craftkit-devserver).
+    ///
+    /// Example: cargo craftkit serve --templates .craftkit/manifests --key ck_test_abcdefghijklmnopqrstuvwx
+    Serve(craftkit_devserver::cli::Args),
+}
+
+/// A failure and its exit code.
+pub(crate) struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl Failure {
+    /// A usage or input error: exit 2.
+    pub(crate) fn input(message: impl Into<String>) -> Failure {
+        Failure {
+            code: 2,
+            message: message.into(),
+        }
+    }
+
+    /// A check or render that failed: exit 1.
+    pub(crate) fn failed(message: impl Into<String>) -> Failure {
+        Failure {
+            code: 1,
+            message: message.into(),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let Cargo::Craftkit(cli) = Cargo::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Pull {
+                slugs,
+                all,
+                manifest_dir,
+                api,
+            } => pull::run(slugs, all, manifest_dir, &api).await,
+            Command::Check {
+                slugs,
+                exact,
+                manifest_dir,
+                api,
+            } => check::run(slugs, exact, manifest_dir, &api).await,
+            Command::Generate {
+                slugs,
+                output,
+                manifest_dir,
+            } => generate::run(&slugs, output, manifest_dir),
+            Command::Render {
+                slug,
+                data,
+                output,
+                no_wait,
+                idempotency_key,
+                private,
+                api,
+            } => {
+                render::run(
+                    render::Options {
+                        slug,
+                        data,
+                        output,
+                        no_wait,
+                        idempotency_key,
+                        private,
+                    },
+                    &api,
+                )
+                .await
+            }
+            Command::Serve(args) => craftkit_devserver::cli::run(args)
+                .await
+                .map_err(Failure::input),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("error: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+impl Api {
+    /// A client for these settings.
+    pub(crate) fn client(&self) -> Result<craftkit_runtime::Client, Failure> {
+        let key = self
+            .key
+            .as_deref()
+            .ok_or_else(|| Failure::input("no API key: set CRAFTKIT_API_KEY (or pass --key)"))?;
+        craftkit_runtime::Client::builder()
+            .key(key)
+            .base_url(&self.api_url)
+            .build()
+            .map_err(|e| Failure::input(e.to_string()))
+    }
+}

@@ -1,0 +1,321 @@
+//! Every subcommand of `cargo craftkit` against the local server, through the real binary.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command as Std, Stdio};
+use std::time::Duration;
+
+use assert_cmd::Command;
+use craftkit_devserver::{Config, DevServer};
+use predicates::prelude::*;
+use serde_json::{Value, json};
+
+struct Live {
+    runtime: tokio::runtime::Runtime,
+    server: Option<DevServer>,
+    cache: PathBuf,
+}
+
+impl Live {
+    fn start(name: &str) -> Live {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let templates = craftkit_devserver::load_templates(fixtures().join("manifests")).unwrap();
+        let server = runtime
+            .block_on(DevServer::start(Config {
+                templates,
+                render_delay: Duration::from_millis(10),
+                ..Config::default()
+            }))
+            .unwrap();
+        let cache =
+            std::env::temp_dir().join(format!("craftkit-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&cache);
+        std::fs::create_dir_all(&cache).unwrap();
+        Live {
+            runtime,
+            server: Some(server),
+            cache,
+        }
+    }
+
+    fn server(&self) -> &DevServer {
+        self.server.as_ref().unwrap()
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::cargo_bin("cargo-craftkit").unwrap();
+        cmd.arg("craftkit")
+            .args(args)
+            .env("CRAFTKIT_API_URL", self.server().url())
+            .env("CRAFTKIT_API_KEY", &self.server().keys()[0])
+            .current_dir(&self.cache);
+        cmd
+    }
+
+    /// Publishes `manifest` (a draft body) as the next version of its template.
+    fn publish(&self, draft: Value) {
+        let client = craftkit_runtime::Client::builder()
+            .key(&self.server().keys()[0])
+            .base_url(self.server().url())
+            .build()
+            .unwrap();
+        let slug = draft["slug"].as_str().unwrap().to_owned();
+        self.runtime.block_on(async {
+            client.create_template(&draft, true).await.unwrap();
+            client.publish_template(&slug).await.unwrap();
+        });
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            self.runtime.block_on(server.stop());
+        }
+        let _ = std::fs::remove_dir_all(&self.cache);
+    }
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures")
+}
+
+fn charter_draft() -> Value {
+    let mut manifest: Value = serde_json::from_str(
+        &std::fs::read_to_string(fixtures().join("manifests/charter-handover.json")).unwrap(),
+    )
+    .unwrap();
+    let map = manifest.as_object_mut().unwrap();
+    map.remove("version");
+    map.remove("status");
+    manifest
+}
+
+#[test]
+fn pull_reports_new_unchanged_and_updated() {
+    let live = Live::start("pull");
+    let dir = live.cache.join("m");
+    let dir_arg = dir.to_str().unwrap();
+    live.cmd(&["pull", "charter-handover", "--manifest-dir", dir_arg])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "charter-handover: new (version 12)",
+        ));
+    let cached = std::fs::read_to_string(dir.join("charter-handover.json")).unwrap();
+    assert!(cached.ends_with("}\n") && !cached.contains(&live.server().keys()[0]));
+    live.cmd(&["pull", "charter-handover", "--manifest-dir", dir_arg])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "charter-handover: unchanged (version 12)",
+        ));
+    live.publish(charter_draft()); // version 13
+    live.cmd(&["pull", "--all", "--manifest-dir", dir_arg])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "charter-handover: updated (version 12 -> 13)",
+        ))
+        .stdout(predicate::str::contains("invoice: new (version 3)"));
+}
+
+#[test]
+fn check_passes_compatible_changes_and_fails_breaking_ones() {
+    let live = Live::start("check");
+    let dir = live.cache.join("m");
+    let dir_arg = dir.to_str().unwrap();
+    live.cmd(&["pull", "charter-handover", "--manifest-dir", dir_arg])
+        .assert()
+        .success();
+    live.cmd(&["check", "--manifest-dir", dir_arg])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("up to date"));
+
+    let mut compatible = charter_draft();
+    compatible["variables"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"path": "marina_notes", "type": "text"}));
+    live.publish(compatible.clone());
+    live.cmd(&["check", "charter-handover", "--manifest-dir", dir_arg])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("compatible").and(predicate::str::contains(
+                "`marina_notes`: new optional variable",
+            )),
+        );
+    live.cmd(&["check", "--exact", "--manifest-dir", dir_arg])
+        .assert()
+        .code(1);
+
+    let mut breaking = compatible;
+    breaking["variables"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"path": "skipper.licence", "type": "string", "required": true}));
+    live.publish(breaking);
+    live.cmd(&["check", "--manifest-dir", dir_arg])
+        .assert()
+        .code(1)
+        .stdout(
+            predicate::str::contains("BREAKING")
+                .and(predicate::str::contains("`skipper`: new required variable")),
+        )
+        .stderr(predicate::str::contains(
+            "cargo craftkit pull charter-handover",
+        ));
+}
+
+#[test]
+fn generate_writes_the_same_code_as_the_builder() {
+    let live = Live::start("generate");
+    let dir = fixtures().join("manifests");
+    let dir_arg = dir.to_str().unwrap();
+    let expected =
+        std::fs::read_to_string(fixtures().join("../snapshots/charter-handover.rs")).unwrap();
+    live.cmd(&["generate", "charter-handover", "--manifest-dir", dir_arg])
+        .assert()
+        .success()
+        .stdout(expected);
+    let out = live.cache.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    live.cmd(&[
+        "generate",
+        "charter-handover",
+        "invoice",
+        "--manifest-dir",
+        dir_arg,
+        "-o",
+        out.to_str().unwrap(),
+    ])
+    .assert()
+    .success();
+    assert!(
+        std::fs::read_to_string(out.join("invoice.rs"))
+            .unwrap()
+            .starts_with("// @generated")
+    );
+    live.cmd(&["generate", "nope", "--manifest-dir", dir_arg])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cargo craftkit pull nope"));
+}
+
+#[test]
+fn an_invalid_cached_manifest_is_shown_with_file_line_and_column() {
+    let live = Live::start("invalid");
+    let dir = live.cache.join("m");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("bad.json"),
+        "{\n  \"slug\": \"bad\", \"version\": 1, \"pipeline\": \"html\",\n  \"variables\": [\n    {\"path\": \"booking..code\", \"type\": \"string\"}\n  ]\n}\n",
+    )
+    .unwrap();
+    live.cmd(&["generate", "bad", "--manifest-dir", dir.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("bad.json:4:14")
+                .and(predicate::str::contains("booking..code")),
+        );
+    std::fs::write(dir.join("broken.json"), "{\n  \"slug\": \"broken\",\n").unwrap();
+    live.cmd(&[
+        "generate",
+        "broken",
+        "--manifest-dir",
+        dir.to_str().unwrap(),
+    ])
+    .assert()
+    .code(2)
+    .stderr(predicate::str::contains("broken.json:2:"));
+}
+
+#[test]
+fn render_writes_the_pdf_and_no_wait_prints_the_id() {
+    let live = Live::start("render");
+    let data = fixtures().join("payloads/charter-handover.valid.json");
+    let pdf = live.cache.join("out.pdf");
+    live.cmd(&[
+        "render",
+        "charter-handover",
+        data.to_str().unwrap(),
+        "-o",
+        pdf.to_str().unwrap(),
+        "--idempotency-key",
+        "k1",
+    ])
+    .assert()
+    .success()
+    .stdout(predicate::str::starts_with("rnd_").and(predicate::str::contains("out.pdf")));
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
+    live.cmd(&[
+        "render",
+        "charter-handover",
+        data.to_str().unwrap(),
+        "--no-wait",
+        "--private",
+    ])
+    .assert()
+    .success()
+    .stdout(predicate::str::is_match("^rnd_[A-Za-z0-9]+\n$").unwrap());
+    let invalid = fixtures().join("payloads/charter-handover.invalid.json");
+    live.cmd(&["render", "charter-handover", invalid.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("validation_failed")
+                .and(predicate::str::contains("areas[1].condition")),
+        );
+}
+
+#[test]
+fn serve_prints_its_address_first() {
+    let mut child = Std::new(assert_cmd::cargo::cargo_bin("cargo-craftkit"))
+        .args([
+            "craftkit",
+            "serve",
+            "--port",
+            "0",
+            "--key",
+            "ck_test_servecliservecliserve0000",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(line.starts_with("listening on http://127.0.0.1:"), "{line}");
+}
+
+#[test]
+fn usage_errors_exit_2_and_every_subcommand_has_help_with_an_example() {
+    Command::cargo_bin("cargo-craftkit")
+        .unwrap()
+        .args(["craftkit", "nope"])
+        .assert()
+        .code(2);
+    Command::cargo_bin("cargo-craftkit")
+        .unwrap()
+        .args(["craftkit", "pull"])
+        .env_remove("CRAFTKIT_API_KEY")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("CRAFTKIT_API_KEY"));
+    for sub in ["pull", "check", "generate", "render", "serve"] {
+        Command::cargo_bin("cargo-craftkit")
+            .unwrap()
+            .args(["craftkit", sub, "--help"])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Example"));
+    }
+}
