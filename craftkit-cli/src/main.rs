@@ -8,6 +8,7 @@ mod check;
 mod generate;
 mod pull;
 mod render;
+mod schema;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -92,6 +93,16 @@ enum Command {
         #[arg(long)]
         manifest_dir: Option<PathBuf>,
     },
+    /// Print a template's manifest as a JSON Schema (draft 2020-12) of its `data`.
+    ///
+    /// Example: cargo craftkit schema charter-handover > charter-handover.schema.json
+    Schema {
+        /// The template.
+        slug: String,
+        /// The cache directory.
+        #[arg(long)]
+        manifest_dir: Option<PathBuf>,
+    },
     /// Render a JSON data file to a PDF.
     ///
     /// Example: cargo craftkit render charter-handover data.json -o handover.pdf
@@ -168,6 +179,7 @@ fn main() -> ExitCode {
                 manifest_dir,
                 api,
             } => check::run(slugs, exact, manifest_dir, &api).await,
+            Command::Schema { slug, manifest_dir } => schema::run(&slug, manifest_dir),
             Command::Generate {
                 slugs,
                 output,

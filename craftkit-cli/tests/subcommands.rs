@@ -310,7 +310,7 @@ fn usage_errors_exit_2_and_every_subcommand_has_help_with_an_example() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("CRAFTKIT_API_KEY"));
-    for sub in ["pull", "check", "generate", "render", "serve"] {
+    for sub in ["pull", "check", "generate", "schema", "render", "serve"] {
         Command::cargo_bin("cargo-craftkit")
             .unwrap()
             .args(["craftkit", sub, "--help"])
@@ -318,4 +318,30 @@ fn usage_errors_exit_2_and_every_subcommand_has_help_with_an_example() {
             .success()
             .stdout(predicate::str::contains("Example"));
     }
+}
+
+#[test]
+fn schema_prints_a_json_schema_of_the_data() {
+    let live = Live::start("schema");
+    let dir = fixtures().join("manifests");
+    let output = live
+        .cmd(&[
+            "schema",
+            "charter-handover",
+            "--manifest-dir",
+            dir.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    let schema: Value = serde_json::from_slice(&output.get_output().stdout).unwrap();
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+    assert!(
+        schema["required"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("booking"))
+    );
 }

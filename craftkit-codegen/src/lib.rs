@@ -31,6 +31,7 @@ pub mod fetch;
 mod format;
 mod model;
 mod names;
+pub mod schema;
 mod source;
 
 use craftkit_core::manifest::{Manifest, Warning};

@@ -1,0 +1,19 @@
+//! `cargo craftkit schema`: a cached manifest as a JSON Schema of its `data`.
+
+use std::path::PathBuf;
+
+use crate::{Failure, cache};
+
+pub(crate) fn run(slug: &str, dir: Option<PathBuf>) -> Result<(), Failure> {
+    let source = cache::source(dir);
+    let manifest = cache::read(&source, slug)?.ok_or_else(|| {
+        Failure::input(format!(
+            "no cached manifest for `{slug}`: run `cargo craftkit pull {slug}`"
+        ))
+    })?;
+    let schema = craftkit_codegen::schema::json_schema(&manifest)
+        .map_err(|e| Failure::input(e.to_string()))?;
+    let text = serde_json::to_string_pretty(&schema).map_err(|e| Failure::input(e.to_string()))?;
+    println!("{text}");
+    Ok(())
+}
