@@ -5,6 +5,7 @@
 
 mod cache;
 mod check;
+mod docs;
 mod generate;
 mod pull;
 mod render;
@@ -89,6 +90,20 @@ enum Command {
         /// standard output when absent.
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// The cache directory.
+        #[arg(long)]
+        manifest_dir: Option<PathBuf>,
+    },
+    /// Write one Markdown page per template: variables, types, bounds, an example payload in
+    /// JSON and as a Rust struct literal.
+    ///
+    /// Example: cargo craftkit docs -o docs/templates
+    Docs {
+        /// The templates (default: every cached one).
+        slugs: Vec<String>,
+        /// The directory to write `<slug>.md` into.
+        #[arg(short, long, required = true)]
+        output: PathBuf,
         /// The cache directory.
         #[arg(long)]
         manifest_dir: Option<PathBuf>,
@@ -179,6 +194,11 @@ fn main() -> ExitCode {
                 manifest_dir,
                 api,
             } => check::run(slugs, exact, manifest_dir, &api).await,
+            Command::Docs {
+                slugs,
+                output,
+                manifest_dir,
+            } => docs::run(slugs, &output, manifest_dir),
             Command::Schema { slug, manifest_dir } => schema::run(&slug, manifest_dir),
             Command::Generate {
                 slugs,

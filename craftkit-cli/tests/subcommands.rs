@@ -310,7 +310,9 @@ fn usage_errors_exit_2_and_every_subcommand_has_help_with_an_example() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("CRAFTKIT_API_KEY"));
-    for sub in ["pull", "check", "generate", "schema", "render", "serve"] {
+    for sub in [
+        "pull", "check", "generate", "docs", "schema", "render", "serve",
+    ] {
         Command::cargo_bin("cargo-craftkit")
             .unwrap()
             .args(["craftkit", sub, "--help"])
@@ -344,4 +346,24 @@ fn schema_prints_a_json_schema_of_the_data() {
             .unwrap()
             .contains(&json!("booking"))
     );
+}
+
+#[test]
+fn docs_writes_the_same_page_as_the_generator() {
+    let live = Live::start("docs");
+    let dir = fixtures().join("manifests");
+    let out = live.cache.join("pages");
+    live.cmd(&[
+        "docs",
+        "charter-handover",
+        "-o",
+        out.to_str().unwrap(),
+        "--manifest-dir",
+        dir.to_str().unwrap(),
+    ])
+    .assert()
+    .success();
+    let page = std::fs::read_to_string(out.join("charter-handover.md")).unwrap();
+    let expected = std::fs::read_to_string(fixtures().join("../docs/charter-handover.md")).unwrap();
+    assert_eq!(page, expected, "the CLI writes the snapshot page");
 }

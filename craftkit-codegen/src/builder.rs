@@ -33,6 +33,7 @@ pub struct Builder {
     manifest_dir: Option<PathBuf>,
     out_dir: Option<PathBuf>,
     file_name: Option<String>,
+    docs_dir: Option<PathBuf>,
     quiet: bool,
 }
 
@@ -100,6 +101,17 @@ impl Builder {
     /// ```
     pub fn file_name(&mut self, name: impl AsRef<str>) -> &mut Builder {
         self.file_name = Some(name.as_ref().to_owned());
+        self
+    }
+
+    /// Also writes one Markdown page per template into `dir` (relative paths are taken from
+    /// the crate's root): the same pages as `cargo craftkit docs`.
+    ///
+    /// ```
+    /// craftkit_codegen::Builder::new().docs_dir("docs/templates").template("invoice");
+    /// ```
+    pub fn docs_dir(&mut self, dir: impl Into<PathBuf>) -> &mut Builder {
+        self.docs_dir = Some(dir.into());
         self
     }
 
@@ -173,6 +185,13 @@ impl Builder {
         }
         let file_name = self.file_name.as_deref().unwrap_or("craftkit.rs");
         write_if_changed(&out_dir.join(file_name), all.as_bytes())?;
+        if let Some(dir) = &self.docs_dir {
+            let dir = root.join(dir);
+            for slug in &self.templates {
+                let page = crate::docs_page::markdown(&source.load(slug)?.manifest)?;
+                write_if_changed(&dir.join(format!("{slug}.md")), page.as_bytes())?;
+            }
+        }
         Ok(())
     }
 

@@ -24,6 +24,7 @@
 pub mod attribute;
 mod builder;
 mod docs;
+pub mod docs_page;
 mod emit;
 mod error;
 #[cfg(feature = "fetch")]
