@@ -23,7 +23,9 @@ pub(crate) async fn run(
         return Err(Failure::input("name the templates to pull, or pass --all"));
     }
     let source = cache::source(dir);
-    for slug in &slugs {
+    let progress = Progress::new(slugs.len());
+    for (done, slug) in slugs.iter().enumerate() {
+        progress.show(done, slug);
         let live = client
             .template(slug)
             .await
@@ -48,7 +50,36 @@ pub(crate) async fn run(
             }
         }
     }
+    progress.finish();
     Ok(())
+}
+
+/// A one-line progress bar on standard error, drawn only on a terminal and only when there
+/// are enough templates for it to help (piped output stays clean).
+struct Progress {
+    total: usize,
+    enabled: bool,
+}
+
+impl Progress {
+    fn new(total: usize) -> Progress {
+        use std::io::IsTerminal;
+        Progress { total, enabled: total >= 5 && std::io::stderr().is_terminal() }
+    }
+
+    fn show(&self, done: usize, slug: &str) {
+        if self.enabled {
+            const WIDTH: usize = 30;
+            let filled = WIDTH * done / self.total.max(1);
+            eprint!("\r[{}{}] {done}/{} {slug:<40.40}", "#".repeat(filled), " ".repeat(WIDTH - filled), self.total);
+        }
+    }
+
+    fn finish(&self) {
+        if self.enabled {
+            eprintln!("\r[{}] {}/{} done{:<40}", "#".repeat(30), self.total, self.total, "");
+        }
+    }
 }
 
 /// Every published slug, following the list's cursor.
