@@ -64,20 +64,34 @@ struct Progress {
 impl Progress {
     fn new(total: usize) -> Progress {
         use std::io::IsTerminal;
-        Progress { total, enabled: total >= 5 && std::io::stderr().is_terminal() }
+        Progress {
+            total,
+            enabled: total >= 5 && std::io::stderr().is_terminal(),
+        }
     }
 
     fn show(&self, done: usize, slug: &str) {
         if self.enabled {
             const WIDTH: usize = 30;
             let filled = WIDTH * done / self.total.max(1);
-            eprint!("\r[{}{}] {done}/{} {slug:<40.40}", "#".repeat(filled), " ".repeat(WIDTH - filled), self.total);
+            eprint!(
+                "\r[{}{}] {done}/{} {slug:<40.40}",
+                "#".repeat(filled),
+                " ".repeat(WIDTH - filled),
+                self.total
+            );
         }
     }
 
     fn finish(&self) {
         if self.enabled {
-            eprintln!("\r[{}] {}/{} done{:<40}", "#".repeat(30), self.total, self.total, "");
+            eprintln!(
+                "\r[{}] {}/{} done{:<40}",
+                "#".repeat(30),
+                self.total,
+                self.total,
+                ""
+            );
         }
     }
 }
