@@ -21,6 +21,20 @@ pub(crate) fn random_id(prefix: &str) -> String {
     id
 }
 
+/// `text` percent-encoded byte by byte, keeping only RFC 3986's unreserved characters: safe as
+/// one URL path segment and as an RFC 5987 `filename*` value.
+pub(crate) fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 /// RFC 3339 in UTC with milliseconds, as the API writes timestamps.
 pub(crate) fn timestamp(at: std::time::SystemTime) -> String {
     let t = time::OffsetDateTime::from(at);

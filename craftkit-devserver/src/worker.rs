@@ -5,7 +5,7 @@ use axum::body::Bytes;
 use craftkit_core::api::{RenderError, RenderStatus};
 
 use crate::app::App;
-use crate::ids::timestamp;
+use crate::ids::{percent_encode, timestamp};
 use crate::pdf::{PdfInput, render_pdf};
 use crate::webhooks;
 
@@ -79,7 +79,7 @@ pub(crate) fn spawn(app: App, render_id: String) {
                     if let Some(token) = &entry.download_token {
                         render.download_url = Some(format!(
                             "{base_url}/files/{token}/{}",
-                            url_segment(&render.filename)
+                            percent_encode(&render.filename)
                         ));
                     }
                     entry.pdf = Some(Bytes::from(pdf.bytes));
@@ -97,17 +97,4 @@ pub(crate) fn spawn(app: App, render_id: String) {
         let _ = app.persist_render(&key, &render_id);
         webhooks::emit(&app, &render);
     });
-}
-
-/// A file name as one URL path segment.
-fn url_segment(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for byte in name.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::app::App;
 use crate::failure::Failure;
+use crate::ids::percent_encode;
 
 /// A PDF answer with its length and a download name.
 pub(crate) fn pdf_response(pdf: Bytes, filename: &str) -> Response {
@@ -40,14 +41,7 @@ fn content_disposition(filename: &str) -> String {
             }
         })
         .collect();
-    let mut encoded = String::new();
-    for byte in filename.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            encoded.push(byte as char);
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
+    let encoded = percent_encode(filename);
     format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
