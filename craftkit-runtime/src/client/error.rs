@@ -97,6 +97,45 @@ pub struct ApiFailure {
     pub attempts: u32,
 }
 
+impl ApiFailure {
+    /// The failure an error answer describes: its JSON error body when it has one (the
+    /// body's `requestId` first, else the `Request-Id` header).
+    pub(crate) fn from_answer(
+        method: &str,
+        path: &str,
+        status: u16,
+        body: &[u8],
+        header_request_id: Option<String>,
+        attempts: u32,
+    ) -> ApiFailure {
+        let error = serde_json::from_slice::<craftkit_core::api::ErrorBody>(body)
+            .ok()
+            .map(|b| b.error);
+        match error {
+            Some(error) => ApiFailure {
+                method: method.to_owned(),
+                path: path.to_owned(),
+                status,
+                kind: error.kind,
+                message: error.message,
+                details: error.details,
+                request_id: error.request_id.or(header_request_id),
+                attempts,
+            },
+            None => ApiFailure {
+                method: method.to_owned(),
+                path: path.to_owned(),
+                status,
+                kind: "unknown".to_owned(),
+                message: format!("HTTP {status} without an error body"),
+                details: Vec::new(),
+                request_id: header_request_id,
+                attempts,
+            },
+        }
+    }
+}
+
 struct DisplayApi<'a>(&'a ApiFailure);
 
 impl std::fmt::Display for DisplayApi<'_> {

@@ -171,26 +171,14 @@ impl Client {
             });
         }
         let body = response.bytes().await.unwrap_or_default();
-        let error = serde_json::from_slice::<craftkit_core::api::ErrorBody>(&body)
-            .ok()
-            .map(|b| b.error);
-        Err(Opened::Fail(Box::new(super::ApiFailure {
-            method: "GET".into(),
-            path: download_path(render),
+        Err(Opened::Fail(Box::new(super::ApiFailure::from_answer(
+            "GET",
+            &download_path(render),
             status,
-            kind: error
-                .as_ref()
-                .map_or_else(|| "unknown".into(), |e| e.kind.clone()),
-            message: error
-                .as_ref()
-                .map_or_else(|| format!("HTTP {status}"), |e| e.message.clone()),
-            details: error
-                .as_ref()
-                .map(|e| e.details.clone())
-                .unwrap_or_default(),
-            request_id: error.and_then(|e| e.request_id),
-            attempts: 1,
-        })))
+            &body,
+            None,
+            1,
+        ))))
     }
 
     /// A durable share link for a succeeded render, usable without the key until revoked.

@@ -4,7 +4,6 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use craftkit_core::api::ErrorBody;
 use reqwest::Method;
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
@@ -180,34 +179,21 @@ impl Client {
                 body,
             });
         }
-        let error = serde_json::from_slice::<ErrorBody>(&body)
-            .ok()
-            .map(|b| b.error);
-        let kind = error
-            .as_ref()
-            .map_or_else(|| "unknown".to_owned(), |e| e.kind.clone());
-        let retryable =
-            status == 429 || status >= 500 || (status == 409 && kind == "idempotency_in_progress");
+        let failure = ApiFailure::from_answer(
+            call.method.as_ref(),
+            call.route(),
+            status,
+            &body,
+            request_id,
+            attempt,
+        );
+        let retryable = status == 429
+            || status >= 500
+            || (status == 409 && failure.kind == "idempotency_in_progress");
         let retry_after = headers
             .get("retry-after")
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
-        let failure = ApiFailure {
-            method: call.method.to_string(),
-            path: call.route().to_owned(),
-            status,
-            message: error.as_ref().map_or_else(
-                || format!("HTTP {status} without an error body"),
-                |e| e.message.clone(),
-            ),
-            details: error
-                .as_ref()
-                .map(|e| e.details.clone())
-                .unwrap_or_default(),
-            request_id: error.and_then(|e| e.request_id).or(request_id),
-            kind,
-            attempts: attempt,
-        };
         Attempt::Failed {
             failure: Box::new(failure),
             retry_after,
