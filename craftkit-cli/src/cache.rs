@@ -34,23 +34,6 @@ pub(crate) fn read(source: &ManifestSource, slug: &str) -> Result<Option<Manifes
         .map_err(|error| Failure::input(located(&path, &text, &error)))
 }
 
-/// Writes a manifest as pretty JSON with a trailing newline, atomically.
-pub(crate) fn write(path: &Path, manifest: &Manifest) -> Result<(), Failure> {
-    let text =
-        serde_json::to_string_pretty(manifest).map_err(|e| Failure::input(e.to_string()))? + "\n";
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| Failure::input(format!("{}: {e}", dir.display())))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp",
-        path.file_name()
-            .map(|n| n.to_string_lossy())
-            .unwrap_or_default()
-    ));
-    std::fs::write(&tmp, text)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| Failure::input(format!("{}: {e}", path.display())))
-}
-
 /// A manifest error as `file:line:column: message`, each problem at the line of its variable.
 pub(crate) fn located(path: &Path, text: &str, error: &ManifestError) -> String {
     match error {

@@ -31,21 +31,22 @@ pub(crate) async fn run(
             .await
             .map_err(|e| Failure::input(e.to_string()))?
             .manifest;
-        let path = source
-            .path_for(slug)
-            .map_err(|e| Failure::input(e.to_string()))?;
         // A cached file that no longer parses is replaced, like a stale one.
         match cache::read(&source, slug).ok().flatten() {
             Some(old) if old == live => println!("{slug}: unchanged (version {})", live.version),
             Some(old) => {
-                cache::write(&path, &live)?;
+                source
+                    .store(&live)
+                    .map_err(|e| Failure::input(e.to_string()))?;
                 println!(
                     "{slug}: updated (version {} -> {})",
                     old.version, live.version
                 );
             }
             None => {
-                cache::write(&path, &live)?;
+                source
+                    .store(&live)
+                    .map_err(|e| Failure::input(e.to_string()))?;
                 println!("{slug}: new (version {})", live.version);
             }
         }

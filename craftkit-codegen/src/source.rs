@@ -126,6 +126,19 @@ impl ManifestSource {
         Ok(self.dir.join(format!("{slug}.json")))
     }
 
+    /// Writes `manifest` into the cache as `<slug>.json`: pretty JSON with a trailing newline,
+    /// written beside the file and renamed over it (never half a file), and only when its
+    /// content changed. Returns the file's path.
+    pub fn store(&self, manifest: &Manifest) -> Result<PathBuf, Error> {
+        let path = self.path_for(&manifest.slug)?;
+        let pretty = serde_json::to_string_pretty(manifest).map_err(|e| Error::Io {
+            path: path.clone(),
+            source: io::Error::other(e),
+        })? + "\n";
+        write_if_changed(&path, pretty.as_bytes())?;
+        Ok(path)
+    }
+
     /// Reads and validates the manifest of `slug` from the cache, fetching it first when it is
     /// missing and a fetcher is set.
     pub fn load(&self, slug: &str) -> Result<LoadedManifest, Error> {
@@ -145,8 +158,7 @@ impl ManifestSource {
                         message,
                     })?;
                     let manifest = parse(&text, &path, slug)?;
-                    let pretty = serde_json::to_string_pretty(&manifest).unwrap_or(text) + "\n";
-                    write_if_changed(&path, pretty.as_bytes())?;
+                    let path = self.store(&manifest)?;
                     return Ok(LoadedManifest { path, manifest });
                 }
             },
