@@ -30,6 +30,7 @@ pub(crate) fn escape(text: &str) -> Vec<String> {
                     '<' => out.push_str("&lt;"),
                     '>' => out.push_str("&gt;"),
                     '\0'..='\u{8}' | '\u{b}'..='\u{1f}' | '\u{7f}' => out.push('\u{fffd}'),
+                    c if is_bidi_control(c) => out.extend(c.escape_unicode()),
                     c => out.push(c),
                 }
                 rest = &rest[c.len_utf8()..];
@@ -52,12 +53,29 @@ fn url_at(text: &str) -> Option<usize> {
     (url.len() > scheme.len()).then_some(url.len())
 }
 
-/// Inline code for a value: backticks that survive a value containing backticks.
+/// Whether `c` is a Unicode bidirectional control (`Bidi_Control`): in a comment it may make
+/// the text read in another order than the compiler reads it, and rustc denies it there
+/// (`text_direction_codepoint_in_comment`); the docs show it escaped (`\u{202e}`) instead.
+fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+    )
+}
+
+/// Inline code for a value: backticks that survive a value containing backticks; control
+/// characters become spaces and bidi controls are escaped (`\u{202e}`).
 pub(crate) fn code(text: &str) -> String {
-    let one_line: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let mut one_line = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            one_line.push(' ');
+        } else if is_bidi_control(c) {
+            one_line.extend(c.escape_unicode());
+        } else {
+            one_line.push(c);
+        }
+    }
     if one_line.contains('`') {
         format!("`` {one_line} ``")
     } else {
@@ -224,5 +242,10 @@ mod tests {
         );
         assert_eq!(escape("nul\0here"), ["nul\u{fffd}here"]);
         assert_eq!(code("a`b"), "`` a`b ``");
+        assert_eq!(
+            escape("a\u{202e}b\u{2066}c\u{200f}"),
+            ["a\\u{202e}b\\u{2066}c\\u{200f}"]
+        );
+        assert_eq!(code("\u{202e}x\u{61c}"), "`\\u{202e}x\\u{61c}`");
     }
 }

@@ -204,7 +204,11 @@ fn emit_enum(e: &Enum) -> TokenStream {
     let docs = doc_attrs(&e.docs);
     let variants: Vec<Ident> = e.variants.iter().map(|v| name_ident(&v.name)).collect();
     let values: Vec<&str> = e.variants.iter().map(|v| v.value.as_str()).collect();
-    let variant_docs = values.iter().map(|v| format!(" `{}`", v.escape_debug()));
+    // Escaped as a Rust string would be, then as inline code: a value of backticks (```) must
+    // not open a code block in rustdoc.
+    let variant_docs = values
+        .iter()
+        .map(|v| format!(" {}", crate::docs::code(&v.escape_debug().to_string())));
     let count = variants.len();
     quote! {
         #docs

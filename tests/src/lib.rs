@@ -27,3 +27,10 @@ pub mod snapshots {
         include!("../snapshots/lease-form.rs");
     }
 }
+
+/// The bindings `build.rs` generates from a hostile manifest (comment and string terminators,
+/// attributes, code fences, HTML, bidi controls, NUL, `\r`, 1 MiB strings in every free-text
+/// field): compiled here under `#![deny(warnings)]`, checked by `tests/hostile_manifest.rs`.
+pub mod hostile {
+    include!(concat!(env!("OUT_DIR"), "/hostile/craftkit.rs"));
+}

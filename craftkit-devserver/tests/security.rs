@@ -1,0 +1,396 @@
+//! The local server against hostile input (`SECURITY.md`): no path traversal through ids,
+//! share tokens, download tokens or file names, in URLs or in bodies, and with `--data-dir`
+//! no file is written outside the data directory nor under a name a request chose; request
+//! bodies are bounded even without `Content-Length` (a chunked body); and templates belong to
+//! their project (the same slug in two projects is two templates).
+//!
+//! Share tokens are made by `ids::random_id` from `getrandom` (the OS's CSPRNG), 22 base62
+//! characters by rejection sampling: 131 bits; `files.rs` checks their length and alphabet.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::*;
+use serde_json::json;
+
+/// File names a render request may try, each of which must be refused with `400` or kept as
+/// a plain name: never a path.
+const HOSTILE_FILENAMES: [&str; 10] = [
+    "../../x",
+    "..\\x",
+    "..\\..\\x.pdf",
+    "/etc/passwd",
+    "a\0b.pdf",
+    "%2e%2e%2fx.pdf",
+    "..%2F..%2Fx.pdf",
+    "C:\\x.pdf",
+    "x.pdf\r\nSet-Cookie: a=b",
+    "./x.pdf",
+];
+
+/// Paths that try to reach something through encoded dot segments and separators.
+fn traversal_paths() -> Vec<String> {
+    [
+        "/v1/renders/..%2F..%2Fx/download",
+        "/v1/renders/..%2F..%2Fx",
+        "/v1/renders/%2e%2e%2f%2e%2e%2fetc%2fpasswd/download",
+        "/v1/renders/..%5C..%5Cx/download",
+        "/v1/renders/rnd_x%00/download",
+        "/v1/renders/..%2F/shares",
+        "/v1/templates/..%2F..%2Fx",
+        "/v1/templates/..%2Fcharter-handover",
+        "/v1/templates/..%2F..%2Fx/publish",
+        "/v1/templates/..%2F..%2Fx/render",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect()
+}
+
+/// Public paths (no key) with hostile tokens.
+fn public_traversal_paths() -> [&'static str; 6] {
+    [
+        "/s/..%2F",
+        "/s/..%2F..%2Fetc%2Fpasswd",
+        "/s/%2e%2e",
+        "/files/..%2F..%2Fx/x.pdf",
+        "/files/..%2F/..%2F..%2Fetc%2Fpasswd",
+        "/files/x/..%2F..%2Fetc%2Fpasswd",
+    ]
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("craftkit-sec-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Every file under `dir`, relative to it.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(path) = stack.pop() {
+        for entry in std::fs::read_dir(&path).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                found.push(path.strip_prefix(dir).unwrap().to_path_buf());
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// Whether `rel` is a file of the layout `persist.rs` documents, with names the server made.
+fn is_layout_file(rel: &Path) -> bool {
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let hex24 = |s: &str| s.len() == 24 && s.bytes().all(|b| b.is_ascii_hexdigit());
+    let id = |s: &str, prefix: &str| {
+        s.strip_prefix(prefix)
+            .is_some_and(|rest| rest.len() == 22 && rest.bytes().all(|b| b.is_ascii_alphanumeric()))
+    };
+    let [project, kind, file] = parts.as_slice() else {
+        return false;
+    };
+    let (stem, ext) = file.rsplit_once('.').unwrap_or((file, ""));
+    hex24(project)
+        && match (kind.as_str(), ext) {
+            ("templates", "json") => craftkit_core::manifest::is_valid_slug(stem),
+            ("renders", "json" | "pdf") => id(stem, "rnd_"),
+            ("shares", "json") => id(stem, "shr_"),
+            ("idempotency", "json") => hex24(stem),
+            _ => false,
+        }
+}
+
+#[test]
+fn hostile_filenames_are_refused_or_kept_as_names() {
+    let server = Server::start();
+    for filename in HOSTILE_FILENAMES {
+        let reply = server.render(&render_body(valid_data(), json!({"filename": filename})));
+        if reply.status == 202 {
+            // Accepted only as a plain name, never as a path.
+            let id = reply.json()["id"].as_str().unwrap().to_owned();
+            let render = server.wait_for_terminal(&id);
+            let kept = render["filename"].as_str().unwrap();
+            assert!(
+                !kept.contains(['/', '\\', '\0', '\r', '\n']) && kept != "..",
+                "{filename:?} was kept as {kept:?}"
+            );
+        } else {
+            reply.expect_error(400, "invalid_request");
+        }
+    }
+    for filename in ["../../x", "..\\x", "/etc/passwd", "a\0b.pdf"] {
+        let reply = server.render(&render_body(valid_data(), json!({"filename": filename})));
+        reply.expect_error(400, "invalid_request");
+    }
+}
+
+#[test]
+fn encoded_traversal_in_ids_and_tokens_finds_nothing() {
+    let server = Server::start();
+    let render = server.succeeded_render(json!({}));
+    let id = render["id"].as_str().unwrap();
+    server
+        .post(&format!("/v1/renders/{id}/shares"))
+        .json(&json!({}))
+        .send()
+        .expect(201);
+    for path in traversal_paths() {
+        let reply = if path.ends_with("/publish") {
+            server.post(&path).send()
+        } else if path.ends_with("/render") {
+            server.post(&path).json(&valid_body()).send()
+        } else {
+            server.get(&path).send()
+        };
+        assert!(
+            matches!(reply.status, 400 | 404),
+            "{path}: {} {}",
+            reply.status,
+            reply.text()
+        );
+        assert!(!reply.text().contains("root:"), "{path} served a file");
+    }
+    for path in public_traversal_paths() {
+        let reply = server.get_url(&format!("{}{path}", server.url())).send();
+        assert!(
+            matches!(reply.status, 400 | 404),
+            "{path}: {} {}",
+            reply.status,
+            reply.text()
+        );
+        assert_ne!(
+            reply.header("content-type"),
+            Some("application/pdf"),
+            "{path}"
+        );
+    }
+    server
+        .delete("/v1/shares/..%2F..%2Fx")
+        .send()
+        .expect_error(404, "not_found");
+}
+
+#[test]
+fn with_a_data_dir_nothing_is_written_outside_it_nor_under_a_chosen_name() {
+    let root = scratch("datadir");
+    let data = root.join("data");
+    let server = Server::with(config_with(|c| c.data_dir = Some(data.clone())));
+
+    // Requests that carry names: file names, idempotency keys, slugs, ids, tokens.
+    for filename in HOSTILE_FILENAMES {
+        let _ = server.render(&render_body(valid_data(), json!({"filename": filename})));
+    }
+    let accepted = server
+        .post(&render_path(SLUG))
+        .idempotency_key("../../../escaped")
+        .json(&valid_body())
+        .send()
+        .expect(202);
+    let id = accepted["id"].as_str().unwrap().to_owned();
+    server.wait_for_terminal(&id);
+    server
+        .post(&format!("/v1/renders/{id}/shares"))
+        .json(&json!({"label": "../../label"}))
+        .send()
+        .expect(201);
+    for slug in ["../../escaped", "..", "a/b", "..\\x", "x\0y"] {
+        let reply = server
+            .post("/v1/templates")
+            .json(&json!({"slug": slug, "pipeline": "html", "variables": []}))
+            .send();
+        assert!(
+            matches!(reply.status, 400 | 422),
+            "{slug:?}: {}",
+            reply.status
+        );
+    }
+    server
+        .post("/v1/templates")
+        .json(&json!({"slug": "kept-here", "pipeline": "html",
+            "variables": [{"path": "a/b\\c %2e%2e", "type": "string"}]}))
+        .send()
+        .expect(201);
+    server
+        .post("/v1/templates/kept-here/publish")
+        .send()
+        .expect(200);
+    for path in traversal_paths() {
+        let _ = if path.ends_with("/publish") || path.ends_with("/render") {
+            server.post(&path).json(&valid_body()).send()
+        } else {
+            server.get(&path).send()
+        };
+    }
+    drop(server);
+
+    let outside = files_under(&root);
+    assert!(
+        outside.iter().all(|f| f.starts_with("data")),
+        "files outside the data directory: {outside:?}"
+    );
+    let inside = files_under(&data);
+    assert!(
+        inside
+            .iter()
+            .any(|f| f.to_string_lossy().ends_with("kept-here.json")),
+        "{inside:?}"
+    );
+    for file in &inside {
+        assert!(
+            is_layout_file(file),
+            "an unexpected file: {}",
+            file.display()
+        );
+    }
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
+/// Sends a chunked body of `size` bytes (no `Content-Length`) and returns the status line.
+fn post_chunked(server: &Server, path: &str, size: usize) -> String {
+    let address = server.url().trim_start_matches("http://").to_owned();
+    let mut stream = TcpStream::connect(&address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {KEY}\r\n\
+         Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    let chunk = vec![b' '; 1024 * 1024];
+    let mut sent = 0;
+    while sent < size {
+        let n = chunk.len().min(size - sent);
+        let frame = format!("{n:x}\r\n");
+        // The server may answer and close before the whole body is sent: stop writing then.
+        if stream.write_all(frame.as_bytes()).is_err()
+            || stream.write_all(&chunk[..n]).is_err()
+            || stream.write_all(b"\r\n").is_err()
+        {
+            break;
+        }
+        sent += n;
+    }
+    let _ = stream.write_all(b"0\r\n\r\n");
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let text = String::from_utf8_lossy(&answer);
+    text.lines().next().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn a_chunked_body_over_20_mib_is_413_on_every_endpoint() {
+    let server = Server::start();
+    let render = server.succeeded_render(json!({}));
+    let id = render["id"].as_str().unwrap();
+    for path in [
+        render_path(SLUG),
+        "/v1/templates".to_owned(),
+        format!("/v1/renders/{id}/shares"),
+    ] {
+        let status = post_chunked(&server, &path, 21 * 1024 * 1024);
+        assert!(
+            status.starts_with("HTTP/1.1 413"),
+            "{path}: {status:?} for 21 MiB chunked"
+        );
+        // A small chunked body is read, not refused as too large.
+        let status = post_chunked(&server, &path, 1024);
+        assert!(
+            status.starts_with("HTTP/1.1 ") && !status.starts_with("HTTP/1.1 413"),
+            "{path}: {status:?}"
+        );
+    }
+    assert_eq!(server.render_count(KEY), 1);
+}
+
+#[test]
+fn the_same_slug_in_two_projects_is_two_templates() {
+    let server = Server::start();
+    let mine = json!({"slug": "same-slug", "name": "Alpha's", "pipeline": "html",
+        "variables": [{"path": "alpha", "type": "string", "required": true}]});
+    let theirs = json!({"slug": "same-slug", "name": "Bravo's", "pipeline": "html",
+        "variables": [{"path": "bravo", "type": "integer", "required": true}]});
+    server.post("/v1/templates").json(&mine).send().expect(201);
+    // A draft of one project is not seen, nor publishable, by the other.
+    server
+        .post("/v1/templates/same-slug/publish")
+        .key(OTHER_KEY)
+        .send()
+        .expect_error(404, "not_found");
+    server
+        .post("/v1/templates")
+        .key(OTHER_KEY)
+        .json(&theirs)
+        .send()
+        .expect(201);
+    let mut again = mine.clone();
+    again["replace"] = json!(true);
+    for _ in 0..2 {
+        server.post("/v1/templates").json(&again).send().expect(201);
+        server
+            .post("/v1/templates/same-slug/publish")
+            .send()
+            .expect(200);
+    }
+    let published = server
+        .post("/v1/templates/same-slug/publish")
+        .key(OTHER_KEY)
+        .send()
+        .expect(200);
+    assert_eq!(published["version"], 1, "{published}");
+
+    let alpha = server.get("/v1/templates/same-slug").send().expect(200);
+    let bravo = server
+        .get("/v1/templates/same-slug")
+        .key(OTHER_KEY)
+        .send()
+        .expect(200);
+    assert_eq!(alpha["name"], "Alpha's");
+    assert_eq!(alpha["version"], 2);
+    assert_eq!(bravo["name"], "Bravo's");
+    assert_eq!(bravo["version"], 1);
+    server
+        .get("/v1/templates/same-slug?version=2")
+        .key(OTHER_KEY)
+        .send()
+        .expect_error(404, "not_found");
+
+    // Each renders against its own manifest.
+    server
+        .post(&render_path("same-slug"))
+        .json(&json!({"data": {"alpha": "a"}}))
+        .send()
+        .expect(202);
+    server
+        .post(&render_path("same-slug"))
+        .key(OTHER_KEY)
+        .json(&json!({"data": {"alpha": "a"}}))
+        .send()
+        .expect_error(422, "validation_failed");
+    let listed = server
+        .get("/v1/templates?limit=100")
+        .key(OTHER_KEY)
+        .send()
+        .expect(200);
+    let names: Vec<&str> = listed["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["slug"] == "same-slug")
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    assert_eq!(names, ["Bravo's"]);
+}

@@ -1,0 +1,135 @@
+//! Writes a hostile manifest into `OUT_DIR/hostile/manifests/` and generates its bindings and
+//! docs page with `craftkit_codegen::Builder`, as a user's build script would: `src/lib.rs`
+//! compiles the result under `#![deny(warnings)]`, and `tests/hostile_manifest.rs` checks that
+//! the generated code declares exactly what the manifest declares and says what it said.
+//!
+//! The manifest puts text that could end a comment, a string or an item (`*/`, `"`, `\`,
+//! `#[`, `///`, code fences, `<script>`, bidi controls, NUL, `\r`, a lone `\n}` followed by
+//! `fn evil(){}`, and strings of 1 MiB) into every free-text field: the title, descriptions,
+//! examples, formats, enum values and JSON keys. The 1 MiB strings (title, descriptions, an
+//! example; an enum value of 4 KiB) are made here, at build time, and never committed.
+
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
+
+/// One MiB.
+const MIB: usize = 1024 * 1024;
+
+/// Short texts that must never leave a doc comment or a string literal.
+const HOSTILE: &[&str] = &[
+    "*/ fn evil() {} /*",
+    "/* an unterminated block comment",
+    "a \" quote, a \\ backslash, a \\\" escaped quote",
+    "#[doc = \"injected\"] #![allow(warnings)]",
+    "/// not a doc comment //! nor an inner one",
+    "```rust\nfn evil() {}\n```",
+    "~~~\nfn evil() {}\n~~~",
+    "<script>alert(1)</script>",
+    "right-to-left \u{202e}evil\u{202c}, isolates \u{2066}a\u{2069} \u{2067}b\u{2069} \u{2068}c\u{2069}, marks \u{200e}\u{200f}\u{061c}, embeddings \u{202a}d\u{202c} \u{202b}e\u{202c}, override \u{202d}f\u{202c}",
+    "nul \0 here",
+    "carriage \r return, and \r\n a CRLF",
+    "\n}\nfn evil(){}\n",
+    "\"] fn evil() {} #[doc = \"",
+    "    indented like a code block",
+    "[intra](link) and `code` and r#\"raw\"#",
+];
+
+/// `unit` repeated to at least one MiB.
+fn mib_of(unit: &str) -> String {
+    unit.repeat(MIB.div_ceil(unit.len()))
+}
+
+fn manifest() -> Value {
+    let all = HOSTILE.join("\n");
+    let big = mib_of("*/ \" \\ #[x] #![y] /// <b> \u{202e}r\u{2066} \0 \r ");
+    let mut values: Vec<Value> = [
+        "*/",
+        "/*",
+        "\"",
+        "\\",
+        "#[x]",
+        "#![x]",
+        "///",
+        "```",
+        "<script>",
+        "\u{202e}",
+        "\u{2066}x\u{2069}",
+        "a\0b",
+        "a\rb",
+        "\n}\nfn evil(){}",
+        "*/ fn evil() {} /*",
+    ]
+    .into_iter()
+    .map(Value::from)
+    .collect();
+    // Not 1 MiB: serde's derived `Deserialize` matches each value as a byte-string pattern,
+    // and rustc needs gigabytes for a pattern of a mebibyte (over 8 GiB for this one; see
+    // SECURITY.md). 4 KiB still shows that a long value stays one string.
+    let unit = "*/\"\\#[\u{202e}";
+    values.push(Value::from(format!("v{}", unit.repeat(4096 / unit.len()))));
+    json!({
+        "slug": "hostile-text",
+        "name": format!("Hostile */ \" \\ #[x] /// <script> \u{202e}title\u{202c} {}", big),
+        "description": format!("{all}\n{big}"),
+        "version": 1,
+        "status": "published",
+        "pipeline": "html",
+        "variables": [
+            {
+                "path": "*/ fn evil() {} /*",
+                "type": "string",
+                "required": true,
+                "description": all,
+                "example": "\"] fn evil() {} #[doc = \"",
+                "format": "*/ ` \u{202e}fmt\u{202c} \0 \r\n} fn evil(){}"
+            },
+            {
+                "path": "quote \" backslash \\ #! <script> \u{202e}rtl\u{2066}",
+                "type": "text",
+                "description": big,
+                "example": big
+            },
+            {
+                "path": "nested.#!doc = \"x\" key",
+                "type": "string",
+                "description": "/// a doc comment\n\n}\nfn evil(){}\n"
+            },
+            {
+                "path": "mood",
+                "type": "enum",
+                "required": true,
+                "values": values,
+                "description": "```\n*/\n```"
+            },
+            {
+                "path": "rows[]",
+                "type": "array",
+                "items": "enum",
+                "values": ["<b>", "\u{202e}"],
+                "description": "<script>\u{202e}"
+            }
+        ]
+    })
+}
+
+fn main() {
+    println!("cargo:rerun-if-changed=build.rs");
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let hostile = out.join("hostile");
+    let manifests = hostile.join("manifests");
+    std::fs::create_dir_all(&manifests).expect("OUT_DIR is writable");
+    let text = serde_json::to_string_pretty(&manifest()).expect("JSON");
+    std::fs::write(manifests.join("hostile-text.json"), text).expect("OUT_DIR is writable");
+    let result = craftkit_codegen::Builder::new()
+        .manifest_dir(&manifests)
+        .out_dir(&hostile)
+        .docs_dir(hostile.join("docs"))
+        .template("hostile-text")
+        .generate();
+    if let Err(error) = result {
+        // Not a panic: a build script's error is the user's error message.
+        eprintln!("the hostile manifest does not generate: {error}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,367 @@
+//! The hostile manifest of `build.rs` (comment and string terminators, attributes, code fences,
+//! HTML, bidi controls, NUL, `\r`, a lone `\n}` then `fn evil(){}`, 1 MiB strings), generated
+//! by the `Builder` into `OUT_DIR/hostile/`, and compiled by `src/lib.rs` under
+//! `#![deny(warnings)]` (so rustc's deny-by-default `text_direction_codepoint_in_comment` and
+//! `text_direction_codepoint_in_literal` hold too):
+//!
+//! - the file declares exactly the items the manifest implies, nothing injected: no `fn`, `use`,
+//!   macro or attribute beyond what the generator writes, and the JSON keys are the manifest's;
+//! - every `#[doc]` holds the manifest's text exactly, escaped the way `craftkit-codegen`'s
+//!   `docs.rs` escapes on purpose (brackets, `<`/`>`, control characters, bidi controls, code
+//!   fences, indentation), and no doc holds a raw bidi control, `\r` or NUL;
+//! - the compiled types say what the manifest said: the slug, the embedded manifest, every
+//!   enum value (as `as_str`, `Display` and JSON);
+//! - the docs page shows the hostile prose escaped too.
+//!
+//! Property tests of the same ground (random hostile text, no injected item) are in
+//! `craftkit-codegen/tests/properties.rs`; this test adds the compiler and the 1 MiB strings.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use craftkit_core::manifest::Manifest;
+use craftkit_runtime::Template;
+use craftkit_tests::hostile::{HostileText, hostile_text};
+use serde_json::Value;
+
+fn out(rel: &str) -> PathBuf {
+    PathBuf::from(env!("OUT_DIR")).join("hostile").join(rel)
+}
+
+fn read(rel: &str) -> String {
+    let path = out(rel);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn manifest_json() -> Value {
+    serde_json::from_str(&read("manifests/hostile-text.json")).expect("the manifest is JSON")
+}
+
+fn generated() -> syn::File {
+    syn::parse_file(&read("craftkit.rs")).expect("the generated file parses")
+}
+
+/// A Unicode bidirectional control (`Bidi_Control`).
+fn is_bidi(c: char) -> bool {
+    matches!(c, '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// What `docs.rs` makes of prose (no URL appears in the hostile text, so none is wrapped), as
+/// the printed file shows it: `prettyplease` drops the trailing spaces of a `///` line.
+fn escaped_prose(text: &str) -> String {
+    assert!(!text.contains("http"), "the model has no URL rule");
+    text.lines()
+        .map(|line| {
+            let line = line.trim_start();
+            let mut out = String::new();
+            if line.starts_with("```") || line.starts_with("~~~") {
+                out.push('\\');
+            }
+            for c in line.chars() {
+                match c {
+                    '[' => out.push_str("\\["),
+                    ']' => out.push_str("\\]"),
+                    '<' => out.push_str("&lt;"),
+                    '>' => out.push_str("&gt;"),
+                    '\0'..='\u{8}' | '\u{b}'..='\u{1f}' | '\u{7f}' => out.push('\u{fffd}'),
+                    c if is_bidi(c) => out.extend(c.escape_unicode()),
+                    c => out.push(c),
+                }
+            }
+            out.trim_end_matches(' ').to_owned()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The doc text of some attributes: each `#[doc]` value without the one space the generator
+/// puts first, joined by new lines.
+fn doc_of(attrs: &[syn::Attribute]) -> String {
+    let mut lines = Vec::new();
+    for attr in attrs {
+        if !attr.path().is_ident("doc") {
+            continue;
+        }
+        let syn::Meta::NameValue(nv) = &attr.meta else {
+            panic!("a doc attribute that is not `doc = \"...\"`")
+        };
+        let syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(text),
+            ..
+        }) = &nv.value
+        else {
+            panic!("a doc attribute whose value is not a string literal")
+        };
+        let value = text.value();
+        lines.push(value.strip_prefix(' ').unwrap_or(&value).to_owned());
+    }
+    lines.join("\n")
+}
+
+/// The `#[serde(rename = "...")]` of some attributes, if any.
+fn rename_of(attrs: &[syn::Attribute]) -> Option<String> {
+    let mut rename = None;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                let value: syn::LitStr = meta.value()?.parse()?;
+                rename = Some(value.value());
+            } else if meta.input.peek(syn::Token![=]) {
+                let _: syn::Expr = meta.value()?.parse()?;
+            }
+            Ok(())
+        });
+    }
+    rename
+}
+
+/// Every attribute the generator writes; anything else was injected.
+const ATTRIBUTES: [&str; 5] = ["doc", "derive", "serde", "allow", "automatically_derived"];
+
+fn check_attrs(attrs: &[syn::Attribute], docs: &mut Vec<String>) {
+    for attr in attrs {
+        let name = attr
+            .path()
+            .get_ident()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        assert!(
+            ATTRIBUTES.contains(&name.as_str()),
+            "an injected attribute: #[{name}]"
+        );
+        assert!(
+            matches!(attr.style, syn::AttrStyle::Outer),
+            "an inner attribute"
+        );
+    }
+    docs.push(doc_of(attrs));
+}
+
+/// The items of the file, checked: kinds, names, attributes. Returns every doc text, the
+/// structs and the enums (by name).
+struct Walk {
+    docs: Vec<String>,
+    structs: Vec<syn::ItemStruct>,
+    enums: Vec<syn::ItemEnum>,
+    impls: usize,
+    fns: BTreeSet<String>,
+}
+
+fn walk(items: &[syn::Item], walk_: &mut Walk, depth: usize) {
+    for item in items {
+        match item {
+            syn::Item::Struct(s) => {
+                check_attrs(&s.attrs, &mut walk_.docs);
+                for field in &s.fields {
+                    check_attrs(&field.attrs, &mut walk_.docs);
+                }
+                walk_.structs.push(s.clone());
+            }
+            syn::Item::Enum(e) => {
+                check_attrs(&e.attrs, &mut walk_.docs);
+                for variant in &e.variants {
+                    check_attrs(&variant.attrs, &mut walk_.docs);
+                    assert!(variant.fields.is_empty() && variant.discriminant.is_none());
+                }
+                walk_.enums.push(e.clone());
+            }
+            syn::Item::Impl(i) => {
+                check_attrs(&i.attrs, &mut walk_.docs);
+                walk_.impls += 1;
+                for member in &i.items {
+                    match member {
+                        syn::ImplItem::Fn(f) => {
+                            walk_.fns.insert(f.sig.ident.to_string());
+                        }
+                        syn::ImplItem::Const(_) => {}
+                        other => panic!("an unexpected impl member: {}", quote_of(other)),
+                    }
+                }
+            }
+            syn::Item::Mod(m) if depth == 0 => {
+                check_attrs(&m.attrs, &mut walk_.docs);
+                let (_, content) = m.content.as_ref().expect("an inline module");
+                walk(content, walk_, depth + 1);
+            }
+            other => panic!("an injected item: {}", quote_of(other)),
+        }
+    }
+}
+
+/// An item as Rust text, for a failure message.
+fn quote_of(item: &impl quote::ToTokens) -> String {
+    item.to_token_stream()
+        .to_string()
+        .chars()
+        .take(200)
+        .collect()
+}
+
+fn walked() -> Walk {
+    let file = generated();
+    assert!(file.attrs.is_empty(), "no inner attribute in the file");
+    let mut w = Walk {
+        docs: Vec::new(),
+        structs: Vec::new(),
+        enums: Vec::new(),
+        impls: 0,
+        fns: BTreeSet::new(),
+    };
+    walk(&file.items, &mut w, 0);
+    w
+}
+
+#[test]
+fn the_file_declares_exactly_what_the_manifest_declares() {
+    let manifest = manifest_json();
+    let w = walked();
+    let variables = manifest["variables"].as_array().unwrap();
+    let enums = variables
+        .iter()
+        .filter(|v| v["type"] == "enum" || v["items"] == "enum")
+        .count();
+    // The root and `nested`; one enum per enum variable; the Template impl, and per enum its
+    // inherent impl and Display.
+    let names: Vec<String> = w.structs.iter().map(|s| s.ident.to_string()).collect();
+    assert_eq!(names, ["HostileText", "Nested"]);
+    assert_eq!(w.enums.len(), enums);
+    assert_eq!(w.impls, 1 + 2 * enums);
+    assert_eq!(
+        w.fns,
+        BTreeSet::from(["as_str".into(), "fmt".into(), "tree".into()])
+    );
+
+    // The root's JSON keys are the manifest's top-level keys, in order.
+    let root = &w.structs[0];
+    let keys: Vec<String> = root
+        .fields
+        .iter()
+        .map(|f| rename_of(&f.attrs).unwrap_or_else(|| f.ident.as_ref().unwrap().to_string()))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "*/ fn evil() {} /*",
+            "quote \" backslash \\ #! <script> \u{202e}rtl\u{2066}",
+            "nested",
+            "mood",
+            "rows"
+        ]
+    );
+    let nested = &w.structs[1];
+    let key = rename_of(&nested.fields.iter().next().unwrap().attrs);
+    assert_eq!(key.as_deref(), Some("#!doc = \"x\" key"));
+
+    // Every enum value is one variant, renamed to exactly that value.
+    for (e, variable) in w
+        .enums
+        .iter()
+        .zip(variables.iter().filter(|v| v["values"].is_array()))
+    {
+        let renames: Vec<String> = e
+            .variants
+            .iter()
+            .map(|v| rename_of(&v.attrs).expect("every variant is renamed"))
+            .collect();
+        let values: Vec<String> = variable["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(renames, values);
+    }
+}
+
+#[test]
+fn every_doc_holds_the_manifest_text_escaped_as_intended() {
+    let manifest = manifest_json();
+    let w = walked();
+    for doc in &w.docs {
+        assert!(!doc.contains(is_bidi), "a raw bidi control in a doc");
+        assert!(!doc.contains(['\r', '\0']), "a raw CR or NUL in a doc");
+    }
+    let all = w.docs.join("\n\n");
+
+    // The title and the description, on the root.
+    let root = doc_of(&w.structs[0].attrs);
+    let title = manifest["name"].as_str().unwrap();
+    assert!(root.starts_with(&escaped_prose(title)), "the title");
+    let description = manifest["description"].as_str().unwrap();
+    assert!(
+        root.contains(&escaped_prose(description)),
+        "the description"
+    );
+    assert!(description.len() > 1024 * 1024, "1 MiB of description");
+
+    // Each variable's description, on its field.
+    for variable in manifest["variables"].as_array().unwrap() {
+        let text = variable["description"].as_str().unwrap();
+        assert!(all.contains(&escaped_prose(text)), "{:.80?}", text);
+    }
+
+    // Formats and examples are inline code: controls become spaces, bidi controls are escaped.
+    let first = &manifest["variables"][0];
+    let format = "`` */ ` \\u{202e}fmt\\u{202c}     } fn evil(){} ``";
+    assert_eq!(
+        first["format"],
+        "*/ ` \u{202e}fmt\u{202c} \0 \r\n} fn evil(){}"
+    );
+    assert!(all.contains(&format!("- Format: {format}")), "the format");
+    assert!(
+        all.contains(r#"- Example: `"\"] fn evil() {} #[doc = \""`"#),
+        "the example"
+    );
+
+    // Each variant's doc is its value as a Rust string would escape it, in inline code that
+    // a value of backticks cannot turn into a code block.
+    let mood = &w.enums[0];
+    for variant in &mood.variants {
+        let value = rename_of(&variant.attrs)
+            .unwrap()
+            .escape_debug()
+            .to_string();
+        let expected = if value.contains('`') {
+            format!("`` {value} ``")
+        } else {
+            format!("`{value}`")
+        };
+        assert_eq!(doc_of(&variant.attrs), expected);
+    }
+}
+
+#[test]
+fn the_compiled_types_say_what_the_manifest_said() {
+    let manifest = manifest_json();
+    assert_eq!(HostileText::SLUG, "hostile-text");
+    let embedded = Manifest::from_json(HostileText::MANIFEST_JSON).expect("the embedded manifest");
+    let written = Manifest::from_json(&read("manifests/hostile-text.json")).unwrap();
+    assert_eq!(embedded, written);
+    let values: Vec<&str> = manifest["variables"][3]["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let all: Vec<&str> = hostile_text::Mood::ALL.iter().map(|m| m.as_str()).collect();
+    assert_eq!(all, values);
+    for mood in hostile_text::Mood::ALL {
+        assert_eq!(mood.to_string(), mood.as_str());
+        let json = serde_json::to_value(mood).unwrap();
+        assert_eq!(json, Value::from(mood.as_str()));
+        let back: hostile_text::Mood = serde_json::from_value(json).unwrap();
+        assert_eq!(back, mood);
+    }
+}
+
+#[test]
+fn the_docs_page_shows_the_prose_escaped() {
+    let page = read("docs/hostile-text.md");
+    let manifest = manifest_json();
+    let description = manifest["description"].as_str().unwrap();
+    for line in escaped_prose(description).lines().filter(|l| !l.is_empty()) {
+        assert!(page.contains(line), "{line:.80}");
+    }
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(!page.contains("<script>alert(1)"), "raw HTML on the page");
+}
