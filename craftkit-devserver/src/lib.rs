@@ -63,8 +63,9 @@ pub enum Error {
         message: String,
     },
     /// A key does not have the shape `ck_live_...` / `ck_test_...` with 24+ base62 characters.
+    /// The text says which key (its position and length), never the key itself.
     #[error(
-        "`{0}` is not an API key: keys look like ck_test_ followed by at least 24 letters and digits"
+        "{0} is not an API key: keys look like ck_test_ followed by at least 24 letters and digits"
     )]
     BadKey(String),
 }
@@ -99,8 +100,14 @@ impl DevServer {
             config.keys.clone()
         };
         keys.dedup();
-        if let Some(bad) = keys.iter().find(|k| !is_key_shaped(k)) {
-            return Err(Error::BadKey(bad.clone()));
+        if let Some((index, bad)) = keys.iter().enumerate().find(|(_, k)| !is_key_shaped(k)) {
+            // A malformed key may still be a real key with a typo: never echo it.
+            return Err(Error::BadKey(format!(
+                "key {} of {} ({} characters)",
+                index + 1,
+                keys.len(),
+                bad.chars().count()
+            )));
         }
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))
             .await
