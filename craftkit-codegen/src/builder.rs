@@ -214,16 +214,19 @@ impl Builder {
         source: &ManifestSource,
     ) -> Result<(Vec<(String, String, Vec<String>)>, String), Error> {
         let mut files = Vec::new();
-        let mut all = Vec::new();
+        let mut bodies = Vec::new();
         for slug in &self.templates {
             let loaded = source.load(slug)?;
             let generated = generate(&loaded.manifest, &Options::default())?;
             let warnings = generated.warnings.iter().map(ToString::to_string).collect();
-            files.push((slug.clone(), generated.to_file_string(), warnings));
-            all.push(generated);
+            // Formatted once, for its own file and for the file of all templates.
+            let body = generated.body();
+            files.push((slug.clone(), generated.file_with_body(&body), warnings));
+            bodies.push(body);
         }
         let what = format!("templates {}", self.templates.join(", "));
-        Ok((files, crate::Generated::join_files(&all, &what)))
+        let all = crate::Generated::join_files(bodies.iter().map(String::as_str), &what);
+        Ok((files, all))
     }
 }
 

@@ -100,8 +100,19 @@ impl Generated {
 
     /// The code as a formatted file with an `@generated` header, ready to write or `include!`.
     pub fn to_file_string(&self) -> String {
+        self.file_with_body(&format::body(&self.emitted))
+    }
+
+    /// The formatted items, without a header: what [`Generated::to_file_string`] and
+    /// [`Generated::join_files`] put after theirs.
+    pub(crate) fn body(&self) -> String {
+        format::body(&self.emitted)
+    }
+
+    /// [`Generated::to_file_string`] for an already formatted [`Generated::body`].
+    pub(crate) fn file_with_body(&self, body: &str) -> String {
         format::file(
-            &[&self.emitted],
+            [body],
             &format!("template `{}` version {}", self.slug, self.version),
         )
     }
@@ -147,9 +158,8 @@ pub fn root_name_for_slug(slug: &str) -> String {
 }
 
 impl Generated {
-    /// Several templates as one formatted file.
-    pub(crate) fn join_files(all: &[Generated], what: &str) -> String {
-        let emitted: Vec<&emit::Emitted> = all.iter().map(|g| &g.emitted).collect();
-        format::file(&emitted, what)
+    /// Several templates as one formatted file, from their [`Generated::body`]s.
+    pub(crate) fn join_files<'a>(bodies: impl IntoIterator<Item = &'a str>, what: &str) -> String {
+        format::file(bodies, what)
     }
 }
