@@ -272,6 +272,7 @@ pub(crate) fn restore(
             RenderEntry {
                 tree,
                 data: stored.data,
+                rendering_since: None,
                 download_token: stored.download_token,
                 pdf,
                 fail: stored.fail,

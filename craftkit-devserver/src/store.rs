@@ -53,7 +53,11 @@ impl TemplateEntry {
 pub(crate) struct RenderEntry {
     pub render: Render,
     pub tree: Arc<Tree>,
+    /// The request's data until the render is terminal, then `Null` (the record on disk
+    /// keeps it).
     pub data: Value,
+    /// When a worker took it (the render delay runs from here), while it is rendering.
+    pub rendering_since: Option<std::time::Instant>,
     /// The token of the permanent public URL (public renders only).
     pub download_token: Option<String>,
     pub pdf: Option<axum::body::Bytes>,

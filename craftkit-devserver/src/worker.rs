@@ -3,6 +3,7 @@
 
 use axum::body::Bytes;
 use craftkit_core::api::{RenderError, RenderStatus};
+use serde_json::Value;
 
 use crate::app::App;
 use crate::ids::{percent_encode, timestamp};
@@ -23,7 +24,14 @@ pub(crate) fn spawn(app: App, render_id: String) {
                 return;
             }
             entry.render.status = RenderStatus::Rendering;
-            (entry.tree.clone(), entry.data.clone(), entry.fail)
+            entry.rendering_since = Some(std::time::Instant::now());
+            // Moved out, not copied: it comes back for the final record on disk, and the
+            // store keeps none once the render is terminal (it is needed only to render).
+            (
+                entry.tree.clone(),
+                std::mem::take(&mut entry.data),
+                entry.fail,
+            )
         };
         let (tree, data, fail) = job;
         tokio::time::sleep(app.config.render_delay).await;
@@ -33,19 +41,20 @@ pub(crate) fn spawn(app: App, render_id: String) {
             .render_projects
             .get(&render_id)
             .is_some_and(|k| k.starts_with("ck_test_"));
-        let outcome = if fail {
-            Err("the render failed (injected fault)".to_owned())
+        let (outcome, data) = if fail {
+            (Err("the render failed (injected fault)".to_owned()), data)
         } else {
             tokio::task::spawn_blocking(move || {
-                render_pdf(&PdfInput {
+                let pdf = render_pdf(&PdfInput {
                     tree: &tree,
                     data: &data,
                     watermark: watermark.then_some("TEST"),
                 })
-                .map_err(|e| e.to_string())
+                .map_err(|e| e.to_string());
+                (pdf, data)
             })
             .await
-            .unwrap_or_else(|e| Err(format!("the renderer stopped: {e}")))
+            .unwrap_or_else(|e| (Err(format!("the renderer stopped: {e}")), Value::Null))
         };
         let key = app
             .store
@@ -69,6 +78,9 @@ pub(crate) fn spawn(app: App, render_id: String) {
             let Some(entry) = store.render_mut(&render_id) else {
                 return;
             };
+            // Back for the final record on disk, which keeps it (a restored server renders a
+            // succeeded render again when its PDF file is gone).
+            entry.data = data;
             let render = &mut entry.render;
             render.completed_at = Some(now);
             match outcome {
@@ -82,7 +94,11 @@ pub(crate) fn spawn(app: App, render_id: String) {
                             percent_encode(&render.filename)
                         ));
                     }
-                    entry.pdf = Some(Bytes::from(pdf.bytes));
+                    // Stored for as long as the server runs: without the writer's spare
+                    // capacity.
+                    let mut bytes = pdf.bytes;
+                    bytes.shrink_to_fit();
+                    entry.pdf = Some(Bytes::from(bytes));
                 }
                 Err(message) => {
                     render.status = RenderStatus::Failed;
@@ -95,6 +111,9 @@ pub(crate) fn spawn(app: App, render_id: String) {
             entry.render.clone()
         };
         let _ = app.persist_render(&key, &render_id);
+        if let Some(entry) = app.store.lock().render_mut(&render_id) {
+            entry.data = Value::Null;
+        }
         webhooks::emit(&app, &render);
     });
 }

@@ -209,3 +209,51 @@ fn the_key_is_never_written_to_the_data_directory() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_succeeded_render_whose_pdf_is_gone_renders_again_from_its_stored_data() {
+    let dir = std::env::temp_dir().join(format!("craftkit-rerender-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+
+    let server = runtime.block_on(DevServer::start(config(&dir))).unwrap();
+    let base = server.url().to_owned();
+    let body = json!({"data": fixture("payloads/charter-handover.valid.json")});
+    let (status, render) = call(
+        "POST",
+        &format!("{base}/v1/templates/charter-handover/render"),
+        Some(&body),
+        None,
+    );
+    assert_eq!(status, 202, "{render}");
+    let id = render["id"].as_str().unwrap().to_owned();
+    let before = wait_succeeded(&base, &id);
+    runtime.block_on(server.stop());
+
+    // The server keeps no copy of the data once a render is done; the record on disk does.
+    let pdfs: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|project| project.unwrap().path().join(format!("renders/{id}.pdf")))
+        .filter(|pdf| pdf.exists())
+        .collect();
+    assert_eq!(pdfs.len(), 1, "one stored PDF");
+    std::fs::remove_file(&pdfs[0]).unwrap();
+
+    let server = runtime.block_on(DevServer::start(config(&dir))).unwrap();
+    let base = server.url().to_owned();
+    let after = wait_succeeded(&base, &id);
+    assert_eq!(
+        (&after["pages"], &after["bytes"]),
+        (&before["pages"], &before["bytes"]),
+        "the same document again"
+    );
+    let (status, _) = call(
+        "GET",
+        &format!("{base}/v1/renders/{id}/download"),
+        None,
+        None,
+    );
+    assert_eq!(status, 200);
+    runtime.block_on(server.stop());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

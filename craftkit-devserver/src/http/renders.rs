@@ -1,5 +1,7 @@
 //! `POST /v1/templates/:slug/render`, `GET /v1/renders/:id`, `GET /v1/renders/:id/download`.
 
+use std::time::Duration;
+
 use axum::Json;
 use axum::extract::{Extension, State};
 
@@ -190,6 +192,7 @@ fn accept(
             render: render.clone(),
             tree,
             data: request.data,
+            rendering_since: None,
             download_token,
             pdf: None,
             fail,
@@ -225,24 +228,34 @@ pub(crate) async fn get(
     ProjectKey(key): ProjectKey,
     Path(id): Path<String>,
 ) -> Result<Response, Failure> {
-    let render = {
+    let (render, rendering_for) = {
         let mut store = app.store.lock();
         store
             .project(&key)?
             .renders
             .get(&id)
-            .map(|e| e.render.clone())
+            .map(|e| (e.render.clone(), e.rendering_since.map(|t| t.elapsed())))
             .ok_or_else(|| Failure::not_found("render"))?
     };
     let terminal = render.status.is_terminal();
     let mut response = Json(render).into_response();
     if !terminal {
-        let hint = (app.config.render_delay.as_secs_f64() / 2.0).clamp(0.1, 2.0);
-        if let Ok(value) = HeaderValue::from_str(&format_seconds((hint * 10.0).round() / 10.0)) {
+        let hint = poll_hint(app.config.render_delay, rendering_for);
+        if let Ok(value) = HeaderValue::from_str(&format_seconds(hint)) {
             response.headers_mut().insert("retry-after", value);
         }
     }
     Ok(response)
+}
+
+/// The `Retry-After` of a render that is not terminal, in seconds: the time its render delay
+/// has left (all of it while queued), plus 0.1 s for the PDF itself, rounded up to a tenth
+/// and kept within 0.1 to 2 s. A poller that follows it asks once just after the render is
+/// done instead of up to a whole interval later.
+fn poll_hint(render_delay: Duration, rendering_for: Option<Duration>) -> f64 {
+    let left = render_delay.saturating_sub(rendering_for.unwrap_or_default());
+    let tenths = (left.as_millis() + 100).div_ceil(100).clamp(1, 20);
+    tenths as f64 / 10.0
 }
 
 pub(crate) async fn download(
@@ -270,4 +283,32 @@ pub(crate) fn not_ready(status: RenderStatus) -> Failure {
         "render_not_ready",
         format!("the render is {}, not succeeded", status.as_str()),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const S: fn(u64) -> Duration = Duration::from_millis;
+
+    #[test]
+    fn the_poll_hint_is_the_time_left_and_a_little() {
+        // 4.2 s into a 5 s render: come back just after it ends, not 2 s later.
+        assert_eq!(poll_hint(S(5_000), Some(S(4_200))), 0.9);
+        assert_eq!(poll_hint(S(1_000), Some(S(250))), 0.9);
+        // Past its delay, the PDF is being written: soon.
+        assert_eq!(poll_hint(S(1_000), Some(S(1_300))), 0.1);
+        assert_eq!(poll_hint(Duration::ZERO, None), 0.1);
+    }
+
+    #[test]
+    fn the_poll_hint_stays_within_a_tenth_and_two_seconds() {
+        assert_eq!(
+            poll_hint(S(5_000), None),
+            2.0,
+            "queued: the whole delay, capped"
+        );
+        assert_eq!(poll_hint(S(60_000), Some(S(1_000))), 2.0);
+        assert_eq!(poll_hint(S(1_000), Some(S(850))), 0.3);
+    }
 }

@@ -118,15 +118,19 @@ pub struct RenderHandle {
 
 impl RenderHandle {
     /// Polls until the render is terminal: the succeeded render, or [`Error::RenderFailed`]
-    /// / [`Error::Deadline`]. Uses the client's [`WaitOptions`].
+    /// / [`Error::Deadline`]. Uses the client's [`WaitOptions`]. The accepted render is the
+    /// starting point: a terminal one (an idempotent replay) is returned without a request,
+    /// and the first GET comes after the first pause.
     pub async fn wait(self) -> Result<Render, Error> {
         let options = self.client.inner.wait;
-        self.client.wait_with(&self.render.id, options).await
+        self.wait_with(options).await
     }
 
     /// As [`wait`](RenderHandle::wait) with other options.
     pub async fn wait_with(self, options: WaitOptions) -> Result<Render, Error> {
-        self.client.wait_with(&self.render.id, options).await
+        self.client
+            .wait_from(&self.render.id, Some(&self.render), options)
+            .await
     }
 
     /// The render as it was accepted.

@@ -36,31 +36,43 @@ impl Client {
         self.wait_with(id, self.inner.wait).await
     }
 
-    /// Polls the render `id` until it is terminal. The pause between polls is the server's
-    /// `Retry-After` when it gives one (capped by `max_interval`), else a backoff growing from
-    /// `initial_interval` by 1.5x; the last pause is cut to end at the deadline.
+    /// Polls the render `id` until it is terminal. The first GET goes out at once; the pause
+    /// between polls is the server's `Retry-After` when it gives one (capped by
+    /// `max_interval`), else a backoff growing from `initial_interval` by 1.5x; the last pause
+    /// is cut to end at the deadline.
     pub async fn wait_with(&self, id: &str, options: WaitOptions) -> Result<Render, Error> {
+        self.wait_from(id, None, options).await
+    }
+
+    /// Polls the render `id` until it is terminal, starting from what is already known of it:
+    /// `accepted`, the answer to its POST, is the render's state at the start (returned at
+    /// once when terminal, e.g. an idempotent replay), so the first GET comes after the first
+    /// pause instead of at once.
+    pub(crate) async fn wait_from(
+        &self,
+        id: &str,
+        accepted: Option<&Render>,
+        options: WaitOptions,
+    ) -> Result<Render, Error> {
         let started = Instant::now();
-        let mut interval = options.initial_interval;
+        let mut schedule = Schedule::new(options, accepted.is_some());
+        if let Some(render) = accepted {
+            if let Some(done) = settled(render) {
+                return done;
+            }
+        }
+        let mut hint = None;
         loop {
+            let pause = schedule.next_pause(hint);
+            if !pause.is_zero() {
+                let left = options.deadline.saturating_sub(started.elapsed());
+                tokio::time::sleep(pause.min(left)).await;
+            }
             let answer = self.execute(Call::get(format!("/v1/renders/{id}"))).await?;
             let render: Render =
                 self.decode((&reqwest::Method::GET, "/v1/renders/:id"), &answer.body)?;
-            match render.status {
-                RenderStatus::Succeeded => return Ok(render),
-                RenderStatus::Failed => {
-                    let (code, message) = render
-                        .error
-                        .as_ref()
-                        .map(|e| (e.code.clone(), e.message.clone()))
-                        .unwrap_or_else(|| ("render_failed".into(), "no reason given".into()));
-                    return Err(Error::RenderFailed {
-                        render: Box::new(render),
-                        code,
-                        message,
-                    });
-                }
-                RenderStatus::Queued | RenderStatus::Rendering => {}
+            if let Some(done) = settled(&render) {
+                return done;
             }
             let elapsed = started.elapsed();
             if elapsed >= options.deadline {
@@ -70,20 +82,131 @@ impl Client {
                     waited: elapsed,
                 });
             }
-            let hint = answer
+            hint = answer
                 .headers
                 .get("retry-after")
                 .and_then(|v| v.to_str().ok())
                 .and_then(parse_retry_after);
-            let pause = match hint {
-                Some(hint) => hint.min(options.max_interval),
-                None => {
-                    let pause = interval;
-                    interval = interval.mul_f64(1.5).min(options.max_interval);
-                    pause
-                }
-            };
-            tokio::time::sleep(pause.min(options.deadline - elapsed)).await;
         }
+    }
+}
+
+/// The end of a wait, when `render` is terminal: the render, or [`Error::RenderFailed`].
+fn settled(render: &Render) -> Option<Result<Render, Error>> {
+    match render.status {
+        RenderStatus::Succeeded => Some(Ok(render.clone())),
+        RenderStatus::Failed => {
+            let (code, message) = render
+                .error
+                .as_ref()
+                .map(|e| (e.code.clone(), e.message.clone()))
+                .unwrap_or_else(|| ("render_failed".into(), "no reason given".into()));
+            Some(Err(Error::RenderFailed {
+                render: Box::new(render.clone()),
+                code,
+                message,
+            }))
+        }
+        RenderStatus::Queued | RenderStatus::Rendering => None,
+    }
+}
+
+/// The pauses before each poll of one wait.
+#[derive(Debug)]
+struct Schedule {
+    options: WaitOptions,
+    /// The next backoff step, used when the server gives no hint.
+    interval: Duration,
+    /// Whether the next poll is the first.
+    first: bool,
+    /// Whether the render's state at the start is known (its POST answer).
+    accepted: bool,
+}
+
+impl Schedule {
+    fn new(options: WaitOptions, accepted: bool) -> Schedule {
+        Schedule {
+            options,
+            interval: options.initial_interval,
+            first: true,
+            accepted,
+        }
+    }
+
+    /// The pause before the next GET, given the `Retry-After` of the last answer. The first
+    /// GET goes out at once unless the render's state at the start is known: then polling
+    /// at once would only repeat the POST's answer.
+    fn next_pause(&mut self, hint: Option<Duration>) -> Duration {
+        if std::mem::take(&mut self.first) && !self.accepted {
+            return Duration::ZERO;
+        }
+        match hint {
+            Some(hint) => hint.min(self.options.max_interval),
+            None => {
+                let pause = self.interval;
+                self.interval = self.interval.mul_f64(1.5).min(self.options.max_interval);
+                pause
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The GETs of a wait on a render that completes `done` after its POST, against a server
+    /// answering `hint` while it is not terminal: when each went out, in virtual time.
+    fn polls(accepted: bool, done: Duration, hint: Option<Duration>) -> Vec<Duration> {
+        let mut schedule = Schedule::new(WaitOptions::default(), accepted);
+        let (mut now, mut last_hint, mut gets) = (Duration::ZERO, None, Vec::new());
+        loop {
+            now += schedule.next_pause(last_hint);
+            gets.push(now);
+            if now >= done || gets.len() > 100 {
+                return gets;
+            }
+            last_hint = hint;
+        }
+    }
+
+    #[test]
+    fn a_five_second_render_takes_at_most_six_gets_without_hints() {
+        let done = Duration::from_millis(5_050);
+        let gets = polls(true, done, None);
+        assert!(gets.len() <= 6, "{gets:?}");
+        // Noticed within one poll interval of completing.
+        let [.., before, last] = gets[..] else {
+            panic!("{gets:?}")
+        };
+        assert!(last - done <= last - before, "{gets:?}");
+    }
+
+    #[test]
+    fn an_accepted_render_is_not_polled_at_once() {
+        let gets = polls(true, Duration::from_secs(1), None);
+        assert_eq!(gets[0], WaitOptions::default().initial_interval);
+        let gets = polls(false, Duration::from_secs(1), None);
+        assert_eq!(
+            gets[0],
+            Duration::ZERO,
+            "a bare id has no state to start from"
+        );
+    }
+
+    #[test]
+    fn the_server_hint_is_followed_up_to_the_longest_interval() {
+        let gets = polls(true, Duration::from_secs(5), Some(Duration::from_secs(3)));
+        let pauses: Vec<Duration> = gets.windows(2).map(|w| w[1] - w[0]).collect();
+        assert!(
+            pauses.iter().all(|p| *p == Duration::from_secs(2)),
+            "{pauses:?}"
+        );
+        let gets = polls(
+            true,
+            Duration::from_secs(1),
+            Some(Duration::from_millis(100)),
+        );
+        assert_eq!(gets[1] - gets[0], Duration::from_millis(100));
     }
 }
