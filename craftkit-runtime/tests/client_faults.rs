@@ -635,3 +635,59 @@ async fn each_rate_rule_hits_its_share_of_requests() {
     assert!(limited > 25, "429s: {limited}");
     server.stop().await;
 }
+
+/// Found by the soak's deadline reasoning: a poll that meets a `429` (its `Retry-After`) or a
+/// slow answer near the end of a wait used to run past the wait's deadline by that long.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wait_gives_up_at_its_deadline_even_while_a_poll_is_retrying_or_slow() {
+    let faults = [
+        FaultKind::RateLimited(Duration::from_millis(1_500)),
+        FaultKind::Delay(Duration::from_millis(1_500)),
+    ];
+    for fault in faults {
+        // Request 1 is the render POST; request 2, the wait's first poll, is faulted.
+        let server = start(Config {
+            faults: vec![Fault {
+                kind: fault.clone(),
+                when: FaultWhen::Requests(vec![2]),
+            }],
+            render_delay: Duration::from_secs(3),
+            ..config()
+        })
+        .await;
+        let client = common::client(&server);
+        let handle = client
+            .render(&valid_payload())
+            .send()
+            .await
+            .expect("accepted");
+        let id = handle.id.clone();
+        let options = WaitOptions {
+            deadline: Duration::from_millis(300),
+            ..fast_wait()
+        };
+        let started = Instant::now();
+        let error = handle.wait_with(options).await.expect_err("too slow");
+        let elapsed = started.elapsed();
+        let Error::Deadline {
+            render_id,
+            last_status,
+            waited,
+        } = &error
+        else {
+            panic!("{fault:?}: expected Error::Deadline, got {error:?}");
+        };
+        assert!(
+            elapsed < Duration::from_millis(1_000),
+            "{fault:?}: gave up at the deadline, not after the poll: {elapsed:?}"
+        );
+        assert_eq!(render_id, &id);
+        // No poll was answered in time: the last status known is the accepted one.
+        assert_eq!(*last_status, RenderStatus::Queued, "{fault:?}");
+        assert!(
+            *waited >= Duration::from_millis(300),
+            "{fault:?}: {waited:?}"
+        );
+        server.stop().await;
+    }
+}

@@ -58,7 +58,7 @@ pub enum Error {
     Deadline {
         /// The render.
         render_id: String,
-        /// Its last known status.
+        /// Its last known status (`queued` when no poll was answered in time).
         last_status: RenderStatus,
         /// How long was waited.
         waited: Duration,

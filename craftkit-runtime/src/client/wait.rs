@@ -12,7 +12,8 @@ use super::{Client, Error};
 /// How [`Client::wait`] polls.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct WaitOptions {
-    /// Give up after this long.
+    /// Give up after this long, even in the middle of a poll that is being retried or
+    /// answered slowly.
     pub deadline: Duration,
     /// The first pause between polls when the server gives no `Retry-After`.
     pub initial_interval: Duration,
@@ -62,25 +63,37 @@ impl Client {
             }
         }
         let mut hint = None;
+        let mut last_status = accepted.map_or(RenderStatus::Queued, |r| r.status);
+        let deadline = |last_status| Error::Deadline {
+            render_id: id.to_owned(),
+            last_status,
+            waited: started.elapsed(),
+        };
         loop {
             let pause = schedule.next_pause(hint);
             if !pause.is_zero() {
                 let left = options.deadline.saturating_sub(started.elapsed());
                 tokio::time::sleep(pause.min(left)).await;
             }
-            let answer = self.execute(Call::get(format!("/v1/renders/{id}"))).await?;
-            let render: Render =
-                self.decode((&reqwest::Method::GET, "/v1/renders/:id"), &answer.body)?;
+            // The poll ends at the deadline too, retries included: a `429`'s `Retry-After` or
+            // a slow answer must not hold the wait past it.
+            let left = options.deadline.saturating_sub(started.elapsed());
+            let poll = async {
+                let answer = self.execute(Call::get(format!("/v1/renders/{id}"))).await?;
+                let render: Render =
+                    self.decode((&reqwest::Method::GET, "/v1/renders/:id"), &answer.body)?;
+                Ok::<_, Error>((answer, render))
+            };
+            let Ok(polled) = tokio::time::timeout(left, poll).await else {
+                return Err(deadline(last_status));
+            };
+            let (answer, render) = polled?;
             if let Some(done) = settled(&render) {
                 return done;
             }
-            let elapsed = started.elapsed();
-            if elapsed >= options.deadline {
-                return Err(Error::Deadline {
-                    render_id: id.to_owned(),
-                    last_status: render.status,
-                    waited: elapsed,
-                });
+            last_status = render.status;
+            if started.elapsed() >= options.deadline {
+                return Err(deadline(last_status));
             }
             hint = answer
                 .headers
