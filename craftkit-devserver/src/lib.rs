@@ -94,21 +94,7 @@ impl DevServer {
     /// Starts a server on `127.0.0.1:config.port` (0: a free port) and returns once it
     /// accepts connections.
     pub async fn start(config: Config) -> Result<DevServer, Error> {
-        let mut keys = if config.keys.is_empty() {
-            vec![DEV_KEY.to_owned()]
-        } else {
-            config.keys.clone()
-        };
-        keys.dedup();
-        if let Some((index, bad)) = keys.iter().enumerate().find(|(_, k)| !is_key_shaped(k)) {
-            // A malformed key may still be a real key with a typo: never echo it.
-            return Err(Error::BadKey(format!(
-                "key {} of {} ({} characters)",
-                index + 1,
-                keys.len(),
-                bad.chars().count()
-            )));
-        }
+        let keys = checked_keys(&config)?;
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))
             .await
             .map_err(|source| Error::Bind {
@@ -120,49 +106,7 @@ impl DevServer {
             source,
         })?;
         let url = format!("http://{addr}");
-
-        let store = store::Store::default();
-        let persist = config
-            .data_dir
-            .as_ref()
-            .map(|dir| Arc::new(persist::Persist::new(dir)));
-        let mut unfinished = Vec::new();
-        {
-            let mut inner = store.lock();
-            for key in &keys {
-                let project = inner.projects.entry(key.clone()).or_default();
-                for manifest in &config.templates {
-                    let tree = manifest.tree().map_err(|e| Error::Template {
-                        path: manifest.slug.clone(),
-                        message: e.to_string(),
-                    })?;
-                    let entry = project.templates.entry(manifest.slug.clone()).or_default();
-                    entry
-                        .published
-                        .insert(manifest.version.max(1), Arc::new(tree));
-                }
-                if let Some(persist) = &persist {
-                    unfinished.extend(persist::restore(&mut inner, persist, key));
-                }
-            }
-        }
-        let app = app::App {
-            faults: Arc::new(faults::Faults::new(
-                config.faults.clone(),
-                config.fault_seed,
-            )),
-            workers: Arc::new(Semaphore::new(config.workers.max(1))),
-            base_url: url.clone(),
-            http: {
-                // reqwest panics without a crypto provider when rustls is on in the build.
-                let _ = rustls::crypto::ring::default_provider().install_default();
-                reqwest::Client::new()
-            },
-            rate_windows: Arc::new(Mutex::new(Default::default())),
-            persist,
-            store: Arc::new(store),
-            config: Arc::new(config),
-        };
+        let (app, unfinished) = build_app(config, &keys, url.clone())?;
         for render_id in unfinished {
             worker::spawn(app.clone(), render_id);
         }
@@ -224,6 +168,91 @@ impl DevServer {
         }
         let _ = (&mut self.task).await;
     }
+}
+
+/// The configured keys, deduplicated ([`DEV_KEY`] when there are none), each checked for shape.
+fn checked_keys(config: &Config) -> Result<Vec<String>, Error> {
+    let mut keys = if config.keys.is_empty() {
+        vec![DEV_KEY.to_owned()]
+    } else {
+        config.keys.clone()
+    };
+    keys.dedup();
+    if let Some((index, bad)) = keys.iter().enumerate().find(|(_, k)| !is_key_shaped(k)) {
+        // A malformed key may still be a real key with a typo: never echo it.
+        return Err(Error::BadKey(format!(
+            "key {} of {} ({} characters)",
+            index + 1,
+            keys.len(),
+            bad.chars().count()
+        )));
+    }
+    Ok(keys)
+}
+
+/// The shared state of a server answering at `url`: each key's project with the configured
+/// templates published (and, with a data directory, its state restored), and the ids of the
+/// restored renders that still have to run.
+fn build_app(
+    config: Config,
+    keys: &[String],
+    url: String,
+) -> Result<(app::App, Vec<String>), Error> {
+    let store = store::Store::default();
+    let persist = config
+        .data_dir
+        .as_ref()
+        .map(|dir| Arc::new(persist::Persist::new(dir)));
+    let mut unfinished = Vec::new();
+    {
+        let mut inner = store.lock();
+        for key in keys {
+            let project = inner.projects.entry(key.clone()).or_default();
+            for manifest in &config.templates {
+                let tree = manifest.tree().map_err(|e| Error::Template {
+                    path: manifest.slug.clone(),
+                    message: e.to_string(),
+                })?;
+                let entry = project.templates.entry(manifest.slug.clone()).or_default();
+                entry
+                    .published
+                    .insert(manifest.version.max(1), Arc::new(tree));
+            }
+            if let Some(persist) = &persist {
+                unfinished.extend(persist::restore(&mut inner, persist, key));
+            }
+        }
+    }
+    let app = app::App {
+        faults: Arc::new(faults::Faults::new(
+            config.faults.clone(),
+            config.fault_seed,
+        )),
+        workers: Arc::new(Semaphore::new(config.workers.max(1))),
+        base_url: url,
+        http: {
+            // reqwest panics without a crypto provider when rustls is on in the build.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            reqwest::Client::new()
+        },
+        rate_windows: Arc::new(Mutex::new(Default::default())),
+        persist,
+        store: Arc::new(store),
+        config: Arc::new(config),
+    };
+    Ok((app, unfinished))
+}
+
+/// The server's router, in-process and without a listener, for the fuzz targets and their
+/// regression tests (`fuzz/`): send it requests with `tower::ServiceExt::oneshot` inside a
+/// Tokio runtime. Accepted renders are queued on that runtime's workers as in a running
+/// server. Not part of the supported API.
+#[doc(hidden)]
+pub fn router_for_fuzzing(config: Config) -> Result<axum::Router, Error> {
+    let keys = checked_keys(&config)?;
+    let url = format!("http://127.0.0.1:{}", config.port);
+    let (app, _unfinished) = build_app(config, &keys, url)?;
+    Ok(http::router(app))
 }
 
 /// Reads every `*.json` file of `dir` as a manifest, in file-name order.
