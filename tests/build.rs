@@ -7,7 +7,7 @@
 //! `#[`, `///`, code fences, `<script>`, bidi controls, NUL, `\r`, a lone `\n}` followed by
 //! `fn evil(){}`, and strings of 1 MiB) into every free-text field: the title, descriptions,
 //! examples, formats, enum values and JSON keys. The 1 MiB strings (title, descriptions, an
-//! example; an enum value of 4 KiB) are made here, at build time, and never committed.
+//! example, an enum value) are made here, at build time, and never committed.
 
 use std::path::PathBuf;
 
@@ -63,11 +63,11 @@ fn manifest() -> Value {
     .into_iter()
     .map(Value::from)
     .collect();
-    // Not 1 MiB: serde's derived `Deserialize` matches each value as a byte-string pattern,
-    // and rustc needs gigabytes for a pattern of a mebibyte (over 8 GiB for this one; see
-    // SECURITY.md). 4 KiB still shows that a long value stays one string.
+    // 1 MiB: serde's derived `Deserialize` would match it as a byte-string pattern, for which
+    // rustc needs gigabytes (over 8 GiB for a 1.8 MiB value; see SECURITY.md), so the generator
+    // deserializes an enum with a value this long through `TryFrom<String>` instead.
     let unit = "*/\"\\#[\u{202e}";
-    values.push(Value::from(format!("v{}", unit.repeat(4096 / unit.len()))));
+    values.push(Value::from(format!("v{}", mib_of(unit))));
     json!({
         "slug": "hostile-text",
         "name": format!("Hostile */ \" \\ #[x] /// <script> \u{202e}title\u{202c} {}", big),

@@ -199,6 +199,22 @@ fn type_tokens(ty: &Ty, scope: Scope<'_>) -> TokenStream {
     }
 }
 
+/// The longest enum value, in bytes, that serde's derived `Deserialize` may match.
+///
+/// The derive matches every value twice, as a `"..."` string pattern in `visit_str` and as a
+/// `b"..."` byte-string pattern in `visit_bytes`, and rustc's cost for a byte-string pattern
+/// grows far faster than its length: compiling the tests crate, whose hostile manifest has one
+/// long enum value, peaked at 0.5 GB of RSS with a 4 KiB value and passed 12 GB (then aborted
+/// at its 14 GB limit) with a 64 KiB one. So a manifest could take down the machine that builds
+/// its bindings. An enum with a longer value is deserialized through the `TryFrom<String>`
+/// impl that [`emit_try_from`] writes instead, which compares strings at run time and has no
+/// pattern at all (the same crate with a 1 MiB value then peaks at 0.3 GB). Every value of the
+/// fixtures and of real templates is far below this, so their output is what it always was.
+pub(crate) const LONG_ENUM_VALUE: usize = 256;
+
+/// How much of a long value the error of an unknown one shows, in bytes (at most).
+const SHOWN_OF_LONG_VALUE: usize = 32;
+
 fn emit_enum(e: &Enum) -> TokenStream {
     let name = ident(&e.name);
     let docs = doc_attrs(&e.docs);
@@ -210,6 +226,13 @@ fn emit_enum(e: &Enum) -> TokenStream {
         .iter()
         .map(|v| format!(" {}", crate::docs::code(&v.escape_debug().to_string())));
     let count = variants.len();
+    let long = values.iter().any(|v| v.len() > LONG_ENUM_VALUE);
+    let serde_attr = if long {
+        quote!(#[serde(crate = "::craftkit_runtime::serde", try_from = "::std::string::String")])
+    } else {
+        quote!(#[serde(crate = "::craftkit_runtime::serde")])
+    };
+    let try_from = long.then(|| emit_try_from(&name, &values));
     quote! {
         #docs
         #[derive(
@@ -222,7 +245,7 @@ fn emit_enum(e: &Enum) -> TokenStream {
             ::craftkit_runtime::serde::Serialize,
             ::craftkit_runtime::serde::Deserialize
         )]
-        #[serde(crate = "::craftkit_runtime::serde")]
+        #serde_attr
         pub enum #name {
             #(
                 #[doc = #variant_docs]
@@ -249,6 +272,59 @@ fn emit_enum(e: &Enum) -> TokenStream {
                 f.write_str(self.as_str())
             }
         }
+
+        #try_from
+    }
+}
+
+/// The conversion `#[serde(try_from = "::std::string::String")]` deserializes a long-valued
+/// enum with (see [`LONG_ENUM_VALUE`]): a scan of `ALL` by `as_str`, so the values are not
+/// repeated in the source, and an error worded as serde's derive words it.
+fn emit_try_from(name: &Ident, values: &[&str]) -> TokenStream {
+    let expected = expected_values(values);
+    quote! {
+        #[automatically_derived]
+        impl ::std::convert::TryFrom<::std::string::String> for #name {
+            type Error = ::std::string::String;
+
+            fn try_from(
+                value: ::std::string::String,
+            ) -> ::std::result::Result<Self, ::std::string::String> {
+                Self::ALL
+                    .iter()
+                    .find(|variant| variant.as_str() == value.as_str())
+                    .copied()
+                    .ok_or_else(|| {
+                        ::std::format!("unknown variant `{}`, expected {}", value, #expected)
+                    })
+            }
+        }
+    }
+}
+
+/// The values as serde's `unknown variant` error lists them (`` `a` ``, `` `a` or `b` ``,
+/// `` one of `a`, `b`, `c` ``), each value over [`LONG_ENUM_VALUE`] bytes cut to its first
+/// [`SHOWN_OF_LONG_VALUE`] bytes and `…`, so that the message stays short.
+fn expected_values(values: &[&str]) -> String {
+    let shown: Vec<String> = values
+        .iter()
+        .map(|value| {
+            if value.len() > LONG_ENUM_VALUE {
+                let mut end = SHOWN_OF_LONG_VALUE;
+                while !value.is_char_boundary(end) {
+                    end -= 1;
+                }
+                format!("`{}…`", &value[..end])
+            } else {
+                format!("`{value}`")
+            }
+        })
+        .collect();
+    // An enum has at least one value, and a long-valued one has at least that one.
+    match shown.as_slice() {
+        [a, b] => format!("{a} or {b}"),
+        [_, _, _, ..] => format!("one of {}", shown.join(", ")),
+        _ => shown.concat(),
     }
 }
 

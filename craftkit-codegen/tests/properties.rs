@@ -674,27 +674,32 @@ impl ValidManifest {
 
     /// The items the generated file should hold, as [`count_items`] counts them: the root
     /// struct and one per object or array of objects; one enum per enum; the `Template` impl and
-    /// two per enum (inherent, `Display`); the module when anything is nested; nothing else.
+    /// two per enum (inherent, `Display`), three for an enum with a value over 256 bytes (and
+    /// `TryFrom<String>`, which it deserializes through); the module when anything is nested;
+    /// nothing else.
     fn expected_items(&self) -> [usize; 5] {
-        fn count(children: &[Child], acc: &mut (usize, usize)) {
+        fn count(children: &[Child], acc: &mut (usize, usize, usize)) {
             for child in children {
                 match &child.shape {
                     Shape::Object { children, .. } | Shape::ArrayOf { children, .. } => {
                         acc.0 += 1;
                         count(children, acc);
                     }
-                    Shape::Enum(_) | Shape::ArrayEnum(_) => acc.1 += 1,
+                    Shape::Enum(values) | Shape::ArrayEnum(values) => {
+                        acc.1 += 1;
+                        acc.2 += usize::from(values.iter().any(|v| v.len() > 256));
+                    }
                     _ => {}
                 }
             }
         }
-        let mut acc = (0, 0);
+        let mut acc = (0, 0, 0);
         count(&self.root, &mut acc);
-        let (structs, enums) = acc;
+        let (structs, enums, long_enums) = acc;
         [
             1 + structs,
             enums,
-            1 + 2 * enums,
+            1 + 2 * enums + long_enums,
             usize::from(structs + enums > 0),
             0,
         ]

@@ -10,7 +10,9 @@
 //!   `docs.rs` escapes on purpose (brackets, `<`/`>`, control characters, bidi controls, code
 //!   fences, indentation), and no doc holds a raw bidi control, `\r` or NUL;
 //! - the compiled types say what the manifest said: the slug, the embedded manifest, every
-//!   enum value (as `as_str`, `Display` and JSON);
+//!   enum value (as `as_str`, `Display` and JSON), the 1 MiB one included, which deserializes
+//!   through `TryFrom<String>` (serde's derive would match it as a byte-string pattern, and
+//!   rustc needs gigabytes for that), and an unknown value is an error naming the values;
 //! - the docs page shows the hostile prose escaped too.
 //!
 //! Property tests of the same ground (random hostile text, no injected item) are in
@@ -173,7 +175,7 @@ fn walk(items: &[syn::Item], walk_: &mut Walk, depth: usize) {
                         syn::ImplItem::Fn(f) => {
                             walk_.fns.insert(f.sig.ident.to_string());
                         }
-                        syn::ImplItem::Const(_) => {}
+                        syn::ImplItem::Const(_) | syn::ImplItem::Type(_) => {}
                         other => panic!("an unexpected impl member: {}", quote_of(other)),
                     }
                 }
@@ -220,16 +222,33 @@ fn the_file_declares_exactly_what_the_manifest_declares() {
         .iter()
         .filter(|v| v["type"] == "enum" || v["items"] == "enum")
         .count();
-    // The root and `nested`; one enum per enum variable; the Template impl, and per enum its
-    // inherent impl and Display.
+    // The root and `nested`; one enum per enum variable; the Template impl, per enum its
+    // inherent impl and Display, and `TryFrom<String>` for `mood`, whose 1 MiB value is
+    // deserialized through it.
     let names: Vec<String> = w.structs.iter().map(|s| s.ident.to_string()).collect();
     assert_eq!(names, ["HostileText", "Nested"]);
     assert_eq!(w.enums.len(), enums);
-    assert_eq!(w.impls, 1 + 2 * enums);
+    assert_eq!(w.impls, 1 + 2 * enums + 1);
     assert_eq!(
         w.fns,
-        BTreeSet::from(["as_str".into(), "fmt".into(), "tree".into()])
+        BTreeSet::from([
+            "as_str".into(),
+            "fmt".into(),
+            "tree".into(),
+            "try_from".into()
+        ])
     );
+    let try_from: Vec<&syn::ItemEnum> = w
+        .enums
+        .iter()
+        .filter(|e| {
+            e.attrs
+                .iter()
+                .any(|a| quote_of(a).contains("try_from = \"::std::string::String\""))
+        })
+        .collect();
+    assert_eq!(try_from.len(), 1);
+    assert_eq!(try_from[0].ident, "Mood");
 
     // The root's JSON keys are the manifest's top-level keys, in order.
     let root = &w.structs[0];
@@ -352,6 +371,52 @@ fn the_compiled_types_say_what_the_manifest_said() {
         let back: hostile_text::Mood = serde_json::from_value(json).unwrap();
         assert_eq!(back, mood);
     }
+}
+
+#[test]
+fn the_mebibyte_enum_value_deserializes_and_unknown_values_are_errors() {
+    use hostile_text::Mood;
+
+    let long = Mood::ALL.last().copied().unwrap();
+    assert_eq!(long, Mood::V);
+    assert!(long.as_str().len() > 1024 * 1024, "a 1 MiB value");
+    // From JSON text (an owned, unescaped string) and from a `Value`.
+    let text = serde_json::to_string(&long).unwrap();
+    assert_eq!(serde_json::from_str::<Mood>(&text).unwrap(), long);
+    let value = Value::from(long.as_str());
+    assert_eq!(serde_json::from_value::<Mood>(value).unwrap(), long);
+    assert_eq!(Mood::try_from(long.as_str().to_owned()), Ok(long));
+    // The short values of the same enum go the same way.
+    assert_eq!(
+        serde_json::from_str::<Mood>(r#""*/""#).unwrap(),
+        Mood::ALL[0]
+    );
+
+    // A value that is not one, the long value cut short or lengthened among them.
+    let mut chars = long.as_str().chars();
+    chars.next_back();
+    let cut = chars.as_str();
+    let longer = format!("{}x", long.as_str());
+    for unknown in ["nope", "", cut, &longer] {
+        let error = serde_json::from_value::<Mood>(Value::from(unknown))
+            .unwrap_err()
+            .to_string();
+        let start = format!("unknown variant `{unknown}`, expected one of `*/`, `/*`, ");
+        assert!(error.starts_with(&start), "{error:.200}");
+        // The long value is cut to its first 32 bytes (at a char boundary) and `…`.
+        assert!(
+            error.ends_with(", `v*/\"\\#[\u{202e}*/\"\\#[\u{202e}*/\"\\#[\u{202e}*/\"\\…`"),
+            "{:?}",
+            &error[error.len().saturating_sub(200)..]
+        );
+        assert!(error.len() < unknown.len() + 300, "{} bytes", error.len());
+    }
+    // Not a string at all: serde's own error for the `String` it reads first.
+    let error = serde_json::from_str::<Mood>("3").unwrap_err().to_string();
+    assert!(
+        error.starts_with("invalid type: integer `3`, expected a string"),
+        "{error}"
+    );
 }
 
 #[test]

@@ -1,0 +1,163 @@
+//! An enum with a value longer than 256 bytes is not deserialized by serde's derive as is: the
+//! derive would match the value as a byte-string pattern (`b"..."` in `visit_bytes`), for which
+//! rustc needs gigabytes when the value is long. Such an enum carries
+//! `#[serde(try_from = "::std::string::String")]` and a `TryFrom<String>` impl instead; an enum
+//! of short values is generated as it always was.
+//!
+//! That the result compiles cheaply, deserializes the long value and rejects unknown ones is
+//! checked in `tests/tests/hostile_manifest.rs`, which compiles a 1 MiB value.
+
+use craftkit_codegen::{Options, generate};
+use craftkit_core::manifest::Manifest;
+use quote::ToTokens;
+use serde_json::json;
+
+/// The enum of `path` with `values`, next to a short-valued enum `plain`.
+fn generated(values: &[String]) -> syn::File {
+    let manifest = Manifest::from_value(&json!({
+        "slug": "long-values",
+        "version": 1,
+        "pipeline": "html",
+        "variables": [
+            {"path": "mood", "type": "enum", "required": true, "values": values},
+            {"path": "plain", "type": "enum", "values": ["a", "b"]}
+        ]
+    }))
+    .expect("a valid manifest");
+    let generated = generate(&manifest, &Options::default()).expect("it generates");
+    assert!(
+        !has_byte_string(generated.tokens()),
+        "the generator writes no byte string literal"
+    );
+    let text = generated.to_file_string();
+    syn::parse_file(&text).expect("the output parses")
+}
+
+/// Whether a token stream holds a byte string literal (`b"..."`, `br"..."`) at any depth.
+fn has_byte_string(tokens: proc_macro2::TokenStream) -> bool {
+    tokens.into_iter().any(|token| match token {
+        proc_macro2::TokenTree::Group(group) => has_byte_string(group.stream()),
+        proc_macro2::TokenTree::Literal(literal) => {
+            let text = literal.to_string();
+            text.starts_with("b\"") || text.starts_with("br")
+        }
+        _ => false,
+    })
+}
+
+fn items(file: &syn::File) -> &[syn::Item] {
+    file.items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Mod(m) => m.content.as_ref().map(|(_, items)| items.as_slice()),
+            _ => None,
+        })
+        .expect("the module of nested types")
+}
+
+fn the_enum<'a>(items: &'a [syn::Item], name: &str) -> &'a syn::ItemEnum {
+    items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Enum(e) if e.ident == name => Some(e),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no enum {name}"))
+}
+
+/// The `#[serde(...)]` attributes on the enum itself, as text.
+fn serde_attrs(e: &syn::ItemEnum) -> Vec<String> {
+    e.attrs
+        .iter()
+        .filter(|a| a.path().is_ident("serde"))
+        .map(|a| a.to_token_stream().to_string())
+        .collect()
+}
+
+/// The trait impls for `name`, by trait path as text.
+fn trait_impls(items: &[syn::Item], name: &str) -> Vec<String> {
+    items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Impl(i) if i.self_ty.to_token_stream().to_string() == name => i
+                .trait_
+                .as_ref()
+                .map(|(path, _)| path.to_token_stream().to_string().replace(' ', "")),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_long_value_deserializes_through_try_from_string() {
+    let long = format!("v{}", "*/\"\\#[\u{202e}".repeat(100_000));
+    let file = generated(&["short".to_owned(), long.clone(), "other".to_owned()]);
+    let items = items(&file);
+
+    let mood = the_enum(items, "Mood");
+    assert_eq!(
+        serde_attrs(mood),
+        [r#"# [serde (crate = "::craftkit_runtime::serde" , try_from = "::std::string::String")]"#]
+    );
+    assert_eq!(
+        trait_impls(items, "Mood"),
+        [
+            "::std::fmt::Display",
+            "::std::convert::TryFrom<::std::string::String>"
+        ]
+    );
+    // The value is written twice (the `rename` serde serializes it by, and `as_str`): the
+    // conversion scans `ALL` by `as_str`, and its error shows only the start of the value.
+    let text = file.to_token_stream().to_string();
+    let literal = proc_macro2::Literal::string(&long).to_string();
+    assert_eq!(text.matches(&literal).count(), 2);
+    let cut: String = long
+        .chars()
+        .take_while({
+            let mut bytes = 0;
+            move |c| {
+                bytes += c.len_utf8();
+                bytes <= 32
+            }
+        })
+        .collect();
+    let expected =
+        proc_macro2::Literal::string(&format!("one of `short`, `{cut}…`, `other`")).to_string();
+    assert!(text.contains(&expected), "the error lists the values, cut");
+
+    // The short-valued enum next to it keeps serde's derive as is.
+    let plain = the_enum(items, "Plain");
+    assert_eq!(
+        serde_attrs(plain),
+        [r#"# [serde (crate = "::craftkit_runtime::serde")]"#]
+    );
+    assert_eq!(trait_impls(items, "Plain"), ["::std::fmt::Display"]);
+}
+
+#[test]
+fn the_threshold_is_256_bytes() {
+    for (len, try_from) in [(256, false), (257, true)] {
+        let value = "é".repeat(len / 2) + &"x".repeat(len % 2);
+        assert_eq!(value.len(), len);
+        let file = generated(&[value]);
+        let attrs = serde_attrs(the_enum(items(&file), "Mood"));
+        assert_eq!(attrs.concat().contains("try_from"), try_from, "{len} bytes");
+    }
+}
+
+#[test]
+fn two_values_are_listed_as_serde_lists_them() {
+    let long = "y".repeat(300);
+    let file = generated(&[long]);
+    let text = file.to_token_stream().to_string();
+    assert!(
+        text.contains(&format!("\"`{}…`\"", "y".repeat(32))),
+        "one value"
+    );
+    let file = generated(&["a".to_owned(), "y".repeat(300)]);
+    let text = file.to_token_stream().to_string();
+    assert!(
+        text.contains(&format!("\"`a` or `{}…`\"", "y".repeat(32))),
+        "two values"
+    );
+}
