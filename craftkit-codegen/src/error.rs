@@ -51,6 +51,10 @@ pub enum Error {
     /// The root type name is not a Rust identifier.
     #[error("`{0}` cannot name the root type: it must be a Rust identifier")]
     InvalidRootName(String),
+    /// The visibility or the attributes of [`Options`](crate::Options) are not Rust: a
+    /// visibility (`pub`, `pub(crate)`, nothing) and outer attributes (`#[...]`).
+    #[error("{0}")]
+    InvalidOptions(String),
     /// Reading or writing a file failed.
     #[error("{}: {source}", path.display())]
     Io {

@@ -1,5 +1,5 @@
-//! Tokens -> text, at the edge: `prettyplease` over each template's items, with an
-//! `@generated` header.
+//! Items -> text, at the edge: `prettyplease` over each template's items, with an
+//! `@generated` header. The items are printed as `emit` built them, never parsed.
 //!
 //! prettyplease prints the items of a file one after the other, each ending its last line, so
 //! the file of several templates is the header followed by each template's [`body`] as it is
@@ -18,11 +18,7 @@ pub(crate) fn header(what: &str) -> String {
 
 /// The formatted items of one template, without a header.
 pub(crate) fn body(template: &Emitted) -> String {
-    match syn::parse2::<syn::File>(template.to_tokens()) {
-        Ok(file) => prettyplease::unparse(&file),
-        // Unreachable for tokens from `emit`; kept total so a bug shows as text, not a panic.
-        Err(error) => format!("compile_error!({:?});\n", error.to_string()),
-    }
+    prettyplease::unparse(template.file())
 }
 
 /// The file of templates whose [`body`]s are `bodies`, with a header naming `what`.

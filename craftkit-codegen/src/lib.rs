@@ -6,8 +6,9 @@
 //!
 //! The stages, each a pure function in its own module: the manifest is parsed and validated
 //! and folded into a tree (`craftkit-core`), the tree becomes a model of named types
-//! (`model`, with the naming rules of `names`), the model becomes tokens (`emit`), and the
-//! tokens become text (`prettyplease`) only at the edge, in [`Generated::to_file_string`].
+//! (`model`, with the naming rules of `names`), the model becomes `syn` items (`emit`), and
+//! the items become tokens for the macro ([`Generated::tokens`]) or, at the edge, text
+//! (`prettyplease`, in [`Generated::to_file_string`]), without a round trip through tokens.
 //!
 //! ```
 //! use craftkit_codegen::{generate, Options};
@@ -37,7 +38,7 @@ mod source;
 
 use craftkit_core::manifest::{Manifest, Warning};
 use proc_macro2::TokenStream;
-use quote::quote;
+use syn::parse::Parser;
 
 pub use builder::Builder;
 pub use error::Error;
@@ -121,8 +122,9 @@ impl Generated {
 /// Generates the types of one template from its manifest.
 ///
 /// Fails with [`Error::Manifest`] when the manifest breaks a rule (it is validated again here,
-/// whatever its origin) and with [`Error::InvalidRootName`] for a root name that is not an
-/// identifier. Never panics.
+/// whatever its origin), with [`Error::InvalidRootName`] for a root name that is not an
+/// identifier, and with [`Error::InvalidOptions`] for a visibility or attributes that are not
+/// Rust. Never panics.
 pub fn generate(manifest: &Manifest, options: &Options) -> Result<Generated, Error> {
     let tree = manifest.tree()?;
     let root_name = match &options.root_name {
@@ -134,10 +136,25 @@ pub fn generate(manifest: &Manifest, options: &Options) -> Result<Generated, Err
         }
         None => root_name_for_slug(&manifest.slug),
     };
+    let vis = match &options.visibility {
+        Some(tokens) => syn::parse2::<syn::Visibility>(tokens.clone()).map_err(|e| {
+            Error::InvalidOptions(format!(
+                "`{tokens}` is not a visibility (`pub`, `pub(crate)`, or nothing): {e}"
+            ))
+        })?,
+        None => syn::Visibility::Public(Default::default()),
+    };
+    let attributes = syn::Attribute::parse_outer
+        .parse2(options.attributes.clone())
+        .map_err(|e| {
+            Error::InvalidOptions(format!(
+                "`{}` are not outer attributes (`#[...]`): {e}",
+                options.attributes
+            ))
+        })?;
     let model = model::Model::build(&tree, &root_name);
-    let vis = options.visibility.clone().unwrap_or_else(|| quote!(pub));
     Ok(Generated {
-        emitted: emit::emit(&model, manifest, &vis, &options.attributes),
+        emitted: emit::emit(&model, manifest, &vis, &attributes),
         root_name,
         module_name: model.module,
         warnings: manifest.warnings(),

@@ -1,0 +1,98 @@
+//! Model -> `syn` items. Every path in the output is absolute (`::std::option::Option`,
+//! `::craftkit_runtime::serde`), so keys named `option`, `result`, `string`, `vec` or `serde`
+//! shadow nothing, and the user's crate needs no dependency but `craftkit-runtime`. Generated
+//! items allow `dead_code`: a binary that includes a template and uses part of it must not warn.
+//!
+//! The items are built as syntax trees, not as tokens to parse: the formatter prints them as
+//! they are, and the macro turns the same trees into tokens. The parts repeated per variable
+//! (structs, fields, enums and their impls) are assembled from their parts; fixed-shape pieces
+//! are parsed once per template with `parse_quote!` and cloned.
+
+mod attrs;
+mod enum_item;
+mod paths;
+mod struct_item;
+mod template_impl;
+
+use craftkit_core::manifest::Manifest;
+use proc_macro2::TokenStream;
+use quote::ToTokens;
+use syn::{Attribute, Item, ItemMod, Visibility};
+
+use crate::model::{Model, TypeDef};
+
+use paths::{Scope, ident};
+
+/// The generated items of one template: the root struct (after the user's attributes), its
+/// `Template` impl, and the module of nested types unless there are none.
+#[derive(Clone)]
+pub(crate) struct Emitted {
+    file: syn::File,
+}
+
+impl Emitted {
+    /// The items as a file, for the printer.
+    pub fn file(&self) -> &syn::File {
+        &self.file
+    }
+
+    /// Every item as one token stream.
+    pub fn to_tokens(&self) -> TokenStream {
+        self.file.to_token_stream()
+    }
+}
+
+impl std::fmt::Debug for Emitted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Emitted")
+            .field("items", &self.file.items.len())
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) fn emit(
+    model: &Model,
+    manifest: &Manifest,
+    vis: &Visibility,
+    attributes: &[Attribute],
+) -> Emitted {
+    let module = ident(&model.module);
+    let structs = struct_item::StructEmitter::new();
+    let mut root = structs.item(&model.root, Scope::Root { module: &module }, vis.clone());
+    root.attrs.splice(0..0, attributes.iter().cloned());
+    let template = template_impl::item(&model.root.name, manifest, &model.fingerprint);
+    let mut items = vec![Item::Struct(root), Item::Impl(template)];
+
+    let enums = enum_item::EnumEmitter::new();
+    let mut nested = Vec::new();
+    for def in &model.types {
+        match def {
+            TypeDef::Struct(s) => nested.push(Item::Struct(structs.item(
+                s,
+                Scope::Module,
+                Visibility::Public(Default::default()),
+            ))),
+            TypeDef::Enum(e) => enums.items(e, &mut nested),
+        }
+    }
+    if !nested.is_empty() {
+        let docs = format!(" The types nested in [`{}`].", model.root.name);
+        items.push(Item::Mod(ItemMod {
+            attrs: vec![attrs::doc(&docs), attrs::allow_dead_code()],
+            vis: vis.clone(),
+            unsafety: None,
+            mod_token: Default::default(),
+            ident: module,
+            content: Some((Default::default(), nested)),
+            semi: None,
+        }));
+    }
+    Emitted {
+        file: syn::File {
+            shebang: None,
+            frontmatter: None,
+            attrs: Vec::new(),
+            items,
+        },
+    }
+}

@@ -1,0 +1,125 @@
+//! Identifiers, paths and field types of the generated code. Paths into `std` and
+//! `craftkit_runtime` are absolute (`::std::string::String`); nested types are named from
+//! where they are used (`module::Name` from the root, `self::Name` inside the module).
+
+use proc_macro2::{Ident, Span};
+use syn::{
+    AngleBracketedGenericArguments, Expr, ExprPath, GenericArgument, Path, PathArguments,
+    PathSegment, Type, TypePath,
+};
+
+use crate::model::Ty;
+use crate::names::Name;
+
+/// Where a named type is referred to from: the root's scope or inside the module.
+#[derive(Clone, Copy)]
+pub(super) enum Scope<'a> {
+    Root { module: &'a Ident },
+    Module,
+}
+
+/// An identifier at the call site.
+pub(super) fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
+/// A field's or variant's identifier, raw (`r#type`) where the name is a keyword.
+pub(super) fn name_ident(name: &Name) -> Ident {
+    if name.raw {
+        Ident::new_raw(&name.text, Span::call_site())
+    } else {
+        ident(&name.text)
+    }
+}
+
+/// `::a::b::c`.
+pub(super) fn absolute(segments: &[&str]) -> Path {
+    Path {
+        leading_colon: Some(Default::default()),
+        segments: segments
+            .iter()
+            .map(|s| PathSegment::from(ident(s)))
+            .collect(),
+    }
+}
+
+/// `a::b`, from identifiers already made.
+pub(super) fn relative(segments: impl IntoIterator<Item = Ident>) -> Path {
+    Path {
+        leading_colon: None,
+        segments: segments.into_iter().map(PathSegment::from).collect(),
+    }
+}
+
+/// The type at `path`.
+pub(super) fn path_type(path: Path) -> Type {
+    Type::Path(TypePath {
+        attrs: Vec::new(),
+        qself: None,
+        path,
+    })
+}
+
+/// The expression (or pattern) `path`.
+pub(super) fn path_expr(path: Path) -> Expr {
+    Expr::Path(ExprPath {
+        attrs: Vec::new(),
+        qself: None,
+        path,
+    })
+}
+
+/// `Self`.
+pub(super) fn self_type() -> Type {
+    path_type(Path::from(ident("Self")))
+}
+
+/// `::a::b::C<args>`.
+fn generic<const N: usize>(segments: &[&str], args: [Type; N]) -> Type {
+    let mut path = absolute(segments);
+    if let Some(last) = path.segments.last_mut() {
+        last.arguments = PathArguments::AngleBracketed(AngleBracketedGenericArguments {
+            colon2_token: None,
+            lt_token: Default::default(),
+            args: args.into_iter().map(GenericArgument::Type).collect(),
+            gt_token: Default::default(),
+        });
+    }
+    path_type(path)
+}
+
+/// `::std::option::Option<inner>`.
+pub(super) fn option(inner: Type) -> Type {
+    generic(&["std", "option", "Option"], [inner])
+}
+
+/// A field's Rust type.
+pub(super) fn field_type(ty: &Ty, scope: Scope<'_>) -> Type {
+    let absolute_type = |segments: &[&str]| path_type(absolute(segments));
+    match ty {
+        Ty::String => absolute_type(&["std", "string", "String"]),
+        Ty::F64 => absolute_type(&["std", "primitive", "f64"]),
+        Ty::I64 => absolute_type(&["std", "primitive", "i64"]),
+        Ty::Bool => absolute_type(&["std", "primitive", "bool"]),
+        Ty::Date => absolute_type(&["craftkit_runtime", "Date"]),
+        Ty::DateTime => absolute_type(&["craftkit_runtime", "DateTime"]),
+        Ty::Image => absolute_type(&["craftkit_runtime", "Image"]),
+        Ty::Signature => absolute_type(&["craftkit_runtime", "Signature"]),
+        Ty::Json => absolute_type(&["craftkit_runtime", "serde_json", "Value"]),
+        Ty::JsonMap => generic(
+            &["craftkit_runtime", "serde_json", "Map"],
+            [
+                absolute_type(&["std", "string", "String"]),
+                absolute_type(&["craftkit_runtime", "serde_json", "Value"]),
+            ],
+        ),
+        Ty::Named(name) => {
+            let first = match scope {
+                Scope::Root { module } => module.clone(),
+                Scope::Module => ident("self"),
+            };
+            path_type(relative([first, ident(name)]))
+        }
+        Ty::Vec(item) => generic(&["std", "vec", "Vec"], [field_type(item, scope)]),
+    }
+}
