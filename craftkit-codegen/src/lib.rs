@@ -52,10 +52,12 @@ pub struct Options {
     /// `CharterHandover`). The module of nested types is named after it in snake_case.
     pub root_name: Option<String>,
     /// The visibility of the root type and of the module of nested types, as tokens
-    /// (`pub`, `pub(crate)`, or empty for private); `pub` by default.
+    /// (`pub`, `pub(crate)`, or empty for private); `pub` by default. Tokens that are not a
+    /// visibility make [`generate`] fail with [`Error::InvalidOptions`].
     pub visibility: Option<TokenStream>,
     /// Outer attributes for the root type, before the generated ones (the macro passes on
-    /// what the user wrote on the struct: docs, `#[allow]`s).
+    /// what the user wrote on the struct: docs, `#[allow]`s). Tokens that are not outer
+    /// attributes make [`generate`] fail with [`Error::InvalidOptions`].
     pub attributes: TokenStream,
 }
 
@@ -178,5 +180,50 @@ impl Generated {
     /// Several templates as one formatted file, from their [`Generated::body`]s.
     pub(crate) fn join_files<'a>(bodies: impl IntoIterator<Item = &'a str>, what: &str) -> String {
         format::file(bodies, what)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use craftkit_core::manifest::Manifest;
+    use quote::quote;
+
+    use crate::{Error, Options, generate};
+
+    const MANIFEST: &str = r#"{"slug": "a", "version": 1, "pipeline": "html",
+        "variables": [{"path": "x.y", "type": "string"}]}"#;
+
+    /// Options that are not Rust are an error, not a file that fails to compile.
+    #[test]
+    fn a_visibility_or_attributes_that_are_not_rust_are_an_error() {
+        let manifest = Manifest::from_json(MANIFEST).unwrap();
+        for options in [
+            Options::default().with_visibility(quote!(fn)),
+            Options::default().with_attributes(quote!(
+                struct X;
+            )),
+            Options::default().with_attributes(quote!(#![allow(dead_code)])),
+        ] {
+            let result = generate(&manifest, &options);
+            assert!(
+                matches!(result, Err(Error::InvalidOptions(_))),
+                "{result:?}"
+            );
+        }
+    }
+
+    /// The user's attributes come before the generated ones, and the visibility applies to the
+    /// root type and the module.
+    #[test]
+    fn user_attributes_and_visibility_are_kept() {
+        let manifest = Manifest::from_json(MANIFEST).unwrap();
+        let options = Options::default()
+            .with_visibility(quote!(pub(crate)))
+            .with_attributes(quote!(#[doc = " Mine."] #[allow(unused)]));
+        let code = generate(&manifest, &options).unwrap().to_file_string();
+        let mine = code.find("/// Mine.\n#[allow(unused)]\n/// ").unwrap();
+        assert!(mine < code.find("#[derive(").unwrap());
+        assert!(code.contains("pub(crate) struct A {"));
+        assert!(code.contains("pub(crate) mod a {"));
     }
 }
