@@ -76,24 +76,37 @@ fn wait_succeeded(base: &str, id: &str) -> Value {
     }
 }
 
-#[test]
-fn state_survives_a_restart() {
-    let dir = std::env::temp_dir().join(format!("craftkit-restart-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-
-    let server = runtime.block_on(DevServer::start(config(&dir))).unwrap();
-    let base = server.url().to_owned();
+/// Renders the charter-handover fixture (with `idempotency_key`, if any) and waits until it has
+/// succeeded: its id and its final state.
+fn render_fixture(base: &str, idempotency_key: Option<&str>) -> (String, Value) {
     let body = json!({"data": fixture("payloads/charter-handover.valid.json")});
     let (status, render) = call(
         "POST",
         &format!("{base}/v1/templates/charter-handover/render"),
         Some(&body),
-        Some("signoff-1"),
+        idempotency_key,
     );
     assert_eq!(status, 202, "{render}");
     let id = render["id"].as_str().unwrap().to_owned();
-    let before = wait_succeeded(&base, &id);
+    let done = wait_succeeded(base, &id);
+    (id, done)
+}
+
+/// An empty directory of this test process named after `what`.
+fn fresh_dir(what: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("craftkit-{what}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+#[test]
+fn state_survives_a_restart() {
+    let dir = fresh_dir("restart");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+
+    let server = runtime.block_on(DevServer::start(config(&dir))).unwrap();
+    let base = server.url().to_owned();
+    let (id, before) = render_fixture(&base, Some("signoff-1"));
     let (status, share) = call(
         "POST",
         &format!("{base}/v1/renders/{id}/shares"),
@@ -159,6 +172,7 @@ fn state_survives_a_restart() {
     let shared = format!("{base}/{}", token_path(share["url"].as_str().unwrap()));
     assert_eq!(agent().get(&shared).call().unwrap().status().as_u16(), 200);
     // The idempotency key is still consumed: a replay gives the same render, no new one.
+    let body = json!({"data": fixture("payloads/charter-handover.valid.json")});
     let (status, replay) = call(
         "POST",
         &format!("{base}/v1/templates/charter-handover/render"),
@@ -176,35 +190,21 @@ fn state_survives_a_restart() {
 
 #[test]
 fn the_key_is_never_written_to_the_data_directory() {
-    let dir = std::env::temp_dir().join(format!("craftkit-nokey-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = fresh_dir("nokey");
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let server = runtime.block_on(DevServer::start(config(&dir))).unwrap();
-    let base = server.url().to_owned();
-    let body = json!({"data": fixture("payloads/charter-handover.valid.json")});
-    let (_, render) = call(
-        "POST",
-        &format!("{base}/v1/templates/charter-handover/render"),
-        Some(&body),
-        Some("k"),
-    );
-    wait_succeeded(&base, render["id"].as_str().unwrap());
+    render_fixture(server.url(), Some("k"));
     runtime.block_on(server.stop());
-    let mut stack = vec![dir.clone()];
-    while let Some(path) = stack.pop() {
-        for entry in std::fs::read_dir(&path).unwrap() {
-            let path = entry.unwrap().path();
-            assert!(!path.to_string_lossy().contains(KEY));
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let bytes = std::fs::read(&path).unwrap();
-                assert!(
-                    !bytes.windows(KEY.len()).any(|w| w == KEY.as_bytes()),
-                    "{} holds the key",
-                    path.display()
-                );
-            }
+    for entry in walkdir::WalkDir::new(&dir) {
+        let path = entry.unwrap().into_path();
+        assert!(!path.to_string_lossy().contains(KEY));
+        if path.is_file() {
+            let bytes = std::fs::read(&path).unwrap();
+            assert!(
+                !bytes.windows(KEY.len()).any(|w| w == KEY.as_bytes()),
+                "{} holds the key",
+                path.display()
+            );
         }
     }
     std::fs::remove_dir_all(&dir).unwrap();
@@ -212,22 +212,12 @@ fn the_key_is_never_written_to_the_data_directory() {
 
 #[test]
 fn a_succeeded_render_whose_pdf_is_gone_renders_again_from_its_stored_data() {
-    let dir = std::env::temp_dir().join(format!("craftkit-rerender-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = fresh_dir("rerender");
     let runtime = tokio::runtime::Runtime::new().unwrap();
 
     let server = runtime.block_on(DevServer::start(config(&dir))).unwrap();
     let base = server.url().to_owned();
-    let body = json!({"data": fixture("payloads/charter-handover.valid.json")});
-    let (status, render) = call(
-        "POST",
-        &format!("{base}/v1/templates/charter-handover/render"),
-        Some(&body),
-        None,
-    );
-    assert_eq!(status, 202, "{render}");
-    let id = render["id"].as_str().unwrap().to_owned();
-    let before = wait_succeeded(&base, &id);
+    let (id, before) = render_fixture(&base, None);
     runtime.block_on(server.stop());
 
     // The server keeps no copy of the data once a render is done; the record on disk does.
