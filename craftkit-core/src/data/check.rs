@@ -273,7 +273,8 @@ fn check_range(scalar: &Scalar, n: &Number, path: &str, report: &mut Report) {
     }
 }
 
-fn kind(value: &Value) -> &'static str {
+/// "an object", "a string", ...: what a JSON value is, for messages about data.
+pub fn kind(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

@@ -9,6 +9,8 @@ mod check;
 
 use std::fmt;
 
+pub use check::kind as json_kind;
+
 use serde_json::Value;
 
 use crate::manifest::{Field, Tree};

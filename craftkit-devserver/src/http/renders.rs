@@ -43,7 +43,7 @@ pub(crate) async fn create(
     // An object only: serde would also read a struct from an array (`[data, options]`).
     let request: RenderRequest = match body {
         serde_json::Value::Object(_) => serde_json::from_value(body).map_err(|e| e.to_string()),
-        other => Err(format!("not {}", json_kind(&other))),
+        other => Err(format!("not {}", craftkit_core::data::json_kind(&other))),
     }
     .map_err(|e| {
         Failure::invalid_request(format!(
@@ -82,18 +82,6 @@ pub(crate) async fn create(
     let mut response = (StatusCode::ACCEPTED, Json(&render)).into_response();
     set_location(&mut response, &render.id);
     Ok(response)
-}
-
-/// What a JSON value is, for an error message.
-fn json_kind(value: &serde_json::Value) -> &'static str {
-    match value {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "an array",
-        serde_json::Value::Object(_) => "an object",
-    }
 }
 
 fn set_location(response: &mut Response, id: &str) {
