@@ -130,10 +130,9 @@ struct Schedule {
     options: WaitOptions,
     /// The next backoff step, used when the server gives no hint.
     interval: Duration,
-    /// Whether the next poll is the first.
-    first: bool,
-    /// Whether the render's state at the start is known (its POST answer).
-    accepted: bool,
+    /// Whether the next GET goes out without a pause: the first one, when the render's state
+    /// at the start is not known (no POST answer).
+    at_once: bool,
 }
 
 impl Schedule {
@@ -141,8 +140,7 @@ impl Schedule {
         Schedule {
             options,
             interval: options.initial_interval,
-            first: true,
-            accepted,
+            at_once: !accepted,
         }
     }
 
@@ -150,7 +148,7 @@ impl Schedule {
     /// GET goes out at once unless the render's state at the start is known: then polling
     /// at once would only repeat the POST's answer.
     fn next_pause(&mut self, hint: Option<Duration>) -> Duration {
-        if std::mem::take(&mut self.first) && !self.accepted {
+        if std::mem::take(&mut self.at_once) {
             return Duration::ZERO;
         }
         match hint {
