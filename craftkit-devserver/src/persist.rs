@@ -257,9 +257,9 @@ pub(crate) fn restore(
         };
         let mut render = render;
         let pdf = pdf.map(axum::body::Bytes::from);
-        if !render.status.is_terminal()
-            || (render.status == RenderStatus::Succeeded && pdf.is_none())
-        {
+        let rerender = !render.status.is_terminal()
+            || (render.status == RenderStatus::Succeeded && pdf.is_none());
+        if rerender {
             render.status = RenderStatus::Queued;
             render.completed_at = None;
             unfinished.push(render.id.clone());
@@ -271,7 +271,8 @@ pub(crate) fn restore(
             render.id.clone(),
             RenderEntry {
                 tree,
-                data: stored.data,
+                // As for a render done in this run: the data only until it is rendered.
+                data: if rerender { stored.data } else { Value::Null },
                 rendering_since: None,
                 download_token: stored.download_token,
                 pdf,
