@@ -225,7 +225,7 @@ impl Builder {
             bodies.push(body);
         }
         let what = format!("templates {}", self.templates.join(", "));
-        let all = crate::Generated::join_files(bodies.iter().map(String::as_str), &what);
+        let all = crate::format::file(bodies.iter().map(String::as_str), &what);
         Ok((files, all))
     }
 }

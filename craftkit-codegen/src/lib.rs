@@ -103,11 +103,11 @@ impl Generated {
 
     /// The code as a formatted file with an `@generated` header, ready to write or `include!`.
     pub fn to_file_string(&self) -> String {
-        self.file_with_body(&format::body(&self.emitted))
+        self.file_with_body(&self.body())
     }
 
-    /// The formatted items, without a header: what [`Generated::to_file_string`] and
-    /// [`Generated::join_files`] put after theirs.
+    /// The formatted items, without a header: what [`Generated::to_file_string`] puts after
+    /// its header, and the Builder's file of all templates after its own.
     pub(crate) fn body(&self) -> String {
         format::body(&self.emitted)
     }
@@ -173,13 +173,6 @@ pub fn root_name_for_slug(slug: &str) -> String {
         format!("{name}Template")
     } else {
         name
-    }
-}
-
-impl Generated {
-    /// Several templates as one formatted file, from their [`Generated::body`]s.
-    pub(crate) fn join_files<'a>(bodies: impl IntoIterator<Item = &'a str>, what: &str) -> String {
-        format::file(bodies, what)
     }
 }
 
