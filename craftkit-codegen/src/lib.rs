@@ -21,6 +21,12 @@
 //! assert!(code.contains("pub struct Person {"));
 //! # Ok::<(), craftkit_codegen::Error>(())
 //! ```
+//!
+//! # Cargo features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `fetch` | no | fetch a manifest the cache lacks from the API when `CRAFTKIT_API_KEY` is set (blocking ureq, rustls on ring); off, a crate that only uses cached manifests compiles no HTTP or TLS stack |
 
 pub mod attribute;
 mod builder;

@@ -12,6 +12,13 @@
 //! Applications depend on `craftkit-runtime`, which re-exports all of this; this crate exists
 //! on its own so that the code generator (and so the proc-macro) can use the manifest model
 //! without compiling the HTTP client.
+//!
+//! # Cargo features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `time` | no | conversions between [`Date`]/[`DateTime`] and the `time` crate's types |
+//! | `chrono` | no | conversions between [`Date`]/[`DateTime`] and the `chrono` crate's types |
 
 pub mod api;
 pub mod data;

@@ -15,8 +15,15 @@
 //! server.stop().await;
 //! # Ok(()) }
 //! ```
+//!
+//! # Cargo features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `cli` | yes | the `craftkit-devserver` binary and [`cli`], its command line (clap, and tracing-subscriber for its log); a test or example that starts the server in-process can turn it off (`default-features = false`) and compiles neither |
 
 mod app;
+#[cfg(feature = "cli")]
 pub mod cli;
 mod config;
 mod failure;

@@ -15,6 +15,12 @@
 //! is read from `<crate root>/.craftkit/manifests/<slug>.json` (else the workspace root's, or
 //! `$CRAFTKIT_MANIFEST_DIR`), and the compiler tracks that file: editing it re-expands the
 //! macro. Every problem is a compile error at the slug.
+//!
+//! # Cargo features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `fetch` | no | fetch a manifest the cache lacks from the API when `CRAFTKIT_API_KEY` is set (`craftkit-codegen`'s `fetch`: blocking ureq, rustls on ring) |
 
 use std::path::PathBuf;
 

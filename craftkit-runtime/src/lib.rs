@@ -19,6 +19,20 @@
 //! value types ([`Date`], [`DateTime`], [`Image`], [`Signature`]), the [`manifest`] model and
 //! the [`data`] validator (both from `craftkit-core`), and, with the default `macros` feature,
 //! the [`craftkit_template`] attribute.
+//!
+//! # Cargo features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `macros` | yes | re-exports `#[craftkit_template("slug")]` as [`craftkit_template`] (crate `craftkit-macros`; no HTTP or TLS in the proc-macro's build) |
+//! | `client` | yes | the async HTTP client, `client` (reqwest with rustls on the `ring` provider, tokio): render with an idempotency key, wait, download, share, verify |
+//! | `webhook` | yes | `webhook`: verifying signed webhook deliveries (HMAC-SHA256, no I/O) |
+//! | `fetch` | no | lets the macro fetch a manifest the cache lacks when `CRAFTKIT_API_KEY` is set (adds a blocking HTTP/TLS client to the proc-macro's build) |
+//! | `time` | no | conversions between [`Date`]/[`DateTime`] and the `time` crate's types |
+//! | `chrono` | no | conversions between [`Date`]/[`DateTime`] and the `chrono` crate's types |
+//!
+//! Generated code needs only `default-features = false`: it uses the [`Template`] trait, the
+//! value types and the re-exported `serde`.
 
 pub use craftkit_core::{
     Date, DateTime, Image, Signature, Template, ValidationError, ValueError, data, manifest, value,

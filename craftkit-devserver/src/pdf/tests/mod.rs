@@ -1,19 +1,18 @@
-//! End-to-end tests: real PDFs, read back with poppler (`pdftotext`, `pdfinfo`, `pdfimages`
-//! from Debian's `poppler-utils`). A missing tool fails the test with a message saying so.
+//! End-to-end tests: real PDFs, read back by every reader of [`readers`] (pure-Rust lopdf
+//! always; poppler too with `CRAFTKIT_TEST_POPPLER=1`), each making the same assertions.
 
-use std::io::Write as _;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod readers;
+
 use std::time::{Duration, Instant};
 
 use craftkit_core::manifest::{Manifest, Tree};
 use serde_json::{Value, json};
 
 use super::{PdfInput, RenderedPdf, render_pdf};
+use readers::readers;
 
-const CHARTER_MANIFEST: &str = include_str!("testdata/charter-handover.manifest.json");
-const CHARTER_DATA: &str = include_str!("testdata/charter-handover.data.json");
+const CHARTER_MANIFEST: &str = include_str!("../testdata/charter-handover.manifest.json");
+const CHARTER_DATA: &str = include_str!("../testdata/charter-handover.data.json");
 
 fn tree(manifest: &str) -> Tree {
     let manifest = Manifest::from_json(manifest).expect("test manifest is valid");
@@ -31,78 +30,6 @@ fn render(tree: &Tree, data: &Value) -> RenderedPdf {
         watermark: None,
     })
     .expect("renders")
-}
-
-/// A PDF written to a temporary file, removed on drop unless `CRAFTKIT_PDF_KEEP` is set (to
-/// look at what the tests render).
-struct TempPdf(PathBuf);
-
-impl TempPdf {
-    fn new(bytes: &[u8]) -> TempPdf {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let path =
-            std::env::temp_dir().join(format!("craftkit-pdf-test-{}-{n}.pdf", std::process::id()));
-        let mut file = std::fs::File::create(&path).expect("temp file");
-        file.write_all(bytes).expect("write temp file");
-        TempPdf(path)
-    }
-}
-
-impl Drop for TempPdf {
-    fn drop(&mut self) {
-        if std::env::var_os("CRAFTKIT_PDF_KEEP").is_some() {
-            return;
-        }
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
-/// Runs a poppler tool on `pdf`; fails loudly when the tool is missing or complains.
-fn poppler(tool: &str, args: &[&str], pdf: &[u8]) -> String {
-    String::from_utf8(poppler_raw(tool, args, pdf)).expect("poppler writes UTF-8")
-}
-
-/// [`poppler`], returning the tool's output as bytes.
-fn poppler_raw(tool: &str, args: &[&str], pdf: &[u8]) -> Vec<u8> {
-    let file = TempPdf::new(pdf);
-    let output = Command::new(tool)
-        .args(args)
-        .arg(&file.0)
-        .args(if tool == "pdftotext" { &["-"][..] } else { &[][..] })
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("cannot run `{tool}` ({e}): these tests read PDFs back with poppler; install it with `apt-get install -y poppler-utils`")
-        });
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{tool} failed: {stderr}");
-    assert!(
-        !stderr.contains("rror"),
-        "{tool} reported problems: {stderr}"
-    );
-    output.stdout
-}
-
-fn text_of(pdf: &[u8]) -> String {
-    poppler("pdftotext", &["-enc", "UTF-8"], pdf)
-}
-
-fn page_text(pdf: &[u8], page: u32) -> String {
-    let page = page.to_string();
-    poppler(
-        "pdftotext",
-        &["-enc", "UTF-8", "-f", &page, "-l", &page],
-        pdf,
-    )
-}
-
-fn poppler_pages(pdf: &[u8]) -> u32 {
-    let info = poppler("pdfinfo", &[], pdf);
-    info.lines()
-        .find_map(|line| line.strip_prefix("Pages:"))
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no page count in pdfinfo output:\n{info}"))
 }
 
 /// Whitespace runs as one space, so wrapped values compare equal.
@@ -141,58 +68,49 @@ fn the_charter_fixture_reads_back_with_every_value() {
     })
     .expect("renders");
     assert!(pdf.bytes.starts_with(b"%PDF-1.7"));
-    assert_eq!(pdf.pages, poppler_pages(&pdf.bytes));
-    let text = squash(&text_of(&pdf.bytes));
-    let mut expected = vec!["Charter handover".to_owned(), "version 12".to_owned()];
-    scalars(&data, &mut expected);
-    for value in &expected {
-        assert!(
-            text.contains(&squash(value)),
-            "{value:?} not found in:\n{text}"
-        );
+    for reader in readers() {
+        assert_eq!(pdf.pages, reader.pages(&pdf.bytes), "{}", reader.name());
+        let text = squash(&reader.text(&pdf.bytes));
+        let mut expected = vec!["Charter handover".to_owned(), "version 12".to_owned()];
+        scalars(&data, &mut expected);
+        for value in &expected {
+            assert!(
+                text.contains(&squash(value)),
+                "{value:?} not found by {}:\n{text}",
+                reader.name()
+            );
+        }
+        for must in [
+            "BK-2931",
+            "Galley",
+            "worn",
+            "Željka Čović 名前",
+            "Łódź",
+            "😀",
+            "Marko, Iva",
+        ] {
+            assert!(
+                text.contains(must),
+                "{must:?} not found by {}:\n{text}",
+                reader.name()
+            );
+        }
+        // Labels, the table header and the linked image's placeholder.
+        for label in [
+            "booking",
+            "embarkation",
+            "fullName",
+            "areas (2)",
+            "condition",
+            "https://assets.example.org/logo.png",
+        ] {
+            assert!(
+                text.contains(label),
+                "{label:?} not found by {}:\n{text}",
+                reader.name()
+            );
+        }
     }
-    for must in [
-        "BK-2931",
-        "Galley",
-        "worn",
-        "Željka Čović 名前",
-        "Łódź",
-        "😀",
-        "Marko, Iva",
-    ] {
-        assert!(text.contains(must), "{must:?} not found in:\n{text}");
-    }
-    // Labels, the table header and the linked image's placeholder.
-    for label in [
-        "booking",
-        "embarkation",
-        "fullName",
-        "areas (2)",
-        "condition",
-        "https://assets.example.org/logo.png",
-    ] {
-        assert!(text.contains(label), "{label:?} not found in:\n{text}");
-    }
-}
-
-/// The sum of darkness over page `page` rendered in grey at a low resolution.
-fn ink(pdf: &[u8], page: u32) -> u64 {
-    let page = page.to_string();
-    let pgm = poppler_raw(
-        "pdftoppm",
-        &["-r", "20", "-gray", "-f", &page, "-l", &page],
-        pdf,
-    );
-    // A binary PGM: "P5\n<w> <h>\n255\n" then one byte per pixel.
-    let mut fields = 0;
-    let start = pgm
-        .iter()
-        .position(|&b| {
-            fields += usize::from(b == b'\n');
-            fields == 3
-        })
-        .expect("a PGM header");
-    pgm[start + 1..].iter().map(|&p| u64::from(255 - p)).sum()
 }
 
 #[test]
@@ -210,16 +128,20 @@ fn the_watermark_marks_every_page_without_joining_the_text() {
     })
     .expect("renders");
     assert!(marked.pages > 1);
-    assert_eq!(
-        text_of(&plain.bytes),
-        text_of(&marked.bytes),
-        "the watermark must not be extracted as text"
-    );
-    for page in 1..=marked.pages {
-        assert!(
-            ink(&marked.bytes, page) > ink(&plain.bytes, page) + 1_000,
-            "page {page} has no watermark"
+    for reader in readers() {
+        let name = reader.name();
+        assert_eq!(
+            reader.text(&plain.bytes),
+            reader.text(&marked.bytes),
+            "{name}: the watermark must not be extracted as text"
         );
+        assert!(reader.text(&plain.bytes).contains("value 119"), "{name}");
+        for page in 1..=marked.pages {
+            assert!(
+                reader.watermarked(&marked.bytes, &plain.bytes, page),
+                "{name}: page {page} has no watermark"
+            );
+        }
     }
 }
 
@@ -231,8 +153,14 @@ fn absent_optional_values_show_a_dash() {
         {"path": "tags[]", "type": "array", "items": "string"}
     ]));
     let pdf = render(&tree, &json!({"a": "present", "tags": []}));
-    let text = squash(&text_of(&pdf.bytes));
-    assert!(text.contains("a present b — tags none"), "{text}");
+    for reader in readers() {
+        let text = squash(&reader.text(&pdf.bytes));
+        assert!(
+            text.contains("a present b — tags none"),
+            "{}: {text}",
+            reader.name()
+        );
+    }
 }
 
 #[test]
@@ -253,24 +181,32 @@ fn a_long_table_paginates_and_repeats_its_header() {
         .collect();
     let pdf = render(&tree, &json!({"rows": rows}));
     assert!(pdf.pages > 1, "200 rows fit on one page?");
-    assert_eq!(pdf.pages, poppler_pages(&pdf.bytes));
-    for page in 1..=pdf.pages {
-        let text = page_text(&pdf.bytes, page);
-        if text.contains("row-") {
+    for reader in readers() {
+        assert_eq!(pdf.pages, reader.pages(&pdf.bytes), "{}", reader.name());
+        for page in 1..=pdf.pages {
+            let text = reader.page_text(&pdf.bytes, page);
+            if text.contains("row-") {
+                assert!(
+                    text.contains("item_label") && text.contains("quantity_count"),
+                    "{}: page {page} has rows but no header:\n{text}",
+                    reader.name()
+                );
+            }
+        }
+        let text = reader.text(&pdf.bytes);
+        for i in [0, 57, 199] {
             assert!(
-                text.contains("item_label") && text.contains("quantity_count"),
-                "page {page} has rows but no header:\n{text}"
+                text.contains(&format!("row-{i:03}")),
+                "{}: row {i} missing",
+                reader.name()
             );
         }
+        assert!(
+            text.contains("nested-157"),
+            "{}: a nested array under its row is missing",
+            reader.name()
+        );
     }
-    let text = text_of(&pdf.bytes);
-    for i in [0, 57, 199] {
-        assert!(text.contains(&format!("row-{i:03}")), "row {i} missing");
-    }
-    assert!(
-        text.contains("nested-157"),
-        "a nested array under its row is missing"
-    );
 }
 
 /// A 5×3 RGBA PNG with a transparent column.
@@ -289,7 +225,7 @@ fn png_rgba() -> Vec<u8> {
 }
 
 /// An 8×8 RGB baseline JPEG (made once with the `jpeg-encoder` crate, quality 40).
-const TINY_JPEG: &[u8] = include_bytes!("testdata/tiny-8x8.jpg");
+const TINY_JPEG: &[u8] = include_bytes!("../testdata/tiny-8x8.jpg");
 
 fn data_uri(bytes: &[u8]) -> String {
     craftkit_core::value::Image::from_bytes(bytes)
@@ -323,22 +259,24 @@ fn png_and_jpeg_data_uris_are_embedded() {
         "the JPEG is not embedded as DCT"
     );
     assert!(raw.contains("/SMask"), "the PNG's alpha is not a soft mask");
-    let list = poppler("pdfimages", &["-list"], &pdf.bytes);
-    // One XObject per distinct image however often drawn: the PNG (with its mask) and the JPEG.
-    let objects: std::collections::BTreeSet<&str> = list
-        .lines()
-        .skip(2)
-        .filter_map(|line| line.split_whitespace().nth(10))
-        .collect();
-    assert_eq!(objects.len(), 2, "{list}");
-    for kind in ["image", "smask", "jpeg"] {
-        assert!(list.contains(kind), "{kind} missing from:\n{list}");
+    for reader in readers() {
+        let name = reader.name();
+        // One XObject per distinct image however often drawn: the PNG (with its mask) and the
+        // JPEG.
+        let images = reader.images(&pdf.bytes);
+        assert_eq!(images.objects, 2, "{name}: {images:?}");
+        for kind in ["image", "smask", "jpeg"] {
+            assert!(
+                images.kinds.contains(kind),
+                "{name}: {kind} missing from {images:?}"
+            );
+        }
+        let text = reader.text(&pdf.bytes);
+        assert!(
+            text.contains("SVG image") && text.contains("https://cdn.example.com/a.png"),
+            "{name}: {text}"
+        );
     }
-    let text = text_of(&pdf.bytes);
-    assert!(
-        text.contains("SVG image") && text.contains("https://cdn.example.com/a.png"),
-        "{text}"
-    );
 }
 
 #[test]
@@ -380,7 +318,9 @@ fn hostile_data_never_panics_and_stays_bounded() {
     ];
     for data in &cases {
         let pdf = render(&tree, data);
-        assert_eq!(pdf.pages, poppler_pages(&pdf.bytes));
+        for reader in readers() {
+            assert_eq!(pdf.pages, reader.pages(&pdf.bytes), "{}", reader.name());
+        }
     }
     // A table of 150 columns: each a sliver, none may panic.
     let columns: Vec<Value> = (0..150)
@@ -391,7 +331,9 @@ fn hostile_data_never_panics_and_stays_bounded() {
         .map(|i| (format!("c{i}"), json!(data_uri(&png_rgba()))))
         .collect();
     let pdf = render(&wide, &json!({"wide": [row.clone(), row]}));
-    assert_eq!(pdf.pages, poppler_pages(&pdf.bytes));
+    for reader in readers() {
+        assert_eq!(pdf.pages, reader.pages(&pdf.bytes), "{}", reader.name());
+    }
 
     let watermarks = ["", "   ", "名前😀", &"W".repeat(10_000)];
     for watermark in watermarks {
@@ -402,7 +344,9 @@ fn hostile_data_never_panics_and_stays_bounded() {
             watermark: Some(watermark),
         })
         .expect("renders");
-        assert_eq!(pdf.pages, poppler_pages(&pdf.bytes));
+        for reader in readers() {
+            assert_eq!(pdf.pages, reader.pages(&pdf.bytes), "{}", reader.name());
+        }
     }
 }
 
@@ -426,11 +370,14 @@ fn deep_nesting_renders() {
     let mut data = objects;
     data["a"] = arrays;
     let pdf = render(&tree, &data);
-    let text = text_of(&pdf.bytes);
-    assert!(
-        text.contains("bottom-of-objects") && text.contains("bottom-of-arrays"),
-        "{text}"
-    );
+    for reader in readers() {
+        let text = reader.text(&pdf.bytes);
+        assert!(
+            text.contains("bottom-of-objects") && text.contains("bottom-of-arrays"),
+            "{}: {text}",
+            reader.name()
+        );
+    }
 }
 
 #[test]
@@ -453,7 +400,9 @@ fn ten_thousand_rows_render_quickly() {
         "10,000 rows took {elapsed:?}"
     );
     assert!(pdf.pages > 100);
-    assert_eq!(pdf.pages, poppler_pages(&pdf.bytes));
+    for reader in readers() {
+        assert_eq!(pdf.pages, reader.pages(&pdf.bytes), "{}", reader.name());
+    }
 }
 
 #[test]
@@ -463,7 +412,9 @@ fn more_distinct_characters_than_cids_still_render() {
         .filter_map(char::from_u32)
         .collect();
     let pdf = render(&tree, &json!({"text": text}));
-    assert_eq!(pdf.pages, poppler_pages(&pdf.bytes));
+    for reader in readers() {
+        assert_eq!(pdf.pages, reader.pages(&pdf.bytes), "{}", reader.name());
+    }
 }
 
 #[test]
