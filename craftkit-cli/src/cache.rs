@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use craftkit_codegen::ManifestSource;
-use craftkit_core::manifest::{Manifest, ManifestError};
+use craftkit_core::manifest::{ManifestError, Tree};
 
 use crate::Failure;
 
@@ -18,9 +18,9 @@ pub(crate) fn source(dir: Option<PathBuf>) -> ManifestSource {
     }
 }
 
-/// Reads the cached manifest of `slug`; `None` when there is none. An invalid one is an input
-/// error naming the file, line and column.
-pub(crate) fn read(source: &ManifestSource, slug: &str) -> Result<Option<Manifest>, Failure> {
+/// Reads the cached manifest of `slug`, validated and folded once; `None` when there is none.
+/// An invalid one is an input error naming the file, line and column.
+pub(crate) fn read(source: &ManifestSource, slug: &str) -> Result<Option<Tree>, Failure> {
     let path = source
         .path_for(slug)
         .map_err(|e| Failure::input(e.to_string()))?;
@@ -29,7 +29,7 @@ pub(crate) fn read(source: &ManifestSource, slug: &str) -> Result<Option<Manifes
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Failure::input(format!("{}: {e}", path.display()))),
     };
-    Manifest::from_json(&text)
+    Tree::from_json(&text)
         .map(Some)
         .map_err(|error| Failure::input(located(&path, &text, &error)))
 }

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use craftkit_core::manifest::Tree;
+
 use crate::{Api, Failure, cache};
 
 pub(crate) async fn run(
@@ -25,11 +27,13 @@ pub(crate) async fn run(
     }
     let mut failed = Vec::new();
     for slug in &slugs {
-        let cached = cache::read(&source, slug)?.ok_or_else(|| {
-            Failure::input(format!(
-                "`{slug}` is not cached: run `cargo craftkit pull {slug}`"
-            ))
-        })?;
+        let cached = cache::read(&source, slug)?
+            .map(Tree::into_manifest)
+            .ok_or_else(|| {
+                Failure::input(format!(
+                    "`{slug}` is not cached: run `cargo craftkit pull {slug}`"
+                ))
+            })?;
         let live = client
             .template(slug)
             .await

@@ -20,12 +20,12 @@ pub(crate) fn run(slugs: Vec<String>, output: &Path, dir: Option<PathBuf>) -> Re
     std::fs::create_dir_all(output)
         .map_err(|e| Failure::input(format!("{}: {e}", output.display())))?;
     for slug in &slugs {
-        let manifest = cache::read(&source, slug)?.ok_or_else(|| {
+        let tree = cache::read(&source, slug)?.ok_or_else(|| {
             Failure::input(format!(
                 "no cached manifest for `{slug}`: run `cargo craftkit pull {slug}`"
             ))
         })?;
-        let page = craftkit_codegen::docs_page::markdown(&manifest)
+        let page = craftkit_codegen::markdown::page_from_tree(&tree)
             .map_err(|e| Failure::input(e.to_string()))?;
         let path = output.join(format!("{slug}.md"));
         std::fs::write(&path, page)

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use craftkit_codegen::{Options, generate};
+use craftkit_codegen::{Options, generate_from_tree};
 
 use crate::{Failure, cache};
 
@@ -14,13 +14,13 @@ pub(crate) fn run(
     let source = cache::source(dir);
     let mut files = Vec::new();
     for slug in slugs {
-        let manifest = cache::read(&source, slug)?.ok_or_else(|| {
+        let tree = cache::read(&source, slug)?.ok_or_else(|| {
             Failure::input(format!(
                 "no cached manifest for `{slug}`: run `cargo craftkit pull {slug}`"
             ))
         })?;
-        let generated =
-            generate(&manifest, &Options::default()).map_err(|e| Failure::input(e.to_string()))?;
+        let generated = generate_from_tree(&tree, &Options::default())
+            .map_err(|e| Failure::input(e.to_string()))?;
         for warning in &generated.warnings {
             eprintln!("warning: {slug}: {warning}");
         }

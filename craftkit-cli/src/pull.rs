@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use craftkit_core::manifest::Tree;
 use craftkit_runtime::Client;
 use futures_util::StreamExt;
 
@@ -32,7 +33,11 @@ pub(crate) async fn run(
             .map_err(|e| Failure::input(e.to_string()))?
             .manifest;
         // A cached file that no longer parses is replaced, like a stale one.
-        match cache::read(&source, slug).ok().flatten() {
+        match cache::read(&source, slug)
+            .ok()
+            .flatten()
+            .map(Tree::into_manifest)
+        {
             Some(old) if old == live => println!("{slug}: unchanged (version {})", live.version),
             Some(old) => {
                 source

@@ -2,10 +2,10 @@
 //! so that ordinary tests reach it.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, quote};
+use quote::quote;
 use syn::spanned::Spanned;
 
-use crate::{Options, generate, source::ManifestSource};
+use crate::{generate_parsed, source::ManifestSource};
 
 /// Expands the attribute: `attr` is what is inside the parentheses, `item` the struct it is
 /// put on. Every error becomes a `compile_error!` at the attribute's slug, next to the struct
@@ -57,16 +57,14 @@ fn try_expand(
     let loaded = source
         .load(&slug.value())
         .map_err(|e| syn::Error::new(slug.span(), e.to_string()))?;
-    let mut attrs = TokenStream::new();
-    for attr in &item.attrs {
-        attr.to_tokens(&mut attrs);
-    }
-    let options = Options::default()
-        .with_root_name(item.ident.to_string())
-        .with_visibility(item.vis.to_token_stream())
-        .with_attributes(attrs);
-    let generated = generate(&loaded.manifest, &options)
-        .map_err(|e| syn::Error::new(slug.span(), e.to_string()))?;
+    // The struct as syn parsed it goes on as it is: its name, visibility and attributes.
+    let generated = generate_parsed(
+        &loaded.tree,
+        Some(&item.ident.to_string()),
+        &item.vis,
+        &item.attrs,
+    )
+    .map_err(|e| syn::Error::new(slug.span(), e.to_string()))?;
     let tokens = generated.tokens();
     // Makes the compiler read the manifest, so that editing it re-expands the macro.
     let path = loaded.path.to_string_lossy().into_owned();

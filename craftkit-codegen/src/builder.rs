@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::source::{ManifestSource, write_if_changed};
-use crate::{Error, Options, generate};
+use crate::{Error, Options, generate_from_tree};
 
 /// Generates bindings for several templates from a build script.
 ///
@@ -175,7 +175,12 @@ impl Builder {
             }
         }
         let (files, all) = self.generate_all(&source)?;
-        for (slug, text, warnings) in files {
+        for TemplateFile {
+            slug,
+            text,
+            warnings,
+        } in files
+        {
             for warning in warnings {
                 say(format!(
                     "cargo:warning=craftkit template `{slug}`: {warning}"
@@ -188,7 +193,7 @@ impl Builder {
         if let Some(dir) = &self.docs_dir {
             let dir = root.join(dir);
             for slug in &self.templates {
-                let page = crate::docs_page::markdown(&source.load(slug)?.manifest)?;
+                let page = crate::markdown::page_from_tree(&source.load(slug)?.tree)?;
                 write_if_changed(&dir.join(format!("{slug}.md")), page.as_bytes())?;
             }
         }
@@ -207,27 +212,36 @@ impl Builder {
         })
     }
 
-    /// Each template's file `(slug, text, warnings)`, and the file of all of them.
-    #[allow(clippy::type_complexity)]
-    fn generate_all(
-        &self,
-        source: &ManifestSource,
-    ) -> Result<(Vec<(String, String, Vec<String>)>, String), Error> {
+    /// Each template's file, and the file of all of them.
+    fn generate_all(&self, source: &ManifestSource) -> Result<(Vec<TemplateFile>, String), Error> {
         let mut files = Vec::new();
         let mut bodies = Vec::new();
         for slug in &self.templates {
             let loaded = source.load(slug)?;
-            let generated = generate(&loaded.manifest, &Options::default())?;
+            let generated = generate_from_tree(&loaded.tree, &Options::default())?;
             let warnings = generated.warnings.iter().map(ToString::to_string).collect();
             // Formatted once, for its own file and for the file of all templates.
             let body = generated.body();
-            files.push((slug.clone(), generated.file_with_body(&body), warnings));
+            files.push(TemplateFile {
+                slug: slug.clone(),
+                text: generated.file_with_body(&body),
+                warnings,
+            });
             bodies.push(body);
         }
         let what = format!("templates {}", self.templates.join(", "));
         let all = crate::format::file(bodies.iter().map(String::as_str), &what);
         Ok((files, all))
     }
+}
+
+/// One template's generated file.
+struct TemplateFile {
+    slug: String,
+    /// The formatted file.
+    text: String,
+    /// What the user should know, as `cargo:warning` text.
+    warnings: Vec<String>,
 }
 
 /// The crate being built: `$CARGO_MANIFEST_DIR`, or the current directory outside Cargo.

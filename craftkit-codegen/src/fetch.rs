@@ -6,13 +6,7 @@
 //! build small. Without the feature, none of it is compiled.
 
 use crate::source::Fetch;
-
-/// The environment variable with the API key.
-pub const KEY_ENV: &str = "CRAFTKIT_API_KEY";
-/// The environment variable with the API's base URL.
-pub const URL_ENV: &str = "CRAFTKIT_API_URL";
-/// `CRAFTKIT_OFFLINE=true` forbids any fetch.
-pub const OFFLINE_ENV: &str = "CRAFTKIT_OFFLINE";
+pub use crate::source::{KEY_ENV, OFFLINE_ENV, URL_ENV};
 
 /// Fetches published manifests from the API.
 pub struct LiveFetcher {

@@ -28,21 +28,27 @@
 //! |---|---|---|
 //! | `fetch` | no | fetch a manifest the cache lacks from the API when `CRAFTKIT_API_KEY` is set (blocking ureq, rustls on ring); off, a crate that only uses cached manifests compiles no HTTP or TLS stack |
 
+#[doc(hidden)]
 pub mod attribute;
 mod builder;
-mod docs;
+#[deprecated(
+    since = "0.1.1",
+    note = "renamed `craftkit_codegen::markdown`: `markdown::page(&manifest)`"
+)]
 pub mod docs_page;
 mod emit;
 mod error;
 #[cfg(feature = "fetch")]
 pub mod fetch;
 mod format;
+pub mod markdown;
 mod model;
 mod names;
+mod rustdoc;
 pub mod schema;
 mod source;
 
-use craftkit_core::manifest::{Manifest, Warning};
+use craftkit_core::manifest::{Manifest, Tree, Warning};
 use proc_macro2::TokenStream;
 use syn::parse::Parser;
 
@@ -129,21 +135,30 @@ impl Generated {
 
 /// Generates the types of one template from its manifest.
 ///
-/// Fails with [`Error::Manifest`] when the manifest breaks a rule (it is validated again here,
-/// whatever its origin), with [`Error::InvalidRootName`] for a root name that is not an
+/// Fails with [`Error::Manifest`] when the manifest breaks a rule (it is folded and validated
+/// here, whatever its origin), with [`Error::InvalidRootName`] for a root name that is not an
 /// identifier, and with [`Error::InvalidOptions`] for a visibility or attributes that are not
-/// Rust. Never panics.
+/// Rust. Never panics. A manifest read from JSON was folded once already: read it with
+/// [`Tree::from_json`] and call [`generate_from_tree`] to use that fold.
 pub fn generate(manifest: &Manifest, options: &Options) -> Result<Generated, Error> {
-    let tree = manifest.tree()?;
-    let root_name = match &options.root_name {
-        Some(name) => {
-            if syn::parse_str::<syn::Ident>(name).is_err() || name.starts_with("r#") {
-                return Err(Error::InvalidRootName(name.clone()));
-            }
-            name.clone()
-        }
-        None => root_name_for_slug(&manifest.slug),
-    };
+    generate_from_tree(&manifest.tree()?, options)
+}
+
+/// [`generate`] for a manifest already validated and folded ([`Tree::from_json`]): what the
+/// macro, the Builder and `cargo craftkit generate` call, so a manifest is folded once from
+/// its JSON to its tokens.
+///
+/// ```
+/// use craftkit_codegen::{Options, generate_from_tree};
+/// use craftkit_core::manifest::Tree;
+///
+/// let tree = Tree::from_json(r#"{"slug": "greeting", "version": 1, "pipeline": "html",
+///     "variables": [{"path": "name", "type": "string", "required": true}]}"#)?;
+/// let generated = generate_from_tree(&tree, &Options::default())?;
+/// assert_eq!(generated.root_name, "Greeting");
+/// # Ok::<(), craftkit_codegen::Error>(())
+/// ```
+pub fn generate_from_tree(tree: &Tree, options: &Options) -> Result<Generated, Error> {
     let vis = match &options.visibility {
         Some(tokens) => syn::parse2::<syn::Visibility>(tokens.clone()).map_err(|e| {
             Error::InvalidOptions(format!(
@@ -160,9 +175,30 @@ pub fn generate(manifest: &Manifest, options: &Options) -> Result<Generated, Err
                 options.attributes
             ))
         })?;
-    let model = model::Model::build(&tree, &root_name);
+    generate_parsed(tree, options.root_name.as_deref(), &vis, &attributes)
+}
+
+/// [`generate_from_tree`] with the visibility and attributes already parsed: the macro hands
+/// over what syn parsed of the user's struct, with no round trip through tokens.
+pub(crate) fn generate_parsed(
+    tree: &Tree,
+    root_name: Option<&str>,
+    vis: &syn::Visibility,
+    attributes: &[syn::Attribute],
+) -> Result<Generated, Error> {
+    let manifest = tree.manifest();
+    let root_name = match root_name {
+        Some(name) => {
+            if syn::parse_str::<syn::Ident>(name).is_err() || name.starts_with("r#") {
+                return Err(Error::InvalidRootName(name.to_owned()));
+            }
+            name.to_owned()
+        }
+        None => root_name_for_slug(&manifest.slug),
+    };
+    let model = model::Model::build(tree, &root_name);
     Ok(Generated {
-        emitted: emit::emit(&model, manifest, &vis, &attributes),
+        emitted: emit::emit(&model, manifest, vis, attributes),
         root_name,
         module_name: model.module,
         warnings: manifest.warnings(),

@@ -1,12 +1,19 @@
 //! The intermediate model between a manifest's tree and tokens: named structs, enums and
-//! field types, in a deterministic order (manifest order, depth first).
+//! field types, in a deterministic order (manifest order, depth first: a struct comes before
+//! the types of its fields).
+//!
+//! One walk over the tree makes every type, each with its identity (a [`TypeId`], its place in
+//! that order) and its lineage of name parts; the names are then resolved over the collected
+//! types (short where unique, qualified by their parents where not), and each type and field
+//! type takes its name. The walk never needs to know a name, so nothing keeps two walks in
+//! step.
 
 use std::collections::{HashMap, HashSet};
 
 use craftkit_core::manifest::{Field, Items, Manifest, Node, Object, Scalar, Tree, VarType};
 
-use crate::docs;
-use crate::names::{self, Case, Name};
+use crate::names::{self, Case, Name, is_reserved_type_name};
+use crate::rustdoc;
 
 /// Everything one template generates.
 pub(crate) struct Model {
@@ -19,27 +26,33 @@ pub(crate) struct Model {
     pub fingerprint: String,
 }
 
-pub(crate) enum TypeDef {
-    Struct(Struct),
-    Enum(Enum),
+/// A generated type's identity during the walk: its place in the model's order of types.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct TypeId(usize);
+
+/// A nested type. `N` is how types are named: a [`TypeId`] during the walk, the resolved
+/// `String` after it.
+pub(crate) enum TypeDef<N = String> {
+    Struct(Struct<N>),
+    Enum(Enum<N>),
 }
 
-pub(crate) struct Struct {
-    pub name: String,
+pub(crate) struct Struct<N = String> {
+    pub name: N,
     pub docs: Vec<String>,
-    pub fields: Vec<FieldDef>,
+    pub fields: Vec<FieldDef<N>>,
 }
 
-pub(crate) struct FieldDef {
+pub(crate) struct FieldDef<N = String> {
     pub name: Name,
     pub key: String,
-    pub ty: Ty,
+    pub ty: Ty<N>,
     pub optional: bool,
     pub docs: Vec<String>,
 }
 
-pub(crate) struct Enum {
-    pub name: String,
+pub(crate) struct Enum<N = String> {
+    pub name: N,
     pub docs: Vec<String>,
     pub variants: Vec<Variant>,
 }
@@ -51,7 +64,7 @@ pub(crate) struct Variant {
 
 /// A field's Rust type.
 #[derive(Clone, PartialEq)]
-pub(crate) enum Ty {
+pub(crate) enum Ty<N = String> {
     String,
     F64,
     I64,
@@ -65,84 +78,29 @@ pub(crate) enum Ty {
     /// A JSON object with unknown keys.
     JsonMap,
     /// A nested generated type.
-    Named(String),
-    Vec(Box<Ty>),
-}
-
-/// Type names the generated module never uses, so that `use module::*` shadows nothing of the
-/// prelude (the generated code itself uses absolute paths and would not care).
-const RESERVED_TYPE_NAMES: &[&str] = &[
-    "Self",
-    "Option",
-    "Some",
-    "None",
-    "Result",
-    "Ok",
-    "Err",
-    "String",
-    "Vec",
-    "Box",
-    "ToString",
-    "ToOwned",
-    "Clone",
-    "Copy",
-    "Send",
-    "Sync",
-    "Sized",
-    "Unpin",
-    "Drop",
-    "Fn",
-    "FnMut",
-    "FnOnce",
-    "Iterator",
-    "IntoIterator",
-    "DoubleEndedIterator",
-    "ExactSizeIterator",
-    "Extend",
-    "Default",
-    "Eq",
-    "PartialEq",
-    "Ord",
-    "PartialOrd",
-    "AsRef",
-    "AsMut",
-    "Into",
-    "From",
-    "TryFrom",
-    "TryInto",
-    "FromIterator",
-    "AsyncFn",
-    "AsyncFnMut",
-    "AsyncFnOnce",
-];
-
-/// Whether a generated type may not take `name` (a prelude item, or `Self`).
-pub(crate) fn is_reserved_type_name(name: &str) -> bool {
-    RESERVED_TYPE_NAMES.contains(&name)
+    Named(N),
+    Vec(Box<Ty<N>>),
 }
 
 impl Model {
     pub(crate) fn build(tree: &Tree, root_name: &str) -> Model {
         let manifest: &Manifest = tree.manifest();
-        let mut slots = Vec::new();
-        collect_slots(tree.root(), &[], &mut slots);
-        let type_names = resolve_type_names(&slots, root_name);
-        let module = module_name(root_name);
-        let mut builder = ModelBuilder {
-            names: type_names,
-            types: Vec::new(),
-            cursor: 0,
-        };
-        let fields = builder.fields(tree.root());
+        let mut walk = Walk::default();
+        let fields = walk.fields(tree.root(), &[]);
+        let mut found = walk.found;
+        found.sort_by_key(|(id, _)| id.0);
+        let (lineages, defs): (Vec<Lineage>, Vec<TypeDef<TypeId>>) =
+            found.into_iter().map(|(_, typed)| typed).unzip();
+        let names = resolve_type_names(&lineages, root_name);
         let fingerprint = manifest.fingerprint();
         Model {
             root: Struct {
                 name: root_name.to_owned(),
-                docs: docs::root(manifest, &fingerprint),
-                fields,
+                docs: rustdoc::root(manifest, &fingerprint),
+                fields: fields.into_iter().map(|f| f.named(&names)).collect(),
             },
-            module,
-            types: builder.types,
+            module: module_name(root_name),
+            types: defs.into_iter().map(|def| def.named(&names)).collect(),
             fingerprint,
         }
     }
@@ -159,53 +117,18 @@ fn module_name(root: &str) -> String {
     }
 }
 
-/// A generated type before it has its final name: which kind, and its lineage of name parts
-/// from the root (`home.address` -> `["Home", "Address"]`).
-struct Slot {
+/// What a type's name is made from: whether it is an enum, and its name parts from the root
+/// (`home.address` -> `["Home", "Address"]`).
+struct Lineage {
     is_enum: bool,
-    lineage: Vec<String>,
-}
-
-/// Visits the tree in the same order as [`ModelBuilder::fields`], one slot per generated type.
-fn collect_slots(object: &Object, lineage: &[String], slots: &mut Vec<Slot>) {
-    for field in &object.fields {
-        let mut child = |part: String, is_enum: bool, inner: Option<&Object>| {
-            let mut lineage = lineage.to_vec();
-            lineage.push(part);
-            slots.push(Slot {
-                is_enum,
-                lineage: lineage.clone(),
-            });
-            if let Some(inner) = inner {
-                collect_slots(inner, &lineage, slots);
-            }
-        };
-        match &field.node {
-            Node::Object(inner) => {
-                child(names::convert(&field.key, Case::Camel), false, Some(inner))
-            }
-            Node::Scalar(s) if s.ty == VarType::Enum => {
-                child(names::convert(&field.key, Case::Camel), true, None)
-            }
-            Node::Array(array) => match &array.items {
-                Items::Object(inner) => {
-                    child(names::item_type_base(&field.key), false, Some(inner))
-                }
-                Items::Scalar(s) if s.ty == VarType::Enum => {
-                    child(names::item_type_base(&field.key), true, None)
-                }
-                Items::Scalar(_) => {}
-            },
-            Node::Scalar(_) | Node::OpaqueObject => {}
-        }
-    }
+    parts: Vec<String>,
 }
 
 /// Short names where they are unique; colliding ones are qualified by their parents' names
 /// (`HomeAddress`, `WorkAddress`) until they are not; a name that still collides, or that is
 /// reserved or the root's, gets `Object`/`Enum` (and a number only if that collides too).
-fn resolve_type_names(slots: &[Slot], root: &str) -> Vec<String> {
-    let join = |slot: &Slot, k: usize| slot.lineage[slot.lineage.len() - k..].concat();
+fn resolve_type_names(slots: &[Lineage], root: &str) -> Vec<String> {
+    let join = |slot: &Lineage, k: usize| slot.parts[slot.parts.len() - k..].concat();
     let reserved = |name: &str| name == root || is_reserved_type_name(name);
     let mut depth = vec![1; slots.len()];
     loop {
@@ -216,7 +139,7 @@ fn resolve_type_names(slots: &[Slot], root: &str) -> Vec<String> {
         }
         let mut changed = false;
         for (i, name) in names.iter().enumerate() {
-            if (counts[name.as_str()] > 1 || reserved(name)) && depth[i] < slots[i].lineage.len() {
+            if (counts[name.as_str()] > 1 || reserved(name)) && depth[i] < slots[i].parts.len() {
                 depth[i] += 1;
                 changed = true;
             }
@@ -254,22 +177,24 @@ fn resolve_type_names(slots: &[Slot], root: &str) -> Vec<String> {
     finals
 }
 
-struct ModelBuilder {
-    /// The final type names, in slot order.
-    names: Vec<String>,
-    types: Vec<TypeDef>,
-    /// The next slot to name.
-    cursor: usize,
+/// The one walk over the tree.
+#[derive(Default)]
+struct Walk {
+    /// The next type's identity.
+    next: usize,
+    /// Every type, as it is finished (a struct after the types of its fields).
+    found: Vec<(TypeId, (Lineage, TypeDef<TypeId>))>,
 }
 
-impl ModelBuilder {
-    fn next_name(&mut self) -> String {
-        let name = self.names[self.cursor].clone();
-        self.cursor += 1;
-        name
+impl Walk {
+    /// A new type's identity, taken when the walk reaches it (before its fields' types).
+    fn identity(&mut self) -> TypeId {
+        let id = TypeId(self.next);
+        self.next += 1;
+        id
     }
 
-    fn fields(&mut self, object: &Object) -> Vec<FieldDef> {
+    fn fields(&mut self, object: &Object, lineage: &[String]) -> Vec<FieldDef<TypeId>> {
         let keys: Vec<&str> = object.fields.iter().map(|f| f.key.as_str()).collect();
         let names = names::assign(&keys, Case::Snake);
         object
@@ -279,56 +204,77 @@ impl ModelBuilder {
             .map(|(field, name)| FieldDef {
                 name,
                 key: field.key.clone(),
-                ty: self.field_type(field),
+                ty: self.field_type(field, lineage),
                 optional: !field.required,
-                docs: docs::field(field),
+                docs: rustdoc::field(field),
             })
             .collect()
     }
 
-    fn field_type(&mut self, field: &Field) -> Ty {
+    fn field_type(&mut self, field: &Field, lineage: &[String]) -> Ty<TypeId> {
+        let part = || names::convert(&field.key, Case::Camel);
+        let item_part = || names::item_type_base(&field.key);
         match &field.node {
-            Node::Scalar(scalar) => self.scalar_type(scalar, field),
-            Node::Object(inner) => Ty::Named(self.structure(inner, field)),
+            Node::Scalar(scalar) => self.scalar_type(scalar, field, lineage, part),
+            Node::Object(inner) => Ty::Named(self.structure(inner, field, lineage, part())),
             Node::OpaqueObject => Ty::JsonMap,
             Node::Array(array) => Ty::Vec(Box::new(match &array.items {
-                Items::Object(inner) => Ty::Named(self.structure(inner, field)),
-                Items::Scalar(scalar) => self.scalar_type(scalar, field),
+                Items::Object(inner) => {
+                    Ty::Named(self.structure(inner, field, lineage, item_part()))
+                }
+                Items::Scalar(scalar) => self.scalar_type(scalar, field, lineage, item_part),
             })),
         }
     }
 
-    fn structure(&mut self, object: &Object, field: &Field) -> String {
-        let name = self.next_name();
-        let position = self.types.len();
-        // reserve the place so that a struct comes before the types of its fields
-        self.types.push(TypeDef::Enum(Enum {
-            name: String::new(),
-            docs: Vec::new(),
-            variants: Vec::new(),
-        }));
-        let fields = self.fields(object);
-        let mut docs_lines = vec![match &field.node {
-            Node::Array(_) => format!("One item of {}.", docs::code(&field.path)),
-            _ => format!("The object at {}.", docs::code(&field.path)),
+    fn structure(
+        &mut self,
+        object: &Object,
+        field: &Field,
+        lineage: &[String],
+        part: String,
+    ) -> TypeId {
+        let id = self.identity();
+        let mut lineage = lineage.to_vec();
+        lineage.push(part);
+        let fields = self.fields(object, &lineage);
+        let mut docs = vec![match &field.node {
+            Node::Array(_) => format!("One item of {}.", rustdoc::code(&field.path)),
+            _ => format!("The object at {}.", rustdoc::code(&field.path)),
         }];
         if let Some(description) = field
             .variable
             .as_ref()
             .and_then(|v| v.description.as_deref())
         {
-            docs_lines.push(String::new());
-            docs_lines.extend(docs::escape(description));
+            docs.push(String::new());
+            docs.extend(rustdoc::escape(description));
         }
-        self.types[position] = TypeDef::Struct(Struct {
-            name: name.clone(),
-            docs: docs_lines,
+        let def = TypeDef::Struct(Struct {
+            name: id,
+            docs,
             fields,
         });
-        name
+        self.found.push((
+            id,
+            (
+                Lineage {
+                    is_enum: false,
+                    parts: lineage,
+                },
+                def,
+            ),
+        ));
+        id
     }
 
-    fn scalar_type(&mut self, scalar: &Scalar, field: &Field) -> Ty {
+    fn scalar_type(
+        &mut self,
+        scalar: &Scalar,
+        field: &Field,
+        lineage: &[String],
+        part: impl FnOnce() -> String,
+    ) -> Ty<TypeId> {
         match &scalar.ty {
             VarType::String | VarType::Text => Ty::String,
             VarType::Number => Ty::F64,
@@ -339,7 +285,7 @@ impl ModelBuilder {
             VarType::Image => Ty::Image,
             VarType::Signature => Ty::Signature,
             VarType::Enum => {
-                let name = self.next_name();
+                let id = self.identity();
                 let values: Vec<&str> = scalar.values.iter().map(String::as_str).collect();
                 let variants = names::assign(&values, Case::Camel)
                     .into_iter()
@@ -349,14 +295,75 @@ impl ModelBuilder {
                         value: value.clone(),
                     })
                     .collect();
-                self.types.push(TypeDef::Enum(Enum {
-                    name: name.clone(),
-                    docs: vec![format!("The values of {}.", docs::code(&field.path))],
+                let mut parts = lineage.to_vec();
+                parts.push(part());
+                let def = TypeDef::Enum(Enum {
+                    name: id,
+                    docs: vec![format!("The values of {}.", rustdoc::code(&field.path))],
                     variants,
-                }));
-                Ty::Named(name)
+                });
+                self.found.push((
+                    id,
+                    (
+                        Lineage {
+                            is_enum: true,
+                            parts,
+                        },
+                        def,
+                    ),
+                ));
+                Ty::Named(id)
             }
             VarType::Unknown(_) | VarType::Object | VarType::Array => Ty::Json,
+        }
+    }
+}
+
+impl TypeDef<TypeId> {
+    /// The type with its resolved name and its fields' types named.
+    fn named(self, names: &[String]) -> TypeDef {
+        match self {
+            TypeDef::Struct(s) => TypeDef::Struct(Struct {
+                name: names[s.name.0].clone(),
+                docs: s.docs,
+                fields: s.fields.into_iter().map(|f| f.named(names)).collect(),
+            }),
+            TypeDef::Enum(e) => TypeDef::Enum(Enum {
+                name: names[e.name.0].clone(),
+                docs: e.docs,
+                variants: e.variants,
+            }),
+        }
+    }
+}
+
+impl FieldDef<TypeId> {
+    fn named(self, names: &[String]) -> FieldDef {
+        FieldDef {
+            name: self.name,
+            key: self.key,
+            ty: self.ty.named(names),
+            optional: self.optional,
+            docs: self.docs,
+        }
+    }
+}
+
+impl Ty<TypeId> {
+    fn named(self, names: &[String]) -> Ty {
+        match self {
+            Ty::Named(id) => Ty::Named(names[id.0].clone()),
+            Ty::Vec(item) => Ty::Vec(Box::new(item.named(names))),
+            Ty::String => Ty::String,
+            Ty::F64 => Ty::F64,
+            Ty::I64 => Ty::I64,
+            Ty::Bool => Ty::Bool,
+            Ty::Date => Ty::Date,
+            Ty::DateTime => Ty::DateTime,
+            Ty::Image => Ty::Image,
+            Ty::Signature => Ty::Signature,
+            Ty::Json => Ty::Json,
+            Ty::JsonMap => Ty::JsonMap,
         }
     }
 }

@@ -18,6 +18,8 @@
 
 use std::collections::HashSet;
 
+use proc_macro2::{Ident, Span};
+
 use heck::{ToSnakeCase, ToUpperCamelCase};
 
 /// Keywords of Rust 2015–2024, strict and reserved.
@@ -226,6 +228,72 @@ pub(crate) fn item_type_base(key: &str) -> String {
         singular
     } else {
         format!("{camel}Item")
+    }
+}
+
+/// Type names the generated module never uses, so that `use module::*` shadows nothing of the
+/// prelude (the generated code itself uses absolute paths and would not care).
+const RESERVED_TYPE_NAMES: &[&str] = &[
+    "Self",
+    "Option",
+    "Some",
+    "None",
+    "Result",
+    "Ok",
+    "Err",
+    "String",
+    "Vec",
+    "Box",
+    "ToString",
+    "ToOwned",
+    "Clone",
+    "Copy",
+    "Send",
+    "Sync",
+    "Sized",
+    "Unpin",
+    "Drop",
+    "Fn",
+    "FnMut",
+    "FnOnce",
+    "Iterator",
+    "IntoIterator",
+    "DoubleEndedIterator",
+    "ExactSizeIterator",
+    "Extend",
+    "Default",
+    "Eq",
+    "PartialEq",
+    "Ord",
+    "PartialOrd",
+    "AsRef",
+    "AsMut",
+    "Into",
+    "From",
+    "TryFrom",
+    "TryInto",
+    "FromIterator",
+    "AsyncFn",
+    "AsyncFnMut",
+    "AsyncFnOnce",
+];
+
+/// Whether a generated type may not take `name` (a prelude item, or `Self`).
+pub(crate) fn is_reserved_type_name(name: &str) -> bool {
+    RESERVED_TYPE_NAMES.contains(&name)
+}
+
+/// An identifier at the call site.
+pub(crate) fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
+/// A field's or variant's identifier, raw (`r#type`) where the name is a keyword.
+pub(crate) fn name_ident(name: &Name) -> Ident {
+    if name.raw {
+        Ident::new_raw(&name.text, Span::call_site())
+    } else {
+        ident(&name.text)
     }
 }
 

@@ -1,4 +1,5 @@
-//! Where manifests come from: the cache directory, and (later) a live fetcher behind it.
+//! Where manifests come from: the cache directory, and the live fetcher behind it (feature
+//! `fetch`, [`crate::fetch`]) when one is set.
 //!
 //! The cache is the build's source of truth (`.craftkit/manifests/<slug>.json`, checked in
 //! like `Cargo.lock`). The macro and the [`Builder`](crate::Builder) read it through this one
@@ -8,13 +9,19 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use craftkit_core::manifest::Manifest;
+use craftkit_core::manifest::{Manifest, Tree};
 
 use crate::Error;
 
 /// The environment variable that overrides the manifest cache directory (absolute, or relative
 /// to the crate's root).
 pub const MANIFEST_DIR_ENV: &str = "CRAFTKIT_MANIFEST_DIR";
+/// The environment variable with the API key (used by the `fetch` feature).
+pub const KEY_ENV: &str = "CRAFTKIT_API_KEY";
+/// The environment variable with the API's base URL (used by the `fetch` feature).
+pub const URL_ENV: &str = "CRAFTKIT_API_URL";
+/// `CRAFTKIT_OFFLINE=true` forbids any fetch.
+pub const OFFLINE_ENV: &str = "CRAFTKIT_OFFLINE";
 
 /// The cache directory under a crate or workspace root.
 const DEFAULT_DIR: &str = ".craftkit/manifests";
@@ -25,13 +32,20 @@ pub trait Fetch {
     fn fetch(&self, slug: &str) -> Result<String, String>;
 }
 
-/// A manifest read from the cache.
+/// A manifest read from the cache, validated and folded once.
 #[derive(Debug, Clone)]
 pub struct LoadedManifest {
     /// The file it was read from (or written to, when it was fetched).
     pub path: PathBuf,
+    /// The validated manifest, folded: [`Tree::manifest`] is the manifest itself.
+    pub tree: Tree,
+}
+
+impl LoadedManifest {
     /// The validated manifest.
-    pub manifest: Manifest,
+    pub fn manifest(&self) -> &Manifest {
+        self.tree.manifest()
+    }
 }
 
 /// The manifest cache, and optionally a fetcher for what it lacks.
@@ -109,12 +123,7 @@ impl ManifestSource {
     /// The environment variables that decide where manifests come from, for
     /// `cargo:rerun-if-env-changed`.
     pub fn env_vars() -> &'static [&'static str] {
-        &[
-            MANIFEST_DIR_ENV,
-            "CRAFTKIT_API_KEY",
-            "CRAFTKIT_API_URL",
-            "CRAFTKIT_OFFLINE",
-        ]
+        &[MANIFEST_DIR_ENV, KEY_ENV, URL_ENV, OFFLINE_ENV]
     }
 
     /// The cache file of `slug`, after checking that the slug is one (so no slug can name a
@@ -157,31 +166,31 @@ impl ManifestSource {
                         slug: slug.to_owned(),
                         message,
                     })?;
-                    let manifest = parse(&text, &path, slug)?;
-                    let path = self.store(&manifest)?;
-                    return Ok(LoadedManifest { path, manifest });
+                    let tree = parse(&text, &path, slug)?;
+                    let path = self.store(tree.manifest())?;
+                    return Ok(LoadedManifest { path, tree });
                 }
             },
             Err(source) => return Err(Error::Io { path, source }),
         };
-        let manifest = parse(&text, &path, slug)?;
-        Ok(LoadedManifest { path, manifest })
+        let tree = parse(&text, &path, slug)?;
+        Ok(LoadedManifest { path, tree })
     }
 }
 
-fn parse(text: &str, path: &Path, slug: &str) -> Result<Manifest, Error> {
-    let manifest = Manifest::from_json(text).map_err(|error| Error::Manifest {
+fn parse(text: &str, path: &Path, slug: &str) -> Result<Tree, Error> {
+    let tree = Tree::from_json(text).map_err(|error| Error::Manifest {
         path: Some(path.to_owned()),
         error,
     })?;
-    if manifest.slug != slug {
+    if tree.manifest().slug != slug {
         return Err(Error::SlugMismatch {
             expected: slug.to_owned(),
-            found: manifest.slug,
+            found: tree.into_manifest().slug,
             path: path.to_owned(),
         });
     }
-    Ok(manifest)
+    Ok(tree)
 }
 
 fn is_workspace_root(dir: &Path) -> bool {
@@ -316,7 +325,7 @@ mod tests {
             cached.ends_with("}\n") && !cached.contains("x-extra"),
             "{cached}"
         );
-        assert_eq!(Manifest::from_json(&cached).unwrap(), loaded.manifest);
+        assert_eq!(&Manifest::from_json(&cached).unwrap(), loaded.manifest());
         let wrong = ManifestSource::new(&dir).with_fetcher(Fixed(json));
         assert!(matches!(
             wrong.load("other"),

@@ -177,9 +177,17 @@ pub struct Event {
     pub data: Render,
 }
 
-/// The body of `POST /v1/templates/:slug/render`.
+/// The old name of [`RenderBody`], kept so that code written against it still compiles.
+#[deprecated(
+    since = "0.1.1",
+    note = "renamed `RenderBody` (the client's builder is `client::RenderRequest`)"
+)]
+pub type RenderRequest = RenderBody;
+
+/// The body of `POST /v1/templates/:slug/render`: what goes on the wire (the client's request
+/// builder is `craftkit_runtime::client::RenderRequest`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RenderRequest {
+pub struct RenderBody {
     /// The template's data.
     pub data: Value,
     /// Options.

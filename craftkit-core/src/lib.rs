@@ -26,5 +26,5 @@ pub mod manifest;
 mod template;
 pub mod value;
 
-pub use template::{Template, ValidationError};
+pub use template::{DataError, Template, ValidationError};
 pub use value::{Date, DateTime, Image, Signature, ValueError};

@@ -7,8 +7,8 @@ use std::time::Instant;
 use axum::http::HeaderMap;
 use tokio::sync::Semaphore;
 
+use crate::api_error::Failure;
 use crate::config::Config;
-use crate::failure::Failure;
 use crate::faults::Faults;
 use crate::persist::{
     Persist, StoredIdempotency, StoredRender, StoredShare, StoredTemplate, unix_seconds,

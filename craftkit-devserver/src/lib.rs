@@ -22,11 +22,11 @@
 //! |---|---|---|
 //! | `cli` | yes | the `craftkit-devserver` binary and [`cli`], its command line (clap, and tracing-subscriber for its log); a test or example that starts the server in-process can turn it off (`default-features = false`) and compiles neither |
 
+mod api_error;
 mod app;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod config;
-mod failure;
 mod faults;
 mod http;
 mod ids;

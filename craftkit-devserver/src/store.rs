@@ -11,7 +11,7 @@ use craftkit_core::api::{Render, Share};
 use craftkit_core::manifest::{Manifest, Status, Tree};
 use serde_json::Value;
 
-use crate::failure::Failure;
+use crate::api_error::Failure;
 
 #[derive(Default)]
 pub(crate) struct Store {

@@ -2,7 +2,7 @@
 
 use serde::{Serialize, Serializer};
 
-use crate::manifest::{Manifest, Tree};
+use crate::manifest::Tree;
 
 /// Parses the manifest embedded in generated code.
 ///
@@ -12,7 +12,7 @@ use crate::manifest::{Manifest, Tree};
 /// `craftkit-codegen` generated (it embeds a manifest it has just validated) unless the
 /// generated file was edited by hand.
 pub fn embedded_tree(json: &str) -> Tree {
-    match Manifest::from_json(json).and_then(|m| m.tree()) {
+    match Tree::from_json(json) {
         Ok(tree) => tree,
         Err(error) => panic!(
             "the manifest embedded in generated craftkit code is invalid (was the file edited?): {error}"

@@ -35,7 +35,8 @@
 //! value types and the re-exported `serde`.
 
 pub use craftkit_core::{
-    Date, DateTime, Image, Signature, Template, ValidationError, ValueError, data, manifest, value,
+    DataError, Date, DateTime, Image, Signature, Template, ValidationError, ValueError, data,
+    manifest, value,
 };
 
 #[cfg(feature = "macros")]

@@ -145,6 +145,68 @@ async fn get_render_fetches_a_render_again_by_id() {
     server.stop().await;
 }
 
+/// A payload that does not serialize (JSON has no NaN) is `Error::Serialize`, not a
+/// configuration error, and nothing is sent; `validate()` still reports it as a `type`
+/// violation, as it always has.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_payload_that_does_not_serialize_is_its_own_error_and_nothing_is_sent() {
+    use craftkit_runtime::{DataError, Template};
+
+    let server = start_default().await;
+    let client = client(&server);
+    let mut payload = valid_payload();
+    payload.fuel_level = f64::NAN;
+
+    let error = client.render(&payload).send().await.expect_err("NaN");
+    let Error::Serialize(message) = &error else {
+        panic!("expected Error::Serialize, got {error:?}");
+    };
+    assert!(
+        message.contains(SLUG) && message.contains("NaN"),
+        "{message}"
+    );
+    assert!(matches!(
+        payload.to_data(),
+        Err(DataError::Serialize { template: SLUG, .. })
+    ));
+    let violations = payload.validate().expect_err("NaN").violations;
+    assert_eq!(violations.len(), 1);
+    assert_eq!(violations[0].code, craftkit_runtime::data::Code::Type);
+    assert_eq!(
+        server.render_count(KEY),
+        0,
+        "the server saw no render request"
+    );
+    server.stop().await;
+}
+
+/// The data a typed render sends is exactly what `to_data()` validated.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_data_sent_is_the_data_validated() {
+    use craftkit_runtime::Template;
+
+    let server = start_default().await;
+    let client = client(&server);
+    let payload = valid_payload();
+    let data = payload.to_data().expect("valid");
+    let typed = client
+        .render(&payload)
+        .idempotency_key("same-data-typed-or-not")
+        .send()
+        .await
+        .expect("accepted");
+    // The same key with other data would be refused (409); with the same data it replays.
+    let untyped = client
+        .render_json(SLUG, data)
+        .idempotency_key("same-data-typed-or-not")
+        .send()
+        .await
+        .expect("the same data replays");
+    assert_eq!(typed.id, untyped.id);
+    assert_eq!(server.render_count(KEY), 1);
+    server.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_payload_out_of_bounds_fails_validation_before_anything_is_sent() {
     let server = start_default().await;

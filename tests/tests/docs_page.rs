@@ -1,4 +1,4 @@
-//! The Markdown docs page of each template (`craftkit_codegen::docs_page::markdown`):
+//! The Markdown docs page of each template (`craftkit_codegen::markdown::page`):
 //!
 //! - the charter-handover page equals `docs/charter-handover.md`, byte for byte;
 //! - each fixture's example payload is valid and round-trips through the generated type;
@@ -12,7 +12,7 @@
 
 use std::path::PathBuf;
 
-use craftkit_codegen::docs_page::markdown;
+use craftkit_codegen::markdown::page as markdown;
 use craftkit_codegen::{Options, generate};
 use craftkit_core::data;
 use craftkit_core::manifest::Manifest;

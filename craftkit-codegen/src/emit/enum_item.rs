@@ -97,7 +97,7 @@ impl EnumEmitter {
                     // backticks (```) must not open a code block in rustdoc.
                     attrs::doc(&format!(
                         " {}",
-                        crate::docs::code(&value.escape_debug().to_string())
+                        crate::rustdoc::code(&value.escape_debug().to_string())
                     )),
                     attrs::list("serde", quote!(rename = #value)),
                 ],

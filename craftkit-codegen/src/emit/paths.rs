@@ -2,14 +2,13 @@
 //! `craftkit_runtime` are absolute (`::std::string::String`); nested types are named from
 //! where they are used (`module::Name` from the root, `self::Name` inside the module).
 
-use proc_macro2::{Ident, Span};
+use proc_macro2::Ident;
 use syn::{
     AngleBracketedGenericArguments, Expr, ExprPath, GenericArgument, Path, PathArguments,
     PathSegment, Type, TypePath,
 };
 
 use crate::model::Ty;
-use crate::names::Name;
 
 /// Where a named type is referred to from: the root's scope or inside the module.
 #[derive(Clone, Copy)]
@@ -18,19 +17,7 @@ pub(super) enum Scope<'a> {
     Module,
 }
 
-/// An identifier at the call site.
-pub(super) fn ident(name: &str) -> Ident {
-    Ident::new(name, Span::call_site())
-}
-
-/// A field's or variant's identifier, raw (`r#type`) where the name is a keyword.
-pub(super) fn name_ident(name: &Name) -> Ident {
-    if name.raw {
-        Ident::new_raw(&name.text, Span::call_site())
-    } else {
-        ident(&name.text)
-    }
-}
+pub(crate) use crate::names::{ident, name_ident};
 
 /// `::a::b::c`.
 pub(super) fn absolute(segments: &[&str]) -> Path {

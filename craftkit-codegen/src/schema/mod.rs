@@ -9,7 +9,8 @@
 mod patterns;
 
 use craftkit_core::manifest::{
-    Array, Field, Items, Manifest, ManifestError, Node, Object, Scalar, VarType, compare_numbers,
+    Array, Field, Items, Manifest, ManifestError, Node, Object, Scalar, Tree, VarType,
+    compare_numbers,
 };
 use serde_json::{Map, Number, Value, json};
 
@@ -79,7 +80,13 @@ pub const DRAFT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
 /// # Ok::<(), craftkit_core::manifest::ManifestError>(())
 /// ```
 pub fn json_schema(manifest: &Manifest) -> Result<Value, ManifestError> {
-    let tree = manifest.tree()?;
+    Ok(json_schema_from_tree(&manifest.tree()?))
+}
+
+/// [`json_schema`] for a manifest already validated and folded ([`Tree::from_json`]); it cannot
+/// fail.
+pub fn json_schema_from_tree(tree: &Tree) -> Value {
+    let manifest = tree.manifest();
     let mut schema = Map::new();
     schema.insert("$schema".into(), DRAFT_2020_12.into());
     schema.insert(
@@ -105,7 +112,7 @@ pub fn json_schema(manifest: &Manifest) -> Result<Value, ManifestError> {
         }),
     );
     schema.extend(object(tree.root()));
-    Ok(Value::Object(schema))
+    Value::Object(schema)
 }
 
 /// A `type: object` with its known keys; any other key is allowed.

@@ -35,6 +35,6 @@ pub use error::{ManifestError, Problem, Rule, Subject};
 pub use fingerprint::canonical_json;
 pub use number::compare_numbers;
 pub use parse::is_valid_slug;
-pub use path::{MAX_PATH_DEPTH, PathSegment, parse_path};
+pub use path::MAX_PATH_DEPTH;
 pub use tree::{Array, Field, Items, Node, Object, Scalar, Tree};
 pub use types::{Manifest, Pipeline, Status, VarType, Variable, Warning};

@@ -1,10 +1,12 @@
-//! JSON value -> [`Manifest`], collecting every structural problem (missing fields, wrong JSON
-//! types, unknown pipeline) instead of stopping at the first. Unknown fields are ignored.
+//! JSON value -> validated [`Tree`], collecting every structural problem (missing fields, wrong
+//! JSON types, unknown pipeline) instead of stopping at the first. Unknown fields are ignored.
+//! The variables are folded once, here: the tree that the rules were checked on is the tree
+//! handed on.
 
 use serde_json::{Map, Number, Value};
 
 use super::error::{ManifestError, Problem, Rule};
-use super::tree::fold;
+use super::tree::{Tree, fold};
 use super::types::{Manifest, Pipeline, Status, VarType, Variable};
 
 /// The slug pattern `^[a-z0-9][a-z0-9-]{0,63}$`.
@@ -19,7 +21,7 @@ pub fn is_valid_slug(slug: &str) -> bool {
             .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-'))
 }
 
-pub(crate) fn parse(value: &Value) -> Result<Manifest, ManifestError> {
+pub(crate) fn parse(value: &Value) -> Result<Tree, ManifestError> {
     let Some(doc) = value.as_object() else {
         return Err(ManifestError::Invalid {
             slug: None,
@@ -123,19 +125,22 @@ pub(crate) fn parse(value: &Value) -> Result<Manifest, ManifestError> {
     };
 
     // Fold what parsed, so that the rules about variables are reported with the rest.
-    let (_, fold_problems) = fold(&variables, pipeline);
+    let (root, fold_problems) = fold(&variables, pipeline);
     problems.extend(fold_problems);
     match (slug, version, pipeline) {
-        (Some(slug), Some(version), Some(pipeline)) if problems.is_empty() => Ok(Manifest {
-            slug,
-            name,
-            description,
-            version,
-            status,
-            pipeline,
-            updated_at,
-            variables,
-        }),
+        (Some(slug), Some(version), Some(pipeline)) if problems.is_empty() => {
+            let manifest = Manifest {
+                slug,
+                name,
+                description,
+                version,
+                status,
+                pipeline,
+                updated_at,
+                variables,
+            };
+            Ok(Tree::from_parts(manifest, root))
+        }
         (slug, ..) => Err(ManifestError::Invalid {
             slug: slug.filter(|_| slug_ok),
             problems,
@@ -336,13 +341,8 @@ impl Fields<'_, '_> {
 /// "a string", "an object", ...: for messages about a JSON value's type.
 pub(crate) fn json_kind(value: &Value) -> &'static str {
     match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
         Value::Number(n) if n.is_f64() => "a fractional number",
         Value::Number(n) if n.as_i64().is_some_and(|n| n < 0) => "a negative number",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+        other => crate::data::json_kind(other),
     }
 }

@@ -9,7 +9,7 @@ pub const MAX_PATH_DEPTH: usize = 64;
 
 /// One segment of a path: a JSON key, and whether the key holds an array (`areas[]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PathSegment<'a> {
+pub(crate) struct PathSegment<'a> {
     /// The JSON key, exactly.
     pub name: &'a str,
     /// Whether the segment ends in `[]`.
@@ -18,15 +18,13 @@ pub struct PathSegment<'a> {
 
 /// Splits a path into segments, or says every way it breaks the grammar.
 ///
-/// ```
-/// use craftkit_core::manifest::parse_path;
-///
+/// ```text
 /// let segments = parse_path("areas[].photos[]").unwrap();
 /// assert_eq!(segments.len(), 2);
 /// assert!(segments[0].array && segments[1].array);
 /// assert!(parse_path("booking..code").is_err());
 /// ```
-pub fn parse_path(path: &str) -> Result<Vec<PathSegment<'_>>, Vec<(Rule, String)>> {
+pub(crate) fn parse_path(path: &str) -> Result<Vec<PathSegment<'_>>, Vec<(Rule, String)>> {
     let mut problems = Vec::new();
     let mut segments = Vec::new();
     for segment in path.split('.') {

@@ -93,7 +93,43 @@ pub enum Items {
 }
 
 impl Tree {
-    /// Folds and checks `manifest`: every problem is reported at once.
+    /// Parses a manifest from JSON text, checks every rule of the spec and folds it, in one
+    /// pass: what [`Manifest::from_json`] does, keeping the tree. Every problem is reported at
+    /// once.
+    ///
+    /// ```
+    /// use craftkit_core::manifest::Tree;
+    ///
+    /// let tree = Tree::from_json(r#"{"slug": "greeting", "version": 1, "pipeline": "html",
+    ///     "variables": [{"path": "person.name", "type": "string", "required": true}]}"#)?;
+    /// assert_eq!(tree.manifest().slug, "greeting");
+    /// assert_eq!(tree.root().fields[0].key, "person");
+    /// # Ok::<(), craftkit_core::manifest::ManifestError>(())
+    /// ```
+    pub fn from_json(text: &str) -> Result<Tree, ManifestError> {
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| ManifestError::syntax(e, text))?;
+        Tree::from_value(&value)
+    }
+
+    /// [`Tree::from_json`] for a JSON value already parsed.
+    pub fn from_value(value: &serde_json::Value) -> Result<Tree, ManifestError> {
+        super::parse::parse(value)
+    }
+
+    /// A tree from a manifest and the object folded from its variables without a problem.
+    pub(crate) fn from_parts(manifest: Manifest, root: Object) -> Tree {
+        Tree { manifest, root }
+    }
+
+    /// The manifest, giving up the tree.
+    pub fn into_manifest(self) -> Manifest {
+        self.manifest
+    }
+
+    /// Folds and checks `manifest`: every problem is reported at once. A manifest read with
+    /// [`Manifest::from_json`] was already folded once; read it with [`Tree::from_json`] to
+    /// keep that tree instead.
     pub fn build(manifest: &Manifest) -> Result<Tree, ManifestError> {
         let (root, problems) = fold(&manifest.variables, Some(manifest.pipeline));
         if problems.is_empty() {

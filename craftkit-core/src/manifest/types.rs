@@ -5,7 +5,7 @@ use serde_json::{Number, Value};
 
 use super::error::ManifestError;
 use super::tree::Tree;
-use super::{compat, fingerprint, parse};
+use super::{compat, fingerprint};
 
 /// A template's manifest, as `GET /v1/templates/:slug` answers it.
 ///
@@ -270,7 +270,7 @@ impl Manifest {
 
     /// Parses a manifest from a JSON value and checks every rule of the spec.
     pub fn from_value(value: &Value) -> Result<Manifest, ManifestError> {
-        parse::parse(value)
+        Tree::from_value(value).map(Tree::into_manifest)
     }
 
     /// Checks every rule of the spec, reporting all problems at once.

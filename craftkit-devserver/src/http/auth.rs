@@ -3,9 +3,9 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
+use crate::api_error::Failure;
 use crate::app::App;
 use crate::config::is_key_shaped;
-use crate::failure::Failure;
 
 /// The caller's project, named by its key.
 pub(crate) struct ProjectKey(pub String);

@@ -5,8 +5,8 @@ use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use serde_json::Value;
 
+use crate::api_error::Failure;
 use crate::app::App;
-use crate::failure::Failure;
 
 /// The largest request body the API accepts.
 pub(crate) const MAX_BODY: usize = 20 * 1024 * 1024;

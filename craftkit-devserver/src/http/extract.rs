@@ -5,7 +5,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use crate::failure::Failure;
+use crate::api_error::Failure;
 
 /// Path parameters.
 pub(crate) struct Path<T>(pub T);

@@ -8,8 +8,8 @@ use super::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use crate::api_error::Failure;
 use crate::app::App;
-use crate::failure::Failure;
 use crate::ids::percent_encode;
 
 /// A PDF answer with its length and a download name.

@@ -19,9 +19,9 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 
+use crate::api_error::{Failure, REQUEST_ID};
 use crate::app::App;
 use crate::config::FaultKind;
-use crate::failure::{Failure, REQUEST_ID};
 use crate::faults::FailRender;
 use crate::ids::random_id;
 

@@ -8,7 +8,7 @@ use axum::extract::{Extension, State};
 use super::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use craftkit_core::api::{ErrorDetail, Render, RenderRequest, RenderStatus, Visibility};
+use craftkit_core::api::{ErrorDetail, Render, RenderBody, RenderStatus, Visibility};
 use craftkit_core::data;
 use craftkit_core::manifest::canonical_json;
 use sha2::{Digest, Sha256};
@@ -16,8 +16,8 @@ use sha2::{Digest, Sha256};
 use super::auth::ProjectKey;
 use super::body::JsonBody;
 use super::files::pdf_response;
+use crate::api_error::{Failure, format_seconds};
 use crate::app::App;
-use crate::failure::{Failure, format_seconds};
 use crate::faults::FailRender;
 use crate::ids::{random_id, timestamp};
 use crate::store::{Claim, RenderEntry};
@@ -41,7 +41,7 @@ pub(crate) async fn create(
         hex::encode(digest)
     };
     // An object only: serde would also read a struct from an array (`[data, options]`).
-    let request: RenderRequest = match body {
+    let request: RenderBody = match body {
         serde_json::Value::Object(_) => serde_json::from_value(body).map_err(|e| e.to_string()),
         other => Err(format!("not {}", craftkit_core::data::json_kind(&other))),
     }
@@ -110,7 +110,7 @@ fn accept(
     app: &App,
     key: &str,
     slug: &str,
-    request: RenderRequest,
+    request: RenderBody,
     fail: bool,
 ) -> Result<Render, Failure> {
     let tree = app.store.lock().published(key, slug, None)?;

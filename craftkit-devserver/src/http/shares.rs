@@ -14,8 +14,8 @@ use serde_json::Value;
 use super::auth::ProjectKey;
 use super::body::{read_limited, require_json};
 use super::renders::not_ready;
+use crate::api_error::Failure;
 use crate::app::App;
-use crate::failure::Failure;
 use crate::ids::{random_id, timestamp};
 use crate::store::ShareEntry;
 

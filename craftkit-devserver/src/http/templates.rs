@@ -14,8 +14,8 @@ use serde_json::Value;
 
 use super::auth::ProjectKey;
 use super::body::JsonBody;
+use crate::api_error::Failure;
 use crate::app::App;
-use crate::failure::Failure;
 
 #[derive(Deserialize)]
 pub(crate) struct ListQuery {

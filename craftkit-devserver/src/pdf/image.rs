@@ -17,7 +17,8 @@ use std::io::Cursor;
 use craftkit_core::value::Image;
 use pdf_writer::{Filter, Name, Pdf, Ref};
 
-use super::layout::{Doc, MUTED_GREY, clean, compress, wrap};
+use super::deflate::compress;
+use super::layout::{Doc, MUTED_GREY, clean, wrap};
 use super::text::Style;
 
 /// Decoded pixels beyond this are not embedded (a placeholder says why).

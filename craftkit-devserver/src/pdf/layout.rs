@@ -270,12 +270,6 @@ pub(crate) fn truncate(text: &str, width: f32, size: f32, style: Style) -> Strin
     line
 }
 
-/// zlib-compresses a stream, fast for large ones.
-pub(crate) fn compress(data: &[u8]) -> Vec<u8> {
-    let level = if data.len() > (1 << 20) { 1 } else { 6 };
-    miniz_oxide::deflate::compress_to_vec_zlib(data, level)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

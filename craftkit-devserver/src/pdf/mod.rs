@@ -20,6 +20,7 @@
 //! The writer never panics on any input and bounds its work: long values are cut after a
 //! thousand lines, table cells after six, and a document after [`layout::MAX_PAGES`] pages.
 
+mod deflate;
 mod document;
 mod image;
 mod layout;

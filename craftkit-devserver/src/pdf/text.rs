@@ -32,7 +32,7 @@ use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, TextRenderingMode, U
 use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, Str};
 
 use super::PdfError;
-use super::layout::compress;
+use super::deflate::compress;
 
 /// The vendored TrueType font for characters outside WinAnsi.
 static FONT_DATA: &[u8] = include_bytes!("fonts/LiberationSans-Regular.ttf");

@@ -3,8 +3,9 @@
 use pdf_writer::{Content, Filter, Finish, Name, Pdf, Rect, Ref, TextStr};
 
 use super::PdfError;
+use super::deflate::compress;
 use super::image::ImageSet;
-use super::layout::{LEFT, MUTED_GREY, PAGE_HEIGHT, PAGE_WIDTH, RIGHT, compress, truncate};
+use super::layout::{LEFT, MUTED_GREY, PAGE_HEIGHT, PAGE_WIDTH, RIGHT, truncate};
 use super::text::{FontSet, Style, measure, outlines};
 
 /// Footer text size.

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use craftkit_core::api::{ErrorDetail, Render, RenderStatus};
 
-use crate::ValidationError;
+use crate::{DataError, ValidationError};
 
 /// What went wrong with a call.
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +43,10 @@ pub enum Error {
     /// The payload breaks its template's bounds; nothing was sent.
     #[error(transparent)]
     Validation(#[from] ValidationError),
+    /// The payload (or a request body) does not serialize to JSON, say a non-finite number;
+    /// nothing was sent.
+    #[error("{0}")]
+    Serialize(String),
     /// The render reached `failed`.
     #[error("render {} failed ({code}): {message}", render.id)]
     RenderFailed {
@@ -74,6 +78,15 @@ pub enum Error {
     /// Writing a download failed.
     #[error("writing the PDF failed: {0}")]
     Io(#[from] std::io::Error),
+}
+
+impl From<DataError> for Error {
+    fn from(error: DataError) -> Error {
+        match error {
+            DataError::Invalid(error) => Error::Validation(error),
+            other => Error::Serialize(other.to_string()),
+        }
+    }
 }
 
 /// An error answer of the API, with everything it said.

@@ -2,7 +2,7 @@
 
 use std::ops::Deref;
 
-use craftkit_core::api::{Render, RenderOptions, RenderRequest as Body, Visibility};
+use craftkit_core::api::{Render, RenderBody, RenderOptions, Visibility};
 use reqwest::Method;
 use serde_json::Value;
 
@@ -25,15 +25,13 @@ pub struct RenderRequest<'c> {
 }
 
 impl Client {
-    /// A render of a typed payload. Before anything is sent, [`Template::validate`] checks
-    /// the bounds the type cannot express; a violation fails [`send`](RenderRequest::send)
-    /// with [`Error::Validation`] listing every data path.
+    /// A render of a typed payload. Before anything is sent, [`Template::to_data`] serializes
+    /// it once and checks the bounds the type cannot express: a violation fails
+    /// [`send`](RenderRequest::send) with [`Error::Validation`] listing every data path, a
+    /// payload that does not serialize with [`Error::Serialize`]. The value checked is the
+    /// value sent.
     pub fn render<T: Template>(&self, payload: &T) -> RenderRequest<'_> {
-        let data = match payload.validate() {
-            Ok(()) => serde_json::to_value(payload)
-                .map_err(|e| Error::Config(format!("the payload does not serialize: {e}"))),
-            Err(violations) => Err(Error::Validation(violations)),
-        };
+        let data = payload.to_data().map_err(Error::from);
         RenderRequest {
             client: self,
             slug: T::SLUG.to_owned(),
@@ -94,7 +92,7 @@ impl RenderRequest<'_> {
     pub async fn send(self) -> Result<RenderHandle, Error> {
         let data = self.data?;
         let key = self.idempotency_key.unwrap_or_else(fresh_key);
-        let body = Body {
+        let body = RenderBody {
             data,
             options: self.options,
         };

@@ -41,7 +41,7 @@ impl Call {
         body: &impl serde::Serialize,
     ) -> Result<Call, Error> {
         let body = serde_json::to_vec(body)
-            .map_err(|e| Error::Config(format!("the request body does not serialize: {e}")))?;
+            .map_err(|e| Error::Serialize(format!("the request body does not serialize: {e}")))?;
         Ok(Call {
             method,
             path: path.into(),

@@ -216,7 +216,8 @@ fn bounds(scalar: &Scalar, lines: &mut Vec<String>) {
     }
 }
 
-fn range_text(min: Option<String>, max: Option<String>) -> Option<String> {
+/// Bounds as prose: `1 to 5`, `at least 1`, `at most 5`.
+pub(crate) fn range_text(min: Option<String>, max: Option<String>) -> Option<String> {
     match (min, max) {
         (Some(min), Some(max)) => Some(format!("{min} to {max}")),
         (Some(min), None) => Some(format!("at least {min}")),

@@ -11,7 +11,7 @@
 //!
 //! let manifest = Manifest::from_json(r#"{"slug": "greeting", "version": 1, "pipeline": "html",
 //!     "variables": [{"path": "person.name", "type": "string", "required": true, "example": "Ada"}]}"#)?;
-//! let page = craftkit_codegen::docs_page::markdown(&manifest)?;
+//! let page = craftkit_codegen::markdown::page(&manifest)?;
 //! assert!(page.contains("| `person.name` |"));
 //! assert!(page.contains("name: \"Ada\".into()"));
 //! # Ok::<(), craftkit_codegen::Error>(())
@@ -24,10 +24,10 @@ mod table;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use craftkit_core::manifest::Manifest;
+use craftkit_core::manifest::{Manifest, Tree};
 
-use crate::docs;
 use crate::model::{Model, Struct, TypeDef};
+use crate::rustdoc;
 
 /// The Markdown page of one template, with the default root type name (the slug in
 /// UpperCamelCase, as [`generate`](crate::generate) names it).
@@ -35,16 +35,24 @@ use crate::model::{Model, Struct, TypeDef};
 /// Fails with [`Error::Manifest`](crate::Error::Manifest) when the manifest breaks a rule, or
 /// when no payload that the template accepts can be made from it (say, an `integer` whose
 /// bounds hold no integer); never panics.
-pub fn markdown(manifest: &Manifest) -> Result<String, crate::Error> {
-    page(manifest, &crate::root_name_for_slug(&manifest.slug))
+pub fn page(manifest: &Manifest) -> Result<String, crate::Error> {
+    page_from_tree(&manifest.tree()?)
+}
+
+/// [`page`] for a manifest already validated and folded ([`Tree::from_json`]).
+///
+/// Fails with [`Error::Manifest`](crate::Error::Manifest) when no payload that the template
+/// accepts can be made from it; never panics.
+pub fn page_from_tree(tree: &Tree) -> Result<String, crate::Error> {
+    page_named(tree, &crate::root_name_for_slug(&tree.manifest().slug))
 }
 
 /// The page, with the root type named `root_name` (a valid identifier).
-pub(crate) fn page(manifest: &Manifest, root_name: &str) -> Result<String, crate::Error> {
-    let tree = manifest.tree()?;
-    let model = Model::build(&tree, root_name);
+pub(crate) fn page_named(tree: &Tree, root_name: &str) -> Result<String, crate::Error> {
+    let manifest = tree.manifest();
+    let model = Model::build(tree, root_name);
     let ctx = Ctx::new(&model);
-    let payload = payload::build(&tree)?;
+    let payload = payload::build(tree)?;
     let json = payload::to_pretty_json(tree.root(), &payload);
     let rust = rust::example(&ctx, &payload)?;
 
@@ -57,7 +65,7 @@ pub(crate) fn page(manifest: &Manifest, root_name: &str) -> Result<String, crate
         }
         out.push('\n');
     }
-    let _ = writeln!(out, "- Slug: {}", docs::code(&manifest.slug));
+    let _ = writeln!(out, "- Slug: {}", rustdoc::code(&manifest.slug));
     let _ = writeln!(out, "- Version: {}", manifest.version);
     if let Some(status) = manifest.status {
         let status = match status {
@@ -68,7 +76,7 @@ pub(crate) fn page(manifest: &Manifest, root_name: &str) -> Result<String, crate
     }
     let _ = writeln!(out, "- Pipeline: `{}`", manifest.pipeline);
     if let Some(updated) = &manifest.updated_at {
-        let _ = writeln!(out, "- Updated: {}", docs::code(updated));
+        let _ = writeln!(out, "- Updated: {}", rustdoc::code(updated));
     }
     let _ = writeln!(out, "- Fingerprint: `{}`", model.fingerprint);
     let _ = writeln!(out, "- Rust type: `{root_name}`{}", ctx.module_note());
@@ -173,7 +181,7 @@ impl<'m> Ctx<'m> {
 /// Free text as Markdown prose: rustdoc's escaping (no links to nowhere, no HTML, no code
 /// blocks), and no headings, quotes or rules either.
 fn prose(text: &str) -> Vec<String> {
-    docs::escape(text)
+    rustdoc::escape(text)
         .into_iter()
         .map(|line| {
             if line.starts_with(['#', '>', '=', '|']) || line.starts_with("---") {
@@ -205,7 +213,7 @@ mod tests {
         let text = format!(
             r#"{{"slug": "t", "version": 1, "pipeline": "html", "variables": [{variables}]}}"#
         );
-        markdown(&Manifest::from_json(&text).unwrap())
+        page(&Manifest::from_json(&text).unwrap())
     }
 
     #[test]
@@ -238,7 +246,7 @@ mod tests {
     fn headings_in_descriptions_stay_text() {
         let text = r##"{"slug": "t", "version": 1, "pipeline": "html", "description": "# not a title\n[link](x)",
             "variables": [{"path": "a", "type": "string"}]}"##;
-        let page = markdown(&Manifest::from_json(text).unwrap()).unwrap();
+        let page = page(&Manifest::from_json(text).unwrap()).unwrap();
         assert!(
             page.contains("\n\\# not a title\n\\[link\\](x)\n"),
             "{page}"

@@ -8,12 +8,13 @@
 
 use std::fmt::Write as _;
 
-use proc_macro2::{Ident, Literal, Span, TokenStream};
+use proc_macro2::{Ident, Literal, TokenStream};
 use quote::quote;
 use serde_json::{Map, Value};
 
 use super::Ctx;
 use crate::model::{Enum, Struct, Ty, TypeDef};
+use crate::names::{ident, name_ident};
 
 const VEC: &str = "__vec";
 const JSON: &str = "__json";
@@ -44,18 +45,6 @@ fn internal(what: &str) -> crate::Error {
     crate::Error::Config(format!(
         "craftkit-codegen could not write the Rust example of a docs page ({what}); please report this bug"
     ))
-}
-
-fn ident(name: &str) -> Ident {
-    Ident::new(name, Span::call_site())
-}
-
-fn name_ident(name: &crate::names::Name) -> Ident {
-    if name.raw {
-        Ident::new_raw(&name.text, Span::call_site())
-    } else {
-        ident(&name.text)
-    }
 }
 
 struct Writer<'c, 'm> {

@@ -7,8 +7,8 @@ use craftkit_core::manifest::{Field, Items, Node, Object, Scalar, VarType};
 use serde_json::Value;
 
 use super::Ctx;
-use crate::docs;
 use crate::model::{FieldDef, Struct, Ty};
+use crate::rustdoc;
 
 /// The index names of nested arrays in Rust paths: `areas[i].photos[j]`.
 const INDEXES: &[&str] = &["i", "j", "k", "l", "m", "n"];
@@ -25,10 +25,10 @@ fn rows(out: &mut String, ctx: &Ctx<'_>, object: &Object, s: &Struct, prefix: &s
     for (field, def) in object.fields.iter().zip(&s.fields) {
         let rust_path = format!("{prefix}.{}", field_name(def));
         let cells = [
-            docs::code(&field.path),
+            rustdoc::code(&field.path),
             type_text(&field.node),
-            docs::code(&rust_path),
-            docs::code(&rust_type(ctx, &def.ty, def.optional)),
+            rustdoc::code(&rust_path),
+            rustdoc::code(&rust_type(ctx, &def.ty, def.optional)),
             if field.required { "yes" } else { "no" }.to_owned(),
             bounds(field),
             example(field),
@@ -118,8 +118,8 @@ fn type_text(node: &Node) -> String {
 
 fn scalar_type(s: &Scalar) -> String {
     match &s.ty {
-        VarType::Unknown(name) => format!("{} (unknown: raw JSON)", docs::code(name)),
-        ty => docs::code(ty.as_str()),
+        VarType::Unknown(name) => format!("{} (unknown: raw JSON)", rustdoc::code(name)),
+        ty => rustdoc::code(ty.as_str()),
     }
 }
 
@@ -160,23 +160,21 @@ fn bounds(field: &Field) -> String {
             parts.push(format!("{each}{range}"));
         }
         if !s.values.is_empty() {
-            let values: Vec<String> = s.values.iter().map(|v| docs::code(v)).collect();
+            let values: Vec<String> = s.values.iter().map(|v| rustdoc::code(v)).collect();
             parts.push(format!("{each}one of {}", values.join(", ")));
         }
     }
     if let Some(format) = field.variable.as_ref().and_then(|v| v.format.as_deref()) {
-        parts.push(format!("format {}", docs::code(format)));
+        parts.push(format!("format {}", rustdoc::code(format)));
     }
     parts.join("; ")
 }
 
+/// [`rustdoc::range_text`], with equal bounds said as `exactly N`.
 fn range(min: Option<String>, max: Option<String>) -> Option<String> {
     match (min, max) {
         (Some(min), Some(max)) if min == max => Some(format!("exactly {min}")),
-        (Some(min), Some(max)) => Some(format!("{min} to {max}")),
-        (Some(min), None) => Some(format!("at least {min}")),
-        (None, Some(max)) => Some(format!("at most {max}")),
-        (None, None) => None,
+        (min, max) => rustdoc::range_text(min, max),
     }
 }
 
@@ -190,8 +188,8 @@ fn example(field: &Field) -> String {
         _ => serde_json::to_string(value).unwrap_or_default(),
     };
     match text.char_indices().nth(MAX) {
-        Some((cut, _)) => docs::code(&format!("{}…", &text[..cut])),
-        None => docs::code(&text),
+        Some((cut, _)) => rustdoc::code(&format!("{}…", &text[..cut])),
+        None => rustdoc::code(&text),
     }
 }
 
@@ -220,7 +218,7 @@ fn description(field: &Field) -> String {
     if let Some(name) = unknown {
         parts.push(format!(
             "The type {} is not known to this version of craftkit: the value is kept as raw JSON.",
-            docs::code(name)
+            rustdoc::code(name)
         ));
     }
     parts.join("<br>")
