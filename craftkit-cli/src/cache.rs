@@ -34,6 +34,20 @@ pub(crate) fn read(source: &ManifestSource, slug: &str) -> Result<Option<Tree>, 
         .map_err(|error| Failure::input(located(&path, &text, &error)))
 }
 
+/// [`read`], with a missing manifest an input error that says how to fetch it and, when a
+/// cached slug is close to `slug`, which one was probably meant.
+pub(crate) fn require(source: &ManifestSource, slug: &str) -> Result<Tree, Failure> {
+    read(source, slug)?.ok_or_else(|| {
+        let did_you_mean = source
+            .closest_slug(slug)
+            .map(|close| format!("did you mean `{close}`? It is cached. Otherwise "))
+            .unwrap_or_default();
+        Failure::input(format!(
+            "no cached manifest for `{slug}`: {did_you_mean}run `cargo craftkit pull {slug}`"
+        ))
+    })
+}
+
 /// A manifest error as `file:line:column: message`, each problem at the line of its variable.
 pub(crate) fn located(path: &Path, text: &str, error: &ManifestError) -> String {
     match error {
@@ -59,23 +73,4 @@ pub(crate) fn located(path: &Path, text: &str, error: &ManifestError) -> String 
             out
         }
     }
-}
-
-/// The slugs of every cached manifest.
-pub(crate) fn cached_slugs(source: &ManifestSource) -> Vec<String> {
-    let mut slugs: Vec<String> = std::fs::read_dir(source.dir())
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok())
-                .filter_map(|e| {
-                    e.file_name()
-                        .to_str()?
-                        .strip_suffix(".json")
-                        .map(str::to_owned)
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    slugs.sort();
-    slugs
 }

@@ -2,8 +2,6 @@
 
 use std::path::PathBuf;
 
-use craftkit_core::manifest::Tree;
-
 use crate::{Api, Failure, cache};
 
 pub(crate) async fn run(
@@ -15,7 +13,7 @@ pub(crate) async fn run(
     let client = api.client()?;
     let source = cache::source(dir);
     let slugs = if slugs.is_empty() {
-        cache::cached_slugs(&source)
+        source.cached_slugs()
     } else {
         slugs
     };
@@ -27,13 +25,7 @@ pub(crate) async fn run(
     }
     let mut failed = Vec::new();
     for slug in &slugs {
-        let cached = cache::read(&source, slug)?
-            .map(Tree::into_manifest)
-            .ok_or_else(|| {
-                Failure::input(format!(
-                    "`{slug}` is not cached: run `cargo craftkit pull {slug}`"
-                ))
-            })?;
+        let cached = cache::require(&source, slug)?.into_manifest();
         let live = client
             .template(slug)
             .await

@@ -7,7 +7,7 @@ use crate::{Failure, cache};
 pub(crate) fn run(slugs: Vec<String>, output: &Path, dir: Option<PathBuf>) -> Result<(), Failure> {
     let source = cache::source(dir);
     let slugs = if slugs.is_empty() {
-        cache::cached_slugs(&source)
+        source.cached_slugs()
     } else {
         slugs
     };
@@ -20,11 +20,7 @@ pub(crate) fn run(slugs: Vec<String>, output: &Path, dir: Option<PathBuf>) -> Re
     std::fs::create_dir_all(output)
         .map_err(|e| Failure::input(format!("{}: {e}", output.display())))?;
     for slug in &slugs {
-        let tree = cache::read(&source, slug)?.ok_or_else(|| {
-            Failure::input(format!(
-                "no cached manifest for `{slug}`: run `cargo craftkit pull {slug}`"
-            ))
-        })?;
+        let tree = cache::require(&source, slug)?;
         let page = craftkit_codegen::markdown::page_from_tree(&tree)
             .map_err(|e| Failure::input(e.to_string()))?;
         let path = output.join(format!("{slug}.md"));

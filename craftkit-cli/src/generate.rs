@@ -14,11 +14,7 @@ pub(crate) fn run(
     let source = cache::source(dir);
     let mut files = Vec::new();
     for slug in slugs {
-        let tree = cache::read(&source, slug)?.ok_or_else(|| {
-            Failure::input(format!(
-                "no cached manifest for `{slug}`: run `cargo craftkit pull {slug}`"
-            ))
-        })?;
+        let tree = cache::require(&source, slug)?;
         let generated = generate_from_tree(&tree, &Options::default())
             .map_err(|e| Failure::input(e.to_string()))?;
         for warning in &generated.warnings {

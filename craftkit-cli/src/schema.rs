@@ -6,11 +6,7 @@ use crate::{Failure, cache};
 
 pub(crate) fn run(slug: &str, dir: Option<PathBuf>) -> Result<(), Failure> {
     let source = cache::source(dir);
-    let tree = cache::read(&source, slug)?.ok_or_else(|| {
-        Failure::input(format!(
-            "no cached manifest for `{slug}`: run `cargo craftkit pull {slug}`"
-        ))
-    })?;
+    let tree = cache::require(&source, slug)?;
     let schema = craftkit_codegen::schema::json_schema_from_tree(&tree);
     let text = serde_json::to_string_pretty(&schema).map_err(|e| Failure::input(e.to_string()))?;
     println!("{text}");

@@ -200,7 +200,32 @@ fn generate_writes_the_same_code_as_the_builder() {
     live.cmd(&["generate", "nope", "--manifest-dir", dir_arg])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("cargo craftkit pull nope"));
+        .stderr(
+            predicate::str::contains("cargo craftkit pull nope")
+                .and(predicate::str::contains("did you mean").not()),
+        );
+    // A typo of a cached slug is answered with the slug, by every subcommand that reads one.
+    let docs_out = live.cache.join("docs");
+    let docs_out = docs_out.to_str().unwrap();
+    for args in [
+        &["generate", "charter-handvoer", "--manifest-dir", dir_arg][..],
+        &["schema", "charter-handvoer", "--manifest-dir", dir_arg],
+        &[
+            "docs",
+            "charter-handvoer",
+            "-o",
+            docs_out,
+            "--manifest-dir",
+            dir_arg,
+        ],
+    ] {
+        live.cmd(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(
+                "no cached manifest for `charter-handvoer`: did you mean `charter-handover`?",
+            ));
+    }
 }
 
 #[test]

@@ -18,9 +18,10 @@ pub enum Error {
     },
     /// No manifest for the template in the cache.
     #[error(
-        "no manifest for template `{slug}`: looked for {}. Fetch it with `cargo craftkit pull {slug}` \
+        "no manifest for template `{slug}`: {}looked for {}. Fetch it with `cargo craftkit pull {slug}` \
          (or save the answer of `GET /v1/templates/{slug}` there), or point {env} at the directory that holds it; \
          with the `fetch` feature and CRAFTKIT_API_KEY set (and CRAFTKIT_OFFLINE unset), a build fetches it itself",
+        did_you_mean.as_ref().map(|s| format!("did you mean `{s}` (cached)? ")).unwrap_or_default(),
         path.display(),
         env = crate::MANIFEST_DIR_ENV
     )]
@@ -29,6 +30,8 @@ pub enum Error {
         slug: String,
         /// The file that does not exist.
         path: PathBuf,
+        /// The cached slug closest to `slug`, when one is close enough to be a typo of it.
+        did_you_mean: Option<String>,
     },
     /// A slug that breaks `^[a-z0-9][a-z0-9-]{0,63}$`, so it cannot name a manifest file.
     #[error(

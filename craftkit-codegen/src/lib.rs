@@ -47,6 +47,7 @@ mod names;
 mod rustdoc;
 pub mod schema;
 mod source;
+mod suggest;
 
 use craftkit_core::manifest::{Manifest, Tree, Warning};
 use proc_macro2::TokenStream;

@@ -124,11 +124,26 @@ struct Lineage {
     parts: Vec<String>,
 }
 
+/// Name parts joined into one UpperCamelCase name. A part that starts with a digit carries a
+/// leading `_` to be an identifier on its own (`2nd` -> `_2nd`); after another part it needs
+/// none, and keeping it would make `Home_2nd`, which `non_camel_case_types` warns about.
+fn join_parts(parts: &[String]) -> String {
+    let mut name = String::new();
+    for (i, part) in parts.iter().enumerate() {
+        name.push_str(if i == 0 {
+            part
+        } else {
+            part.trim_start_matches('_')
+        });
+    }
+    name
+}
+
 /// Short names where they are unique; colliding ones are qualified by their parents' names
 /// (`HomeAddress`, `WorkAddress`) until they are not; a name that still collides, or that is
 /// reserved or the root's, gets `Object`/`Enum` (and a number only if that collides too).
 fn resolve_type_names(slots: &[Lineage], root: &str) -> Vec<String> {
-    let join = |slot: &Lineage, k: usize| slot.parts[slot.parts.len() - k..].concat();
+    let join = |slot: &Lineage, k: usize| join_parts(&slot.parts[slot.parts.len() - k..]);
     let reserved = |name: &str| name == root || is_reserved_type_name(name);
     let mut depth = vec![1; slots.len()];
     loop {

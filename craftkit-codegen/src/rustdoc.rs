@@ -5,8 +5,11 @@ use craftkit_core::manifest::{Field, Items, Manifest, Node, Scalar, VarType};
 use serde_json::Value;
 
 /// Markdown-safe text: brackets escaped (no intra-doc links), `<`/`>` escaped (no HTML tags),
-/// URLs wrapped as autolinks, indentation and code fences neutralised (no doctests).
+/// URLs wrapped as autolinks, indentation and code fences neutralised (no doctests), tabs made
+/// spaces (`clippy::tabs_in_doc_comments`), and the lines that continue a list item indented
+/// under it (`clippy::doc_lazy_continuation`), which is how Markdown reads them anyway.
 pub(crate) fn escape(text: &str) -> Vec<String> {
+    let mut list_indent = 0;
     text.lines()
         .map(|line| {
             let line = line.trim_start();
@@ -29,15 +32,37 @@ pub(crate) fn escape(text: &str) -> Vec<String> {
                     ']' => out.push_str("\\]"),
                     '<' => out.push_str("&lt;"),
                     '>' => out.push_str("&gt;"),
+                    '\t' => out.push(' '),
                     '\0'..='\u{8}' | '\u{b}'..='\u{1f}' | '\u{7f}' => out.push('\u{fffd}'),
                     c if is_bidi_control(c) => out.extend(c.escape_unicode()),
                     c => out.push(c),
                 }
                 rest = &rest[c.len_utf8()..];
             }
+            match list_marker(&out) {
+                Some(width) => list_indent = width,
+                None if out.is_empty() => list_indent = 0,
+                None if list_indent > 0 => out.insert_str(0, &" ".repeat(list_indent)),
+                None => {}
+            }
             out
         })
         .collect()
+}
+
+/// The width of the list marker a line starts with (`- `, `* `, `+ `, `1. `, `2) `), if any.
+fn list_marker(line: &str) -> Option<usize> {
+    let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+    let marker = match line.as_bytes().get(digits) {
+        Some(b'.' | b')') if (1..=9).contains(&digits) => digits + 1,
+        Some(b'-' | b'*' | b'+') if digits == 0 => 1,
+        _ => return None,
+    };
+    match line.as_bytes().get(marker) {
+        Some(b' ') => Some(marker + 1),
+        None => Some(marker),
+        _ => None,
+    }
 }
 
 /// The length of an `http(s)://` URL at the start of `text`, if one starts there.
@@ -229,6 +254,23 @@ pub(crate) fn range_text(min: Option<String>, max: Option<String>) -> Option<Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Description text trips neither `clippy::tabs_in_doc_comments` nor
+    /// `clippy::doc_lazy_continuation`.
+    #[test]
+    fn tabs_and_list_continuations_are_lint_clean() {
+        assert_eq!(escape("a\tb"), ["a b"]);
+        assert_eq!(
+            escape("- item\ncontinued\n\nafter"),
+            ["- item", "  continued", "", "after"]
+        );
+        assert_eq!(
+            escape("10. ten\nmore\n* star\nagain"),
+            ["10. ten", "    more", "* star", "  again"]
+        );
+        assert_eq!(escape("-5 degrees\nnext"), ["-5 degrees", "next"]);
+        assert_eq!(escape("1.5 litres\nnext"), ["1.5 litres", "next"]);
+    }
 
     #[test]
     fn hostile_text_stays_prose() {

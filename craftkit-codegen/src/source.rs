@@ -148,6 +148,38 @@ impl ManifestSource {
         Ok(path)
     }
 
+    /// The names of the `*.json` files in the cache without the extension, sorted (none when
+    /// the directory is missing): the slugs it holds, and any file misnamed for one.
+    pub fn cached_slugs(&self) -> Vec<String> {
+        let mut slugs: Vec<String> = fs::read_dir(&self.dir)
+            .into_iter()
+            .flatten()
+            .filter_map(|entry| {
+                let name = entry.ok()?.file_name().into_string().ok()?;
+                name.strip_suffix(".json").map(str::to_owned)
+            })
+            .collect();
+        slugs.sort();
+        slugs
+    }
+
+    /// The cached slug closest to `slug` when one is close enough to be a typo of it
+    /// (`charter-handvoer` -> `charter-handover`): what "did you mean" suggests.
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("craftkit-doc-closest-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// # std::fs::write(dir.join("charter-handover.json"), "{}").unwrap();
+    /// let source = craftkit_codegen::ManifestSource::new(&dir);
+    /// assert_eq!(source.closest_slug("charter-handvoer").as_deref(), Some("charter-handover"));
+    /// assert_eq!(source.closest_slug("invoice"), None);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
+    pub fn closest_slug(&self, slug: &str) -> Option<String> {
+        let slugs = self.cached_slugs();
+        crate::suggest::closest(slug, slugs.iter().map(String::as_str)).map(str::to_owned)
+    }
+
     /// Reads and validates the manifest of `slug` from the cache, fetching it first when it is
     /// missing and a fetcher is set.
     pub fn load(&self, slug: &str) -> Result<LoadedManifest, Error> {
@@ -159,6 +191,7 @@ impl ManifestSource {
                     return Err(Error::NotFound {
                         slug: slug.to_owned(),
                         path,
+                        did_you_mean: self.closest_slug(slug),
                     });
                 }
                 Some(fetcher) => {
@@ -289,6 +322,37 @@ mod tests {
             member.join(DEFAULT_DIR)
         );
         fs::remove_dir_all(outer).unwrap();
+    }
+
+    /// A slug the cache lacks, close to one it holds, is answered with the one it holds.
+    #[test]
+    fn a_missing_slug_suggests_the_closest_cached_one() {
+        let dir = scratch("did-you-mean");
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("charter-handover.json"), "{}").unwrap();
+        fs::write(dir.join("invoice.json"), "{}").unwrap();
+        let source = ManifestSource::new(&dir);
+        let error = source.load("charter-handvoer").unwrap_err();
+        assert!(matches!(
+            &error,
+            Error::NotFound { did_you_mean: Some(s), .. } if s == "charter-handover"
+        ));
+        let message = error.to_string();
+        assert!(
+            message.contains("did you mean `charter-handover` (cached)?")
+                && message.contains("cargo craftkit pull charter-handvoer"),
+            "{message}"
+        );
+        let error = source.load("receipt").unwrap_err();
+        assert!(matches!(
+            error,
+            Error::NotFound {
+                did_you_mean: None,
+                ..
+            }
+        ));
+        assert!(!error.to_string().contains("did you mean"));
+        fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

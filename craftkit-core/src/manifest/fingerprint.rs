@@ -14,9 +14,9 @@ pub(crate) fn fingerprint(manifest: &Manifest) -> String {
         "pipeline": manifest.pipeline,
         "variables": manifest.variables,
     });
-    let mut canonical = String::new();
+    let mut canonical = Vec::new();
     write_canonical(&binding, &mut canonical);
-    let digest = Sha256::digest(canonical.as_bytes());
+    let digest = Sha256::digest(&canonical);
     let mut hex = String::with_capacity(64);
     for byte in digest.iter() {
         let _ = write!(hex, "{byte:02x}");
@@ -27,42 +27,50 @@ pub(crate) fn fingerprint(manifest: &Manifest) -> String {
 /// `value` as canonical JSON: compact, with object keys sorted at every level. Two documents
 /// that differ only in key order and white space have the same canonical form.
 pub fn canonical_json(value: &Value) -> String {
-    let mut out = String::new();
+    let mut out = Vec::new();
     write_canonical(value, &mut out);
-    out
+    // Only serde_json's own output and ASCII punctuation were written.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Compact JSON with object keys sorted at every level. Sorting here, rather than relying on
 /// `serde_json::Map` being a `BTreeMap`, keeps the fingerprint stable even when another crate
-/// in the build turns on serde_json's `preserve_order` feature.
-fn write_canonical(value: &Value, out: &mut String) {
+/// in the build turns on serde_json's `preserve_order` feature. Keys and scalars are written
+/// by serde_json straight into `out` (no copy of a key, no `String` per scalar).
+fn write_canonical(value: &Value, out: &mut Vec<u8>) {
     match value {
         Value::Object(map) => {
             let mut entries: Vec<_> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(b.0));
-            out.push('{');
+            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            out.push(b'{');
             for (i, (key, value)) in entries.into_iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
-                out.push_str(&Value::String(key.clone()).to_string());
-                out.push(':');
+                write_scalar(key, out);
+                out.push(b':');
                 write_canonical(value, out);
             }
-            out.push('}');
+            out.push(b'}');
         }
         Value::Array(items) => {
-            out.push('[');
+            out.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 write_canonical(item, out);
             }
-            out.push(']');
+            out.push(b']');
         }
-        scalar => out.push_str(&scalar.to_string()),
+        scalar => write_scalar(scalar, out),
     }
+}
+
+/// A string, number, boolean or null as compact JSON.
+fn write_scalar(value: &(impl serde::Serialize + ?Sized), out: &mut Vec<u8>) {
+    // Writing to a Vec cannot fail, and these values always serialize.
+    let _ = serde_json::to_writer(out, value);
 }
 
 #[cfg(test)]

@@ -1,5 +1,9 @@
 //! Helpers for generated code only: not a public API, may change in any release.
 
+mod object;
+
+pub use object::{FieldError, Object, object};
+
 use serde::{Serialize, Serializer};
 
 use crate::manifest::Tree;
