@@ -39,6 +39,8 @@ pub(crate) enum TypeDef<N = String> {
 
 pub(crate) struct Struct<N = String> {
     pub name: N,
+    /// What the struct is in the JSON, for errors: `the object at `booking``.
+    pub json: String,
     pub docs: Vec<String>,
     pub fields: Vec<FieldDef<N>>,
 }
@@ -96,6 +98,7 @@ impl Model {
         Model {
             root: Struct {
                 name: root_name.to_owned(),
+                json: format!("the data of template `{}`", manifest.slug.escape_debug()),
                 docs: rustdoc::root(manifest, &fingerprint),
                 fields: fields.into_iter().map(|f| f.named(&names)).collect(),
             },
@@ -257,6 +260,10 @@ impl Walk {
             Node::Array(_) => format!("One item of {}.", rustdoc::code(&field.path)),
             _ => format!("The object at {}.", rustdoc::code(&field.path)),
         }];
+        let json = match &field.node {
+            Node::Array(_) => format!("an item of `{}`", field.path.escape_debug()),
+            _ => format!("the object at `{}`", field.path.escape_debug()),
+        };
         if let Some(description) = field
             .variable
             .as_ref()
@@ -267,6 +274,7 @@ impl Walk {
         }
         let def = TypeDef::Struct(Struct {
             name: id,
+            json,
             docs,
             fields,
         });
@@ -340,6 +348,7 @@ impl TypeDef<TypeId> {
         match self {
             TypeDef::Struct(s) => TypeDef::Struct(Struct {
                 name: names[s.name.0].clone(),
+                json: s.json,
                 docs: s.docs,
                 fields: s.fields.into_iter().map(|f| f.named(names)).collect(),
             }),

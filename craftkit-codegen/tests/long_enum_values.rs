@@ -1,8 +1,8 @@
-//! An enum with a value longer than 256 bytes is not deserialized by serde's derive as is: the
-//! derive would match the value as a byte-string pattern (`b"..."` in `visit_bytes`), for which
-//! rustc needs gigabytes when the value is long. Such an enum carries
-//! `#[serde(try_from = "::std::string::String")]` and a `TryFrom<String>` impl instead; an enum
-//! of short values is generated as it always was.
+//! No enum is deserialized by serde's derived visitor: it would match each value as a
+//! byte-string pattern (`b"..."` in `visit_bytes`), for which rustc needs gigabytes when the
+//! value is long, and it would also take the map form of a unit variant (`{"final": null}`),
+//! which the server refuses. Every enum carries `#[serde(try_from = "::std::string::String")]`
+//! and a `TryFrom<String>` impl; a value over 256 bytes is shown cut in its error.
 //!
 //! That the result compiles cheaply, deserializes the long value and rejects unknown ones is
 //! checked in `tests/tests/hostile_manifest.rs`, which compiles a 1 MiB value.
@@ -125,23 +125,33 @@ fn a_long_value_deserializes_through_try_from_string() {
         proc_macro2::Literal::string(&format!("one of `short`, `{cut}…`, `other`")).to_string();
     assert!(text.contains(&expected), "the error lists the values, cut");
 
-    // The short-valued enum next to it keeps serde's derive as is.
+    // The short-valued enum next to it deserializes the same way, its values shown whole.
     let plain = the_enum(items, "Plain");
     assert_eq!(
         serde_attrs(plain),
-        [r#"# [serde (crate = "::craftkit_runtime::serde")]"#]
+        [r#"# [serde (crate = "::craftkit_runtime::serde" , try_from = "::std::string::String")]"#]
     );
-    assert_eq!(trait_impls(items, "Plain"), ["::std::fmt::Display"]);
+    assert_eq!(
+        trait_impls(items, "Plain"),
+        [
+            "::std::fmt::Display",
+            "::std::convert::TryFrom<::std::string::String>"
+        ]
+    );
+    assert!(text.contains(&proc_macro2::Literal::string("`a` or `b`").to_string()));
 }
 
 #[test]
-fn the_threshold_is_256_bytes() {
-    for (len, try_from) in [(256, false), (257, true)] {
+fn every_length_deserializes_through_try_from_and_only_a_long_value_is_cut() {
+    for (len, cut) in [(1, false), (256, false), (257, true)] {
         let value = "é".repeat(len / 2) + &"x".repeat(len % 2);
         assert_eq!(value.len(), len);
-        let file = generated(&[value]);
+        let file = generated(std::slice::from_ref(&value));
         let attrs = serde_attrs(the_enum(items(&file), "Mood"));
-        assert_eq!(attrs.concat().contains("try_from"), try_from, "{len} bytes");
+        assert!(attrs.concat().contains("try_from"), "{len} bytes");
+        let text = file.to_token_stream().to_string();
+        let whole = proc_macro2::Literal::string(&format!("`{value}`")).to_string();
+        assert_eq!(!text.contains(&whole), cut, "{len} bytes");
     }
 }
 

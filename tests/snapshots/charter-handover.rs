@@ -14,8 +14,7 @@
     ::std::fmt::Debug,
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
-    ::craftkit_runtime::serde::Serialize,
-    ::craftkit_runtime::serde::Deserialize
+    ::craftkit_runtime::serde::Serialize
 )]
 #[serde(crate = "::craftkit_runtime::serde")]
 #[allow(dead_code)]
@@ -42,7 +41,7 @@ pub struct CharterHandover {
     /// - Type: array of `string`, optional
     /// - Items: at most 4
     /// - Example: `["Marko","Iva"]`
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub crew: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Fuel tank level, percent
     ///
@@ -57,14 +56,14 @@ pub struct CharterHandover {
     /// - JSON path: `water_level`
     /// - Type: `number`, optional
     /// - Range: 0 to 100
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(serialize_with = "::craftkit_runtime::__private::serialize_option_f64")]
     pub water_level: ::std::option::Option<::std::primitive::f64>,
     /// - JSON path: `engine_hours`
     /// - Type: `integer`, optional
     /// - Range: at least 0
     /// - Example: `1412`
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub engine_hours: ::std::option::Option<::std::primitive::i64>,
     /// - JSON path: `deposit_taken`
     /// - Type: `boolean`, required
@@ -80,14 +79,14 @@ pub struct CharterHandover {
     ///
     /// - JSON path: `inventory[]`
     /// - Type: array of objects, optional
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub inventory: ::std::option::Option<
         ::std::vec::Vec<charter_handover::InventoryItem>,
     >,
     /// - JSON path: `handover_notes`
     /// - Type: `text`, optional
     /// - Length: at most 4000 characters
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub handover_notes: ::std::option::Option<::std::string::String>,
     /// - JSON path: `handed_over_on`
     /// - Type: `date`, required
@@ -101,8 +100,39 @@ pub struct CharterHandover {
     /// - JSON path: `company_logo`
     /// - Type: `image`, optional
     /// - Example: `"https://assets.example.org/logo.png"`
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub company_logo: ::std::option::Option<::craftkit_runtime::Image>,
+}
+#[automatically_derived]
+impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for CharterHandover {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::craftkit_runtime::serde::Deserializer<'de>,
+    {
+        ::craftkit_runtime::__private::object(
+            deserializer,
+            "the data of template `charter-handover`",
+            |object| {
+                ::std::result::Result::Ok(Self {
+                    booking: object.required("booking")?,
+                    vessel: object.required("vessel")?,
+                    charterer: object.required("charterer")?,
+                    guests: object.required("guests")?,
+                    crew: object.optional_items("crew")?,
+                    fuel_level: object.required("fuel_level")?,
+                    water_level: object.optional("water_level")?,
+                    engine_hours: object.optional("engine_hours")?,
+                    deposit_taken: object.required("deposit_taken")?,
+                    areas: object.required_items("areas")?,
+                    inventory: object.optional_items("inventory")?,
+                    handover_notes: object.optional("handover_notes")?,
+                    handed_over_on: object.required("handed_over_on")?,
+                    signatures: object.required("signatures")?,
+                    company_logo: object.optional("company_logo")?,
+                })
+            },
+        )
+    }
 }
 #[automatically_derived]
 impl ::craftkit_runtime::Template for CharterHandover {
@@ -130,8 +160,7 @@ pub mod charter_handover {
         ::std::fmt::Debug,
         ::std::clone::Clone,
         ::std::cmp::PartialEq,
-        ::craftkit_runtime::serde::Serialize,
-        ::craftkit_runtime::serde::Deserialize
+        ::craftkit_runtime::serde::Serialize
     )]
     #[serde(crate = "::craftkit_runtime::serde")]
     #[allow(dead_code)]
@@ -158,16 +187,35 @@ pub mod charter_handover {
         /// - JSON path: `booking.base`
         /// - Type: `string`, optional
         /// - Example: `"ACI Marina Split"`
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub base: ::std::option::Option<::std::string::String>,
+    }
+    #[automatically_derived]
+    impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for Booking {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::craftkit_runtime::serde::Deserializer<'de>,
+        {
+            ::craftkit_runtime::__private::object(
+                deserializer,
+                "the object at `booking`",
+                |object| {
+                    ::std::result::Result::Ok(Self {
+                        code: object.required("code")?,
+                        embarkation: object.required("embarkation")?,
+                        disembarkation: object.required("disembarkation")?,
+                        base: object.optional("base")?,
+                    })
+                },
+            )
+        }
     }
     /// The object at `vessel`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
         ::std::cmp::PartialEq,
-        ::craftkit_runtime::serde::Serialize,
-        ::craftkit_runtime::serde::Deserialize
+        ::craftkit_runtime::serde::Serialize
     )]
     #[serde(crate = "::craftkit_runtime::serde")]
     #[allow(dead_code)]
@@ -179,28 +227,47 @@ pub mod charter_handover {
         /// - JSON path: `vessel.model`
         /// - Type: `string`, optional
         /// - Example: `"Bavaria C42"`
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub model: ::std::option::Option<::std::string::String>,
         /// - JSON path: `vessel.length_m`
         /// - Type: `number`, optional
         /// - Range: 5 to 120
         /// - Example: `12.8`
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(serialize_with = "::craftkit_runtime::__private::serialize_option_f64")]
         pub length_m: ::std::option::Option<::std::primitive::f64>,
         /// - JSON path: `vessel.registration`
         /// - Type: `string`, optional
         /// - Example: `"ST-4411"`
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub registration: ::std::option::Option<::std::string::String>,
+    }
+    #[automatically_derived]
+    impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for Vessel {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::craftkit_runtime::serde::Deserializer<'de>,
+        {
+            ::craftkit_runtime::__private::object(
+                deserializer,
+                "the object at `vessel`",
+                |object| {
+                    ::std::result::Result::Ok(Self {
+                        name: object.required("name")?,
+                        model: object.optional("model")?,
+                        length_m: object.optional("length_m")?,
+                        registration: object.optional("registration")?,
+                    })
+                },
+            )
+        }
     }
     /// The object at `charterer`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
         ::std::cmp::PartialEq,
-        ::craftkit_runtime::serde::Serialize,
-        ::craftkit_runtime::serde::Deserialize
+        ::craftkit_runtime::serde::Serialize
     )]
     #[serde(crate = "::craftkit_runtime::serde")]
     #[allow(dead_code)]
@@ -214,19 +281,39 @@ pub mod charter_handover {
         /// - Type: `string`, optional
         /// - Format: `email`
         /// - Example: `"ada@example.org"`
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
         /// - JSON path: `charterer.phone`
         /// - Type: `string`, optional
         /// - Format: `phone`
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone: ::std::option::Option<::std::string::String>,
         /// Skipper licence, when the charterer skippers
         ///
         /// - JSON path: `charterer.licence_number`
         /// - Type: `string`, optional
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub licence_number: ::std::option::Option<::std::string::String>,
+    }
+    #[automatically_derived]
+    impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for Charterer {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::craftkit_runtime::serde::Deserializer<'de>,
+        {
+            ::craftkit_runtime::__private::object(
+                deserializer,
+                "the object at `charterer`",
+                |object| {
+                    ::std::result::Result::Ok(Self {
+                        full_name: object.required("fullName")?,
+                        email: object.optional("email")?,
+                        phone: object.optional("phone")?,
+                        licence_number: object.optional("licence_number")?,
+                    })
+                },
+            )
+        }
     }
     /// One item of `areas[]`.
     ///
@@ -235,8 +322,7 @@ pub mod charter_handover {
         ::std::fmt::Debug,
         ::std::clone::Clone,
         ::std::cmp::PartialEq,
-        ::craftkit_runtime::serde::Serialize,
-        ::craftkit_runtime::serde::Deserialize
+        ::craftkit_runtime::serde::Serialize
     )]
     #[serde(crate = "::craftkit_runtime::serde")]
     #[allow(dead_code)]
@@ -252,15 +338,35 @@ pub mod charter_handover {
         pub condition: self::Condition,
         /// - JSON path: `areas[].notes`
         /// - Type: `text`, optional
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub notes: ::std::option::Option<::std::string::String>,
         /// Photos taken during inspection
         ///
         /// - JSON path: `areas[].photos[]`
         /// - Type: array of `image`, optional
         /// - Items: at most 6
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub photos: ::std::option::Option<::std::vec::Vec<::craftkit_runtime::Image>>,
+    }
+    #[automatically_derived]
+    impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for Area {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::craftkit_runtime::serde::Deserializer<'de>,
+        {
+            ::craftkit_runtime::__private::object(
+                deserializer,
+                "an item of `areas[]`",
+                |object| {
+                    ::std::result::Result::Ok(Self {
+                        name: object.required("name")?,
+                        condition: object.required("condition")?,
+                        notes: object.optional("notes")?,
+                        photos: object.optional_items("photos")?,
+                    })
+                },
+            )
+        }
     }
     /// The values of `areas[].condition`.
     #[derive(
@@ -273,7 +379,7 @@ pub mod charter_handover {
         ::craftkit_runtime::serde::Serialize,
         ::craftkit_runtime::serde::Deserialize
     )]
-    #[serde(crate = "::craftkit_runtime::serde")]
+    #[serde(crate = "::craftkit_runtime::serde", try_from = "::std::string::String")]
     pub enum Condition {
         /// `ok`
         #[serde(rename = "ok")]
@@ -312,6 +418,24 @@ pub mod charter_handover {
             f.write_str(self.as_str())
         }
     }
+    #[automatically_derived]
+    impl ::std::convert::TryFrom<::std::string::String> for Condition {
+        type Error = ::std::string::String;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::std::string::String> {
+            Self::ALL
+                .iter()
+                .find(|variant| variant.as_str() == value.as_str())
+                .copied()
+                .ok_or_else(|| {
+                    ::std::format!(
+                        "unknown variant `{}`, expected {}", value,
+                        "one of `ok`, `worn`, `damaged`, `missing`"
+                    )
+                })
+        }
+    }
     /// One item of `inventory[]`.
     ///
     /// Loose equipment counted on board
@@ -319,8 +443,7 @@ pub mod charter_handover {
         ::std::fmt::Debug,
         ::std::clone::Clone,
         ::std::cmp::PartialEq,
-        ::craftkit_runtime::serde::Serialize,
-        ::craftkit_runtime::serde::Deserialize
+        ::craftkit_runtime::serde::Serialize
     )]
     #[serde(crate = "::craftkit_runtime::serde")]
     #[allow(dead_code)]
@@ -337,16 +460,34 @@ pub mod charter_handover {
         /// - JSON path: `inventory[].checked`
         /// - Type: `boolean`, optional
         /// - Example: `true`
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub checked: ::std::option::Option<::std::primitive::bool>,
+    }
+    #[automatically_derived]
+    impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for InventoryItem {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::craftkit_runtime::serde::Deserializer<'de>,
+        {
+            ::craftkit_runtime::__private::object(
+                deserializer,
+                "an item of `inventory[]`",
+                |object| {
+                    ::std::result::Result::Ok(Self {
+                        item: object.required("item")?,
+                        quantity: object.required("quantity")?,
+                        checked: object.optional("checked")?,
+                    })
+                },
+            )
+        }
     }
     /// The object at `signatures`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
         ::std::cmp::PartialEq,
-        ::craftkit_runtime::serde::Serialize,
-        ::craftkit_runtime::serde::Deserialize
+        ::craftkit_runtime::serde::Serialize
     )]
     #[serde(crate = "::craftkit_runtime::serde")]
     #[allow(dead_code)]
@@ -361,5 +502,23 @@ pub mod charter_handover {
         /// - JSON path: `signatures.charterer`
         /// - Type: `signature`, required
         pub charterer: ::craftkit_runtime::Signature,
+    }
+    #[automatically_derived]
+    impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for Signatures {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::craftkit_runtime::serde::Deserializer<'de>,
+        {
+            ::craftkit_runtime::__private::object(
+                deserializer,
+                "the object at `signatures`",
+                |object| {
+                    ::std::result::Result::Ok(Self {
+                        captain: object.required("captain")?,
+                        charterer: object.required("charterer")?,
+                    })
+                },
+            )
+        }
     }
 }

@@ -14,8 +14,7 @@
     ::std::fmt::Debug,
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
-    ::craftkit_runtime::serde::Serialize,
-    ::craftkit_runtime::serde::Deserialize
+    ::craftkit_runtime::serde::Serialize
 )]
 #[serde(crate = "::craftkit_runtime::serde")]
 #[allow(dead_code)]
@@ -52,20 +51,48 @@ pub struct Invoice {
     pub totals: invoice::Totals,
     /// - JSON path: `paid`
     /// - Type: `boolean`, optional
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub paid: ::std::option::Option<::std::primitive::bool>,
     /// - JSON path: `payment_terms`
     /// - Type: `text`, optional
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub payment_terms: ::std::option::Option<::std::string::String>,
     /// - JSON path: `logo`
     /// - Type: `image`, optional
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub logo: ::std::option::Option<::craftkit_runtime::Image>,
     /// - JSON path: `approved_by`
     /// - Type: `signature`, optional
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub approved_by: ::std::option::Option<::craftkit_runtime::Signature>,
+}
+#[automatically_derived]
+impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for Invoice {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::craftkit_runtime::serde::Deserializer<'de>,
+    {
+        ::craftkit_runtime::__private::object(
+            deserializer,
+            "the data of template `invoice`",
+            |object| {
+                ::std::result::Result::Ok(Self {
+                    number: object.required("number")?,
+                    issued_on: object.required("issued_on")?,
+                    due_on: object.required("due_on")?,
+                    currency: object.required("currency")?,
+                    seller: object.required("seller")?,
+                    buyer: object.required("buyer")?,
+                    lines: object.required_items("lines")?,
+                    totals: object.required("totals")?,
+                    paid: object.optional("paid")?,
+                    payment_terms: object.optional("payment_terms")?,
+                    logo: object.optional("logo")?,
+                    approved_by: object.optional("approved_by")?,
+                })
+            },
+        )
+    }
 }
 #[automatically_derived]
 impl ::craftkit_runtime::Template for Invoice {
@@ -97,7 +124,7 @@ pub mod invoice {
         ::craftkit_runtime::serde::Serialize,
         ::craftkit_runtime::serde::Deserialize
     )]
-    #[serde(crate = "::craftkit_runtime::serde")]
+    #[serde(crate = "::craftkit_runtime::serde", try_from = "::std::string::String")]
     pub enum Currency {
         /// `EUR`
         #[serde(rename = "EUR")]
@@ -131,13 +158,30 @@ pub mod invoice {
             f.write_str(self.as_str())
         }
     }
+    #[automatically_derived]
+    impl ::std::convert::TryFrom<::std::string::String> for Currency {
+        type Error = ::std::string::String;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::std::string::String> {
+            Self::ALL
+                .iter()
+                .find(|variant| variant.as_str() == value.as_str())
+                .copied()
+                .ok_or_else(|| {
+                    ::std::format!(
+                        "unknown variant `{}`, expected {}", value,
+                        "one of `EUR`, `USD`, `GBP`, `CHF`"
+                    )
+                })
+        }
+    }
     /// The object at `seller`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
         ::std::cmp::PartialEq,
-        ::craftkit_runtime::serde::Serialize,
-        ::craftkit_runtime::serde::Deserialize
+        ::craftkit_runtime::serde::Serialize
     )]
     #[serde(crate = "::craftkit_runtime::serde")]
     #[allow(dead_code)]
@@ -147,19 +191,37 @@ pub mod invoice {
         pub name: ::std::string::String,
         /// - JSON path: `seller.vat_id`
         /// - Type: `string`, optional
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub vat_id: ::std::option::Option<::std::string::String>,
         /// - JSON path: `seller.address`
         /// - Type: object, required (a variable inside it is required)
         pub address: self::SellerAddress,
+    }
+    #[automatically_derived]
+    impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for Seller {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::craftkit_runtime::serde::Deserializer<'de>,
+        {
+            ::craftkit_runtime::__private::object(
+                deserializer,
+                "the object at `seller`",
+                |object| {
+                    ::std::result::Result::Ok(Self {
+                        name: object.required("name")?,
+                        vat_id: object.optional("vat_id")?,
+                        address: object.required("address")?,
+                    })
+                },
+            )
+        }
     }
     /// The object at `seller.address`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
         ::std::cmp::PartialEq,
-        ::craftkit_runtime::serde::Serialize,
-        ::craftkit_runtime::serde::Deserialize
+        ::craftkit_runtime::serde::Serialize
     )]
     #[serde(crate = "::craftkit_runtime::serde")]
     #[allow(dead_code)]
@@ -177,13 +239,32 @@ pub mod invoice {
         /// - Type: `string`, required
         pub country: ::std::string::String,
     }
+    #[automatically_derived]
+    impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for SellerAddress {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::craftkit_runtime::serde::Deserializer<'de>,
+        {
+            ::craftkit_runtime::__private::object(
+                deserializer,
+                "the object at `seller.address`",
+                |object| {
+                    ::std::result::Result::Ok(Self {
+                        street: object.required("street")?,
+                        city: object.required("city")?,
+                        postcode: object.required("postcode")?,
+                        country: object.required("country")?,
+                    })
+                },
+            )
+        }
+    }
     /// The object at `buyer`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
         ::std::cmp::PartialEq,
-        ::craftkit_runtime::serde::Serialize,
-        ::craftkit_runtime::serde::Deserialize
+        ::craftkit_runtime::serde::Serialize
     )]
     #[serde(crate = "::craftkit_runtime::serde")]
     #[allow(dead_code)]
@@ -198,16 +279,34 @@ pub mod invoice {
         ///
         /// - JSON path: `buyer.reference`
         /// - Type: `string`, optional
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub reference: ::std::option::Option<::std::string::String>,
+    }
+    #[automatically_derived]
+    impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for Buyer {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::craftkit_runtime::serde::Deserializer<'de>,
+        {
+            ::craftkit_runtime::__private::object(
+                deserializer,
+                "the object at `buyer`",
+                |object| {
+                    ::std::result::Result::Ok(Self {
+                        name: object.required("name")?,
+                        address: object.required("address")?,
+                        reference: object.optional("reference")?,
+                    })
+                },
+            )
+        }
     }
     /// The object at `buyer.address`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
         ::std::cmp::PartialEq,
-        ::craftkit_runtime::serde::Serialize,
-        ::craftkit_runtime::serde::Deserialize
+        ::craftkit_runtime::serde::Serialize
     )]
     #[serde(crate = "::craftkit_runtime::serde")]
     #[allow(dead_code)]
@@ -220,19 +319,38 @@ pub mod invoice {
         pub city: ::std::string::String,
         /// - JSON path: `buyer.address.postcode`
         /// - Type: `string`, optional
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub postcode: ::std::option::Option<::std::string::String>,
         /// - JSON path: `buyer.address.country`
         /// - Type: `string`, required
         pub country: ::std::string::String,
+    }
+    #[automatically_derived]
+    impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for BuyerAddress {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::craftkit_runtime::serde::Deserializer<'de>,
+        {
+            ::craftkit_runtime::__private::object(
+                deserializer,
+                "the object at `buyer.address`",
+                |object| {
+                    ::std::result::Result::Ok(Self {
+                        street: object.required("street")?,
+                        city: object.required("city")?,
+                        postcode: object.optional("postcode")?,
+                        country: object.required("country")?,
+                    })
+                },
+            )
+        }
     }
     /// One item of `lines[]`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
         ::std::cmp::PartialEq,
-        ::craftkit_runtime::serde::Serialize,
-        ::craftkit_runtime::serde::Deserialize
+        ::craftkit_runtime::serde::Serialize
     )]
     #[serde(crate = "::craftkit_runtime::serde")]
     #[allow(dead_code)]
@@ -248,7 +366,7 @@ pub mod invoice {
         /// - JSON path: `lines[].unit`
         /// - Type: `enum`, optional
         /// - Values: `pcs`, `h`, `day`, `km`
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub unit: ::std::option::Option<self::Unit>,
         /// - JSON path: `lines[].unit_price`
         /// - Type: `number`, required
@@ -257,9 +375,30 @@ pub mod invoice {
         /// - JSON path: `lines[].tax_rate`
         /// - Type: `number`, optional
         /// - Range: 0 to 100
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         #[serde(serialize_with = "::craftkit_runtime::__private::serialize_option_f64")]
         pub tax_rate: ::std::option::Option<::std::primitive::f64>,
+    }
+    #[automatically_derived]
+    impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for Line {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::craftkit_runtime::serde::Deserializer<'de>,
+        {
+            ::craftkit_runtime::__private::object(
+                deserializer,
+                "an item of `lines[]`",
+                |object| {
+                    ::std::result::Result::Ok(Self {
+                        description: object.required("description")?,
+                        quantity: object.required("quantity")?,
+                        unit: object.optional("unit")?,
+                        unit_price: object.required("unit_price")?,
+                        tax_rate: object.optional("tax_rate")?,
+                    })
+                },
+            )
+        }
     }
     /// The values of `lines[].unit`.
     #[derive(
@@ -272,7 +411,7 @@ pub mod invoice {
         ::craftkit_runtime::serde::Serialize,
         ::craftkit_runtime::serde::Deserialize
     )]
-    #[serde(crate = "::craftkit_runtime::serde")]
+    #[serde(crate = "::craftkit_runtime::serde", try_from = "::std::string::String")]
     pub enum Unit {
         /// `pcs`
         #[serde(rename = "pcs")]
@@ -306,13 +445,30 @@ pub mod invoice {
             f.write_str(self.as_str())
         }
     }
+    #[automatically_derived]
+    impl ::std::convert::TryFrom<::std::string::String> for Unit {
+        type Error = ::std::string::String;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::std::string::String> {
+            Self::ALL
+                .iter()
+                .find(|variant| variant.as_str() == value.as_str())
+                .copied()
+                .ok_or_else(|| {
+                    ::std::format!(
+                        "unknown variant `{}`, expected {}", value,
+                        "one of `pcs`, `h`, `day`, `km`"
+                    )
+                })
+        }
+    }
     /// The object at `totals`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
         ::std::cmp::PartialEq,
-        ::craftkit_runtime::serde::Serialize,
-        ::craftkit_runtime::serde::Deserialize
+        ::craftkit_runtime::serde::Serialize
     )]
     #[serde(crate = "::craftkit_runtime::serde")]
     #[allow(dead_code)]
@@ -329,5 +485,24 @@ pub mod invoice {
         /// - Type: `number`, required
         #[serde(serialize_with = "::craftkit_runtime::__private::serialize_f64")]
         pub gross: ::std::primitive::f64,
+    }
+    #[automatically_derived]
+    impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for Totals {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::craftkit_runtime::serde::Deserializer<'de>,
+        {
+            ::craftkit_runtime::__private::object(
+                deserializer,
+                "the object at `totals`",
+                |object| {
+                    ::std::result::Result::Ok(Self {
+                        net: object.required("net")?,
+                        tax: object.required("tax")?,
+                        gross: object.required("gross")?,
+                    })
+                },
+            )
+        }
     }
 }

@@ -14,8 +14,7 @@
     ::std::fmt::Debug,
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
-    ::craftkit_runtime::serde::Serialize,
-    ::craftkit_runtime::serde::Deserialize
+    ::craftkit_runtime::serde::Serialize
 )]
 #[serde(crate = "::craftkit_runtime::serde")]
 #[allow(dead_code)]
@@ -27,12 +26,12 @@ pub struct KitchenSink {
     pub title: ::std::string::String,
     /// - JSON path: `body`
     /// - Type: `text`, optional
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub body: ::std::option::Option<::std::string::String>,
     /// - JSON path: `ratio`
     /// - Type: `number`, optional
     /// - Range: -1.5 to 1.5
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(serialize_with = "::craftkit_runtime::__private::serialize_option_f64")]
     pub ratio: ::std::option::Option<::std::primitive::f64>,
     /// - JSON path: `count`
@@ -42,21 +41,21 @@ pub struct KitchenSink {
     /// - JSON path: `big`
     /// - Type: `integer`, optional
     /// - Example: `9007199254740993`
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub big: ::std::option::Option<::std::primitive::i64>,
     /// - JSON path: `flag`
     /// - Type: `boolean`, optional
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub flag: ::std::option::Option<::std::primitive::bool>,
     /// - JSON path: `day`
     /// - Type: `date`, optional
     /// - Example: `"2026-02-28"`
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub day: ::std::option::Option<::craftkit_runtime::Date>,
     /// - JSON path: `at`
     /// - Type: `datetime`, optional
     /// - Example: `"2026-02-28T23:59:59Z"`
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub at: ::std::option::Option<::craftkit_runtime::DateTime>,
     /// - JSON path: `status`
     /// - Type: `enum`, required
@@ -64,11 +63,11 @@ pub struct KitchenSink {
     pub status: kitchen_sink::Status,
     /// - JSON path: `logo`
     /// - Type: `image`, optional
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub logo: ::std::option::Option<::craftkit_runtime::Image>,
     /// - JSON path: `sig`
     /// - Type: `signature`, optional
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sig: ::std::option::Option<::craftkit_runtime::Signature>,
     /// A type this generator does not know yet
     ///
@@ -76,120 +75,120 @@ pub struct KitchenSink {
     /// - Type: `qrcode`, optional
     ///
     /// The type `qrcode` is not known to this version of craftkit: the value is kept as raw JSON.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub qr: ::std::option::Option<::craftkit_runtime::serde_json::Value>,
     /// A Rust keyword as a key
     ///
     /// - JSON path: `type`
     /// - Type: `string`, optional
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub r#type: ::std::option::Option<::std::string::String>,
     /// - JSON path: `fn`
     /// - Type: `string`, optional
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub r#fn: ::std::option::Option<::std::string::String>,
     /// - JSON path: `self`
     /// - Type: `string`, optional
     #[serde(rename = "self")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub self_: ::std::option::Option<::std::string::String>,
     /// - JSON path: `Self`
     /// - Type: `string`, optional
     #[serde(rename = "Self")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub self_pascal: ::std::option::Option<::std::string::String>,
     /// - JSON path: `crate`
     /// - Type: `string`, optional
     #[serde(rename = "crate")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub crate_: ::std::option::Option<::std::string::String>,
     /// - JSON path: `super`
     /// - Type: `string`, optional
     #[serde(rename = "super")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub super_: ::std::option::Option<::std::string::String>,
     /// - JSON path: `async`
     /// - Type: `string`, optional
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub r#async: ::std::option::Option<::std::string::String>,
     /// - JSON path: `_`
     /// - Type: `string`, optional
     #[serde(rename = "_")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub underscore: ::std::option::Option<::std::string::String>,
     /// - JSON path: `firstName`
     /// - Type: `string`, optional
     #[serde(rename = "firstName")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub first_name_camel: ::std::option::Option<::std::string::String>,
     /// - JSON path: `first_name`
     /// - Type: `string`, optional
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub first_name: ::std::option::Option<::std::string::String>,
     /// - JSON path: `first-name`
     /// - Type: `string`, optional
     #[serde(rename = "first-name")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub first_name_kebab: ::std::option::Option<::std::string::String>,
     /// - JSON path: `Name`
     /// - Type: `string`, optional
     #[serde(rename = "Name")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub name_pascal: ::std::option::Option<::std::string::String>,
     /// - JSON path: `name`
     /// - Type: `string`, optional
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
     /// - JSON path: `2nd_line`
     /// - Type: `string`, optional
     #[serde(rename = "2nd_line")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub _2nd_line: ::std::option::Option<::std::string::String>,
     /// - JSON path: `ÄnderungsDatum`
     /// - Type: `date`, optional
     #[serde(rename = "ÄnderungsDatum")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub anderungs_datum: ::std::option::Option<::craftkit_runtime::Date>,
     /// - JSON path: `e-mail`
     /// - Type: `string`, optional
     /// - Format: `email`
     #[serde(rename = "e-mail")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub e_mail: ::std::option::Option<::std::string::String>,
     /// - JSON path: `option`
     /// - Type: object, optional
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub option: ::std::option::Option<kitchen_sink::OptionObject>,
     /// - JSON path: `result`
     /// - Type: object, optional
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub result: ::std::option::Option<kitchen_sink::ResultObject>,
     /// - JSON path: `string`
     /// - Type: object, optional
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub string: ::std::option::Option<kitchen_sink::StringObject>,
     /// - JSON path: `kitchen_sink`
     /// - Type: object, optional
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub kitchen_sink: ::std::option::Option<kitchen_sink::KitchenSinkObject>,
     /// - JSON path: `tags[]`
     /// - Type: array of `string`, optional
     /// - Items: at most 10
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// - JSON path: `scores[]`
     /// - Type: array of `integer`, optional
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub scores: ::std::option::Option<::std::vec::Vec<::std::primitive::i64>>,
     /// - JSON path: `levels[]`
     /// - Type: array of `enum`, optional
     /// - Values: `low`, `mid`, `high`
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub levels: ::std::option::Option<::std::vec::Vec<kitchen_sink::Level>>,
     /// - JSON path: `gallery[]`
     /// - Type: array of `image`, optional
     /// - Items: 0 to 3
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub gallery: ::std::option::Option<::std::vec::Vec<::craftkit_runtime::Image>>,
     /// - JSON path: `a`
     /// - Type: object, required (a variable inside it is required)
@@ -202,8 +201,64 @@ pub struct KitchenSink {
     pub home: kitchen_sink::Home,
     /// - JSON path: `work`
     /// - Type: object, optional
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub work: ::std::option::Option<kitchen_sink::Work>,
+}
+#[automatically_derived]
+impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for KitchenSink {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::craftkit_runtime::serde::Deserializer<'de>,
+    {
+        ::craftkit_runtime::__private::object(
+            deserializer,
+            "the data of template `kitchen-sink`",
+            |object| {
+                ::std::result::Result::Ok(Self {
+                    title: object.required("title")?,
+                    body: object.optional("body")?,
+                    ratio: object.optional("ratio")?,
+                    count: object.required("count")?,
+                    big: object.optional("big")?,
+                    flag: object.optional("flag")?,
+                    day: object.optional("day")?,
+                    at: object.optional("at")?,
+                    status: object.required("status")?,
+                    logo: object.optional("logo")?,
+                    sig: object.optional("sig")?,
+                    qr: object.optional("qr")?,
+                    r#type: object.optional("type")?,
+                    r#fn: object.optional("fn")?,
+                    self_: object.optional("self")?,
+                    self_pascal: object.optional("Self")?,
+                    crate_: object.optional("crate")?,
+                    super_: object.optional("super")?,
+                    r#async: object.optional("async")?,
+                    underscore: object.optional("_")?,
+                    first_name_camel: object.optional("firstName")?,
+                    first_name: object.optional("first_name")?,
+                    first_name_kebab: object.optional("first-name")?,
+                    name_pascal: object.optional("Name")?,
+                    name: object.optional("name")?,
+                    _2nd_line: object.optional("2nd_line")?,
+                    anderungs_datum: object.optional("ÄnderungsDatum")?,
+                    e_mail: object.optional("e-mail")?,
+                    option: object.optional("option")?,
+                    result: object.optional("result")?,
+                    string: object.optional("string")?,
+                    kitchen_sink: object.optional("kitchen_sink")?,
+                    tags: object.optional_items("tags")?,
+                    scores: object.optional_items("scores")?,
+                    levels: object.optional_items("levels")?,
+                    gallery: object.optional_items("gallery")?,
+                    a: object.required("a")?,
+                    sections: object.required_items("sections")?,
+                    home: object.required("home")?,
+                    work: object.optional("work")?,
+                })
+            },
+        )
+    }
 }
 #[automatically_derived]
 impl ::craftkit_runtime::Template for KitchenSink {
@@ -235,7 +290,7 @@ pub mod kitchen_sink {
         ::craftkit_runtime::serde::Serialize,
         ::craftkit_runtime::serde::Deserialize
     )]
-    #[serde(crate = "::craftkit_runtime::serde")]
+    #[serde(crate = "::craftkit_runtime::serde", try_from = "::std::string::String")]
     pub enum Status {
         /// `in-progress`
         #[serde(rename = "in-progress")]
@@ -284,13 +339,31 @@ pub mod kitchen_sink {
             f.write_str(self.as_str())
         }
     }
+    #[automatically_derived]
+    impl ::std::convert::TryFrom<::std::string::String> for Status {
+        type Error = ::std::string::String;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::std::string::String> {
+            Self::ALL
+                .iter()
+                .find(|variant| variant.as_str() == value.as_str())
+                .copied()
+                .ok_or_else(|| {
+                    ::std::format!(
+                        "unknown variant `{}`, expected {}", value,
+                        "one of `in-progress`, `in_progress`, `done`, `DONE`, `2nd-try`, `ünïcode`"
+                    )
+                })
+        }
+    }
     /// The object at `option`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
         ::std::cmp::PartialEq,
-        ::craftkit_runtime::serde::Serialize,
-        ::craftkit_runtime::serde::Deserialize
+        ::std::default::Default,
+        ::craftkit_runtime::serde::Serialize
     )]
     #[serde(crate = "::craftkit_runtime::serde")]
     #[allow(dead_code)]
@@ -299,16 +372,33 @@ pub mod kitchen_sink {
         ///
         /// - JSON path: `option.some`
         /// - Type: `string`, optional
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub some: ::std::option::Option<::std::string::String>,
+    }
+    #[automatically_derived]
+    impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for OptionObject {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::craftkit_runtime::serde::Deserializer<'de>,
+        {
+            ::craftkit_runtime::__private::object(
+                deserializer,
+                "the object at `option`",
+                |object| {
+                    ::std::result::Result::Ok(Self {
+                        some: object.optional("some")?,
+                    })
+                },
+            )
+        }
     }
     /// The object at `result`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
         ::std::cmp::PartialEq,
-        ::craftkit_runtime::serde::Serialize,
-        ::craftkit_runtime::serde::Deserialize
+        ::std::default::Default,
+        ::craftkit_runtime::serde::Serialize
     )]
     #[serde(crate = "::craftkit_runtime::serde")]
     #[allow(dead_code)]
@@ -317,16 +407,31 @@ pub mod kitchen_sink {
         ///
         /// - JSON path: `result.ok`
         /// - Type: `boolean`, optional
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ok: ::std::option::Option<::std::primitive::bool>,
+    }
+    #[automatically_derived]
+    impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for ResultObject {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::craftkit_runtime::serde::Deserializer<'de>,
+        {
+            ::craftkit_runtime::__private::object(
+                deserializer,
+                "the object at `result`",
+                |object| {
+                    ::std::result::Result::Ok(Self { ok: object.optional("ok")? })
+                },
+            )
+        }
     }
     /// The object at `string`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
         ::std::cmp::PartialEq,
-        ::craftkit_runtime::serde::Serialize,
-        ::craftkit_runtime::serde::Deserialize
+        ::std::default::Default,
+        ::craftkit_runtime::serde::Serialize
     )]
     #[serde(crate = "::craftkit_runtime::serde")]
     #[allow(dead_code)]
@@ -335,16 +440,33 @@ pub mod kitchen_sink {
         ///
         /// - JSON path: `string.vec`
         /// - Type: `string`, optional
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub vec: ::std::option::Option<::std::string::String>,
+    }
+    #[automatically_derived]
+    impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for StringObject {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::craftkit_runtime::serde::Deserializer<'de>,
+        {
+            ::craftkit_runtime::__private::object(
+                deserializer,
+                "the object at `string`",
+                |object| {
+                    ::std::result::Result::Ok(Self {
+                        vec: object.optional("vec")?,
+                    })
+                },
+            )
+        }
     }
     /// The object at `kitchen_sink`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
         ::std::cmp::PartialEq,
-        ::craftkit_runtime::serde::Serialize,
-        ::craftkit_runtime::serde::Deserialize
+        ::std::default::Default,
+        ::craftkit_runtime::serde::Serialize
     )]
     #[serde(crate = "::craftkit_runtime::serde")]
     #[allow(dead_code)]
@@ -353,8 +475,25 @@ pub mod kitchen_sink {
         ///
         /// - JSON path: `kitchen_sink.again`
         /// - Type: `string`, optional
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub again: ::std::option::Option<::std::string::String>,
+    }
+    #[automatically_derived]
+    impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for KitchenSinkObject {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::craftkit_runtime::serde::Deserializer<'de>,
+        {
+            ::craftkit_runtime::__private::object(
+                deserializer,
+                "the object at `kitchen_sink`",
+                |object| {
+                    ::std::result::Result::Ok(Self {
+                        again: object.optional("again")?,
+                    })
+                },
+            )
+        }
     }
     /// The values of `levels[]`.
     #[derive(
@@ -367,7 +506,7 @@ pub mod kitchen_sink {
         ::craftkit_runtime::serde::Serialize,
         ::craftkit_runtime::serde::Deserialize
     )]
-    #[serde(crate = "::craftkit_runtime::serde")]
+    #[serde(crate = "::craftkit_runtime::serde", try_from = "::std::string::String")]
     pub enum Level {
         /// `low`
         #[serde(rename = "low")]
@@ -397,13 +536,30 @@ pub mod kitchen_sink {
             f.write_str(self.as_str())
         }
     }
+    #[automatically_derived]
+    impl ::std::convert::TryFrom<::std::string::String> for Level {
+        type Error = ::std::string::String;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::std::string::String> {
+            Self::ALL
+                .iter()
+                .find(|variant| variant.as_str() == value.as_str())
+                .copied()
+                .ok_or_else(|| {
+                    ::std::format!(
+                        "unknown variant `{}`, expected {}", value,
+                        "one of `low`, `mid`, `high`"
+                    )
+                })
+        }
+    }
     /// The object at `a`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
         ::std::cmp::PartialEq,
-        ::craftkit_runtime::serde::Serialize,
-        ::craftkit_runtime::serde::Deserialize
+        ::craftkit_runtime::serde::Serialize
     )]
     #[serde(crate = "::craftkit_runtime::serde")]
     #[allow(dead_code)]
@@ -412,13 +568,25 @@ pub mod kitchen_sink {
         /// - Type: object, required (a variable inside it is required)
         pub b: self::B,
     }
+    #[automatically_derived]
+    impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for A {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::craftkit_runtime::serde::Deserializer<'de>,
+        {
+            ::craftkit_runtime::__private::object(
+                deserializer,
+                "the object at `a`",
+                |object| { ::std::result::Result::Ok(Self { b: object.required("b")? }) },
+            )
+        }
+    }
     /// The object at `a.b`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
         ::std::cmp::PartialEq,
-        ::craftkit_runtime::serde::Serialize,
-        ::craftkit_runtime::serde::Deserialize
+        ::craftkit_runtime::serde::Serialize
     )]
     #[serde(crate = "::craftkit_runtime::serde")]
     #[allow(dead_code)]
@@ -428,16 +596,33 @@ pub mod kitchen_sink {
         pub c: self::C,
         /// - JSON path: `a.b.x`
         /// - Type: `integer`, optional
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub x: ::std::option::Option<::std::primitive::i64>,
+    }
+    #[automatically_derived]
+    impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for B {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::craftkit_runtime::serde::Deserializer<'de>,
+        {
+            ::craftkit_runtime::__private::object(
+                deserializer,
+                "the object at `a.b`",
+                |object| {
+                    ::std::result::Result::Ok(Self {
+                        c: object.required("c")?,
+                        x: object.optional("x")?,
+                    })
+                },
+            )
+        }
     }
     /// The object at `a.b.c`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
         ::std::cmp::PartialEq,
-        ::craftkit_runtime::serde::Serialize,
-        ::craftkit_runtime::serde::Deserialize
+        ::craftkit_runtime::serde::Serialize
     )]
     #[serde(crate = "::craftkit_runtime::serde")]
     #[allow(dead_code)]
@@ -446,13 +631,25 @@ pub mod kitchen_sink {
         /// - Type: object, required (a variable inside it is required)
         pub d: self::D,
     }
+    #[automatically_derived]
+    impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for C {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::craftkit_runtime::serde::Deserializer<'de>,
+        {
+            ::craftkit_runtime::__private::object(
+                deserializer,
+                "the object at `a.b.c`",
+                |object| { ::std::result::Result::Ok(Self { d: object.required("d")? }) },
+            )
+        }
+    }
     /// The object at `a.b.c.d`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
         ::std::cmp::PartialEq,
-        ::craftkit_runtime::serde::Serialize,
-        ::craftkit_runtime::serde::Deserialize
+        ::craftkit_runtime::serde::Serialize
     )]
     #[serde(crate = "::craftkit_runtime::serde")]
     #[allow(dead_code)]
@@ -461,13 +658,25 @@ pub mod kitchen_sink {
         /// - Type: object, required (a variable inside it is required)
         pub e: self::E,
     }
+    #[automatically_derived]
+    impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for D {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::craftkit_runtime::serde::Deserializer<'de>,
+        {
+            ::craftkit_runtime::__private::object(
+                deserializer,
+                "the object at `a.b.c.d`",
+                |object| { ::std::result::Result::Ok(Self { e: object.required("e")? }) },
+            )
+        }
+    }
     /// The object at `a.b.c.d.e`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
         ::std::cmp::PartialEq,
-        ::craftkit_runtime::serde::Serialize,
-        ::craftkit_runtime::serde::Deserialize
+        ::craftkit_runtime::serde::Serialize
     )]
     #[serde(crate = "::craftkit_runtime::serde")]
     #[allow(dead_code)]
@@ -478,13 +687,25 @@ pub mod kitchen_sink {
         /// - Type: `string`, required
         pub f: ::std::string::String,
     }
+    #[automatically_derived]
+    impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for E {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::craftkit_runtime::serde::Deserializer<'de>,
+        {
+            ::craftkit_runtime::__private::object(
+                deserializer,
+                "the object at `a.b.c.d.e`",
+                |object| { ::std::result::Result::Ok(Self { f: object.required("f")? }) },
+            )
+        }
+    }
     /// One item of `sections[]`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
         ::std::cmp::PartialEq,
-        ::craftkit_runtime::serde::Serialize,
-        ::craftkit_runtime::serde::Deserialize
+        ::craftkit_runtime::serde::Serialize
     )]
     #[serde(crate = "::craftkit_runtime::serde")]
     #[allow(dead_code)]
@@ -494,52 +715,104 @@ pub mod kitchen_sink {
         pub heading: ::std::string::String,
         /// - JSON path: `sections[].rows[]`
         /// - Type: array of objects, optional
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub rows: ::std::option::Option<::std::vec::Vec<self::Row>>,
+    }
+    #[automatically_derived]
+    impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for Section {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::craftkit_runtime::serde::Deserializer<'de>,
+        {
+            ::craftkit_runtime::__private::object(
+                deserializer,
+                "an item of `sections[]`",
+                |object| {
+                    ::std::result::Result::Ok(Self {
+                        heading: object.required("heading")?,
+                        rows: object.optional_items("rows")?,
+                    })
+                },
+            )
+        }
     }
     /// One item of `sections[].rows[]`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
         ::std::cmp::PartialEq,
-        ::craftkit_runtime::serde::Serialize,
-        ::craftkit_runtime::serde::Deserialize
+        ::std::default::Default,
+        ::craftkit_runtime::serde::Serialize
     )]
     #[serde(crate = "::craftkit_runtime::serde")]
     #[allow(dead_code)]
     pub struct Row {
         /// - JSON path: `sections[].rows[].cells[]`
         /// - Type: array of `string`, optional
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub cells: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         /// - JSON path: `sections[].rows[].address`
         /// - Type: object, optional
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub address: ::std::option::Option<self::RowAddress>,
+    }
+    #[automatically_derived]
+    impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for Row {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::craftkit_runtime::serde::Deserializer<'de>,
+        {
+            ::craftkit_runtime::__private::object(
+                deserializer,
+                "an item of `sections[].rows[]`",
+                |object| {
+                    ::std::result::Result::Ok(Self {
+                        cells: object.optional_items("cells")?,
+                        address: object.optional("address")?,
+                    })
+                },
+            )
+        }
     }
     /// The object at `sections[].rows[].address`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
         ::std::cmp::PartialEq,
-        ::craftkit_runtime::serde::Serialize,
-        ::craftkit_runtime::serde::Deserialize
+        ::std::default::Default,
+        ::craftkit_runtime::serde::Serialize
     )]
     #[serde(crate = "::craftkit_runtime::serde")]
     #[allow(dead_code)]
     pub struct RowAddress {
         /// - JSON path: `sections[].rows[].address.city`
         /// - Type: `string`, optional
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub city: ::std::option::Option<::std::string::String>,
+    }
+    #[automatically_derived]
+    impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for RowAddress {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::craftkit_runtime::serde::Deserializer<'de>,
+        {
+            ::craftkit_runtime::__private::object(
+                deserializer,
+                "the object at `sections[].rows[].address`",
+                |object| {
+                    ::std::result::Result::Ok(Self {
+                        city: object.optional("city")?,
+                    })
+                },
+            )
+        }
     }
     /// The object at `home`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
         ::std::cmp::PartialEq,
-        ::craftkit_runtime::serde::Serialize,
-        ::craftkit_runtime::serde::Deserialize
+        ::craftkit_runtime::serde::Serialize
     )]
     #[serde(crate = "::craftkit_runtime::serde")]
     #[allow(dead_code)]
@@ -548,13 +821,29 @@ pub mod kitchen_sink {
         /// - Type: object, required (a variable inside it is required)
         pub address: self::HomeAddress,
     }
+    #[automatically_derived]
+    impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for Home {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::craftkit_runtime::serde::Deserializer<'de>,
+        {
+            ::craftkit_runtime::__private::object(
+                deserializer,
+                "the object at `home`",
+                |object| {
+                    ::std::result::Result::Ok(Self {
+                        address: object.required("address")?,
+                    })
+                },
+            )
+        }
+    }
     /// The object at `home.address`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
         ::std::cmp::PartialEq,
-        ::craftkit_runtime::serde::Serialize,
-        ::craftkit_runtime::serde::Deserialize
+        ::craftkit_runtime::serde::Serialize
     )]
     #[serde(crate = "::craftkit_runtime::serde")]
     #[allow(dead_code)]
@@ -564,43 +853,96 @@ pub mod kitchen_sink {
         pub city: ::std::string::String,
         /// - JSON path: `home.address.zip`
         /// - Type: `string`, optional
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub zip: ::std::option::Option<::std::string::String>,
+    }
+    #[automatically_derived]
+    impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for HomeAddress {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::craftkit_runtime::serde::Deserializer<'de>,
+        {
+            ::craftkit_runtime::__private::object(
+                deserializer,
+                "the object at `home.address`",
+                |object| {
+                    ::std::result::Result::Ok(Self {
+                        city: object.required("city")?,
+                        zip: object.optional("zip")?,
+                    })
+                },
+            )
+        }
     }
     /// The object at `work`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
         ::std::cmp::PartialEq,
-        ::craftkit_runtime::serde::Serialize,
-        ::craftkit_runtime::serde::Deserialize
+        ::std::default::Default,
+        ::craftkit_runtime::serde::Serialize
     )]
     #[serde(crate = "::craftkit_runtime::serde")]
     #[allow(dead_code)]
     pub struct Work {
         /// - JSON path: `work.address`
         /// - Type: object, optional
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub address: ::std::option::Option<self::WorkAddress>,
+    }
+    #[automatically_derived]
+    impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for Work {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::craftkit_runtime::serde::Deserializer<'de>,
+        {
+            ::craftkit_runtime::__private::object(
+                deserializer,
+                "the object at `work`",
+                |object| {
+                    ::std::result::Result::Ok(Self {
+                        address: object.optional("address")?,
+                    })
+                },
+            )
+        }
     }
     /// The object at `work.address`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
         ::std::cmp::PartialEq,
-        ::craftkit_runtime::serde::Serialize,
-        ::craftkit_runtime::serde::Deserialize
+        ::std::default::Default,
+        ::craftkit_runtime::serde::Serialize
     )]
     #[serde(crate = "::craftkit_runtime::serde")]
     #[allow(dead_code)]
     pub struct WorkAddress {
         /// - JSON path: `work.address.city`
         /// - Type: `string`, optional
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub city: ::std::option::Option<::std::string::String>,
         /// - JSON path: `work.address.floor`
         /// - Type: `integer`, optional
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub floor: ::std::option::Option<::std::primitive::i64>,
+    }
+    #[automatically_derived]
+    impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for WorkAddress {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::craftkit_runtime::serde::Deserializer<'de>,
+        {
+            ::craftkit_runtime::__private::object(
+                deserializer,
+                "the object at `work.address`",
+                |object| {
+                    ::std::result::Result::Ok(Self {
+                        city: object.optional("city")?,
+                        floor: object.optional("floor")?,
+                    })
+                },
+            )
+        }
     }
 }

@@ -14,8 +14,7 @@
     ::std::fmt::Debug,
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
-    ::craftkit_runtime::serde::Serialize,
-    ::craftkit_runtime::serde::Deserialize
+    ::craftkit_runtime::serde::Serialize
 )]
 #[serde(crate = "::craftkit_runtime::serde")]
 #[allow(dead_code)]
@@ -40,7 +39,7 @@ pub struct LeaseForm {
     pub monthly_rent: ::std::primitive::f64,
     /// - JSON path: `monthly_rent_in_words`
     /// - Type: `string`, optional
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub monthly_rent_in_words: ::std::option::Option<::std::string::String>,
     /// - JSON path: `type`
     /// - Type: `enum`, required
@@ -48,18 +47,43 @@ pub struct LeaseForm {
     pub r#type: lease_form::Type,
     /// - JSON path: `pets_allowed`
     /// - Type: `boolean`, optional
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub pets_allowed: ::std::option::Option<::std::primitive::bool>,
     /// Field literally named Self in the PDF
     ///
     /// - JSON path: `Self`
     /// - Type: `string`, optional
     #[serde(rename = "Self")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub self_: ::std::option::Option<::std::string::String>,
     /// - JSON path: `landlord`
     /// - Type: object, required (a variable inside it is required)
     pub landlord: lease_form::Landlord,
+}
+#[automatically_derived]
+impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for LeaseForm {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::craftkit_runtime::serde::Deserializer<'de>,
+    {
+        ::craftkit_runtime::__private::object(
+            deserializer,
+            "the data of template `lease-form`",
+            |object| {
+                ::std::result::Result::Ok(Self {
+                    tenant_name: object.required("Tenant Name")?,
+                    tenant: object.required("tenant")?,
+                    _1st_payment: object.required("1st-payment")?,
+                    monthly_rent: object.required("monthlyRent")?,
+                    monthly_rent_in_words: object.optional("monthly_rent_in_words")?,
+                    r#type: object.required("type")?,
+                    pets_allowed: object.optional("pets_allowed")?,
+                    self_: object.optional("Self")?,
+                    landlord: object.required("landlord")?,
+                })
+            },
+        )
+    }
 }
 #[automatically_derived]
 impl ::craftkit_runtime::Template for LeaseForm {
@@ -85,8 +109,7 @@ pub mod lease_form {
         ::std::fmt::Debug,
         ::std::clone::Clone,
         ::std::cmp::PartialEq,
-        ::craftkit_runtime::serde::Serialize,
-        ::craftkit_runtime::serde::Deserialize
+        ::craftkit_runtime::serde::Serialize
     )]
     #[serde(crate = "::craftkit_runtime::serde")]
     #[allow(dead_code)]
@@ -95,16 +118,35 @@ pub mod lease_form {
         /// - Type: `string`, optional
         /// - Format: `email`
         #[serde(rename = "e-mail")]
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub e_mail: ::std::option::Option<::std::string::String>,
         /// - JSON path: `tenant.phone-number`
         /// - Type: `string`, optional
         #[serde(rename = "phone-number")]
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone_number: ::std::option::Option<::std::string::String>,
         /// - JSON path: `tenant.signature`
         /// - Type: `signature`, required
         pub signature: ::craftkit_runtime::Signature,
+    }
+    #[automatically_derived]
+    impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for Tenant {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::craftkit_runtime::serde::Deserializer<'de>,
+        {
+            ::craftkit_runtime::__private::object(
+                deserializer,
+                "the object at `tenant`",
+                |object| {
+                    ::std::result::Result::Ok(Self {
+                        e_mail: object.optional("e-mail")?,
+                        phone_number: object.optional("phone-number")?,
+                        signature: object.required("signature")?,
+                    })
+                },
+            )
+        }
     }
     /// The values of `type`.
     #[derive(
@@ -117,7 +159,7 @@ pub mod lease_form {
         ::craftkit_runtime::serde::Serialize,
         ::craftkit_runtime::serde::Deserialize
     )]
-    #[serde(crate = "::craftkit_runtime::serde")]
+    #[serde(crate = "::craftkit_runtime::serde", try_from = "::std::string::String")]
     pub enum Type {
         /// `fixed-term`
         #[serde(rename = "fixed-term")]
@@ -151,13 +193,30 @@ pub mod lease_form {
             f.write_str(self.as_str())
         }
     }
+    #[automatically_derived]
+    impl ::std::convert::TryFrom<::std::string::String> for Type {
+        type Error = ::std::string::String;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::std::string::String> {
+            Self::ALL
+                .iter()
+                .find(|variant| variant.as_str() == value.as_str())
+                .copied()
+                .ok_or_else(|| {
+                    ::std::format!(
+                        "unknown variant `{}`, expected {}", value,
+                        "one of `fixed-term`, `periodic`, `Fixed term`"
+                    )
+                })
+        }
+    }
     /// The object at `landlord`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
         ::std::cmp::PartialEq,
-        ::craftkit_runtime::serde::Serialize,
-        ::craftkit_runtime::serde::Deserialize
+        ::craftkit_runtime::serde::Serialize
     )]
     #[serde(crate = "::craftkit_runtime::serde")]
     #[allow(dead_code)]
@@ -165,5 +224,22 @@ pub mod lease_form {
         /// - JSON path: `landlord.signature`
         /// - Type: `signature`, required
         pub signature: ::craftkit_runtime::Signature,
+    }
+    #[automatically_derived]
+    impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for Landlord {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::craftkit_runtime::serde::Deserializer<'de>,
+        {
+            ::craftkit_runtime::__private::object(
+                deserializer,
+                "the object at `landlord`",
+                |object| {
+                    ::std::result::Result::Ok(Self {
+                        signature: object.required("signature")?,
+                    })
+                },
+            )
+        }
     }
 }

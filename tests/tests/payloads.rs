@@ -111,7 +111,12 @@ fn valid_with(pointer: &str, value: Option<Value>) -> Value {
 #[test]
 fn each_defect_fails_to_deserialize_at_its_path() {
     let cases = [
-        ("/booking/code", None, "booking", "missing field `code`"),
+        (
+            "/booking/code",
+            None,
+            "booking.code",
+            "a required key is missing",
+        ),
         ("/guests", Some(json!("six")), "guests", "invalid type"),
         (
             "/areas/1/condition",
@@ -141,12 +146,171 @@ fn each_defect_fails_to_deserialize_at_its_path() {
     ];
     for (pointer, value, path, message) in cases {
         let error = decode(&valid_with(pointer, value)).expect_err(pointer);
-        assert_eq!(error.path().to_string(), path, "{pointer}: {error}");
+        // The generated `Deserialize` names the data path in the message itself (as the
+        // server's `details[].path` does), at every depth.
+        let text = error.to_string();
         assert!(
-            error.inner().to_string().contains(message),
-            "{pointer}: {error}"
+            text.contains(&format!("at `{path}`: ")),
+            "{pointer}: {text}"
+        );
+        assert!(text.contains(message), "{pointer}: {text}");
+    }
+}
+
+/// The JSON shapes serde's derive accepts and the server refuses: a struct from an array (by
+/// field order) and a unit variant from its map form. Both fail to deserialize now.
+#[test]
+fn arrays_for_objects_and_maps_for_enums_are_refused() {
+    for (pointer, value, path) in [
+        (
+            "/booking",
+            json!(["BK-2931", "2026-06-14T15:00:00+02:00"]),
+            "booking",
+        ),
+        ("/areas/1", json!(["Galley", "worn"]), "areas[1]"),
+        (
+            "/areas/1/condition",
+            json!({"worn": null}),
+            "areas[1].condition",
+        ),
+    ] {
+        let mut payload = fixture("charter-handover.valid.json");
+        *payload.pointer_mut(pointer).unwrap() = value;
+        let error = decode(&payload).expect_err(pointer);
+        assert!(
+            error.to_string().contains(&format!("at `{path}`")),
+            "{error}"
+        );
+        let report = data::validate(CharterHandover::tree(), &payload);
+        assert!(
+            report
+                .violations
+                .iter()
+                .any(|v| v.path == path && v.code.as_str() == "type"),
+            "the server refuses it too: {report:?}"
         );
     }
+    let root: Result<CharterHandover, _> = serde_json::from_value(json!([]));
+    assert!(root.is_err(), "the root is an object too");
+}
+
+/// One defect at a time, at every key of every fixture payload: the generated types refuse
+/// exactly the payloads that the server's validator refuses with `required`, `type`, `enum`,
+/// `format` or `image` (a malformed image or signature value), and accept the rest (bounds
+/// are `validate()`'s job).
+#[test]
+fn deserialization_refuses_what_the_server_refuses() {
+    use via_macro::{Invoice, KitchenSink, LeaseForm};
+
+    fn defects(value: &Value) -> Vec<Value> {
+        let mut out = vec![
+            Value::Null,
+            json!([]),
+            json!({}),
+            json!("text"),
+            json!(7),
+            json!(1.5),
+            json!(true),
+            json!([value.clone()]),
+            json!({"x": value.clone()}),
+        ];
+        if let Value::String(s) = value {
+            out.push(json!({ s.clone(): null }));
+            out.push(json!(format!("{s}-not-a-value")));
+        }
+        out
+    }
+
+    /// Every (parent pointer, key) of `value`, objects and arrays alike.
+    fn places(value: &Value, at: String, out: &mut Vec<(String, String)>) {
+        match value {
+            Value::Object(map) => {
+                for (key, inner) in map {
+                    out.push((at.clone(), key.clone()));
+                    places(inner, format!("{at}/{key}"), out);
+                }
+            }
+            Value::Array(items) => {
+                for (i, inner) in items.iter().enumerate() {
+                    out.push((at.clone(), i.to_string()));
+                    places(inner, format!("{at}/{i}"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn check<T: Template>(valid: Value) -> usize {
+        let mut places_found = Vec::new();
+        places(&valid, String::new(), &mut places_found);
+        let mut checked = 0;
+        for (parent, key) in places_found {
+            let original = valid.pointer(&format!("{parent}/{key}")).unwrap().clone();
+            let mut variants: Vec<Option<Value>> =
+                defects(&original).into_iter().map(Some).collect();
+            variants.push(None); // the key removed
+            for defect in variants {
+                let mut payload = valid.clone();
+                match (payload.pointer_mut(&parent).unwrap(), &defect) {
+                    (Value::Object(map), Some(v)) => {
+                        map.insert(key.clone(), v.clone());
+                    }
+                    (Value::Object(map), None) => {
+                        map.remove(&key);
+                    }
+                    (Value::Array(items), Some(v)) => {
+                        items[key.parse::<usize>().unwrap()] = v.clone()
+                    }
+                    (Value::Array(items), None) => {
+                        items.remove(key.parse::<usize>().unwrap());
+                    }
+                    _ => unreachable!(),
+                }
+                let report = data::validate(T::tree(), &payload);
+                let server_refuses = report.violations.iter().any(|v| {
+                    matches!(
+                        v.code.as_str(),
+                        "required" | "type" | "enum" | "format" | "image"
+                    )
+                });
+                let decoded = serde_json::from_value::<T>(payload.clone());
+                assert_eq!(
+                    decoded.is_err(),
+                    server_refuses,
+                    "{}: {parent}/{key} = {defect:?}: server {:?}, types {:?}",
+                    T::SLUG,
+                    report.violations,
+                    decoded.err().map(|e| e.to_string()),
+                );
+                checked += 1;
+            }
+        }
+        checked
+    }
+
+    let mut checked = check::<CharterHandover>(fixture("charter-handover.valid.json"));
+    checked += check::<Invoice>(json!({
+        "number": "INV-1", "issued_on": "2026-10-01", "due_on": "2026-10-31", "currency": "CHF",
+        "seller": {"name": "S", "address": {"street": "a", "city": "b", "postcode": "c", "country": "d"}},
+        "buyer": {"name": "B", "address": {"street": "a", "city": "b", "country": "d"}},
+        "lines": [{"description": "x", "quantity": 1.5, "unit_price": 10, "unit": "h"}],
+        "totals": {"net": 15, "tax": 1.2, "gross": 16.2}
+    }));
+    checked += check::<LeaseForm>(json!({
+        "Tenant Name": "Grace Hopper", "1st-payment": "2026-01-01", "monthlyRent": 1200,
+        "type": "Fixed term", "Self": "me",
+        "landlord": {"signature": "https://example.org/l.png"},
+        "tenant": {"signature": "https://example.org/t.png", "e-mail": "g@example.org"}
+    }));
+    checked += check::<KitchenSink>(json!({
+        "title": "t", "count": 0, "status": "DONE", "qr": {"any": ["json", 1]},
+        "self": "a", "Self": "b", "_": "c", "firstName": "d", "first_name": "e", "first-name": "f",
+        "big": 9007199254740993_i64, "at": "2026-02-28T23:59:59.120+05:30", "ratio": -1.5,
+        "a": {"b": {"c": {"d": {"e": {"f": "deep"}}}}},
+        "sections": [{"heading": "h", "rows": [{"cells": ["x"], "address": {"city": "c"}}]}],
+        "home": {"address": {"city": "Split"}}, "levels": ["low", "high"]
+    }));
+    assert!(checked > 500, "only {checked} payloads checked");
 }
 
 #[test]
@@ -236,4 +400,21 @@ fn the_template_impl_carries_the_manifest() {
     let manifest = craftkit_runtime::manifest::Manifest::from_json(&cached).unwrap();
     assert_eq!(CharterHandover::FINGERPRINT, manifest.fingerprint());
     assert_eq!(CharterHandover::manifest(), &manifest);
+}
+
+/// A struct whose every field is optional implements `Default`: the fields you set, and the
+/// rest left out of the JSON.
+#[test]
+fn an_all_optional_object_is_default_plus_what_you_set() {
+    use via_macro::kitchen_sink::{Work, WorkAddress};
+
+    assert_eq!(serde_json::to_value(Work::default()).unwrap(), json!({}));
+    let address = WorkAddress {
+        city: Some("Split".into()),
+        ..WorkAddress::default()
+    };
+    assert_eq!(
+        serde_json::to_value(&address).unwrap(),
+        json!({"city": "Split"})
+    );
 }

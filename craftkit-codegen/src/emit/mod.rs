@@ -3,12 +3,15 @@
 //! shadow nothing, and the user's crate needs no dependency but `craftkit-runtime`. Generated
 //! items allow `dead_code`: a binary that includes a template and uses part of it must not warn.
 //!
-//! The items are built as syntax trees, not as tokens to parse: the formatter prints them as
-//! they are, and the macro turns the same trees into tokens. The parts repeated per variable
-//! (structs, fields, enums and their impls) are assembled from their parts; fixed-shape pieces
-//! are parsed once per template with `parse_quote!` and cloned.
+//! The items are built as syntax trees, not as text: the formatter prints them as they are, and
+//! the macro turns the same trees into tokens. One style: every shape is written as Rust with
+//! `parse_quote!` (enums and their impls, the `Deserialize` and `Template` impls); only the
+//! struct fields, the one piece made once per variable, are `syn` values built directly, since
+//! a profile of the expansion shows them as its hot path, and the attributes every struct
+//! shares are parsed once per template and cloned.
 
 mod attrs;
+mod deserialize_impl;
 mod enum_item;
 mod paths;
 mod struct_item;
@@ -61,17 +64,24 @@ pub(crate) fn emit(
     let mut root = structs.item(&model.root, Scope::Root { module: &module }, vis.clone());
     root.attrs.splice(0..0, attributes.iter().cloned());
     let template = template_impl::item(&model.root.name, manifest, &model.fingerprint);
-    let mut items = vec![Item::Struct(root), Item::Impl(template)];
+    let mut items = vec![
+        Item::Struct(root),
+        Item::Impl(deserialize_impl::item(&model.root)),
+        Item::Impl(template),
+    ];
 
     let enums = enum_item::EnumEmitter::new();
     let mut nested = Vec::new();
     for def in &model.types {
         match def {
-            TypeDef::Struct(s) => nested.push(Item::Struct(structs.item(
-                s,
-                Scope::Module,
-                Visibility::Public(Default::default()),
-            ))),
+            TypeDef::Struct(s) => {
+                nested.push(Item::Struct(structs.item(
+                    s,
+                    Scope::Module,
+                    Visibility::Public(Default::default()),
+                )));
+                nested.push(Item::Impl(deserialize_impl::item(s)));
+            }
             TypeDef::Enum(e) => enums.items(e, &mut nested),
         }
     }

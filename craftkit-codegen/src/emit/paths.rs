@@ -4,8 +4,8 @@
 
 use proc_macro2::Ident;
 use syn::{
-    AngleBracketedGenericArguments, Expr, ExprPath, GenericArgument, Path, PathArguments,
-    PathSegment, Type, TypePath,
+    AngleBracketedGenericArguments, GenericArgument, Path, PathArguments, PathSegment, Type,
+    TypePath,
 };
 
 use crate::model::Ty;
@@ -45,20 +45,6 @@ pub(super) fn path_type(path: Path) -> Type {
         qself: None,
         path,
     })
-}
-
-/// The expression (or pattern) `path`.
-pub(super) fn path_expr(path: Path) -> Expr {
-    Expr::Path(ExprPath {
-        attrs: Vec::new(),
-        qself: None,
-        path,
-    })
-}
-
-/// `Self`.
-pub(super) fn self_type() -> Type {
-    path_type(Path::from(ident("Self")))
 }
 
 /// `::a::b::C<args>`.

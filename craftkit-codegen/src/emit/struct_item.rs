@@ -11,6 +11,8 @@ use crate::model::{FieldDef, Struct, Ty};
 /// Builds structs, holding the attributes every struct or field of one shape shares.
 pub(super) struct StructEmitter {
     derive: Attribute,
+    /// The derives of a struct whose every field is optional: the same and `Default`.
+    derive_default: Attribute,
     serde_crate: Attribute,
     allow_dead_code: Attribute,
     optional: Attribute,
@@ -19,19 +21,29 @@ pub(super) struct StructEmitter {
 impl StructEmitter {
     pub(super) fn new() -> StructEmitter {
         StructEmitter {
+            // `Deserialize` is not derived: serde's derive also reads a struct from a JSON
+            // array; `deserialize_impl` writes one that takes only an object.
             derive: parse_quote! {
                 #[derive(
                     ::std::fmt::Debug,
                     ::std::clone::Clone,
                     ::std::cmp::PartialEq,
-                    ::craftkit_runtime::serde::Serialize,
-                    ::craftkit_runtime::serde::Deserialize
+                    ::craftkit_runtime::serde::Serialize
+                )]
+            },
+            derive_default: parse_quote! {
+                #[derive(
+                    ::std::fmt::Debug,
+                    ::std::clone::Clone,
+                    ::std::cmp::PartialEq,
+                    ::std::default::Default,
+                    ::craftkit_runtime::serde::Serialize
                 )]
             },
             serde_crate: attrs::serde_crate(),
             allow_dead_code: attrs::allow_dead_code(),
             optional: parse_quote!(
-                #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+                #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             ),
         }
     }
@@ -39,8 +51,13 @@ impl StructEmitter {
     /// The struct of `s`, with the visibility `vis`.
     pub(super) fn item(&self, s: &Struct, scope: Scope<'_>, vis: Visibility) -> ItemStruct {
         let mut attrs: Vec<Attribute> = attrs::docs(&s.docs).collect();
+        let all_optional = s.fields.iter().all(|f| f.optional);
         attrs.extend([
-            self.derive.clone(),
+            if all_optional {
+                self.derive_default.clone()
+            } else {
+                self.derive.clone()
+            },
             self.serde_crate.clone(),
             self.allow_dead_code.clone(),
         ]);

@@ -106,7 +106,7 @@ fn items<T: DeserializeOwned>(key: &str, value: Value) -> Result<Vec<T>, FieldEr
         let found = crate::data::json_kind(&value);
         return Err(located(
             key,
-            &format!("expected a JSON array, found {found}"),
+            &format!("invalid type: {found}, expected a JSON array"),
         ));
     };
     values
@@ -211,7 +211,7 @@ mod tests {
         );
         assert_eq!(
             error(json!({"home": {"city": "a"}, "rooms": {"city": "b"}})),
-            "at `rooms`: expected a JSON array, found an object"
+            "at `rooms`: invalid type: an object, expected a JSON array"
         );
         // From JSON text, the same message (serde_json adds the position).
         let text = serde_json::from_str::<Root>(r#"{"home": {"city": 5}}"#)

@@ -15,8 +15,7 @@
     ::std::fmt::Debug,
     ::std::clone::Clone,
     ::std::cmp::PartialEq,
-    ::craftkit_runtime::serde::Serialize,
-    ::craftkit_runtime::serde::Deserialize
+    ::craftkit_runtime::serde::Serialize
 )]
 #[serde(crate = "::craftkit_runtime::serde")]
 #[allow(dead_code)]
@@ -34,7 +33,7 @@ pub struct DocsEdgeCases {
     ///
     /// - JSON path: `extra`
     /// - Type: object (any keys), optional
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub extra: ::std::option::Option<
         ::craftkit_runtime::serde_json::Map<
             ::std::string::String,
@@ -66,13 +65,13 @@ pub struct DocsEdgeCases {
     /// - JSON path: `ratio`
     /// - Type: `number`, optional
     /// - Example: `-0.25`
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(serialize_with = "::craftkit_runtime::__private::serialize_option_f64")]
     pub ratio: ::std::option::Option<::std::primitive::f64>,
     /// - JSON path: `huge`
     /// - Type: `number`, optional
     /// - Example: `1e+300`
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     #[serde(serialize_with = "::craftkit_runtime::__private::serialize_option_f64")]
     pub huge: ::std::option::Option<::std::primitive::f64>,
     /// - JSON path: `whole`
@@ -117,7 +116,7 @@ pub struct DocsEdgeCases {
     /// - JSON path: `logo`
     /// - Type: `image`, optional
     /// - Example: `"https://example.org/a.png"`
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub logo: ::std::option::Option<::craftkit_runtime::Image>,
     /// - JSON path: `sig`
     /// - Type: `signature`, required
@@ -142,6 +141,45 @@ pub struct DocsEdgeCases {
     /// - Type: array of objects, required
     /// - Items: at least 2
     pub sections: ::std::vec::Vec<docs_edge_cases::Section>,
+}
+#[automatically_derived]
+impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for DocsEdgeCases {
+    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    where
+        D: ::craftkit_runtime::serde::Deserializer<'de>,
+    {
+        ::craftkit_runtime::__private::object(
+            deserializer,
+            "the data of template `docs-edge-cases`",
+            |object| {
+                ::std::result::Result::Ok(Self {
+                    meta: object.required("meta")?,
+                    extra: object.optional("extra")?,
+                    blank: object.required("blank")?,
+                    qr: object.required("qr")?,
+                    code: object.required("code")?,
+                    temp: object.required("temp")?,
+                    ratio: object.optional("ratio")?,
+                    huge: object.optional("huge")?,
+                    whole: object.required("whole")?,
+                    floor: object.required("floor")?,
+                    r#type: object.required("type")?,
+                    self_: object.required("self")?,
+                    name_pascal: object.required("Name")?,
+                    name: object.required("name")?,
+                    quote: object.required("quote")?,
+                    when: object.required("when")?,
+                    on: object.required("on")?,
+                    logo: object.optional("logo")?,
+                    sig: object.required("sig")?,
+                    levels: object.required_items("levels")?,
+                    weights: object.required_items("weights")?,
+                    none: object.required_items("none")?,
+                    sections: object.required_items("sections")?,
+                })
+            },
+        )
+    }
 }
 #[automatically_derived]
 impl ::craftkit_runtime::Template for DocsEdgeCases {
@@ -173,7 +211,7 @@ pub mod docs_edge_cases {
         ::craftkit_runtime::serde::Serialize,
         ::craftkit_runtime::serde::Deserialize
     )]
-    #[serde(crate = "::craftkit_runtime::serde")]
+    #[serde(crate = "::craftkit_runtime::serde", try_from = "::std::string::String")]
     pub enum Type {
         /// `Self`
         #[serde(rename = "Self")]
@@ -207,6 +245,24 @@ pub mod docs_edge_cases {
             f.write_str(self.as_str())
         }
     }
+    #[automatically_derived]
+    impl ::std::convert::TryFrom<::std::string::String> for Type {
+        type Error = ::std::string::String;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::std::string::String> {
+            Self::ALL
+                .iter()
+                .find(|variant| variant.as_str() == value.as_str())
+                .copied()
+                .ok_or_else(|| {
+                    ::std::format!(
+                        "unknown variant `{}`, expected {}", value,
+                        "one of `Self`, `in-progress`, `self`"
+                    )
+                })
+        }
+    }
     /// The values of `levels[]`.
     #[derive(
         ::std::fmt::Debug,
@@ -218,7 +274,7 @@ pub mod docs_edge_cases {
         ::craftkit_runtime::serde::Serialize,
         ::craftkit_runtime::serde::Deserialize
     )]
-    #[serde(crate = "::craftkit_runtime::serde")]
+    #[serde(crate = "::craftkit_runtime::serde", try_from = "::std::string::String")]
     pub enum Level {
         /// `low`
         #[serde(rename = "low")]
@@ -244,6 +300,23 @@ pub mod docs_edge_cases {
             f.write_str(self.as_str())
         }
     }
+    #[automatically_derived]
+    impl ::std::convert::TryFrom<::std::string::String> for Level {
+        type Error = ::std::string::String;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::std::string::String> {
+            Self::ALL
+                .iter()
+                .find(|variant| variant.as_str() == value.as_str())
+                .copied()
+                .ok_or_else(|| {
+                    ::std::format!(
+                        "unknown variant `{}`, expected {}", value, "`low` or `high`"
+                    )
+                })
+        }
+    }
     /// One item of `sections[]`.
     ///
     /// Made-up items
@@ -251,8 +324,7 @@ pub mod docs_edge_cases {
         ::std::fmt::Debug,
         ::std::clone::Clone,
         ::std::cmp::PartialEq,
-        ::craftkit_runtime::serde::Serialize,
-        ::craftkit_runtime::serde::Deserialize
+        ::craftkit_runtime::serde::Serialize
     )]
     #[serde(crate = "::craftkit_runtime::serde")]
     #[allow(dead_code)]
@@ -263,16 +335,33 @@ pub mod docs_edge_cases {
         /// - JSON path: `sections[].title`
         /// - Type: `string`, optional
         /// - Example: `"Intro"`
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub title: ::std::option::Option<::std::string::String>,
+    }
+    #[automatically_derived]
+    impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for Section {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::craftkit_runtime::serde::Deserializer<'de>,
+        {
+            ::craftkit_runtime::__private::object(
+                deserializer,
+                "an item of `sections[]`",
+                |object| {
+                    ::std::result::Result::Ok(Self {
+                        rows: object.required_items("rows")?,
+                        title: object.optional("title")?,
+                    })
+                },
+            )
+        }
     }
     /// One item of `sections[].rows[]`.
     #[derive(
         ::std::fmt::Debug,
         ::std::clone::Clone,
         ::std::cmp::PartialEq,
-        ::craftkit_runtime::serde::Serialize,
-        ::craftkit_runtime::serde::Deserialize
+        ::craftkit_runtime::serde::Serialize
     )]
     #[serde(crate = "::craftkit_runtime::serde")]
     #[allow(dead_code)]
@@ -284,7 +373,25 @@ pub mod docs_edge_cases {
         /// - JSON path: `sections[].rows[].fn`
         /// - Type: `boolean`, optional
         /// - Example: `false`
-        #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub r#fn: ::std::option::Option<::std::primitive::bool>,
+    }
+    #[automatically_derived]
+    impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for Row {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::craftkit_runtime::serde::Deserializer<'de>,
+        {
+            ::craftkit_runtime::__private::object(
+                deserializer,
+                "an item of `sections[].rows[]`",
+                |object| {
+                    ::std::result::Result::Ok(Self {
+                        cells: object.required_items("cells")?,
+                        r#fn: object.optional("fn")?,
+                    })
+                },
+            )
+        }
     }
 }
