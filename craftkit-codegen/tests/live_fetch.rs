@@ -34,7 +34,7 @@ fn a_missing_manifest_is_fetched_into_the_cache() {
 
     let source = ManifestSource::new(&cache).with_fetcher(LiveFetcher::new(server.url(), &key));
     let loaded = source.load("charter-handover").expect("fetched");
-    assert_eq!(loaded.manifest.version, 12);
+    assert_eq!(loaded.manifest().version, 12);
     let written = std::fs::read_to_string(cache.join("charter-handover.json")).unwrap();
     assert!(
         written.ends_with("}\n") && written.contains("\n  \"slug\": \"charter-handover\""),
@@ -45,7 +45,7 @@ fn a_missing_manifest_is_fetched_into_the_cache() {
     let offline = ManifestSource::new(&cache)
         .load("charter-handover")
         .unwrap();
-    assert_eq!(offline.manifest, loaded.manifest);
+    assert_eq!(offline.manifest(), loaded.manifest());
 
     let error = source.load("no-such-template").unwrap_err().to_string();
     assert!(

@@ -56,6 +56,39 @@ fn the_valid_payload_round_trips_to_the_same_json() {
     assert_eq!(serde_json::to_value(&snapshot).unwrap(), valid);
 }
 
+/// A payload of the `invoice` fixture template.
+fn invoice_example() -> Value {
+    json!({
+        "number": "INV-1", "issued_on": "2026-10-01", "due_on": "2026-10-31", "currency": "CHF",
+        "seller": {"name": "S", "address": {"street": "a", "city": "b", "postcode": "c", "country": "d"}},
+        "buyer": {"name": "B", "address": {"street": "a", "city": "b", "country": "d"}},
+        "lines": [{"description": "x", "quantity": 1.5, "unit_price": 10, "unit": "h"}],
+        "totals": {"net": 15, "tax": 1.2, "gross": 16.2}
+    })
+}
+
+/// A payload of the `lease-form` fixture template.
+fn lease_form_example() -> Value {
+    json!({
+        "Tenant Name": "Grace Hopper", "1st-payment": "2026-01-01", "monthlyRent": 1200,
+        "type": "Fixed term", "Self": "me",
+        "landlord": {"signature": "https://example.org/l.png"},
+        "tenant": {"signature": "https://example.org/t.png", "e-mail": "g@example.org"}
+    })
+}
+
+/// A payload of the `kitchen-sink` fixture template: every shape the generator handles.
+fn kitchen_sink_example() -> Value {
+    json!({
+        "title": "t", "count": 0, "status": "DONE", "qr": {"any": ["json", 1]},
+        "self": "a", "Self": "b", "_": "c", "firstName": "d", "first_name": "e", "first-name": "f",
+        "big": 9007199254740993_i64, "at": "2026-02-28T23:59:59.120+05:30", "ratio": -1.5,
+        "a": {"b": {"c": {"d": {"e": {"f": "deep"}}}}},
+        "sections": [{"heading": "h", "rows": [{"cells": ["x"], "address": {"city": "c"}}]}],
+        "home": {"address": {"city": "Split"}}, "levels": ["low", "high"]
+    })
+}
+
 #[test]
 fn every_fixture_example_payload_round_trips() {
     use via_macro::{Invoice, KitchenSink, LeaseForm};
@@ -69,27 +102,9 @@ fn every_fixture_example_payload_round_trips() {
             T::SLUG
         );
     }
-    round_trip::<Invoice>(json!({
-        "number": "INV-1", "issued_on": "2026-10-01", "due_on": "2026-10-31", "currency": "CHF",
-        "seller": {"name": "S", "address": {"street": "a", "city": "b", "postcode": "c", "country": "d"}},
-        "buyer": {"name": "B", "address": {"street": "a", "city": "b", "country": "d"}},
-        "lines": [{"description": "x", "quantity": 1.5, "unit_price": 10, "unit": "h"}],
-        "totals": {"net": 15, "tax": 1.2, "gross": 16.2}
-    }));
-    round_trip::<LeaseForm>(json!({
-        "Tenant Name": "Grace Hopper", "1st-payment": "2026-01-01", "monthlyRent": 1200,
-        "type": "Fixed term", "Self": "me",
-        "landlord": {"signature": "https://example.org/l.png"},
-        "tenant": {"signature": "https://example.org/t.png", "e-mail": "g@example.org"}
-    }));
-    round_trip::<KitchenSink>(json!({
-        "title": "t", "count": 0, "status": "DONE", "qr": {"any": ["json", 1]},
-        "self": "a", "Self": "b", "_": "c", "firstName": "d", "first_name": "e", "first-name": "f",
-        "big": 9007199254740993_i64, "at": "2026-02-28T23:59:59.120+05:30", "ratio": -1.5,
-        "a": {"b": {"c": {"d": {"e": {"f": "deep"}}}}},
-        "sections": [{"heading": "h", "rows": [{"cells": ["x"], "address": {"city": "c"}}]}],
-        "home": {"address": {"city": "Split"}}, "levels": ["low", "high"]
-    }));
+    round_trip::<Invoice>(invoice_example());
+    round_trip::<LeaseForm>(lease_form_example());
+    round_trip::<KitchenSink>(kitchen_sink_example());
 }
 
 /// Sets `pointer` in the valid payload to `value` (or removes it for `None`).
@@ -289,27 +304,9 @@ fn deserialization_refuses_what_the_server_refuses() {
     }
 
     let mut checked = check::<CharterHandover>(fixture("charter-handover.valid.json"));
-    checked += check::<Invoice>(json!({
-        "number": "INV-1", "issued_on": "2026-10-01", "due_on": "2026-10-31", "currency": "CHF",
-        "seller": {"name": "S", "address": {"street": "a", "city": "b", "postcode": "c", "country": "d"}},
-        "buyer": {"name": "B", "address": {"street": "a", "city": "b", "country": "d"}},
-        "lines": [{"description": "x", "quantity": 1.5, "unit_price": 10, "unit": "h"}],
-        "totals": {"net": 15, "tax": 1.2, "gross": 16.2}
-    }));
-    checked += check::<LeaseForm>(json!({
-        "Tenant Name": "Grace Hopper", "1st-payment": "2026-01-01", "monthlyRent": 1200,
-        "type": "Fixed term", "Self": "me",
-        "landlord": {"signature": "https://example.org/l.png"},
-        "tenant": {"signature": "https://example.org/t.png", "e-mail": "g@example.org"}
-    }));
-    checked += check::<KitchenSink>(json!({
-        "title": "t", "count": 0, "status": "DONE", "qr": {"any": ["json", 1]},
-        "self": "a", "Self": "b", "_": "c", "firstName": "d", "first_name": "e", "first-name": "f",
-        "big": 9007199254740993_i64, "at": "2026-02-28T23:59:59.120+05:30", "ratio": -1.5,
-        "a": {"b": {"c": {"d": {"e": {"f": "deep"}}}}},
-        "sections": [{"heading": "h", "rows": [{"cells": ["x"], "address": {"city": "c"}}]}],
-        "home": {"address": {"city": "Split"}}, "levels": ["low", "high"]
-    }));
+    checked += check::<Invoice>(invoice_example());
+    checked += check::<LeaseForm>(lease_form_example());
+    checked += check::<KitchenSink>(kitchen_sink_example());
     assert!(checked > 500, "only {checked} payloads checked");
 }
 
