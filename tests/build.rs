@@ -113,6 +113,175 @@ fn manifest() -> Value {
     })
 }
 
+/// Keys that have broken the generator's naming before, or might: digit-leading, keywords,
+/// prelude names, collisions, plurals, spaces, non-ASCII.
+const KEYS: &[&str] = &[
+    "2nd",
+    "1st",
+    "3d",
+    "0",
+    "home",
+    "work",
+    "address",
+    "type",
+    "self",
+    "Self",
+    "crate",
+    "first name",
+    "first-name",
+    "firstName",
+    "first_name",
+    "_",
+    "buses",
+    "areas",
+    "entries",
+    "inventory",
+    "option",
+    "result",
+    "string",
+    "vec",
+    "serde",
+    "Default",
+    "ÄnderungsDatum",
+    "a b",
+    "x",
+    "status",
+    "Status",
+    "2nd-line",
+    "async",
+    "fn",
+];
+
+/// Descriptions that once tripped rustdoc or clippy lints.
+const DESCRIPTIONS: &[&str] = &[
+    "plain words",
+    "a\ttab\tor two",
+    "- an item\ncontinued lazily\n- another\nand more",
+    "1. first\nstill first\n2) second",
+    "\tindented by a tab",
+    "see [this] <b>bold</b> https://example.org/x.",
+    "* star\n+ plus\n-5 degrees is not a list",
+];
+
+const SCALARS: &[&str] = &[
+    "string",
+    "text",
+    "number",
+    "integer",
+    "boolean",
+    "date",
+    "datetime",
+    "image",
+    "signature",
+    "enum",
+];
+
+const ENUM_VALUES: &[&str] = &[
+    "draft",
+    "final",
+    "2nd-try",
+    "in-progress",
+    "in_progress",
+    "DONE",
+    "done",
+    "self",
+    "Self",
+    "ünïcode",
+    "a b",
+];
+
+/// A deterministic xorshift generator: the sample is the same on every machine and run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        usize::try_from(self.next() % n as u64).expect("small")
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+}
+
+/// The variables of one random object at `prefix` (`""` for the root), `depth` levels deep at
+/// most, each key distinct among its siblings.
+fn random_object(rng: &mut Rng, prefix: &str, depth: usize, out: &mut Vec<Value>) {
+    let mut keys: Vec<&str> = Vec::new();
+    for _ in 0..1 + rng.below(5) {
+        let key = rng.pick(KEYS);
+        if keys.contains(&key) {
+            continue;
+        }
+        keys.push(key);
+        let path = format!("{prefix}{key}");
+        let description = rng.pick(DESCRIPTIONS);
+        let required = rng.below(3) == 0;
+        match (depth, rng.below(4)) {
+            (1.., 0) => random_object(rng, &format!("{path}."), depth - 1, out),
+            (1.., 1) => random_object(rng, &format!("{path}[]."), depth - 1, out),
+            (_, 2) => {
+                let items = rng.pick(&SCALARS[..9]);
+                out.push(
+                    json!({"path": format!("{path}[]"), "type": "array", "items": items,
+                    "required": required, "description": description}),
+                );
+            }
+            _ => {
+                let ty = rng.pick(SCALARS);
+                let mut variable = json!({"path": path, "type": ty, "required": required,
+                    "description": description});
+                if ty == "enum" {
+                    let mut values: Vec<&str> = Vec::new();
+                    for _ in 0..1 + rng.below(4) {
+                        let value = rng.pick(ENUM_VALUES);
+                        if !values.contains(&value) {
+                            values.push(value);
+                        }
+                    }
+                    variable["values"] = json!(values);
+                }
+                out.push(variable);
+            }
+        }
+    }
+}
+
+/// Random manifests of hostile keys and descriptions, generated through the Builder into
+/// `OUT_DIR/random/craftkit.rs`, which `src/lib.rs` compiles under `#![deny(warnings)]` and
+/// CI's `cargo clippy --all-targets -- -D warnings` lints: a valid manifest must give
+/// lint-clean code through the Builder path, not only through the macro (whose expansion
+/// clippy does not lint).
+fn random_sample(out: &std::path::Path) {
+    const COUNT: usize = 24;
+    let dir = out.join("random");
+    let manifests = dir.join("manifests");
+    std::fs::create_dir_all(&manifests).expect("OUT_DIR is writable");
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut builder = craftkit_codegen::Builder::new();
+    builder.manifest_dir(&manifests).out_dir(&dir);
+    for i in 0..COUNT {
+        let mut variables = Vec::new();
+        random_object(&mut rng, "", 3, &mut variables);
+        let slug = format!("random-{i}");
+        let manifest = json!({"slug": slug, "name": format!("Random {i}"), "version": i + 1,
+            "pipeline": "html", "variables": variables});
+        let text = serde_json::to_string_pretty(&manifest).expect("JSON");
+        std::fs::write(manifests.join(format!("{slug}.json")), text).expect("writable");
+        builder.template(slug);
+    }
+    if let Err(error) = builder.generate() {
+        eprintln!("a random manifest of the sample does not generate: {error}");
+        std::process::exit(1);
+    }
+}
+
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
@@ -132,4 +301,5 @@ fn main() {
         eprintln!("the hostile manifest does not generate: {error}");
         std::process::exit(1);
     }
+    random_sample(&out);
 }
