@@ -424,16 +424,12 @@ pub mod charter_handover {
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, ::std::string::String> {
-            Self::ALL
-                .iter()
-                .find(|variant| variant.as_str() == value.as_str())
-                .copied()
-                .ok_or_else(|| {
-                    ::std::format!(
-                        "unknown variant `{}`, expected {}", value,
-                        "one of `ok`, `worn`, `damaged`, `missing`"
-                    )
-                })
+            ::craftkit_runtime::__private::enum_value(
+                value,
+                &Self::ALL,
+                Self::as_str,
+                "one of `ok`, `worn`, `damaged`, `missing`",
+            )
         }
     }
     /// One item of `inventory[]`.

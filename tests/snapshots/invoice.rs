@@ -164,16 +164,12 @@ pub mod invoice {
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, ::std::string::String> {
-            Self::ALL
-                .iter()
-                .find(|variant| variant.as_str() == value.as_str())
-                .copied()
-                .ok_or_else(|| {
-                    ::std::format!(
-                        "unknown variant `{}`, expected {}", value,
-                        "one of `EUR`, `USD`, `GBP`, `CHF`"
-                    )
-                })
+            ::craftkit_runtime::__private::enum_value(
+                value,
+                &Self::ALL,
+                Self::as_str,
+                "one of `EUR`, `USD`, `GBP`, `CHF`",
+            )
         }
     }
     /// The object at `seller`.
@@ -451,16 +447,12 @@ pub mod invoice {
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, ::std::string::String> {
-            Self::ALL
-                .iter()
-                .find(|variant| variant.as_str() == value.as_str())
-                .copied()
-                .ok_or_else(|| {
-                    ::std::format!(
-                        "unknown variant `{}`, expected {}", value,
-                        "one of `pcs`, `h`, `day`, `km`"
-                    )
-                })
+            ::craftkit_runtime::__private::enum_value(
+                value,
+                &Self::ALL,
+                Self::as_str,
+                "one of `pcs`, `h`, `day`, `km`",
+            )
         }
     }
     /// The object at `totals`.

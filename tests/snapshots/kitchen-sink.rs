@@ -345,16 +345,12 @@ pub mod kitchen_sink {
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, ::std::string::String> {
-            Self::ALL
-                .iter()
-                .find(|variant| variant.as_str() == value.as_str())
-                .copied()
-                .ok_or_else(|| {
-                    ::std::format!(
-                        "unknown variant `{}`, expected {}", value,
-                        "one of `in-progress`, `in_progress`, `done`, `DONE`, `2nd-try`, `ünïcode`"
-                    )
-                })
+            ::craftkit_runtime::__private::enum_value(
+                value,
+                &Self::ALL,
+                Self::as_str,
+                "one of `in-progress`, `in_progress`, `done`, `DONE`, `2nd-try`, `ünïcode`",
+            )
         }
     }
     /// The object at `option`.
@@ -542,16 +538,12 @@ pub mod kitchen_sink {
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, ::std::string::String> {
-            Self::ALL
-                .iter()
-                .find(|variant| variant.as_str() == value.as_str())
-                .copied()
-                .ok_or_else(|| {
-                    ::std::format!(
-                        "unknown variant `{}`, expected {}", value,
-                        "one of `low`, `mid`, `high`"
-                    )
-                })
+            ::craftkit_runtime::__private::enum_value(
+                value,
+                &Self::ALL,
+                Self::as_str,
+                "one of `low`, `mid`, `high`",
+            )
         }
     }
     /// The object at `a`.

@@ -199,16 +199,12 @@ pub mod lease_form {
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, ::std::string::String> {
-            Self::ALL
-                .iter()
-                .find(|variant| variant.as_str() == value.as_str())
-                .copied()
-                .ok_or_else(|| {
-                    ::std::format!(
-                        "unknown variant `{}`, expected {}", value,
-                        "one of `fixed-term`, `periodic`, `Fixed term`"
-                    )
-                })
+            ::craftkit_runtime::__private::enum_value(
+                value,
+                &Self::ALL,
+                Self::as_str,
+                "one of `fixed-term`, `periodic`, `Fixed term`",
+            )
         }
     }
     /// The object at `landlord`.

@@ -108,8 +108,9 @@ impl EnumEmitter {
 }
 
 /// The conversion `#[serde(try_from = "::std::string::String")]` deserializes every enum
-/// with (see [`LONG_ENUM_VALUE`]): a scan of `ALL` by `as_str`, so the values are not
-/// repeated in the source, and an error worded as serde's derive words it.
+/// with (see [`LONG_ENUM_VALUE`]): the runtime's `__private::enum_value`, a scan of `ALL` by
+/// `as_str` (so the values are not repeated in the source, and the scan is compiled once, not
+/// per enum), with an error worded as serde's derive words it.
 fn try_from_impl(name: &Ident, values: &[&str]) -> ItemImpl {
     let expected = expected_values(values);
     parse_quote! {
@@ -120,13 +121,7 @@ fn try_from_impl(name: &Ident, values: &[&str]) -> ItemImpl {
             fn try_from(
                 value: ::std::string::String,
             ) -> ::std::result::Result<Self, ::std::string::String> {
-                Self::ALL
-                    .iter()
-                    .find(|variant| variant.as_str() == value.as_str())
-                    .copied()
-                    .ok_or_else(|| {
-                        ::std::format!("unknown variant `{}`, expected {}", value, #expected)
-                    })
+                ::craftkit_runtime::__private::enum_value(value, &Self::ALL, Self::as_str, #expected)
             }
         }
     }

@@ -251,16 +251,12 @@ pub mod docs_edge_cases {
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, ::std::string::String> {
-            Self::ALL
-                .iter()
-                .find(|variant| variant.as_str() == value.as_str())
-                .copied()
-                .ok_or_else(|| {
-                    ::std::format!(
-                        "unknown variant `{}`, expected {}", value,
-                        "one of `Self`, `in-progress`, `self`"
-                    )
-                })
+            ::craftkit_runtime::__private::enum_value(
+                value,
+                &Self::ALL,
+                Self::as_str,
+                "one of `Self`, `in-progress`, `self`",
+            )
         }
     }
     /// The values of `levels[]`.
@@ -306,15 +302,12 @@ pub mod docs_edge_cases {
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, ::std::string::String> {
-            Self::ALL
-                .iter()
-                .find(|variant| variant.as_str() == value.as_str())
-                .copied()
-                .ok_or_else(|| {
-                    ::std::format!(
-                        "unknown variant `{}`, expected {}", value, "`low` or `high`"
-                    )
-                })
+            ::craftkit_runtime::__private::enum_value(
+                value,
+                &Self::ALL,
+                Self::as_str,
+                "`low` or `high`",
+            )
         }
     }
     /// One item of `sections[]`.
