@@ -302,4 +302,62 @@ fn main() {
         std::process::exit(1);
     }
     random_sample(&out);
+    compat(&out);
+}
+
+/// The evolution test (issue 14, item 3): for `compat/manifests/base.json` and each compatible
+/// variation of it beside it, the bindings of template `handover` (as the Builder writes them
+/// after a `pull`) into `OUT_DIR/compat/<variation>/`, and `OUT_DIR/compat.rs`: one module per
+/// variation holding those bindings and the unchanged user code `compat/user.rs`.
+fn compat(out: &std::path::Path) {
+    let here = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it"));
+    let source = here.join("compat/manifests");
+    println!("cargo:rerun-if-changed={}", source.display());
+    println!("cargo:rerun-if-changed={}", here.join("compat/user.rs").display());
+    let mut names: Vec<String> = std::fs::read_dir(&source)
+        .expect("tests/compat/manifests is readable")
+        .filter_map(|entry| {
+            let name = entry.ok()?.file_name().into_string().ok()?;
+            Some(name.strip_suffix(".json")?.to_owned())
+        })
+        .collect();
+    names.sort();
+    let mut modules = String::new();
+    for name in &names {
+        let dir = out.join("compat").join(name);
+        let manifests = dir.join("manifests");
+        std::fs::create_dir_all(&manifests).expect("OUT_DIR is writable");
+        std::fs::copy(
+            source.join(format!("{name}.json")),
+            manifests.join("handover.json"),
+        )
+        .expect("the variation is readable");
+        let result = craftkit_codegen::Builder::new()
+            .manifest_dir(&manifests)
+            .out_dir(&dir)
+            .template("handover")
+            .generate();
+        if let Err(error) = result {
+            eprintln!("the compat variation `{name}` does not generate: {error}");
+            std::process::exit(1);
+        }
+        let module = name.replace('-', "_");
+        modules.push_str(&format!(
+            "/// The user code against the bindings of `compat/manifests/{name}.json`.\n\
+             pub mod {module} {{\n    include!({generated:?});\n    include!({user:?});\n}}\n",
+            generated = dir.join("craftkit.rs"),
+            user = here.join("compat/user.rs"),
+        ));
+    }
+    modules.push_str("/// Each variation's name, its manifest's JSON and the user code's JSON against it.\n");
+    modules.push_str("pub const VARIATIONS: &[(&str, &str, fn() -> ::std::string::String)] = &[\n");
+    for name in &names {
+        let module = name.replace('-', "_");
+        modules.push_str(&format!(
+            "    ({name:?}, include_str!({manifest:?}), {module}::user_json),\n",
+            manifest = source.join(format!("{name}.json")),
+        ));
+    }
+    modules.push_str("];\n");
+    std::fs::write(out.join("compat.rs"), modules).expect("OUT_DIR is writable");
 }

@@ -192,7 +192,36 @@ fn resolve_type_names(slots: &[Lineage], root: &str) -> Vec<String> {
         taken.insert(candidate.clone());
         finals.push(candidate);
     }
+    rename_builder_clashes(slots, &mut finals);
     finals
+}
+
+/// Every struct has a builder named `{Name}Builder` in the same module: a type already named
+/// so (`booking` and `bookingBuilder` both objects) takes `Object`/`Enum` like any other
+/// collision, and a number if that is taken too.
+fn rename_builder_clashes(slots: &[Lineage], finals: &mut [String]) {
+    let builders: HashSet<String> = slots
+        .iter()
+        .zip(finals.iter())
+        .filter(|(slot, _)| !slot.is_enum)
+        .map(|(_, name)| crate::emit::builder_name(name))
+        .collect();
+    let mut taken: HashSet<String> = finals.iter().cloned().collect();
+    taken.extend(builders.iter().cloned());
+    for (slot, name) in slots.iter().zip(finals.iter_mut()) {
+        if !builders.contains(name.as_str()) {
+            continue;
+        }
+        let base = format!("{name}{}", if slot.is_enum { "Enum" } else { "Object" });
+        let mut candidate = base.clone();
+        let mut n = 2;
+        while taken.contains(&candidate) || is_reserved_type_name(&candidate) {
+            candidate = format!("{base}{n}");
+            n += 1;
+        }
+        taken.insert(candidate.clone());
+        *name = candidate;
+    }
 }
 
 /// The one walk over the tree.

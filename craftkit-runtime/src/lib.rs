@@ -42,6 +42,8 @@ pub use craftkit_core::{
 #[cfg(feature = "macros")]
 pub use craftkit_macros::craftkit_template;
 
+pub mod builder;
+
 #[cfg(feature = "client")]
 pub mod client;
 #[cfg(feature = "client")]

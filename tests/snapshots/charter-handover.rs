@@ -150,6 +150,596 @@ impl ::craftkit_runtime::Template for CharterHandover {
         })
     }
 }
+#[allow(dead_code)]
+impl CharterHandover {
+    /// A builder of [`CharterHandover`]: one setter per field, then `.build()`.
+    pub fn builder() -> CharterHandoverBuilder {
+        CharterHandoverBuilder {
+            booking: ::craftkit_runtime::builder::Unset,
+            vessel: ::craftkit_runtime::builder::Unset,
+            charterer: ::craftkit_runtime::builder::Unset,
+            guests: ::craftkit_runtime::builder::Unset,
+            crew: ::std::option::Option::None,
+            fuel_level: ::craftkit_runtime::builder::Unset,
+            water_level: ::std::option::Option::None,
+            engine_hours: ::std::option::Option::None,
+            deposit_taken: ::craftkit_runtime::builder::Unset,
+            areas: ::craftkit_runtime::builder::Unset,
+            inventory: ::std::option::Option::None,
+            handover_notes: ::std::option::Option::None,
+            handed_over_on: ::craftkit_runtime::builder::Unset,
+            signatures: ::craftkit_runtime::builder::Unset,
+            company_logo: ::std::option::Option::None,
+        }
+    }
+}
+/// Builds a [`CharterHandover`]: `CharterHandover::builder()`, one setter per field, then `.build()`.
+///
+/// `.build()` compiles once the required fields are set (`booking`, `vessel`, `charterer`, `guests`, `fuel_level`, `deposit_taken`, `areas`, `handed_over_on`, `signatures`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
+#[must_use = "a builder does nothing until `.build()` is called"]
+#[allow(dead_code)]
+pub struct CharterHandoverBuilder<
+    Booking = ::craftkit_runtime::builder::Unset,
+    Vessel = ::craftkit_runtime::builder::Unset,
+    Charterer = ::craftkit_runtime::builder::Unset,
+    Guests = ::craftkit_runtime::builder::Unset,
+    FuelLevel = ::craftkit_runtime::builder::Unset,
+    DepositTaken = ::craftkit_runtime::builder::Unset,
+    Areas = ::craftkit_runtime::builder::Unset,
+    HandedOverOn = ::craftkit_runtime::builder::Unset,
+    Signatures = ::craftkit_runtime::builder::Unset,
+> {
+    booking: Booking,
+    vessel: Vessel,
+    charterer: Charterer,
+    guests: Guests,
+    crew: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    fuel_level: FuelLevel,
+    water_level: ::std::option::Option<::std::primitive::f64>,
+    engine_hours: ::std::option::Option<::std::primitive::i64>,
+    deposit_taken: DepositTaken,
+    areas: Areas,
+    inventory: ::std::option::Option<::std::vec::Vec<charter_handover::InventoryItem>>,
+    handover_notes: ::std::option::Option<::std::string::String>,
+    handed_over_on: HandedOverOn,
+    signatures: Signatures,
+    company_logo: ::std::option::Option<::craftkit_runtime::Image>,
+}
+#[allow(dead_code, clippy::type_complexity)]
+impl<
+    Booking,
+    Vessel,
+    Charterer,
+    Guests,
+    FuelLevel,
+    DepositTaken,
+    Areas,
+    HandedOverOn,
+    Signatures,
+> CharterHandoverBuilder<
+    Booking,
+    Vessel,
+    Charterer,
+    Guests,
+    FuelLevel,
+    DepositTaken,
+    Areas,
+    HandedOverOn,
+    Signatures,
+> {
+    /// Sets `booking`.
+    pub fn booking(
+        self,
+        value: impl ::std::convert::Into<charter_handover::Booking>,
+    ) -> CharterHandoverBuilder<
+        ::craftkit_runtime::builder::Set<charter_handover::Booking>,
+        Vessel,
+        Charterer,
+        Guests,
+        FuelLevel,
+        DepositTaken,
+        Areas,
+        HandedOverOn,
+        Signatures,
+    >
+    where
+        Booking: ::craftkit_runtime::builder::IsUnset<charter_handover::field::booking>,
+    {
+        CharterHandoverBuilder {
+            booking: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            vessel: self.vessel,
+            charterer: self.charterer,
+            guests: self.guests,
+            crew: self.crew,
+            fuel_level: self.fuel_level,
+            water_level: self.water_level,
+            engine_hours: self.engine_hours,
+            deposit_taken: self.deposit_taken,
+            areas: self.areas,
+            inventory: self.inventory,
+            handover_notes: self.handover_notes,
+            handed_over_on: self.handed_over_on,
+            signatures: self.signatures,
+            company_logo: self.company_logo,
+        }
+    }
+    /// Sets `vessel`.
+    pub fn vessel(
+        self,
+        value: impl ::std::convert::Into<charter_handover::Vessel>,
+    ) -> CharterHandoverBuilder<
+        Booking,
+        ::craftkit_runtime::builder::Set<charter_handover::Vessel>,
+        Charterer,
+        Guests,
+        FuelLevel,
+        DepositTaken,
+        Areas,
+        HandedOverOn,
+        Signatures,
+    >
+    where
+        Vessel: ::craftkit_runtime::builder::IsUnset<charter_handover::field::vessel>,
+    {
+        CharterHandoverBuilder {
+            booking: self.booking,
+            vessel: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            charterer: self.charterer,
+            guests: self.guests,
+            crew: self.crew,
+            fuel_level: self.fuel_level,
+            water_level: self.water_level,
+            engine_hours: self.engine_hours,
+            deposit_taken: self.deposit_taken,
+            areas: self.areas,
+            inventory: self.inventory,
+            handover_notes: self.handover_notes,
+            handed_over_on: self.handed_over_on,
+            signatures: self.signatures,
+            company_logo: self.company_logo,
+        }
+    }
+    /// Sets `charterer`.
+    pub fn charterer(
+        self,
+        value: impl ::std::convert::Into<charter_handover::Charterer>,
+    ) -> CharterHandoverBuilder<
+        Booking,
+        Vessel,
+        ::craftkit_runtime::builder::Set<charter_handover::Charterer>,
+        Guests,
+        FuelLevel,
+        DepositTaken,
+        Areas,
+        HandedOverOn,
+        Signatures,
+    >
+    where
+        Charterer: ::craftkit_runtime::builder::IsUnset<
+            charter_handover::field::charterer,
+        >,
+    {
+        CharterHandoverBuilder {
+            booking: self.booking,
+            vessel: self.vessel,
+            charterer: ::craftkit_runtime::builder::Set(
+                ::std::convert::Into::into(value),
+            ),
+            guests: self.guests,
+            crew: self.crew,
+            fuel_level: self.fuel_level,
+            water_level: self.water_level,
+            engine_hours: self.engine_hours,
+            deposit_taken: self.deposit_taken,
+            areas: self.areas,
+            inventory: self.inventory,
+            handover_notes: self.handover_notes,
+            handed_over_on: self.handed_over_on,
+            signatures: self.signatures,
+            company_logo: self.company_logo,
+        }
+    }
+    /// Sets `guests`.
+    pub fn guests(
+        self,
+        value: impl ::std::convert::Into<::std::primitive::i64>,
+    ) -> CharterHandoverBuilder<
+        Booking,
+        Vessel,
+        Charterer,
+        ::craftkit_runtime::builder::Set<::std::primitive::i64>,
+        FuelLevel,
+        DepositTaken,
+        Areas,
+        HandedOverOn,
+        Signatures,
+    >
+    where
+        Guests: ::craftkit_runtime::builder::IsUnset<charter_handover::field::guests>,
+    {
+        CharterHandoverBuilder {
+            booking: self.booking,
+            vessel: self.vessel,
+            charterer: self.charterer,
+            guests: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            crew: self.crew,
+            fuel_level: self.fuel_level,
+            water_level: self.water_level,
+            engine_hours: self.engine_hours,
+            deposit_taken: self.deposit_taken,
+            areas: self.areas,
+            inventory: self.inventory,
+            handover_notes: self.handover_notes,
+            handed_over_on: self.handed_over_on,
+            signatures: self.signatures,
+            company_logo: self.company_logo,
+        }
+    }
+    /// Sets `crew`.
+    pub fn crew(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+    ) -> Self {
+        self.crew = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets `crew` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_crew(
+        mut self,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    ) -> Self {
+        self.crew = value;
+        self
+    }
+    /// Sets `fuel_level`.
+    pub fn fuel_level(
+        self,
+        value: impl ::std::convert::Into<::std::primitive::f64>,
+    ) -> CharterHandoverBuilder<
+        Booking,
+        Vessel,
+        Charterer,
+        Guests,
+        ::craftkit_runtime::builder::Set<::std::primitive::f64>,
+        DepositTaken,
+        Areas,
+        HandedOverOn,
+        Signatures,
+    >
+    where
+        FuelLevel: ::craftkit_runtime::builder::IsUnset<
+            charter_handover::field::fuel_level,
+        >,
+    {
+        CharterHandoverBuilder {
+            booking: self.booking,
+            vessel: self.vessel,
+            charterer: self.charterer,
+            guests: self.guests,
+            crew: self.crew,
+            fuel_level: ::craftkit_runtime::builder::Set(
+                ::std::convert::Into::into(value),
+            ),
+            water_level: self.water_level,
+            engine_hours: self.engine_hours,
+            deposit_taken: self.deposit_taken,
+            areas: self.areas,
+            inventory: self.inventory,
+            handover_notes: self.handover_notes,
+            handed_over_on: self.handed_over_on,
+            signatures: self.signatures,
+            company_logo: self.company_logo,
+        }
+    }
+    /// Sets `water_level`.
+    pub fn water_level(
+        mut self,
+        value: impl ::std::convert::Into<::std::primitive::f64>,
+    ) -> Self {
+        self.water_level = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
+    }
+    /// Sets `water_level` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_water_level(
+        mut self,
+        value: ::std::option::Option<::std::primitive::f64>,
+    ) -> Self {
+        self.water_level = value;
+        self
+    }
+    /// Sets `engine_hours`.
+    pub fn engine_hours(
+        mut self,
+        value: impl ::std::convert::Into<::std::primitive::i64>,
+    ) -> Self {
+        self.engine_hours = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
+    }
+    /// Sets `engine_hours` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_engine_hours(
+        mut self,
+        value: ::std::option::Option<::std::primitive::i64>,
+    ) -> Self {
+        self.engine_hours = value;
+        self
+    }
+    /// Sets `deposit_taken`.
+    pub fn deposit_taken(
+        self,
+        value: impl ::std::convert::Into<::std::primitive::bool>,
+    ) -> CharterHandoverBuilder<
+        Booking,
+        Vessel,
+        Charterer,
+        Guests,
+        FuelLevel,
+        ::craftkit_runtime::builder::Set<::std::primitive::bool>,
+        Areas,
+        HandedOverOn,
+        Signatures,
+    >
+    where
+        DepositTaken: ::craftkit_runtime::builder::IsUnset<
+            charter_handover::field::deposit_taken,
+        >,
+    {
+        CharterHandoverBuilder {
+            booking: self.booking,
+            vessel: self.vessel,
+            charterer: self.charterer,
+            guests: self.guests,
+            crew: self.crew,
+            fuel_level: self.fuel_level,
+            water_level: self.water_level,
+            engine_hours: self.engine_hours,
+            deposit_taken: ::craftkit_runtime::builder::Set(
+                ::std::convert::Into::into(value),
+            ),
+            areas: self.areas,
+            inventory: self.inventory,
+            handover_notes: self.handover_notes,
+            handed_over_on: self.handed_over_on,
+            signatures: self.signatures,
+            company_logo: self.company_logo,
+        }
+    }
+    /// Sets `areas`.
+    pub fn areas(
+        self,
+        value: impl ::std::convert::Into<::std::vec::Vec<charter_handover::Area>>,
+    ) -> CharterHandoverBuilder<
+        Booking,
+        Vessel,
+        Charterer,
+        Guests,
+        FuelLevel,
+        DepositTaken,
+        ::craftkit_runtime::builder::Set<::std::vec::Vec<charter_handover::Area>>,
+        HandedOverOn,
+        Signatures,
+    >
+    where
+        Areas: ::craftkit_runtime::builder::IsUnset<charter_handover::field::areas>,
+    {
+        CharterHandoverBuilder {
+            booking: self.booking,
+            vessel: self.vessel,
+            charterer: self.charterer,
+            guests: self.guests,
+            crew: self.crew,
+            fuel_level: self.fuel_level,
+            water_level: self.water_level,
+            engine_hours: self.engine_hours,
+            deposit_taken: self.deposit_taken,
+            areas: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            inventory: self.inventory,
+            handover_notes: self.handover_notes,
+            handed_over_on: self.handed_over_on,
+            signatures: self.signatures,
+            company_logo: self.company_logo,
+        }
+    }
+    /// Sets `inventory`.
+    pub fn inventory(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::std::vec::Vec<charter_handover::InventoryItem>,
+        >,
+    ) -> Self {
+        self.inventory = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets `inventory` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_inventory(
+        mut self,
+        value: ::std::option::Option<::std::vec::Vec<charter_handover::InventoryItem>>,
+    ) -> Self {
+        self.inventory = value;
+        self
+    }
+    /// Sets `handover_notes`.
+    pub fn handover_notes(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.handover_notes = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
+    }
+    /// Sets `handover_notes` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_handover_notes(
+        mut self,
+        value: ::std::option::Option<::std::string::String>,
+    ) -> Self {
+        self.handover_notes = value;
+        self
+    }
+    /// Sets `handed_over_on`.
+    pub fn handed_over_on(
+        self,
+        value: impl ::std::convert::Into<::craftkit_runtime::Date>,
+    ) -> CharterHandoverBuilder<
+        Booking,
+        Vessel,
+        Charterer,
+        Guests,
+        FuelLevel,
+        DepositTaken,
+        Areas,
+        ::craftkit_runtime::builder::Set<::craftkit_runtime::Date>,
+        Signatures,
+    >
+    where
+        HandedOverOn: ::craftkit_runtime::builder::IsUnset<
+            charter_handover::field::handed_over_on,
+        >,
+    {
+        CharterHandoverBuilder {
+            booking: self.booking,
+            vessel: self.vessel,
+            charterer: self.charterer,
+            guests: self.guests,
+            crew: self.crew,
+            fuel_level: self.fuel_level,
+            water_level: self.water_level,
+            engine_hours: self.engine_hours,
+            deposit_taken: self.deposit_taken,
+            areas: self.areas,
+            inventory: self.inventory,
+            handover_notes: self.handover_notes,
+            handed_over_on: ::craftkit_runtime::builder::Set(
+                ::std::convert::Into::into(value),
+            ),
+            signatures: self.signatures,
+            company_logo: self.company_logo,
+        }
+    }
+    /// Sets `signatures`.
+    pub fn signatures(
+        self,
+        value: impl ::std::convert::Into<charter_handover::Signatures>,
+    ) -> CharterHandoverBuilder<
+        Booking,
+        Vessel,
+        Charterer,
+        Guests,
+        FuelLevel,
+        DepositTaken,
+        Areas,
+        HandedOverOn,
+        ::craftkit_runtime::builder::Set<charter_handover::Signatures>,
+    >
+    where
+        Signatures: ::craftkit_runtime::builder::IsUnset<
+            charter_handover::field::signatures,
+        >,
+    {
+        CharterHandoverBuilder {
+            booking: self.booking,
+            vessel: self.vessel,
+            charterer: self.charterer,
+            guests: self.guests,
+            crew: self.crew,
+            fuel_level: self.fuel_level,
+            water_level: self.water_level,
+            engine_hours: self.engine_hours,
+            deposit_taken: self.deposit_taken,
+            areas: self.areas,
+            inventory: self.inventory,
+            handover_notes: self.handover_notes,
+            handed_over_on: self.handed_over_on,
+            signatures: ::craftkit_runtime::builder::Set(
+                ::std::convert::Into::into(value),
+            ),
+            company_logo: self.company_logo,
+        }
+    }
+    /// Sets `company_logo`.
+    pub fn company_logo(
+        mut self,
+        value: impl ::std::convert::Into<::craftkit_runtime::Image>,
+    ) -> Self {
+        self.company_logo = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
+    }
+    /// Sets `company_logo` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_company_logo(
+        mut self,
+        value: ::std::option::Option<::craftkit_runtime::Image>,
+    ) -> Self {
+        self.company_logo = value;
+        self
+    }
+    /// The [`CharterHandover`]. Compiles only once every required field is set.
+    pub fn build(self) -> CharterHandover
+    where
+        Booking: ::craftkit_runtime::builder::IsSet<
+            charter_handover::field::booking,
+            charter_handover::Booking,
+        >,
+        Vessel: ::craftkit_runtime::builder::IsSet<
+            charter_handover::field::vessel,
+            charter_handover::Vessel,
+        >,
+        Charterer: ::craftkit_runtime::builder::IsSet<
+            charter_handover::field::charterer,
+            charter_handover::Charterer,
+        >,
+        Guests: ::craftkit_runtime::builder::IsSet<
+            charter_handover::field::guests,
+            ::std::primitive::i64,
+        >,
+        FuelLevel: ::craftkit_runtime::builder::IsSet<
+            charter_handover::field::fuel_level,
+            ::std::primitive::f64,
+        >,
+        DepositTaken: ::craftkit_runtime::builder::IsSet<
+            charter_handover::field::deposit_taken,
+            ::std::primitive::bool,
+        >,
+        Areas: ::craftkit_runtime::builder::IsSet<
+            charter_handover::field::areas,
+            ::std::vec::Vec<charter_handover::Area>,
+        >,
+        HandedOverOn: ::craftkit_runtime::builder::IsSet<
+            charter_handover::field::handed_over_on,
+            ::craftkit_runtime::Date,
+        >,
+        Signatures: ::craftkit_runtime::builder::IsSet<
+            charter_handover::field::signatures,
+            charter_handover::Signatures,
+        >,
+    {
+        CharterHandover {
+            booking: ::craftkit_runtime::builder::IsSet::into_value(self.booking),
+            vessel: ::craftkit_runtime::builder::IsSet::into_value(self.vessel),
+            charterer: ::craftkit_runtime::builder::IsSet::into_value(self.charterer),
+            guests: ::craftkit_runtime::builder::IsSet::into_value(self.guests),
+            crew: self.crew,
+            fuel_level: ::craftkit_runtime::builder::IsSet::into_value(self.fuel_level),
+            water_level: self.water_level,
+            engine_hours: self.engine_hours,
+            deposit_taken: ::craftkit_runtime::builder::IsSet::into_value(
+                self.deposit_taken,
+            ),
+            areas: ::craftkit_runtime::builder::IsSet::into_value(self.areas),
+            inventory: self.inventory,
+            handover_notes: self.handover_notes,
+            handed_over_on: ::craftkit_runtime::builder::IsSet::into_value(
+                self.handed_over_on,
+            ),
+            signatures: ::craftkit_runtime::builder::IsSet::into_value(self.signatures),
+            company_logo: self.company_logo,
+        }
+    }
+}
 /// The types nested in [`CharterHandover`].
 #[allow(dead_code)]
 pub mod charter_handover {
@@ -210,6 +800,148 @@ pub mod charter_handover {
             )
         }
     }
+    #[allow(dead_code)]
+    impl Booking {
+        /// A builder of [`Booking`]: one setter per field, then `.build()`.
+        pub fn builder() -> BookingBuilder {
+            BookingBuilder {
+                code: ::craftkit_runtime::builder::Unset,
+                embarkation: ::craftkit_runtime::builder::Unset,
+                disembarkation: ::craftkit_runtime::builder::Unset,
+                base: ::std::option::Option::None,
+            }
+        }
+    }
+    /// Builds a [`Booking`]: `Booking::builder()`, one setter per field, then `.build()`.
+    ///
+    /// `.build()` compiles once the required fields are set (`code`, `embarkation`, `disembarkation`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
+    #[must_use = "a builder does nothing until `.build()` is called"]
+    #[allow(dead_code)]
+    pub struct BookingBuilder<
+        Code = ::craftkit_runtime::builder::Unset,
+        Embarkation = ::craftkit_runtime::builder::Unset,
+        Disembarkation = ::craftkit_runtime::builder::Unset,
+    > {
+        code: Code,
+        embarkation: Embarkation,
+        disembarkation: Disembarkation,
+        base: ::std::option::Option<::std::string::String>,
+    }
+    #[allow(dead_code, clippy::type_complexity)]
+    impl<
+        Code,
+        Embarkation,
+        Disembarkation,
+    > BookingBuilder<Code, Embarkation, Disembarkation> {
+        /// Sets `code`.
+        pub fn code(
+            self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> BookingBuilder<
+            ::craftkit_runtime::builder::Set<::std::string::String>,
+            Embarkation,
+            Disembarkation,
+        >
+        where
+            Code: ::craftkit_runtime::builder::IsUnset<self::field::code>,
+        {
+            BookingBuilder {
+                code: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                embarkation: self.embarkation,
+                disembarkation: self.disembarkation,
+                base: self.base,
+            }
+        }
+        /// Sets `embarkation`.
+        pub fn embarkation(
+            self,
+            value: impl ::std::convert::Into<::craftkit_runtime::DateTime>,
+        ) -> BookingBuilder<
+            Code,
+            ::craftkit_runtime::builder::Set<::craftkit_runtime::DateTime>,
+            Disembarkation,
+        >
+        where
+            Embarkation: ::craftkit_runtime::builder::IsUnset<self::field::embarkation>,
+        {
+            BookingBuilder {
+                code: self.code,
+                embarkation: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                disembarkation: self.disembarkation,
+                base: self.base,
+            }
+        }
+        /// Sets `disembarkation`.
+        pub fn disembarkation(
+            self,
+            value: impl ::std::convert::Into<::craftkit_runtime::DateTime>,
+        ) -> BookingBuilder<
+            Code,
+            Embarkation,
+            ::craftkit_runtime::builder::Set<::craftkit_runtime::DateTime>,
+        >
+        where
+            Disembarkation: ::craftkit_runtime::builder::IsUnset<
+                self::field::disembarkation,
+            >,
+        {
+            BookingBuilder {
+                code: self.code,
+                embarkation: self.embarkation,
+                disembarkation: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                base: self.base,
+            }
+        }
+        /// Sets `base`.
+        pub fn base(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.base = ::std::option::Option::Some(::std::convert::Into::into(value));
+            self
+        }
+        /// Sets `base` to `value`, or leaves it out of the JSON with `None`.
+        pub fn maybe_base(
+            mut self,
+            value: ::std::option::Option<::std::string::String>,
+        ) -> Self {
+            self.base = value;
+            self
+        }
+        /// The [`Booking`]. Compiles only once every required field is set.
+        pub fn build(self) -> Booking
+        where
+            Code: ::craftkit_runtime::builder::IsSet<
+                self::field::code,
+                ::std::string::String,
+            >,
+            Embarkation: ::craftkit_runtime::builder::IsSet<
+                self::field::embarkation,
+                ::craftkit_runtime::DateTime,
+            >,
+            Disembarkation: ::craftkit_runtime::builder::IsSet<
+                self::field::disembarkation,
+                ::craftkit_runtime::DateTime,
+            >,
+        {
+            Booking {
+                code: ::craftkit_runtime::builder::IsSet::into_value(self.code),
+                embarkation: ::craftkit_runtime::builder::IsSet::into_value(
+                    self.embarkation,
+                ),
+                disembarkation: ::craftkit_runtime::builder::IsSet::into_value(
+                    self.disembarkation,
+                ),
+                base: self.base,
+            }
+        }
+    }
     /// The object at `vessel`.
     #[derive(
         ::std::fmt::Debug,
@@ -260,6 +992,116 @@ pub mod charter_handover {
                     })
                 },
             )
+        }
+    }
+    #[allow(dead_code)]
+    impl Vessel {
+        /// A builder of [`Vessel`]: one setter per field, then `.build()`.
+        pub fn builder() -> VesselBuilder {
+            VesselBuilder {
+                name: ::craftkit_runtime::builder::Unset,
+                model: ::std::option::Option::None,
+                length_m: ::std::option::Option::None,
+                registration: ::std::option::Option::None,
+            }
+        }
+    }
+    /// Builds a [`Vessel`]: `Vessel::builder()`, one setter per field, then `.build()`.
+    ///
+    /// `.build()` compiles once the required fields are set (`name`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
+    #[must_use = "a builder does nothing until `.build()` is called"]
+    #[allow(dead_code)]
+    pub struct VesselBuilder<Name = ::craftkit_runtime::builder::Unset> {
+        name: Name,
+        model: ::std::option::Option<::std::string::String>,
+        length_m: ::std::option::Option<::std::primitive::f64>,
+        registration: ::std::option::Option<::std::string::String>,
+    }
+    #[allow(dead_code, clippy::type_complexity)]
+    impl<Name> VesselBuilder<Name> {
+        /// Sets `name`.
+        pub fn name(
+            self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> VesselBuilder<::craftkit_runtime::builder::Set<::std::string::String>>
+        where
+            Name: ::craftkit_runtime::builder::IsUnset<self::field::name>,
+        {
+            VesselBuilder {
+                name: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                model: self.model,
+                length_m: self.length_m,
+                registration: self.registration,
+            }
+        }
+        /// Sets `model`.
+        pub fn model(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.model = ::std::option::Option::Some(::std::convert::Into::into(value));
+            self
+        }
+        /// Sets `model` to `value`, or leaves it out of the JSON with `None`.
+        pub fn maybe_model(
+            mut self,
+            value: ::std::option::Option<::std::string::String>,
+        ) -> Self {
+            self.model = value;
+            self
+        }
+        /// Sets `length_m`.
+        pub fn length_m(
+            mut self,
+            value: impl ::std::convert::Into<::std::primitive::f64>,
+        ) -> Self {
+            self.length_m = ::std::option::Option::Some(
+                ::std::convert::Into::into(value),
+            );
+            self
+        }
+        /// Sets `length_m` to `value`, or leaves it out of the JSON with `None`.
+        pub fn maybe_length_m(
+            mut self,
+            value: ::std::option::Option<::std::primitive::f64>,
+        ) -> Self {
+            self.length_m = value;
+            self
+        }
+        /// Sets `registration`.
+        pub fn registration(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.registration = ::std::option::Option::Some(
+                ::std::convert::Into::into(value),
+            );
+            self
+        }
+        /// Sets `registration` to `value`, or leaves it out of the JSON with `None`.
+        pub fn maybe_registration(
+            mut self,
+            value: ::std::option::Option<::std::string::String>,
+        ) -> Self {
+            self.registration = value;
+            self
+        }
+        /// The [`Vessel`]. Compiles only once every required field is set.
+        pub fn build(self) -> Vessel
+        where
+            Name: ::craftkit_runtime::builder::IsSet<
+                self::field::name,
+                ::std::string::String,
+            >,
+        {
+            Vessel {
+                name: ::craftkit_runtime::builder::IsSet::into_value(self.name),
+                model: self.model,
+                length_m: self.length_m,
+                registration: self.registration,
+            }
         }
     }
     /// The object at `charterer`.
@@ -315,6 +1157,116 @@ pub mod charter_handover {
             )
         }
     }
+    #[allow(dead_code)]
+    impl Charterer {
+        /// A builder of [`Charterer`]: one setter per field, then `.build()`.
+        pub fn builder() -> ChartererBuilder {
+            ChartererBuilder {
+                full_name: ::craftkit_runtime::builder::Unset,
+                email: ::std::option::Option::None,
+                phone: ::std::option::Option::None,
+                licence_number: ::std::option::Option::None,
+            }
+        }
+    }
+    /// Builds a [`Charterer`]: `Charterer::builder()`, one setter per field, then `.build()`.
+    ///
+    /// `.build()` compiles once the required fields are set (`full_name`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
+    #[must_use = "a builder does nothing until `.build()` is called"]
+    #[allow(dead_code)]
+    pub struct ChartererBuilder<FullName = ::craftkit_runtime::builder::Unset> {
+        full_name: FullName,
+        email: ::std::option::Option<::std::string::String>,
+        phone: ::std::option::Option<::std::string::String>,
+        licence_number: ::std::option::Option<::std::string::String>,
+    }
+    #[allow(dead_code, clippy::type_complexity)]
+    impl<FullName> ChartererBuilder<FullName> {
+        /// Sets `full_name`.
+        pub fn full_name(
+            self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> ChartererBuilder<::craftkit_runtime::builder::Set<::std::string::String>>
+        where
+            FullName: ::craftkit_runtime::builder::IsUnset<self::field::full_name>,
+        {
+            ChartererBuilder {
+                full_name: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                email: self.email,
+                phone: self.phone,
+                licence_number: self.licence_number,
+            }
+        }
+        /// Sets `email`.
+        pub fn email(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.email = ::std::option::Option::Some(::std::convert::Into::into(value));
+            self
+        }
+        /// Sets `email` to `value`, or leaves it out of the JSON with `None`.
+        pub fn maybe_email(
+            mut self,
+            value: ::std::option::Option<::std::string::String>,
+        ) -> Self {
+            self.email = value;
+            self
+        }
+        /// Sets `phone`.
+        pub fn phone(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.phone = ::std::option::Option::Some(::std::convert::Into::into(value));
+            self
+        }
+        /// Sets `phone` to `value`, or leaves it out of the JSON with `None`.
+        pub fn maybe_phone(
+            mut self,
+            value: ::std::option::Option<::std::string::String>,
+        ) -> Self {
+            self.phone = value;
+            self
+        }
+        /// Sets `licence_number`.
+        pub fn licence_number(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.licence_number = ::std::option::Option::Some(
+                ::std::convert::Into::into(value),
+            );
+            self
+        }
+        /// Sets `licence_number` to `value`, or leaves it out of the JSON with `None`.
+        pub fn maybe_licence_number(
+            mut self,
+            value: ::std::option::Option<::std::string::String>,
+        ) -> Self {
+            self.licence_number = value;
+            self
+        }
+        /// The [`Charterer`]. Compiles only once every required field is set.
+        pub fn build(self) -> Charterer
+        where
+            FullName: ::craftkit_runtime::builder::IsSet<
+                self::field::full_name,
+                ::std::string::String,
+            >,
+        {
+            Charterer {
+                full_name: ::craftkit_runtime::builder::IsSet::into_value(
+                    self.full_name,
+                ),
+                email: self.email,
+                phone: self.phone,
+                licence_number: self.licence_number,
+            }
+        }
+    }
     /// One item of `areas[]`.
     ///
     /// One row per inspected area of the yacht
@@ -366,6 +1318,125 @@ pub mod charter_handover {
                     })
                 },
             )
+        }
+    }
+    #[allow(dead_code)]
+    impl Area {
+        /// A builder of [`Area`]: one setter per field, then `.build()`.
+        pub fn builder() -> AreaBuilder {
+            AreaBuilder {
+                name: ::craftkit_runtime::builder::Unset,
+                condition: ::craftkit_runtime::builder::Unset,
+                notes: ::std::option::Option::None,
+                photos: ::std::option::Option::None,
+            }
+        }
+    }
+    /// Builds a [`Area`]: `Area::builder()`, one setter per field, then `.build()`.
+    ///
+    /// `.build()` compiles once the required fields are set (`name`, `condition`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
+    #[must_use = "a builder does nothing until `.build()` is called"]
+    #[allow(dead_code)]
+    pub struct AreaBuilder<
+        Name = ::craftkit_runtime::builder::Unset,
+        Condition = ::craftkit_runtime::builder::Unset,
+    > {
+        name: Name,
+        condition: Condition,
+        notes: ::std::option::Option<::std::string::String>,
+        photos: ::std::option::Option<::std::vec::Vec<::craftkit_runtime::Image>>,
+    }
+    #[allow(dead_code, clippy::type_complexity)]
+    impl<Name, Condition> AreaBuilder<Name, Condition> {
+        /// Sets `name`.
+        pub fn name(
+            self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> AreaBuilder<
+            ::craftkit_runtime::builder::Set<::std::string::String>,
+            Condition,
+        >
+        where
+            Name: ::craftkit_runtime::builder::IsUnset<self::field::name>,
+        {
+            AreaBuilder {
+                name: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                condition: self.condition,
+                notes: self.notes,
+                photos: self.photos,
+            }
+        }
+        /// Sets `condition`.
+        pub fn condition(
+            self,
+            value: impl ::std::convert::Into<self::Condition>,
+        ) -> AreaBuilder<Name, ::craftkit_runtime::builder::Set<self::Condition>>
+        where
+            Condition: ::craftkit_runtime::builder::IsUnset<self::field::condition>,
+        {
+            AreaBuilder {
+                name: self.name,
+                condition: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                notes: self.notes,
+                photos: self.photos,
+            }
+        }
+        /// Sets `notes`.
+        pub fn notes(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.notes = ::std::option::Option::Some(::std::convert::Into::into(value));
+            self
+        }
+        /// Sets `notes` to `value`, or leaves it out of the JSON with `None`.
+        pub fn maybe_notes(
+            mut self,
+            value: ::std::option::Option<::std::string::String>,
+        ) -> Self {
+            self.notes = value;
+            self
+        }
+        /// Sets `photos`.
+        pub fn photos(
+            mut self,
+            value: impl ::std::convert::Into<::std::vec::Vec<::craftkit_runtime::Image>>,
+        ) -> Self {
+            self.photos = ::std::option::Option::Some(::std::convert::Into::into(value));
+            self
+        }
+        /// Sets `photos` to `value`, or leaves it out of the JSON with `None`.
+        pub fn maybe_photos(
+            mut self,
+            value: ::std::option::Option<::std::vec::Vec<::craftkit_runtime::Image>>,
+        ) -> Self {
+            self.photos = value;
+            self
+        }
+        /// The [`Area`]. Compiles only once every required field is set.
+        pub fn build(self) -> Area
+        where
+            Name: ::craftkit_runtime::builder::IsSet<
+                self::field::name,
+                ::std::string::String,
+            >,
+            Condition: ::craftkit_runtime::builder::IsSet<
+                self::field::condition,
+                self::Condition,
+            >,
+        {
+            Area {
+                name: ::craftkit_runtime::builder::IsSet::into_value(self.name),
+                condition: ::craftkit_runtime::builder::IsSet::into_value(
+                    self.condition,
+                ),
+                notes: self.notes,
+                photos: self.photos,
+            }
         }
     }
     /// The values of `areas[].condition`.
@@ -478,6 +1549,107 @@ pub mod charter_handover {
             )
         }
     }
+    #[allow(dead_code)]
+    impl InventoryItem {
+        /// A builder of [`InventoryItem`]: one setter per field, then `.build()`.
+        pub fn builder() -> InventoryItemBuilder {
+            InventoryItemBuilder {
+                item: ::craftkit_runtime::builder::Unset,
+                quantity: ::craftkit_runtime::builder::Unset,
+                checked: ::std::option::Option::None,
+            }
+        }
+    }
+    /// Builds a [`InventoryItem`]: `InventoryItem::builder()`, one setter per field, then `.build()`.
+    ///
+    /// `.build()` compiles once the required fields are set (`item`, `quantity`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
+    #[must_use = "a builder does nothing until `.build()` is called"]
+    #[allow(dead_code)]
+    pub struct InventoryItemBuilder<
+        Item = ::craftkit_runtime::builder::Unset,
+        Quantity = ::craftkit_runtime::builder::Unset,
+    > {
+        item: Item,
+        quantity: Quantity,
+        checked: ::std::option::Option<::std::primitive::bool>,
+    }
+    #[allow(dead_code, clippy::type_complexity)]
+    impl<Item, Quantity> InventoryItemBuilder<Item, Quantity> {
+        /// Sets `item`.
+        pub fn item(
+            self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> InventoryItemBuilder<
+            ::craftkit_runtime::builder::Set<::std::string::String>,
+            Quantity,
+        >
+        where
+            Item: ::craftkit_runtime::builder::IsUnset<self::field::item>,
+        {
+            InventoryItemBuilder {
+                item: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                quantity: self.quantity,
+                checked: self.checked,
+            }
+        }
+        /// Sets `quantity`.
+        pub fn quantity(
+            self,
+            value: impl ::std::convert::Into<::std::primitive::i64>,
+        ) -> InventoryItemBuilder<
+            Item,
+            ::craftkit_runtime::builder::Set<::std::primitive::i64>,
+        >
+        where
+            Quantity: ::craftkit_runtime::builder::IsUnset<self::field::quantity>,
+        {
+            InventoryItemBuilder {
+                item: self.item,
+                quantity: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                checked: self.checked,
+            }
+        }
+        /// Sets `checked`.
+        pub fn checked(
+            mut self,
+            value: impl ::std::convert::Into<::std::primitive::bool>,
+        ) -> Self {
+            self.checked = ::std::option::Option::Some(
+                ::std::convert::Into::into(value),
+            );
+            self
+        }
+        /// Sets `checked` to `value`, or leaves it out of the JSON with `None`.
+        pub fn maybe_checked(
+            mut self,
+            value: ::std::option::Option<::std::primitive::bool>,
+        ) -> Self {
+            self.checked = value;
+            self
+        }
+        /// The [`InventoryItem`]. Compiles only once every required field is set.
+        pub fn build(self) -> InventoryItem
+        where
+            Item: ::craftkit_runtime::builder::IsSet<
+                self::field::item,
+                ::std::string::String,
+            >,
+            Quantity: ::craftkit_runtime::builder::IsSet<
+                self::field::quantity,
+                ::std::primitive::i64,
+            >,
+        {
+            InventoryItem {
+                item: ::craftkit_runtime::builder::IsSet::into_value(self.item),
+                quantity: ::craftkit_runtime::builder::IsSet::into_value(self.quantity),
+                checked: self.checked,
+            }
+        }
+    }
     /// The object at `signatures`.
     #[derive(
         ::std::fmt::Debug,
@@ -516,5 +1688,107 @@ pub mod charter_handover {
                 },
             )
         }
+    }
+    #[allow(dead_code)]
+    impl Signatures {
+        /// A builder of [`Signatures`]: one setter per field, then `.build()`.
+        pub fn builder() -> SignaturesBuilder {
+            SignaturesBuilder {
+                captain: ::craftkit_runtime::builder::Unset,
+                charterer: ::craftkit_runtime::builder::Unset,
+            }
+        }
+    }
+    /// Builds a [`Signatures`]: `Signatures::builder()`, one setter per field, then `.build()`.
+    ///
+    /// `.build()` compiles once the required fields are set (`captain`, `charterer`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
+    #[must_use = "a builder does nothing until `.build()` is called"]
+    #[allow(dead_code)]
+    pub struct SignaturesBuilder<
+        Captain = ::craftkit_runtime::builder::Unset,
+        Charterer = ::craftkit_runtime::builder::Unset,
+    > {
+        captain: Captain,
+        charterer: Charterer,
+    }
+    #[allow(dead_code, clippy::type_complexity)]
+    impl<Captain, Charterer> SignaturesBuilder<Captain, Charterer> {
+        /// Sets `captain`.
+        pub fn captain(
+            self,
+            value: impl ::std::convert::Into<::craftkit_runtime::Signature>,
+        ) -> SignaturesBuilder<
+            ::craftkit_runtime::builder::Set<::craftkit_runtime::Signature>,
+            Charterer,
+        >
+        where
+            Captain: ::craftkit_runtime::builder::IsUnset<self::field::captain>,
+        {
+            SignaturesBuilder {
+                captain: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                charterer: self.charterer,
+            }
+        }
+        /// Sets `charterer`.
+        pub fn charterer(
+            self,
+            value: impl ::std::convert::Into<::craftkit_runtime::Signature>,
+        ) -> SignaturesBuilder<
+            Captain,
+            ::craftkit_runtime::builder::Set<::craftkit_runtime::Signature>,
+        >
+        where
+            Charterer: ::craftkit_runtime::builder::IsUnset<self::field::charterer>,
+        {
+            SignaturesBuilder {
+                captain: self.captain,
+                charterer: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+            }
+        }
+        /// The [`Signatures`]. Compiles only once every required field is set.
+        pub fn build(self) -> Signatures
+        where
+            Captain: ::craftkit_runtime::builder::IsSet<
+                self::field::captain,
+                ::craftkit_runtime::Signature,
+            >,
+            Charterer: ::craftkit_runtime::builder::IsSet<
+                self::field::charterer,
+                ::craftkit_runtime::Signature,
+            >,
+        {
+            Signatures {
+                captain: ::craftkit_runtime::builder::IsSet::into_value(self.captain),
+                charterer: ::craftkit_runtime::builder::IsSet::into_value(self.charterer),
+            }
+        }
+    }
+    /// Markers named after the required fields, for the builders' compile errors
+    /// (``missing required field `code` ``).
+    #[doc(hidden)]
+    #[allow(non_camel_case_types, dead_code)]
+    pub mod field {
+        pub enum areas {}
+        pub enum booking {}
+        pub enum captain {}
+        pub enum charterer {}
+        pub enum code {}
+        pub enum condition {}
+        pub enum deposit_taken {}
+        pub enum disembarkation {}
+        pub enum embarkation {}
+        pub enum fuel_level {}
+        pub enum full_name {}
+        pub enum guests {}
+        pub enum handed_over_on {}
+        pub enum item {}
+        pub enum name {}
+        pub enum quantity {}
+        pub enum signatures {}
+        pub enum vessel {}
     }
 }

@@ -110,6 +110,442 @@ impl ::craftkit_runtime::Template for Invoice {
         })
     }
 }
+#[allow(dead_code)]
+impl Invoice {
+    /// A builder of [`Invoice`]: one setter per field, then `.build()`.
+    pub fn builder() -> InvoiceBuilder {
+        InvoiceBuilder {
+            number: ::craftkit_runtime::builder::Unset,
+            issued_on: ::craftkit_runtime::builder::Unset,
+            due_on: ::craftkit_runtime::builder::Unset,
+            currency: ::craftkit_runtime::builder::Unset,
+            seller: ::craftkit_runtime::builder::Unset,
+            buyer: ::craftkit_runtime::builder::Unset,
+            lines: ::craftkit_runtime::builder::Unset,
+            totals: ::craftkit_runtime::builder::Unset,
+            paid: ::std::option::Option::None,
+            payment_terms: ::std::option::Option::None,
+            logo: ::std::option::Option::None,
+            approved_by: ::std::option::Option::None,
+        }
+    }
+}
+/// Builds a [`Invoice`]: `Invoice::builder()`, one setter per field, then `.build()`.
+///
+/// `.build()` compiles once the required fields are set (`number`, `issued_on`, `due_on`, `currency`, `seller`, `buyer`, `lines`, `totals`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
+#[must_use = "a builder does nothing until `.build()` is called"]
+#[allow(dead_code)]
+pub struct InvoiceBuilder<
+    Number = ::craftkit_runtime::builder::Unset,
+    IssuedOn = ::craftkit_runtime::builder::Unset,
+    DueOn = ::craftkit_runtime::builder::Unset,
+    Currency = ::craftkit_runtime::builder::Unset,
+    Seller = ::craftkit_runtime::builder::Unset,
+    Buyer = ::craftkit_runtime::builder::Unset,
+    Lines = ::craftkit_runtime::builder::Unset,
+    Totals = ::craftkit_runtime::builder::Unset,
+> {
+    number: Number,
+    issued_on: IssuedOn,
+    due_on: DueOn,
+    currency: Currency,
+    seller: Seller,
+    buyer: Buyer,
+    lines: Lines,
+    totals: Totals,
+    paid: ::std::option::Option<::std::primitive::bool>,
+    payment_terms: ::std::option::Option<::std::string::String>,
+    logo: ::std::option::Option<::craftkit_runtime::Image>,
+    approved_by: ::std::option::Option<::craftkit_runtime::Signature>,
+}
+#[allow(dead_code, clippy::type_complexity)]
+impl<
+    Number,
+    IssuedOn,
+    DueOn,
+    Currency,
+    Seller,
+    Buyer,
+    Lines,
+    Totals,
+> InvoiceBuilder<Number, IssuedOn, DueOn, Currency, Seller, Buyer, Lines, Totals> {
+    /// Sets `number`.
+    pub fn number(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> InvoiceBuilder<
+        ::craftkit_runtime::builder::Set<::std::string::String>,
+        IssuedOn,
+        DueOn,
+        Currency,
+        Seller,
+        Buyer,
+        Lines,
+        Totals,
+    >
+    where
+        Number: ::craftkit_runtime::builder::IsUnset<invoice::field::number>,
+    {
+        InvoiceBuilder {
+            number: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            issued_on: self.issued_on,
+            due_on: self.due_on,
+            currency: self.currency,
+            seller: self.seller,
+            buyer: self.buyer,
+            lines: self.lines,
+            totals: self.totals,
+            paid: self.paid,
+            payment_terms: self.payment_terms,
+            logo: self.logo,
+            approved_by: self.approved_by,
+        }
+    }
+    /// Sets `issued_on`.
+    pub fn issued_on(
+        self,
+        value: impl ::std::convert::Into<::craftkit_runtime::Date>,
+    ) -> InvoiceBuilder<
+        Number,
+        ::craftkit_runtime::builder::Set<::craftkit_runtime::Date>,
+        DueOn,
+        Currency,
+        Seller,
+        Buyer,
+        Lines,
+        Totals,
+    >
+    where
+        IssuedOn: ::craftkit_runtime::builder::IsUnset<invoice::field::issued_on>,
+    {
+        InvoiceBuilder {
+            number: self.number,
+            issued_on: ::craftkit_runtime::builder::Set(
+                ::std::convert::Into::into(value),
+            ),
+            due_on: self.due_on,
+            currency: self.currency,
+            seller: self.seller,
+            buyer: self.buyer,
+            lines: self.lines,
+            totals: self.totals,
+            paid: self.paid,
+            payment_terms: self.payment_terms,
+            logo: self.logo,
+            approved_by: self.approved_by,
+        }
+    }
+    /// Sets `due_on`.
+    pub fn due_on(
+        self,
+        value: impl ::std::convert::Into<::craftkit_runtime::Date>,
+    ) -> InvoiceBuilder<
+        Number,
+        IssuedOn,
+        ::craftkit_runtime::builder::Set<::craftkit_runtime::Date>,
+        Currency,
+        Seller,
+        Buyer,
+        Lines,
+        Totals,
+    >
+    where
+        DueOn: ::craftkit_runtime::builder::IsUnset<invoice::field::due_on>,
+    {
+        InvoiceBuilder {
+            number: self.number,
+            issued_on: self.issued_on,
+            due_on: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            currency: self.currency,
+            seller: self.seller,
+            buyer: self.buyer,
+            lines: self.lines,
+            totals: self.totals,
+            paid: self.paid,
+            payment_terms: self.payment_terms,
+            logo: self.logo,
+            approved_by: self.approved_by,
+        }
+    }
+    /// Sets `currency`.
+    pub fn currency(
+        self,
+        value: impl ::std::convert::Into<invoice::Currency>,
+    ) -> InvoiceBuilder<
+        Number,
+        IssuedOn,
+        DueOn,
+        ::craftkit_runtime::builder::Set<invoice::Currency>,
+        Seller,
+        Buyer,
+        Lines,
+        Totals,
+    >
+    where
+        Currency: ::craftkit_runtime::builder::IsUnset<invoice::field::currency>,
+    {
+        InvoiceBuilder {
+            number: self.number,
+            issued_on: self.issued_on,
+            due_on: self.due_on,
+            currency: ::craftkit_runtime::builder::Set(
+                ::std::convert::Into::into(value),
+            ),
+            seller: self.seller,
+            buyer: self.buyer,
+            lines: self.lines,
+            totals: self.totals,
+            paid: self.paid,
+            payment_terms: self.payment_terms,
+            logo: self.logo,
+            approved_by: self.approved_by,
+        }
+    }
+    /// Sets `seller`.
+    pub fn seller(
+        self,
+        value: impl ::std::convert::Into<invoice::Seller>,
+    ) -> InvoiceBuilder<
+        Number,
+        IssuedOn,
+        DueOn,
+        Currency,
+        ::craftkit_runtime::builder::Set<invoice::Seller>,
+        Buyer,
+        Lines,
+        Totals,
+    >
+    where
+        Seller: ::craftkit_runtime::builder::IsUnset<invoice::field::seller>,
+    {
+        InvoiceBuilder {
+            number: self.number,
+            issued_on: self.issued_on,
+            due_on: self.due_on,
+            currency: self.currency,
+            seller: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            buyer: self.buyer,
+            lines: self.lines,
+            totals: self.totals,
+            paid: self.paid,
+            payment_terms: self.payment_terms,
+            logo: self.logo,
+            approved_by: self.approved_by,
+        }
+    }
+    /// Sets `buyer`.
+    pub fn buyer(
+        self,
+        value: impl ::std::convert::Into<invoice::Buyer>,
+    ) -> InvoiceBuilder<
+        Number,
+        IssuedOn,
+        DueOn,
+        Currency,
+        Seller,
+        ::craftkit_runtime::builder::Set<invoice::Buyer>,
+        Lines,
+        Totals,
+    >
+    where
+        Buyer: ::craftkit_runtime::builder::IsUnset<invoice::field::buyer>,
+    {
+        InvoiceBuilder {
+            number: self.number,
+            issued_on: self.issued_on,
+            due_on: self.due_on,
+            currency: self.currency,
+            seller: self.seller,
+            buyer: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            lines: self.lines,
+            totals: self.totals,
+            paid: self.paid,
+            payment_terms: self.payment_terms,
+            logo: self.logo,
+            approved_by: self.approved_by,
+        }
+    }
+    /// Sets `lines`.
+    pub fn lines(
+        self,
+        value: impl ::std::convert::Into<::std::vec::Vec<invoice::Line>>,
+    ) -> InvoiceBuilder<
+        Number,
+        IssuedOn,
+        DueOn,
+        Currency,
+        Seller,
+        Buyer,
+        ::craftkit_runtime::builder::Set<::std::vec::Vec<invoice::Line>>,
+        Totals,
+    >
+    where
+        Lines: ::craftkit_runtime::builder::IsUnset<invoice::field::lines>,
+    {
+        InvoiceBuilder {
+            number: self.number,
+            issued_on: self.issued_on,
+            due_on: self.due_on,
+            currency: self.currency,
+            seller: self.seller,
+            buyer: self.buyer,
+            lines: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            totals: self.totals,
+            paid: self.paid,
+            payment_terms: self.payment_terms,
+            logo: self.logo,
+            approved_by: self.approved_by,
+        }
+    }
+    /// Sets `totals`.
+    pub fn totals(
+        self,
+        value: impl ::std::convert::Into<invoice::Totals>,
+    ) -> InvoiceBuilder<
+        Number,
+        IssuedOn,
+        DueOn,
+        Currency,
+        Seller,
+        Buyer,
+        Lines,
+        ::craftkit_runtime::builder::Set<invoice::Totals>,
+    >
+    where
+        Totals: ::craftkit_runtime::builder::IsUnset<invoice::field::totals>,
+    {
+        InvoiceBuilder {
+            number: self.number,
+            issued_on: self.issued_on,
+            due_on: self.due_on,
+            currency: self.currency,
+            seller: self.seller,
+            buyer: self.buyer,
+            lines: self.lines,
+            totals: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            paid: self.paid,
+            payment_terms: self.payment_terms,
+            logo: self.logo,
+            approved_by: self.approved_by,
+        }
+    }
+    /// Sets `paid`.
+    pub fn paid(
+        mut self,
+        value: impl ::std::convert::Into<::std::primitive::bool>,
+    ) -> Self {
+        self.paid = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets `paid` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_paid(
+        mut self,
+        value: ::std::option::Option<::std::primitive::bool>,
+    ) -> Self {
+        self.paid = value;
+        self
+    }
+    /// Sets `payment_terms`.
+    pub fn payment_terms(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.payment_terms = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
+    }
+    /// Sets `payment_terms` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_payment_terms(
+        mut self,
+        value: ::std::option::Option<::std::string::String>,
+    ) -> Self {
+        self.payment_terms = value;
+        self
+    }
+    /// Sets `logo`.
+    pub fn logo(
+        mut self,
+        value: impl ::std::convert::Into<::craftkit_runtime::Image>,
+    ) -> Self {
+        self.logo = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets `logo` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_logo(
+        mut self,
+        value: ::std::option::Option<::craftkit_runtime::Image>,
+    ) -> Self {
+        self.logo = value;
+        self
+    }
+    /// Sets `approved_by`.
+    pub fn approved_by(
+        mut self,
+        value: impl ::std::convert::Into<::craftkit_runtime::Signature>,
+    ) -> Self {
+        self.approved_by = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
+    }
+    /// Sets `approved_by` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_approved_by(
+        mut self,
+        value: ::std::option::Option<::craftkit_runtime::Signature>,
+    ) -> Self {
+        self.approved_by = value;
+        self
+    }
+    /// The [`Invoice`]. Compiles only once every required field is set.
+    pub fn build(self) -> Invoice
+    where
+        Number: ::craftkit_runtime::builder::IsSet<
+            invoice::field::number,
+            ::std::string::String,
+        >,
+        IssuedOn: ::craftkit_runtime::builder::IsSet<
+            invoice::field::issued_on,
+            ::craftkit_runtime::Date,
+        >,
+        DueOn: ::craftkit_runtime::builder::IsSet<
+            invoice::field::due_on,
+            ::craftkit_runtime::Date,
+        >,
+        Currency: ::craftkit_runtime::builder::IsSet<
+            invoice::field::currency,
+            invoice::Currency,
+        >,
+        Seller: ::craftkit_runtime::builder::IsSet<
+            invoice::field::seller,
+            invoice::Seller,
+        >,
+        Buyer: ::craftkit_runtime::builder::IsSet<invoice::field::buyer, invoice::Buyer>,
+        Lines: ::craftkit_runtime::builder::IsSet<
+            invoice::field::lines,
+            ::std::vec::Vec<invoice::Line>,
+        >,
+        Totals: ::craftkit_runtime::builder::IsSet<
+            invoice::field::totals,
+            invoice::Totals,
+        >,
+    {
+        Invoice {
+            number: ::craftkit_runtime::builder::IsSet::into_value(self.number),
+            issued_on: ::craftkit_runtime::builder::IsSet::into_value(self.issued_on),
+            due_on: ::craftkit_runtime::builder::IsSet::into_value(self.due_on),
+            currency: ::craftkit_runtime::builder::IsSet::into_value(self.currency),
+            seller: ::craftkit_runtime::builder::IsSet::into_value(self.seller),
+            buyer: ::craftkit_runtime::builder::IsSet::into_value(self.buyer),
+            lines: ::craftkit_runtime::builder::IsSet::into_value(self.lines),
+            totals: ::craftkit_runtime::builder::IsSet::into_value(self.totals),
+            paid: self.paid,
+            payment_terms: self.payment_terms,
+            logo: self.logo,
+            approved_by: self.approved_by,
+        }
+    }
+}
 /// The types nested in [`Invoice`].
 #[allow(dead_code)]
 pub mod invoice {
@@ -212,6 +648,102 @@ pub mod invoice {
             )
         }
     }
+    #[allow(dead_code)]
+    impl Seller {
+        /// A builder of [`Seller`]: one setter per field, then `.build()`.
+        pub fn builder() -> SellerBuilder {
+            SellerBuilder {
+                name: ::craftkit_runtime::builder::Unset,
+                vat_id: ::std::option::Option::None,
+                address: ::craftkit_runtime::builder::Unset,
+            }
+        }
+    }
+    /// Builds a [`Seller`]: `Seller::builder()`, one setter per field, then `.build()`.
+    ///
+    /// `.build()` compiles once the required fields are set (`name`, `address`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
+    #[must_use = "a builder does nothing until `.build()` is called"]
+    #[allow(dead_code)]
+    pub struct SellerBuilder<
+        Name = ::craftkit_runtime::builder::Unset,
+        Address = ::craftkit_runtime::builder::Unset,
+    > {
+        name: Name,
+        vat_id: ::std::option::Option<::std::string::String>,
+        address: Address,
+    }
+    #[allow(dead_code, clippy::type_complexity)]
+    impl<Name, Address> SellerBuilder<Name, Address> {
+        /// Sets `name`.
+        pub fn name(
+            self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> SellerBuilder<
+            ::craftkit_runtime::builder::Set<::std::string::String>,
+            Address,
+        >
+        where
+            Name: ::craftkit_runtime::builder::IsUnset<self::field::name>,
+        {
+            SellerBuilder {
+                name: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                vat_id: self.vat_id,
+                address: self.address,
+            }
+        }
+        /// Sets `vat_id`.
+        pub fn vat_id(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.vat_id = ::std::option::Option::Some(::std::convert::Into::into(value));
+            self
+        }
+        /// Sets `vat_id` to `value`, or leaves it out of the JSON with `None`.
+        pub fn maybe_vat_id(
+            mut self,
+            value: ::std::option::Option<::std::string::String>,
+        ) -> Self {
+            self.vat_id = value;
+            self
+        }
+        /// Sets `address`.
+        pub fn address(
+            self,
+            value: impl ::std::convert::Into<self::SellerAddress>,
+        ) -> SellerBuilder<Name, ::craftkit_runtime::builder::Set<self::SellerAddress>>
+        where
+            Address: ::craftkit_runtime::builder::IsUnset<self::field::address>,
+        {
+            SellerBuilder {
+                name: self.name,
+                vat_id: self.vat_id,
+                address: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+            }
+        }
+        /// The [`Seller`]. Compiles only once every required field is set.
+        pub fn build(self) -> Seller
+        where
+            Name: ::craftkit_runtime::builder::IsSet<
+                self::field::name,
+                ::std::string::String,
+            >,
+            Address: ::craftkit_runtime::builder::IsSet<
+                self::field::address,
+                self::SellerAddress,
+            >,
+        {
+            Seller {
+                name: ::craftkit_runtime::builder::IsSet::into_value(self.name),
+                vat_id: self.vat_id,
+                address: ::craftkit_runtime::builder::IsSet::into_value(self.address),
+            }
+        }
+    }
     /// The object at `seller.address`.
     #[derive(
         ::std::fmt::Debug,
@@ -253,6 +785,157 @@ pub mod invoice {
                     })
                 },
             )
+        }
+    }
+    #[allow(dead_code)]
+    impl SellerAddress {
+        /// A builder of [`SellerAddress`]: one setter per field, then `.build()`.
+        pub fn builder() -> SellerAddressBuilder {
+            SellerAddressBuilder {
+                street: ::craftkit_runtime::builder::Unset,
+                city: ::craftkit_runtime::builder::Unset,
+                postcode: ::craftkit_runtime::builder::Unset,
+                country: ::craftkit_runtime::builder::Unset,
+            }
+        }
+    }
+    /// Builds a [`SellerAddress`]: `SellerAddress::builder()`, one setter per field, then `.build()`.
+    ///
+    /// `.build()` compiles once the required fields are set (`street`, `city`, `postcode`, `country`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
+    #[must_use = "a builder does nothing until `.build()` is called"]
+    #[allow(dead_code)]
+    pub struct SellerAddressBuilder<
+        Street = ::craftkit_runtime::builder::Unset,
+        City = ::craftkit_runtime::builder::Unset,
+        Postcode = ::craftkit_runtime::builder::Unset,
+        Country = ::craftkit_runtime::builder::Unset,
+    > {
+        street: Street,
+        city: City,
+        postcode: Postcode,
+        country: Country,
+    }
+    #[allow(dead_code, clippy::type_complexity)]
+    impl<
+        Street,
+        City,
+        Postcode,
+        Country,
+    > SellerAddressBuilder<Street, City, Postcode, Country> {
+        /// Sets `street`.
+        pub fn street(
+            self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> SellerAddressBuilder<
+            ::craftkit_runtime::builder::Set<::std::string::String>,
+            City,
+            Postcode,
+            Country,
+        >
+        where
+            Street: ::craftkit_runtime::builder::IsUnset<self::field::street>,
+        {
+            SellerAddressBuilder {
+                street: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                city: self.city,
+                postcode: self.postcode,
+                country: self.country,
+            }
+        }
+        /// Sets `city`.
+        pub fn city(
+            self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> SellerAddressBuilder<
+            Street,
+            ::craftkit_runtime::builder::Set<::std::string::String>,
+            Postcode,
+            Country,
+        >
+        where
+            City: ::craftkit_runtime::builder::IsUnset<self::field::city>,
+        {
+            SellerAddressBuilder {
+                street: self.street,
+                city: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                postcode: self.postcode,
+                country: self.country,
+            }
+        }
+        /// Sets `postcode`.
+        pub fn postcode(
+            self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> SellerAddressBuilder<
+            Street,
+            City,
+            ::craftkit_runtime::builder::Set<::std::string::String>,
+            Country,
+        >
+        where
+            Postcode: ::craftkit_runtime::builder::IsUnset<self::field::postcode>,
+        {
+            SellerAddressBuilder {
+                street: self.street,
+                city: self.city,
+                postcode: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                country: self.country,
+            }
+        }
+        /// Sets `country`.
+        pub fn country(
+            self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> SellerAddressBuilder<
+            Street,
+            City,
+            Postcode,
+            ::craftkit_runtime::builder::Set<::std::string::String>,
+        >
+        where
+            Country: ::craftkit_runtime::builder::IsUnset<self::field::country>,
+        {
+            SellerAddressBuilder {
+                street: self.street,
+                city: self.city,
+                postcode: self.postcode,
+                country: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+            }
+        }
+        /// The [`SellerAddress`]. Compiles only once every required field is set.
+        pub fn build(self) -> SellerAddress
+        where
+            Street: ::craftkit_runtime::builder::IsSet<
+                self::field::street,
+                ::std::string::String,
+            >,
+            City: ::craftkit_runtime::builder::IsSet<
+                self::field::city,
+                ::std::string::String,
+            >,
+            Postcode: ::craftkit_runtime::builder::IsSet<
+                self::field::postcode,
+                ::std::string::String,
+            >,
+            Country: ::craftkit_runtime::builder::IsSet<
+                self::field::country,
+                ::std::string::String,
+            >,
+        {
+            SellerAddress {
+                street: ::craftkit_runtime::builder::IsSet::into_value(self.street),
+                city: ::craftkit_runtime::builder::IsSet::into_value(self.city),
+                postcode: ::craftkit_runtime::builder::IsSet::into_value(self.postcode),
+                country: ::craftkit_runtime::builder::IsSet::into_value(self.country),
+            }
         }
     }
     /// The object at `buyer`.
@@ -297,6 +980,104 @@ pub mod invoice {
             )
         }
     }
+    #[allow(dead_code)]
+    impl Buyer {
+        /// A builder of [`Buyer`]: one setter per field, then `.build()`.
+        pub fn builder() -> BuyerBuilder {
+            BuyerBuilder {
+                name: ::craftkit_runtime::builder::Unset,
+                address: ::craftkit_runtime::builder::Unset,
+                reference: ::std::option::Option::None,
+            }
+        }
+    }
+    /// Builds a [`Buyer`]: `Buyer::builder()`, one setter per field, then `.build()`.
+    ///
+    /// `.build()` compiles once the required fields are set (`name`, `address`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
+    #[must_use = "a builder does nothing until `.build()` is called"]
+    #[allow(dead_code)]
+    pub struct BuyerBuilder<
+        Name = ::craftkit_runtime::builder::Unset,
+        Address = ::craftkit_runtime::builder::Unset,
+    > {
+        name: Name,
+        address: Address,
+        reference: ::std::option::Option<::std::string::String>,
+    }
+    #[allow(dead_code, clippy::type_complexity)]
+    impl<Name, Address> BuyerBuilder<Name, Address> {
+        /// Sets `name`.
+        pub fn name(
+            self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> BuyerBuilder<
+            ::craftkit_runtime::builder::Set<::std::string::String>,
+            Address,
+        >
+        where
+            Name: ::craftkit_runtime::builder::IsUnset<self::field::name>,
+        {
+            BuyerBuilder {
+                name: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                address: self.address,
+                reference: self.reference,
+            }
+        }
+        /// Sets `address`.
+        pub fn address(
+            self,
+            value: impl ::std::convert::Into<self::BuyerAddress>,
+        ) -> BuyerBuilder<Name, ::craftkit_runtime::builder::Set<self::BuyerAddress>>
+        where
+            Address: ::craftkit_runtime::builder::IsUnset<self::field::address>,
+        {
+            BuyerBuilder {
+                name: self.name,
+                address: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                reference: self.reference,
+            }
+        }
+        /// Sets `reference`.
+        pub fn reference(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.reference = ::std::option::Option::Some(
+                ::std::convert::Into::into(value),
+            );
+            self
+        }
+        /// Sets `reference` to `value`, or leaves it out of the JSON with `None`.
+        pub fn maybe_reference(
+            mut self,
+            value: ::std::option::Option<::std::string::String>,
+        ) -> Self {
+            self.reference = value;
+            self
+        }
+        /// The [`Buyer`]. Compiles only once every required field is set.
+        pub fn build(self) -> Buyer
+        where
+            Name: ::craftkit_runtime::builder::IsSet<
+                self::field::name,
+                ::std::string::String,
+            >,
+            Address: ::craftkit_runtime::builder::IsSet<
+                self::field::address,
+                self::BuyerAddress,
+            >,
+        {
+            Buyer {
+                name: ::craftkit_runtime::builder::IsSet::into_value(self.name),
+                address: ::craftkit_runtime::builder::IsSet::into_value(self.address),
+                reference: self.reference,
+            }
+        }
+    }
     /// The object at `buyer.address`.
     #[derive(
         ::std::fmt::Debug,
@@ -339,6 +1120,140 @@ pub mod invoice {
                     })
                 },
             )
+        }
+    }
+    #[allow(dead_code)]
+    impl BuyerAddress {
+        /// A builder of [`BuyerAddress`]: one setter per field, then `.build()`.
+        pub fn builder() -> BuyerAddressBuilder {
+            BuyerAddressBuilder {
+                street: ::craftkit_runtime::builder::Unset,
+                city: ::craftkit_runtime::builder::Unset,
+                postcode: ::std::option::Option::None,
+                country: ::craftkit_runtime::builder::Unset,
+            }
+        }
+    }
+    /// Builds a [`BuyerAddress`]: `BuyerAddress::builder()`, one setter per field, then `.build()`.
+    ///
+    /// `.build()` compiles once the required fields are set (`street`, `city`, `country`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
+    #[must_use = "a builder does nothing until `.build()` is called"]
+    #[allow(dead_code)]
+    pub struct BuyerAddressBuilder<
+        Street = ::craftkit_runtime::builder::Unset,
+        City = ::craftkit_runtime::builder::Unset,
+        Country = ::craftkit_runtime::builder::Unset,
+    > {
+        street: Street,
+        city: City,
+        postcode: ::std::option::Option<::std::string::String>,
+        country: Country,
+    }
+    #[allow(dead_code, clippy::type_complexity)]
+    impl<Street, City, Country> BuyerAddressBuilder<Street, City, Country> {
+        /// Sets `street`.
+        pub fn street(
+            self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> BuyerAddressBuilder<
+            ::craftkit_runtime::builder::Set<::std::string::String>,
+            City,
+            Country,
+        >
+        where
+            Street: ::craftkit_runtime::builder::IsUnset<self::field::street>,
+        {
+            BuyerAddressBuilder {
+                street: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                city: self.city,
+                postcode: self.postcode,
+                country: self.country,
+            }
+        }
+        /// Sets `city`.
+        pub fn city(
+            self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> BuyerAddressBuilder<
+            Street,
+            ::craftkit_runtime::builder::Set<::std::string::String>,
+            Country,
+        >
+        where
+            City: ::craftkit_runtime::builder::IsUnset<self::field::city>,
+        {
+            BuyerAddressBuilder {
+                street: self.street,
+                city: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                postcode: self.postcode,
+                country: self.country,
+            }
+        }
+        /// Sets `postcode`.
+        pub fn postcode(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.postcode = ::std::option::Option::Some(
+                ::std::convert::Into::into(value),
+            );
+            self
+        }
+        /// Sets `postcode` to `value`, or leaves it out of the JSON with `None`.
+        pub fn maybe_postcode(
+            mut self,
+            value: ::std::option::Option<::std::string::String>,
+        ) -> Self {
+            self.postcode = value;
+            self
+        }
+        /// Sets `country`.
+        pub fn country(
+            self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> BuyerAddressBuilder<
+            Street,
+            City,
+            ::craftkit_runtime::builder::Set<::std::string::String>,
+        >
+        where
+            Country: ::craftkit_runtime::builder::IsUnset<self::field::country>,
+        {
+            BuyerAddressBuilder {
+                street: self.street,
+                city: self.city,
+                postcode: self.postcode,
+                country: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+            }
+        }
+        /// The [`BuyerAddress`]. Compiles only once every required field is set.
+        pub fn build(self) -> BuyerAddress
+        where
+            Street: ::craftkit_runtime::builder::IsSet<
+                self::field::street,
+                ::std::string::String,
+            >,
+            City: ::craftkit_runtime::builder::IsSet<
+                self::field::city,
+                ::std::string::String,
+            >,
+            Country: ::craftkit_runtime::builder::IsSet<
+                self::field::country,
+                ::std::string::String,
+            >,
+        {
+            BuyerAddress {
+                street: ::craftkit_runtime::builder::IsSet::into_value(self.street),
+                city: ::craftkit_runtime::builder::IsSet::into_value(self.city),
+                postcode: self.postcode,
+                country: ::craftkit_runtime::builder::IsSet::into_value(self.country),
+            }
         }
     }
     /// One item of `lines[]`.
@@ -394,6 +1309,164 @@ pub mod invoice {
                     })
                 },
             )
+        }
+    }
+    #[allow(dead_code)]
+    impl Line {
+        /// A builder of [`Line`]: one setter per field, then `.build()`.
+        pub fn builder() -> LineBuilder {
+            LineBuilder {
+                description: ::craftkit_runtime::builder::Unset,
+                quantity: ::craftkit_runtime::builder::Unset,
+                unit: ::std::option::Option::None,
+                unit_price: ::craftkit_runtime::builder::Unset,
+                tax_rate: ::std::option::Option::None,
+            }
+        }
+    }
+    /// Builds a [`Line`]: `Line::builder()`, one setter per field, then `.build()`.
+    ///
+    /// `.build()` compiles once the required fields are set (`description`, `quantity`, `unit_price`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
+    #[must_use = "a builder does nothing until `.build()` is called"]
+    #[allow(dead_code)]
+    pub struct LineBuilder<
+        Description = ::craftkit_runtime::builder::Unset,
+        Quantity = ::craftkit_runtime::builder::Unset,
+        UnitPrice = ::craftkit_runtime::builder::Unset,
+    > {
+        description: Description,
+        quantity: Quantity,
+        unit: ::std::option::Option<self::Unit>,
+        unit_price: UnitPrice,
+        tax_rate: ::std::option::Option<::std::primitive::f64>,
+    }
+    #[allow(dead_code, clippy::type_complexity)]
+    impl<
+        Description,
+        Quantity,
+        UnitPrice,
+    > LineBuilder<Description, Quantity, UnitPrice> {
+        /// Sets `description`.
+        pub fn description(
+            self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> LineBuilder<
+            ::craftkit_runtime::builder::Set<::std::string::String>,
+            Quantity,
+            UnitPrice,
+        >
+        where
+            Description: ::craftkit_runtime::builder::IsUnset<self::field::description>,
+        {
+            LineBuilder {
+                description: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                quantity: self.quantity,
+                unit: self.unit,
+                unit_price: self.unit_price,
+                tax_rate: self.tax_rate,
+            }
+        }
+        /// Sets `quantity`.
+        pub fn quantity(
+            self,
+            value: impl ::std::convert::Into<::std::primitive::f64>,
+        ) -> LineBuilder<
+            Description,
+            ::craftkit_runtime::builder::Set<::std::primitive::f64>,
+            UnitPrice,
+        >
+        where
+            Quantity: ::craftkit_runtime::builder::IsUnset<self::field::quantity>,
+        {
+            LineBuilder {
+                description: self.description,
+                quantity: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                unit: self.unit,
+                unit_price: self.unit_price,
+                tax_rate: self.tax_rate,
+            }
+        }
+        /// Sets `unit`.
+        pub fn unit(mut self, value: impl ::std::convert::Into<self::Unit>) -> Self {
+            self.unit = ::std::option::Option::Some(::std::convert::Into::into(value));
+            self
+        }
+        /// Sets `unit` to `value`, or leaves it out of the JSON with `None`.
+        pub fn maybe_unit(mut self, value: ::std::option::Option<self::Unit>) -> Self {
+            self.unit = value;
+            self
+        }
+        /// Sets `unit_price`.
+        pub fn unit_price(
+            self,
+            value: impl ::std::convert::Into<::std::primitive::f64>,
+        ) -> LineBuilder<
+            Description,
+            Quantity,
+            ::craftkit_runtime::builder::Set<::std::primitive::f64>,
+        >
+        where
+            UnitPrice: ::craftkit_runtime::builder::IsUnset<self::field::unit_price>,
+        {
+            LineBuilder {
+                description: self.description,
+                quantity: self.quantity,
+                unit: self.unit,
+                unit_price: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                tax_rate: self.tax_rate,
+            }
+        }
+        /// Sets `tax_rate`.
+        pub fn tax_rate(
+            mut self,
+            value: impl ::std::convert::Into<::std::primitive::f64>,
+        ) -> Self {
+            self.tax_rate = ::std::option::Option::Some(
+                ::std::convert::Into::into(value),
+            );
+            self
+        }
+        /// Sets `tax_rate` to `value`, or leaves it out of the JSON with `None`.
+        pub fn maybe_tax_rate(
+            mut self,
+            value: ::std::option::Option<::std::primitive::f64>,
+        ) -> Self {
+            self.tax_rate = value;
+            self
+        }
+        /// The [`Line`]. Compiles only once every required field is set.
+        pub fn build(self) -> Line
+        where
+            Description: ::craftkit_runtime::builder::IsSet<
+                self::field::description,
+                ::std::string::String,
+            >,
+            Quantity: ::craftkit_runtime::builder::IsSet<
+                self::field::quantity,
+                ::std::primitive::f64,
+            >,
+            UnitPrice: ::craftkit_runtime::builder::IsSet<
+                self::field::unit_price,
+                ::std::primitive::f64,
+            >,
+        {
+            Line {
+                description: ::craftkit_runtime::builder::IsSet::into_value(
+                    self.description,
+                ),
+                quantity: ::craftkit_runtime::builder::IsSet::into_value(self.quantity),
+                unit: self.unit,
+                unit_price: ::craftkit_runtime::builder::IsSet::into_value(
+                    self.unit_price,
+                ),
+                tax_rate: self.tax_rate,
+            }
         }
     }
     /// The values of `lines[].unit`.
@@ -496,5 +1569,137 @@ pub mod invoice {
                 },
             )
         }
+    }
+    #[allow(dead_code)]
+    impl Totals {
+        /// A builder of [`Totals`]: one setter per field, then `.build()`.
+        pub fn builder() -> TotalsBuilder {
+            TotalsBuilder {
+                net: ::craftkit_runtime::builder::Unset,
+                tax: ::craftkit_runtime::builder::Unset,
+                gross: ::craftkit_runtime::builder::Unset,
+            }
+        }
+    }
+    /// Builds a [`Totals`]: `Totals::builder()`, one setter per field, then `.build()`.
+    ///
+    /// `.build()` compiles once the required fields are set (`net`, `tax`, `gross`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
+    #[must_use = "a builder does nothing until `.build()` is called"]
+    #[allow(dead_code)]
+    pub struct TotalsBuilder<
+        Net = ::craftkit_runtime::builder::Unset,
+        Tax = ::craftkit_runtime::builder::Unset,
+        Gross = ::craftkit_runtime::builder::Unset,
+    > {
+        net: Net,
+        tax: Tax,
+        gross: Gross,
+    }
+    #[allow(dead_code, clippy::type_complexity)]
+    impl<Net, Tax, Gross> TotalsBuilder<Net, Tax, Gross> {
+        /// Sets `net`.
+        pub fn net(
+            self,
+            value: impl ::std::convert::Into<::std::primitive::f64>,
+        ) -> TotalsBuilder<
+            ::craftkit_runtime::builder::Set<::std::primitive::f64>,
+            Tax,
+            Gross,
+        >
+        where
+            Net: ::craftkit_runtime::builder::IsUnset<self::field::net>,
+        {
+            TotalsBuilder {
+                net: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+                tax: self.tax,
+                gross: self.gross,
+            }
+        }
+        /// Sets `tax`.
+        pub fn tax(
+            self,
+            value: impl ::std::convert::Into<::std::primitive::f64>,
+        ) -> TotalsBuilder<
+            Net,
+            ::craftkit_runtime::builder::Set<::std::primitive::f64>,
+            Gross,
+        >
+        where
+            Tax: ::craftkit_runtime::builder::IsUnset<self::field::tax>,
+        {
+            TotalsBuilder {
+                net: self.net,
+                tax: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+                gross: self.gross,
+            }
+        }
+        /// Sets `gross`.
+        pub fn gross(
+            self,
+            value: impl ::std::convert::Into<::std::primitive::f64>,
+        ) -> TotalsBuilder<
+            Net,
+            Tax,
+            ::craftkit_runtime::builder::Set<::std::primitive::f64>,
+        >
+        where
+            Gross: ::craftkit_runtime::builder::IsUnset<self::field::gross>,
+        {
+            TotalsBuilder {
+                net: self.net,
+                tax: self.tax,
+                gross: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+            }
+        }
+        /// The [`Totals`]. Compiles only once every required field is set.
+        pub fn build(self) -> Totals
+        where
+            Net: ::craftkit_runtime::builder::IsSet<
+                self::field::net,
+                ::std::primitive::f64,
+            >,
+            Tax: ::craftkit_runtime::builder::IsSet<
+                self::field::tax,
+                ::std::primitive::f64,
+            >,
+            Gross: ::craftkit_runtime::builder::IsSet<
+                self::field::gross,
+                ::std::primitive::f64,
+            >,
+        {
+            Totals {
+                net: ::craftkit_runtime::builder::IsSet::into_value(self.net),
+                tax: ::craftkit_runtime::builder::IsSet::into_value(self.tax),
+                gross: ::craftkit_runtime::builder::IsSet::into_value(self.gross),
+            }
+        }
+    }
+    /// Markers named after the required fields, for the builders' compile errors
+    /// (``missing required field `code` ``).
+    #[doc(hidden)]
+    #[allow(non_camel_case_types, dead_code)]
+    pub mod field {
+        pub enum address {}
+        pub enum buyer {}
+        pub enum city {}
+        pub enum country {}
+        pub enum currency {}
+        pub enum description {}
+        pub enum due_on {}
+        pub enum gross {}
+        pub enum issued_on {}
+        pub enum lines {}
+        pub enum name {}
+        pub enum net {}
+        pub enum number {}
+        pub enum postcode {}
+        pub enum quantity {}
+        pub enum seller {}
+        pub enum street {}
+        pub enum tax {}
+        pub enum totals {}
+        pub enum unit_price {}
     }
 }

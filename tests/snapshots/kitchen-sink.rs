@@ -276,6 +276,1089 @@ impl ::craftkit_runtime::Template for KitchenSink {
         })
     }
 }
+#[allow(dead_code)]
+impl KitchenSink {
+    /// A builder of [`KitchenSink`]: one setter per field, then `.build()`.
+    pub fn builder() -> KitchenSinkBuilder {
+        KitchenSinkBuilder {
+            title: ::craftkit_runtime::builder::Unset,
+            body: ::std::option::Option::None,
+            ratio: ::std::option::Option::None,
+            count: ::craftkit_runtime::builder::Unset,
+            big: ::std::option::Option::None,
+            flag: ::std::option::Option::None,
+            day: ::std::option::Option::None,
+            at: ::std::option::Option::None,
+            status: ::craftkit_runtime::builder::Unset,
+            logo: ::std::option::Option::None,
+            sig: ::std::option::Option::None,
+            qr: ::std::option::Option::None,
+            r#type: ::std::option::Option::None,
+            r#fn: ::std::option::Option::None,
+            self_: ::std::option::Option::None,
+            self_pascal: ::std::option::Option::None,
+            crate_: ::std::option::Option::None,
+            super_: ::std::option::Option::None,
+            r#async: ::std::option::Option::None,
+            underscore: ::std::option::Option::None,
+            first_name_camel: ::std::option::Option::None,
+            first_name: ::std::option::Option::None,
+            first_name_kebab: ::std::option::Option::None,
+            name_pascal: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            _2nd_line: ::std::option::Option::None,
+            anderungs_datum: ::std::option::Option::None,
+            e_mail: ::std::option::Option::None,
+            option: ::std::option::Option::None,
+            result: ::std::option::Option::None,
+            string: ::std::option::Option::None,
+            kitchen_sink: ::std::option::Option::None,
+            tags: ::std::option::Option::None,
+            scores: ::std::option::Option::None,
+            levels: ::std::option::Option::None,
+            gallery: ::std::option::Option::None,
+            a: ::craftkit_runtime::builder::Unset,
+            sections: ::craftkit_runtime::builder::Unset,
+            home: ::craftkit_runtime::builder::Unset,
+            work: ::std::option::Option::None,
+        }
+    }
+}
+/// Builds a [`KitchenSink`]: `KitchenSink::builder()`, one setter per field, then `.build()`.
+///
+/// `.build()` compiles once the required fields are set (`title`, `count`, `status`, `a`, `sections`, `home`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
+#[must_use = "a builder does nothing until `.build()` is called"]
+#[allow(dead_code)]
+pub struct KitchenSinkBuilder<
+    Title = ::craftkit_runtime::builder::Unset,
+    Count = ::craftkit_runtime::builder::Unset,
+    Status = ::craftkit_runtime::builder::Unset,
+    A = ::craftkit_runtime::builder::Unset,
+    Sections = ::craftkit_runtime::builder::Unset,
+    Home = ::craftkit_runtime::builder::Unset,
+> {
+    title: Title,
+    body: ::std::option::Option<::std::string::String>,
+    ratio: ::std::option::Option<::std::primitive::f64>,
+    count: Count,
+    big: ::std::option::Option<::std::primitive::i64>,
+    flag: ::std::option::Option<::std::primitive::bool>,
+    day: ::std::option::Option<::craftkit_runtime::Date>,
+    at: ::std::option::Option<::craftkit_runtime::DateTime>,
+    status: Status,
+    logo: ::std::option::Option<::craftkit_runtime::Image>,
+    sig: ::std::option::Option<::craftkit_runtime::Signature>,
+    qr: ::std::option::Option<::craftkit_runtime::serde_json::Value>,
+    r#type: ::std::option::Option<::std::string::String>,
+    r#fn: ::std::option::Option<::std::string::String>,
+    self_: ::std::option::Option<::std::string::String>,
+    self_pascal: ::std::option::Option<::std::string::String>,
+    crate_: ::std::option::Option<::std::string::String>,
+    super_: ::std::option::Option<::std::string::String>,
+    r#async: ::std::option::Option<::std::string::String>,
+    underscore: ::std::option::Option<::std::string::String>,
+    first_name_camel: ::std::option::Option<::std::string::String>,
+    first_name: ::std::option::Option<::std::string::String>,
+    first_name_kebab: ::std::option::Option<::std::string::String>,
+    name_pascal: ::std::option::Option<::std::string::String>,
+    name: ::std::option::Option<::std::string::String>,
+    _2nd_line: ::std::option::Option<::std::string::String>,
+    anderungs_datum: ::std::option::Option<::craftkit_runtime::Date>,
+    e_mail: ::std::option::Option<::std::string::String>,
+    option: ::std::option::Option<kitchen_sink::OptionObject>,
+    result: ::std::option::Option<kitchen_sink::ResultObject>,
+    string: ::std::option::Option<kitchen_sink::StringObject>,
+    kitchen_sink: ::std::option::Option<kitchen_sink::KitchenSinkObject>,
+    tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    scores: ::std::option::Option<::std::vec::Vec<::std::primitive::i64>>,
+    levels: ::std::option::Option<::std::vec::Vec<kitchen_sink::Level>>,
+    gallery: ::std::option::Option<::std::vec::Vec<::craftkit_runtime::Image>>,
+    a: A,
+    sections: Sections,
+    home: Home,
+    work: ::std::option::Option<kitchen_sink::Work>,
+}
+#[allow(dead_code, clippy::type_complexity)]
+impl<
+    Title,
+    Count,
+    Status,
+    A,
+    Sections,
+    Home,
+> KitchenSinkBuilder<Title, Count, Status, A, Sections, Home> {
+    /// Sets `title`.
+    pub fn title(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> KitchenSinkBuilder<
+        ::craftkit_runtime::builder::Set<::std::string::String>,
+        Count,
+        Status,
+        A,
+        Sections,
+        Home,
+    >
+    where
+        Title: ::craftkit_runtime::builder::IsUnset<kitchen_sink::field::title>,
+    {
+        KitchenSinkBuilder {
+            title: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            body: self.body,
+            ratio: self.ratio,
+            count: self.count,
+            big: self.big,
+            flag: self.flag,
+            day: self.day,
+            at: self.at,
+            status: self.status,
+            logo: self.logo,
+            sig: self.sig,
+            qr: self.qr,
+            r#type: self.r#type,
+            r#fn: self.r#fn,
+            self_: self.self_,
+            self_pascal: self.self_pascal,
+            crate_: self.crate_,
+            super_: self.super_,
+            r#async: self.r#async,
+            underscore: self.underscore,
+            first_name_camel: self.first_name_camel,
+            first_name: self.first_name,
+            first_name_kebab: self.first_name_kebab,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            _2nd_line: self._2nd_line,
+            anderungs_datum: self.anderungs_datum,
+            e_mail: self.e_mail,
+            option: self.option,
+            result: self.result,
+            string: self.string,
+            kitchen_sink: self.kitchen_sink,
+            tags: self.tags,
+            scores: self.scores,
+            levels: self.levels,
+            gallery: self.gallery,
+            a: self.a,
+            sections: self.sections,
+            home: self.home,
+            work: self.work,
+        }
+    }
+    /// Sets `body`.
+    pub fn body(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.body = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets `body` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_body(
+        mut self,
+        value: ::std::option::Option<::std::string::String>,
+    ) -> Self {
+        self.body = value;
+        self
+    }
+    /// Sets `ratio`.
+    pub fn ratio(
+        mut self,
+        value: impl ::std::convert::Into<::std::primitive::f64>,
+    ) -> Self {
+        self.ratio = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets `ratio` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_ratio(
+        mut self,
+        value: ::std::option::Option<::std::primitive::f64>,
+    ) -> Self {
+        self.ratio = value;
+        self
+    }
+    /// Sets `count`.
+    pub fn count(
+        self,
+        value: impl ::std::convert::Into<::std::primitive::i64>,
+    ) -> KitchenSinkBuilder<
+        Title,
+        ::craftkit_runtime::builder::Set<::std::primitive::i64>,
+        Status,
+        A,
+        Sections,
+        Home,
+    >
+    where
+        Count: ::craftkit_runtime::builder::IsUnset<kitchen_sink::field::count>,
+    {
+        KitchenSinkBuilder {
+            title: self.title,
+            body: self.body,
+            ratio: self.ratio,
+            count: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            big: self.big,
+            flag: self.flag,
+            day: self.day,
+            at: self.at,
+            status: self.status,
+            logo: self.logo,
+            sig: self.sig,
+            qr: self.qr,
+            r#type: self.r#type,
+            r#fn: self.r#fn,
+            self_: self.self_,
+            self_pascal: self.self_pascal,
+            crate_: self.crate_,
+            super_: self.super_,
+            r#async: self.r#async,
+            underscore: self.underscore,
+            first_name_camel: self.first_name_camel,
+            first_name: self.first_name,
+            first_name_kebab: self.first_name_kebab,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            _2nd_line: self._2nd_line,
+            anderungs_datum: self.anderungs_datum,
+            e_mail: self.e_mail,
+            option: self.option,
+            result: self.result,
+            string: self.string,
+            kitchen_sink: self.kitchen_sink,
+            tags: self.tags,
+            scores: self.scores,
+            levels: self.levels,
+            gallery: self.gallery,
+            a: self.a,
+            sections: self.sections,
+            home: self.home,
+            work: self.work,
+        }
+    }
+    /// Sets `big`.
+    pub fn big(
+        mut self,
+        value: impl ::std::convert::Into<::std::primitive::i64>,
+    ) -> Self {
+        self.big = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets `big` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_big(
+        mut self,
+        value: ::std::option::Option<::std::primitive::i64>,
+    ) -> Self {
+        self.big = value;
+        self
+    }
+    /// Sets `flag`.
+    pub fn flag(
+        mut self,
+        value: impl ::std::convert::Into<::std::primitive::bool>,
+    ) -> Self {
+        self.flag = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets `flag` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_flag(
+        mut self,
+        value: ::std::option::Option<::std::primitive::bool>,
+    ) -> Self {
+        self.flag = value;
+        self
+    }
+    /// Sets `day`.
+    pub fn day(
+        mut self,
+        value: impl ::std::convert::Into<::craftkit_runtime::Date>,
+    ) -> Self {
+        self.day = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets `day` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_day(
+        mut self,
+        value: ::std::option::Option<::craftkit_runtime::Date>,
+    ) -> Self {
+        self.day = value;
+        self
+    }
+    /// Sets `at`.
+    pub fn at(
+        mut self,
+        value: impl ::std::convert::Into<::craftkit_runtime::DateTime>,
+    ) -> Self {
+        self.at = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets `at` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_at(
+        mut self,
+        value: ::std::option::Option<::craftkit_runtime::DateTime>,
+    ) -> Self {
+        self.at = value;
+        self
+    }
+    /// Sets `status`.
+    pub fn status(
+        self,
+        value: impl ::std::convert::Into<kitchen_sink::Status>,
+    ) -> KitchenSinkBuilder<
+        Title,
+        Count,
+        ::craftkit_runtime::builder::Set<kitchen_sink::Status>,
+        A,
+        Sections,
+        Home,
+    >
+    where
+        Status: ::craftkit_runtime::builder::IsUnset<kitchen_sink::field::status>,
+    {
+        KitchenSinkBuilder {
+            title: self.title,
+            body: self.body,
+            ratio: self.ratio,
+            count: self.count,
+            big: self.big,
+            flag: self.flag,
+            day: self.day,
+            at: self.at,
+            status: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            logo: self.logo,
+            sig: self.sig,
+            qr: self.qr,
+            r#type: self.r#type,
+            r#fn: self.r#fn,
+            self_: self.self_,
+            self_pascal: self.self_pascal,
+            crate_: self.crate_,
+            super_: self.super_,
+            r#async: self.r#async,
+            underscore: self.underscore,
+            first_name_camel: self.first_name_camel,
+            first_name: self.first_name,
+            first_name_kebab: self.first_name_kebab,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            _2nd_line: self._2nd_line,
+            anderungs_datum: self.anderungs_datum,
+            e_mail: self.e_mail,
+            option: self.option,
+            result: self.result,
+            string: self.string,
+            kitchen_sink: self.kitchen_sink,
+            tags: self.tags,
+            scores: self.scores,
+            levels: self.levels,
+            gallery: self.gallery,
+            a: self.a,
+            sections: self.sections,
+            home: self.home,
+            work: self.work,
+        }
+    }
+    /// Sets `logo`.
+    pub fn logo(
+        mut self,
+        value: impl ::std::convert::Into<::craftkit_runtime::Image>,
+    ) -> Self {
+        self.logo = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets `logo` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_logo(
+        mut self,
+        value: ::std::option::Option<::craftkit_runtime::Image>,
+    ) -> Self {
+        self.logo = value;
+        self
+    }
+    /// Sets `sig`.
+    pub fn sig(
+        mut self,
+        value: impl ::std::convert::Into<::craftkit_runtime::Signature>,
+    ) -> Self {
+        self.sig = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets `sig` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_sig(
+        mut self,
+        value: ::std::option::Option<::craftkit_runtime::Signature>,
+    ) -> Self {
+        self.sig = value;
+        self
+    }
+    /// Sets `qr`.
+    pub fn qr(
+        mut self,
+        value: impl ::std::convert::Into<::craftkit_runtime::serde_json::Value>,
+    ) -> Self {
+        self.qr = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets `qr` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_qr(
+        mut self,
+        value: ::std::option::Option<::craftkit_runtime::serde_json::Value>,
+    ) -> Self {
+        self.qr = value;
+        self
+    }
+    /// Sets `type`.
+    pub fn r#type(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.r#type = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets `type` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_type(
+        mut self,
+        value: ::std::option::Option<::std::string::String>,
+    ) -> Self {
+        self.r#type = value;
+        self
+    }
+    /// Sets `fn`.
+    pub fn r#fn(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.r#fn = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets `fn` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_fn(
+        mut self,
+        value: ::std::option::Option<::std::string::String>,
+    ) -> Self {
+        self.r#fn = value;
+        self
+    }
+    /// Sets `self_`.
+    pub fn self_(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.self_ = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets `self_` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_self_(
+        mut self,
+        value: ::std::option::Option<::std::string::String>,
+    ) -> Self {
+        self.self_ = value;
+        self
+    }
+    /// Sets `self_pascal`.
+    pub fn self_pascal(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.self_pascal = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
+    }
+    /// Sets `self_pascal` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_self_pascal(
+        mut self,
+        value: ::std::option::Option<::std::string::String>,
+    ) -> Self {
+        self.self_pascal = value;
+        self
+    }
+    /// Sets `crate_`.
+    pub fn crate_(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.crate_ = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets `crate_` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_crate_(
+        mut self,
+        value: ::std::option::Option<::std::string::String>,
+    ) -> Self {
+        self.crate_ = value;
+        self
+    }
+    /// Sets `super_`.
+    pub fn super_(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.super_ = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets `super_` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_super_(
+        mut self,
+        value: ::std::option::Option<::std::string::String>,
+    ) -> Self {
+        self.super_ = value;
+        self
+    }
+    /// Sets `async`.
+    pub fn r#async(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.r#async = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets `async` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_async(
+        mut self,
+        value: ::std::option::Option<::std::string::String>,
+    ) -> Self {
+        self.r#async = value;
+        self
+    }
+    /// Sets `underscore`.
+    pub fn underscore(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.underscore = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets `underscore` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_underscore(
+        mut self,
+        value: ::std::option::Option<::std::string::String>,
+    ) -> Self {
+        self.underscore = value;
+        self
+    }
+    /// Sets `first_name_camel`.
+    pub fn first_name_camel(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.first_name_camel = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
+    }
+    /// Sets `first_name_camel` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_first_name_camel(
+        mut self,
+        value: ::std::option::Option<::std::string::String>,
+    ) -> Self {
+        self.first_name_camel = value;
+        self
+    }
+    /// Sets `first_name`.
+    pub fn first_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.first_name = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets `first_name` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_first_name(
+        mut self,
+        value: ::std::option::Option<::std::string::String>,
+    ) -> Self {
+        self.first_name = value;
+        self
+    }
+    /// Sets `first_name_kebab`.
+    pub fn first_name_kebab(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.first_name_kebab = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
+    }
+    /// Sets `first_name_kebab` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_first_name_kebab(
+        mut self,
+        value: ::std::option::Option<::std::string::String>,
+    ) -> Self {
+        self.first_name_kebab = value;
+        self
+    }
+    /// Sets `name_pascal`.
+    pub fn name_pascal(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.name_pascal = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
+    }
+    /// Sets `name_pascal` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_name_pascal(
+        mut self,
+        value: ::std::option::Option<::std::string::String>,
+    ) -> Self {
+        self.name_pascal = value;
+        self
+    }
+    /// Sets `name`.
+    pub fn name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.name = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets `name` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_name(
+        mut self,
+        value: ::std::option::Option<::std::string::String>,
+    ) -> Self {
+        self.name = value;
+        self
+    }
+    /// Sets `_2nd_line`.
+    pub fn _2nd_line(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self._2nd_line = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets `_2nd_line` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_2nd_line(
+        mut self,
+        value: ::std::option::Option<::std::string::String>,
+    ) -> Self {
+        self._2nd_line = value;
+        self
+    }
+    /// Sets `anderungs_datum`.
+    pub fn anderungs_datum(
+        mut self,
+        value: impl ::std::convert::Into<::craftkit_runtime::Date>,
+    ) -> Self {
+        self.anderungs_datum = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
+    }
+    /// Sets `anderungs_datum` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_anderungs_datum(
+        mut self,
+        value: ::std::option::Option<::craftkit_runtime::Date>,
+    ) -> Self {
+        self.anderungs_datum = value;
+        self
+    }
+    /// Sets `e_mail`.
+    pub fn e_mail(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.e_mail = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets `e_mail` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_e_mail(
+        mut self,
+        value: ::std::option::Option<::std::string::String>,
+    ) -> Self {
+        self.e_mail = value;
+        self
+    }
+    /// Sets `option`.
+    pub fn option(
+        mut self,
+        value: impl ::std::convert::Into<kitchen_sink::OptionObject>,
+    ) -> Self {
+        self.option = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets `option` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_option(
+        mut self,
+        value: ::std::option::Option<kitchen_sink::OptionObject>,
+    ) -> Self {
+        self.option = value;
+        self
+    }
+    /// Sets `result`.
+    pub fn result(
+        mut self,
+        value: impl ::std::convert::Into<kitchen_sink::ResultObject>,
+    ) -> Self {
+        self.result = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets `result` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_result(
+        mut self,
+        value: ::std::option::Option<kitchen_sink::ResultObject>,
+    ) -> Self {
+        self.result = value;
+        self
+    }
+    /// Sets `string`.
+    pub fn string(
+        mut self,
+        value: impl ::std::convert::Into<kitchen_sink::StringObject>,
+    ) -> Self {
+        self.string = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets `string` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_string(
+        mut self,
+        value: ::std::option::Option<kitchen_sink::StringObject>,
+    ) -> Self {
+        self.string = value;
+        self
+    }
+    /// Sets `kitchen_sink`.
+    pub fn kitchen_sink(
+        mut self,
+        value: impl ::std::convert::Into<kitchen_sink::KitchenSinkObject>,
+    ) -> Self {
+        self.kitchen_sink = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
+    }
+    /// Sets `kitchen_sink` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_kitchen_sink(
+        mut self,
+        value: ::std::option::Option<kitchen_sink::KitchenSinkObject>,
+    ) -> Self {
+        self.kitchen_sink = value;
+        self
+    }
+    /// Sets `tags`.
+    pub fn tags(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+    ) -> Self {
+        self.tags = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets `tags` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_tags(
+        mut self,
+        value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    ) -> Self {
+        self.tags = value;
+        self
+    }
+    /// Sets `scores`.
+    pub fn scores(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<::std::primitive::i64>>,
+    ) -> Self {
+        self.scores = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets `scores` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_scores(
+        mut self,
+        value: ::std::option::Option<::std::vec::Vec<::std::primitive::i64>>,
+    ) -> Self {
+        self.scores = value;
+        self
+    }
+    /// Sets `levels`.
+    pub fn levels(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<kitchen_sink::Level>>,
+    ) -> Self {
+        self.levels = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets `levels` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_levels(
+        mut self,
+        value: ::std::option::Option<::std::vec::Vec<kitchen_sink::Level>>,
+    ) -> Self {
+        self.levels = value;
+        self
+    }
+    /// Sets `gallery`.
+    pub fn gallery(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<::craftkit_runtime::Image>>,
+    ) -> Self {
+        self.gallery = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets `gallery` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_gallery(
+        mut self,
+        value: ::std::option::Option<::std::vec::Vec<::craftkit_runtime::Image>>,
+    ) -> Self {
+        self.gallery = value;
+        self
+    }
+    /// Sets `a`.
+    pub fn a(
+        self,
+        value: impl ::std::convert::Into<kitchen_sink::A>,
+    ) -> KitchenSinkBuilder<
+        Title,
+        Count,
+        Status,
+        ::craftkit_runtime::builder::Set<kitchen_sink::A>,
+        Sections,
+        Home,
+    >
+    where
+        A: ::craftkit_runtime::builder::IsUnset<kitchen_sink::field::a>,
+    {
+        KitchenSinkBuilder {
+            title: self.title,
+            body: self.body,
+            ratio: self.ratio,
+            count: self.count,
+            big: self.big,
+            flag: self.flag,
+            day: self.day,
+            at: self.at,
+            status: self.status,
+            logo: self.logo,
+            sig: self.sig,
+            qr: self.qr,
+            r#type: self.r#type,
+            r#fn: self.r#fn,
+            self_: self.self_,
+            self_pascal: self.self_pascal,
+            crate_: self.crate_,
+            super_: self.super_,
+            r#async: self.r#async,
+            underscore: self.underscore,
+            first_name_camel: self.first_name_camel,
+            first_name: self.first_name,
+            first_name_kebab: self.first_name_kebab,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            _2nd_line: self._2nd_line,
+            anderungs_datum: self.anderungs_datum,
+            e_mail: self.e_mail,
+            option: self.option,
+            result: self.result,
+            string: self.string,
+            kitchen_sink: self.kitchen_sink,
+            tags: self.tags,
+            scores: self.scores,
+            levels: self.levels,
+            gallery: self.gallery,
+            a: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            sections: self.sections,
+            home: self.home,
+            work: self.work,
+        }
+    }
+    /// Sets `sections`.
+    pub fn sections(
+        self,
+        value: impl ::std::convert::Into<::std::vec::Vec<kitchen_sink::Section>>,
+    ) -> KitchenSinkBuilder<
+        Title,
+        Count,
+        Status,
+        A,
+        ::craftkit_runtime::builder::Set<::std::vec::Vec<kitchen_sink::Section>>,
+        Home,
+    >
+    where
+        Sections: ::craftkit_runtime::builder::IsUnset<kitchen_sink::field::sections>,
+    {
+        KitchenSinkBuilder {
+            title: self.title,
+            body: self.body,
+            ratio: self.ratio,
+            count: self.count,
+            big: self.big,
+            flag: self.flag,
+            day: self.day,
+            at: self.at,
+            status: self.status,
+            logo: self.logo,
+            sig: self.sig,
+            qr: self.qr,
+            r#type: self.r#type,
+            r#fn: self.r#fn,
+            self_: self.self_,
+            self_pascal: self.self_pascal,
+            crate_: self.crate_,
+            super_: self.super_,
+            r#async: self.r#async,
+            underscore: self.underscore,
+            first_name_camel: self.first_name_camel,
+            first_name: self.first_name,
+            first_name_kebab: self.first_name_kebab,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            _2nd_line: self._2nd_line,
+            anderungs_datum: self.anderungs_datum,
+            e_mail: self.e_mail,
+            option: self.option,
+            result: self.result,
+            string: self.string,
+            kitchen_sink: self.kitchen_sink,
+            tags: self.tags,
+            scores: self.scores,
+            levels: self.levels,
+            gallery: self.gallery,
+            a: self.a,
+            sections: ::craftkit_runtime::builder::Set(
+                ::std::convert::Into::into(value),
+            ),
+            home: self.home,
+            work: self.work,
+        }
+    }
+    /// Sets `home`.
+    pub fn home(
+        self,
+        value: impl ::std::convert::Into<kitchen_sink::Home>,
+    ) -> KitchenSinkBuilder<
+        Title,
+        Count,
+        Status,
+        A,
+        Sections,
+        ::craftkit_runtime::builder::Set<kitchen_sink::Home>,
+    >
+    where
+        Home: ::craftkit_runtime::builder::IsUnset<kitchen_sink::field::home>,
+    {
+        KitchenSinkBuilder {
+            title: self.title,
+            body: self.body,
+            ratio: self.ratio,
+            count: self.count,
+            big: self.big,
+            flag: self.flag,
+            day: self.day,
+            at: self.at,
+            status: self.status,
+            logo: self.logo,
+            sig: self.sig,
+            qr: self.qr,
+            r#type: self.r#type,
+            r#fn: self.r#fn,
+            self_: self.self_,
+            self_pascal: self.self_pascal,
+            crate_: self.crate_,
+            super_: self.super_,
+            r#async: self.r#async,
+            underscore: self.underscore,
+            first_name_camel: self.first_name_camel,
+            first_name: self.first_name,
+            first_name_kebab: self.first_name_kebab,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            _2nd_line: self._2nd_line,
+            anderungs_datum: self.anderungs_datum,
+            e_mail: self.e_mail,
+            option: self.option,
+            result: self.result,
+            string: self.string,
+            kitchen_sink: self.kitchen_sink,
+            tags: self.tags,
+            scores: self.scores,
+            levels: self.levels,
+            gallery: self.gallery,
+            a: self.a,
+            sections: self.sections,
+            home: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            work: self.work,
+        }
+    }
+    /// Sets `work`.
+    pub fn work(mut self, value: impl ::std::convert::Into<kitchen_sink::Work>) -> Self {
+        self.work = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets `work` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_work(
+        mut self,
+        value: ::std::option::Option<kitchen_sink::Work>,
+    ) -> Self {
+        self.work = value;
+        self
+    }
+    /// The [`KitchenSink`]. Compiles only once every required field is set.
+    pub fn build(self) -> KitchenSink
+    where
+        Title: ::craftkit_runtime::builder::IsSet<
+            kitchen_sink::field::title,
+            ::std::string::String,
+        >,
+        Count: ::craftkit_runtime::builder::IsSet<
+            kitchen_sink::field::count,
+            ::std::primitive::i64,
+        >,
+        Status: ::craftkit_runtime::builder::IsSet<
+            kitchen_sink::field::status,
+            kitchen_sink::Status,
+        >,
+        A: ::craftkit_runtime::builder::IsSet<kitchen_sink::field::a, kitchen_sink::A>,
+        Sections: ::craftkit_runtime::builder::IsSet<
+            kitchen_sink::field::sections,
+            ::std::vec::Vec<kitchen_sink::Section>,
+        >,
+        Home: ::craftkit_runtime::builder::IsSet<
+            kitchen_sink::field::home,
+            kitchen_sink::Home,
+        >,
+    {
+        KitchenSink {
+            title: ::craftkit_runtime::builder::IsSet::into_value(self.title),
+            body: self.body,
+            ratio: self.ratio,
+            count: ::craftkit_runtime::builder::IsSet::into_value(self.count),
+            big: self.big,
+            flag: self.flag,
+            day: self.day,
+            at: self.at,
+            status: ::craftkit_runtime::builder::IsSet::into_value(self.status),
+            logo: self.logo,
+            sig: self.sig,
+            qr: self.qr,
+            r#type: self.r#type,
+            r#fn: self.r#fn,
+            self_: self.self_,
+            self_pascal: self.self_pascal,
+            crate_: self.crate_,
+            super_: self.super_,
+            r#async: self.r#async,
+            underscore: self.underscore,
+            first_name_camel: self.first_name_camel,
+            first_name: self.first_name,
+            first_name_kebab: self.first_name_kebab,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            _2nd_line: self._2nd_line,
+            anderungs_datum: self.anderungs_datum,
+            e_mail: self.e_mail,
+            option: self.option,
+            result: self.result,
+            string: self.string,
+            kitchen_sink: self.kitchen_sink,
+            tags: self.tags,
+            scores: self.scores,
+            levels: self.levels,
+            gallery: self.gallery,
+            a: ::craftkit_runtime::builder::IsSet::into_value(self.a),
+            sections: ::craftkit_runtime::builder::IsSet::into_value(self.sections),
+            home: ::craftkit_runtime::builder::IsSet::into_value(self.home),
+            work: self.work,
+        }
+    }
+}
 /// The types nested in [`KitchenSink`].
 #[allow(dead_code)]
 pub mod kitchen_sink {
@@ -388,6 +1471,46 @@ pub mod kitchen_sink {
             )
         }
     }
+    #[allow(dead_code)]
+    impl OptionObject {
+        /// A builder of [`OptionObject`]: one setter per field, then `.build()`.
+        pub fn builder() -> OptionObjectBuilder {
+            OptionObjectBuilder {
+                some: ::std::option::Option::None,
+            }
+        }
+    }
+    /// Builds a [`OptionObject`]: `OptionObject::builder()`, one setter per field, then `.build()`.
+    ///
+    /// Every field is optional: `.build()` compiles at any point.
+    #[must_use = "a builder does nothing until `.build()` is called"]
+    #[allow(dead_code)]
+    pub struct OptionObjectBuilder {
+        some: ::std::option::Option<::std::string::String>,
+    }
+    #[allow(dead_code, clippy::type_complexity)]
+    impl OptionObjectBuilder {
+        /// Sets `some`.
+        pub fn some(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.some = ::std::option::Option::Some(::std::convert::Into::into(value));
+            self
+        }
+        /// Sets `some` to `value`, or leaves it out of the JSON with `None`.
+        pub fn maybe_some(
+            mut self,
+            value: ::std::option::Option<::std::string::String>,
+        ) -> Self {
+            self.some = value;
+            self
+        }
+        /// The [`OptionObject`]. Compiles only once every required field is set.
+        pub fn build(self) -> OptionObject {
+            OptionObject { some: self.some }
+        }
+    }
     /// The object at `result`.
     #[derive(
         ::std::fmt::Debug,
@@ -419,6 +1542,46 @@ pub mod kitchen_sink {
                     ::std::result::Result::Ok(Self { ok: object.optional("ok")? })
                 },
             )
+        }
+    }
+    #[allow(dead_code)]
+    impl ResultObject {
+        /// A builder of [`ResultObject`]: one setter per field, then `.build()`.
+        pub fn builder() -> ResultObjectBuilder {
+            ResultObjectBuilder {
+                ok: ::std::option::Option::None,
+            }
+        }
+    }
+    /// Builds a [`ResultObject`]: `ResultObject::builder()`, one setter per field, then `.build()`.
+    ///
+    /// Every field is optional: `.build()` compiles at any point.
+    #[must_use = "a builder does nothing until `.build()` is called"]
+    #[allow(dead_code)]
+    pub struct ResultObjectBuilder {
+        ok: ::std::option::Option<::std::primitive::bool>,
+    }
+    #[allow(dead_code, clippy::type_complexity)]
+    impl ResultObjectBuilder {
+        /// Sets `ok`.
+        pub fn ok(
+            mut self,
+            value: impl ::std::convert::Into<::std::primitive::bool>,
+        ) -> Self {
+            self.ok = ::std::option::Option::Some(::std::convert::Into::into(value));
+            self
+        }
+        /// Sets `ok` to `value`, or leaves it out of the JSON with `None`.
+        pub fn maybe_ok(
+            mut self,
+            value: ::std::option::Option<::std::primitive::bool>,
+        ) -> Self {
+            self.ok = value;
+            self
+        }
+        /// The [`ResultObject`]. Compiles only once every required field is set.
+        pub fn build(self) -> ResultObject {
+            ResultObject { ok: self.ok }
         }
     }
     /// The object at `string`.
@@ -456,6 +1619,46 @@ pub mod kitchen_sink {
             )
         }
     }
+    #[allow(dead_code)]
+    impl StringObject {
+        /// A builder of [`StringObject`]: one setter per field, then `.build()`.
+        pub fn builder() -> StringObjectBuilder {
+            StringObjectBuilder {
+                vec: ::std::option::Option::None,
+            }
+        }
+    }
+    /// Builds a [`StringObject`]: `StringObject::builder()`, one setter per field, then `.build()`.
+    ///
+    /// Every field is optional: `.build()` compiles at any point.
+    #[must_use = "a builder does nothing until `.build()` is called"]
+    #[allow(dead_code)]
+    pub struct StringObjectBuilder {
+        vec: ::std::option::Option<::std::string::String>,
+    }
+    #[allow(dead_code, clippy::type_complexity)]
+    impl StringObjectBuilder {
+        /// Sets `vec`.
+        pub fn vec(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.vec = ::std::option::Option::Some(::std::convert::Into::into(value));
+            self
+        }
+        /// Sets `vec` to `value`, or leaves it out of the JSON with `None`.
+        pub fn maybe_vec(
+            mut self,
+            value: ::std::option::Option<::std::string::String>,
+        ) -> Self {
+            self.vec = value;
+            self
+        }
+        /// The [`StringObject`]. Compiles only once every required field is set.
+        pub fn build(self) -> StringObject {
+            StringObject { vec: self.vec }
+        }
+    }
     /// The object at `kitchen_sink`.
     #[derive(
         ::std::fmt::Debug,
@@ -489,6 +1692,48 @@ pub mod kitchen_sink {
                     })
                 },
             )
+        }
+    }
+    #[allow(dead_code)]
+    impl KitchenSinkObject {
+        /// A builder of [`KitchenSinkObject`]: one setter per field, then `.build()`.
+        pub fn builder() -> KitchenSinkObjectBuilder {
+            KitchenSinkObjectBuilder {
+                again: ::std::option::Option::None,
+            }
+        }
+    }
+    /// Builds a [`KitchenSinkObject`]: `KitchenSinkObject::builder()`, one setter per field, then `.build()`.
+    ///
+    /// Every field is optional: `.build()` compiles at any point.
+    #[must_use = "a builder does nothing until `.build()` is called"]
+    #[allow(dead_code)]
+    pub struct KitchenSinkObjectBuilder {
+        again: ::std::option::Option<::std::string::String>,
+    }
+    #[allow(dead_code, clippy::type_complexity)]
+    impl KitchenSinkObjectBuilder {
+        /// Sets `again`.
+        pub fn again(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.again = ::std::option::Option::Some(::std::convert::Into::into(value));
+            self
+        }
+        /// Sets `again` to `value`, or leaves it out of the JSON with `None`.
+        pub fn maybe_again(
+            mut self,
+            value: ::std::option::Option<::std::string::String>,
+        ) -> Self {
+            self.again = value;
+            self
+        }
+        /// The [`KitchenSinkObject`]. Compiles only once every required field is set.
+        pub fn build(self) -> KitchenSinkObject {
+            KitchenSinkObject {
+                again: self.again,
+            }
         }
     }
     /// The values of `levels[]`.
@@ -573,6 +1818,47 @@ pub mod kitchen_sink {
             )
         }
     }
+    #[allow(dead_code)]
+    impl A {
+        /// A builder of [`A`]: one setter per field, then `.build()`.
+        pub fn builder() -> ABuilder {
+            ABuilder {
+                b: ::craftkit_runtime::builder::Unset,
+            }
+        }
+    }
+    /// Builds a [`A`]: `A::builder()`, one setter per field, then `.build()`.
+    ///
+    /// `.build()` compiles once the required fields are set (`b`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
+    #[must_use = "a builder does nothing until `.build()` is called"]
+    #[allow(dead_code)]
+    pub struct ABuilder<B = ::craftkit_runtime::builder::Unset> {
+        b: B,
+    }
+    #[allow(dead_code, clippy::type_complexity)]
+    impl<B> ABuilder<B> {
+        /// Sets `b`.
+        pub fn b(
+            self,
+            value: impl ::std::convert::Into<self::B>,
+        ) -> ABuilder<::craftkit_runtime::builder::Set<self::B>>
+        where
+            B: ::craftkit_runtime::builder::IsUnset<self::field::b>,
+        {
+            ABuilder {
+                b: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            }
+        }
+        /// The [`A`]. Compiles only once every required field is set.
+        pub fn build(self) -> A
+        where
+            B: ::craftkit_runtime::builder::IsSet<self::field::b, self::B>,
+        {
+            A {
+                b: ::craftkit_runtime::builder::IsSet::into_value(self.b),
+            }
+        }
+    }
     /// The object at `a.b`.
     #[derive(
         ::std::fmt::Debug,
@@ -609,6 +1895,67 @@ pub mod kitchen_sink {
             )
         }
     }
+    #[allow(dead_code)]
+    impl B {
+        /// A builder of [`B`]: one setter per field, then `.build()`.
+        pub fn builder() -> BBuilder {
+            BBuilder {
+                c: ::craftkit_runtime::builder::Unset,
+                x: ::std::option::Option::None,
+            }
+        }
+    }
+    /// Builds a [`B`]: `B::builder()`, one setter per field, then `.build()`.
+    ///
+    /// `.build()` compiles once the required fields are set (`c`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
+    #[must_use = "a builder does nothing until `.build()` is called"]
+    #[allow(dead_code)]
+    pub struct BBuilder<C = ::craftkit_runtime::builder::Unset> {
+        c: C,
+        x: ::std::option::Option<::std::primitive::i64>,
+    }
+    #[allow(dead_code, clippy::type_complexity)]
+    impl<C> BBuilder<C> {
+        /// Sets `c`.
+        pub fn c(
+            self,
+            value: impl ::std::convert::Into<self::C>,
+        ) -> BBuilder<::craftkit_runtime::builder::Set<self::C>>
+        where
+            C: ::craftkit_runtime::builder::IsUnset<self::field::c>,
+        {
+            BBuilder {
+                c: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+                x: self.x,
+            }
+        }
+        /// Sets `x`.
+        pub fn x(
+            mut self,
+            value: impl ::std::convert::Into<::std::primitive::i64>,
+        ) -> Self {
+            self.x = ::std::option::Option::Some(::std::convert::Into::into(value));
+            self
+        }
+        /// Sets `x` to `value`, or leaves it out of the JSON with `None`.
+        pub fn maybe_x(
+            mut self,
+            value: ::std::option::Option<::std::primitive::i64>,
+        ) -> Self {
+            self.x = value;
+            self
+        }
+        /// The [`B`]. Compiles only once every required field is set.
+        pub fn build(self) -> B
+        where
+            C: ::craftkit_runtime::builder::IsSet<self::field::c, self::C>,
+        {
+            B {
+                c: ::craftkit_runtime::builder::IsSet::into_value(self.c),
+                x: self.x,
+            }
+        }
+    }
     /// The object at `a.b.c`.
     #[derive(
         ::std::fmt::Debug,
@@ -634,6 +1981,47 @@ pub mod kitchen_sink {
                 "the object at `a.b.c`",
                 |object| { ::std::result::Result::Ok(Self { d: object.required("d")? }) },
             )
+        }
+    }
+    #[allow(dead_code)]
+    impl C {
+        /// A builder of [`C`]: one setter per field, then `.build()`.
+        pub fn builder() -> CBuilder {
+            CBuilder {
+                d: ::craftkit_runtime::builder::Unset,
+            }
+        }
+    }
+    /// Builds a [`C`]: `C::builder()`, one setter per field, then `.build()`.
+    ///
+    /// `.build()` compiles once the required fields are set (`d`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
+    #[must_use = "a builder does nothing until `.build()` is called"]
+    #[allow(dead_code)]
+    pub struct CBuilder<D = ::craftkit_runtime::builder::Unset> {
+        d: D,
+    }
+    #[allow(dead_code, clippy::type_complexity)]
+    impl<D> CBuilder<D> {
+        /// Sets `d`.
+        pub fn d(
+            self,
+            value: impl ::std::convert::Into<self::D>,
+        ) -> CBuilder<::craftkit_runtime::builder::Set<self::D>>
+        where
+            D: ::craftkit_runtime::builder::IsUnset<self::field::d>,
+        {
+            CBuilder {
+                d: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            }
+        }
+        /// The [`C`]. Compiles only once every required field is set.
+        pub fn build(self) -> C
+        where
+            D: ::craftkit_runtime::builder::IsSet<self::field::d, self::D>,
+        {
+            C {
+                d: ::craftkit_runtime::builder::IsSet::into_value(self.d),
+            }
         }
     }
     /// The object at `a.b.c.d`.
@@ -663,6 +2051,47 @@ pub mod kitchen_sink {
             )
         }
     }
+    #[allow(dead_code)]
+    impl D {
+        /// A builder of [`D`]: one setter per field, then `.build()`.
+        pub fn builder() -> DBuilder {
+            DBuilder {
+                e: ::craftkit_runtime::builder::Unset,
+            }
+        }
+    }
+    /// Builds a [`D`]: `D::builder()`, one setter per field, then `.build()`.
+    ///
+    /// `.build()` compiles once the required fields are set (`e`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
+    #[must_use = "a builder does nothing until `.build()` is called"]
+    #[allow(dead_code)]
+    pub struct DBuilder<E = ::craftkit_runtime::builder::Unset> {
+        e: E,
+    }
+    #[allow(dead_code, clippy::type_complexity)]
+    impl<E> DBuilder<E> {
+        /// Sets `e`.
+        pub fn e(
+            self,
+            value: impl ::std::convert::Into<self::E>,
+        ) -> DBuilder<::craftkit_runtime::builder::Set<self::E>>
+        where
+            E: ::craftkit_runtime::builder::IsUnset<self::field::e>,
+        {
+            DBuilder {
+                e: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            }
+        }
+        /// The [`D`]. Compiles only once every required field is set.
+        pub fn build(self) -> D
+        where
+            E: ::craftkit_runtime::builder::IsSet<self::field::e, self::E>,
+        {
+            D {
+                e: ::craftkit_runtime::builder::IsSet::into_value(self.e),
+            }
+        }
+    }
     /// The object at `a.b.c.d.e`.
     #[derive(
         ::std::fmt::Debug,
@@ -690,6 +2119,47 @@ pub mod kitchen_sink {
                 "the object at `a.b.c.d.e`",
                 |object| { ::std::result::Result::Ok(Self { f: object.required("f")? }) },
             )
+        }
+    }
+    #[allow(dead_code)]
+    impl E {
+        /// A builder of [`E`]: one setter per field, then `.build()`.
+        pub fn builder() -> EBuilder {
+            EBuilder {
+                f: ::craftkit_runtime::builder::Unset,
+            }
+        }
+    }
+    /// Builds a [`E`]: `E::builder()`, one setter per field, then `.build()`.
+    ///
+    /// `.build()` compiles once the required fields are set (`f`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
+    #[must_use = "a builder does nothing until `.build()` is called"]
+    #[allow(dead_code)]
+    pub struct EBuilder<F = ::craftkit_runtime::builder::Unset> {
+        f: F,
+    }
+    #[allow(dead_code, clippy::type_complexity)]
+    impl<F> EBuilder<F> {
+        /// Sets `f`.
+        pub fn f(
+            self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> EBuilder<::craftkit_runtime::builder::Set<::std::string::String>>
+        where
+            F: ::craftkit_runtime::builder::IsUnset<self::field::f>,
+        {
+            EBuilder {
+                f: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            }
+        }
+        /// The [`E`]. Compiles only once every required field is set.
+        pub fn build(self) -> E
+        where
+            F: ::craftkit_runtime::builder::IsSet<self::field::f, ::std::string::String>,
+        {
+            E {
+                f: ::craftkit_runtime::builder::IsSet::into_value(self.f),
+            }
         }
     }
     /// One item of `sections[]`.
@@ -726,6 +2196,72 @@ pub mod kitchen_sink {
                     })
                 },
             )
+        }
+    }
+    #[allow(dead_code)]
+    impl Section {
+        /// A builder of [`Section`]: one setter per field, then `.build()`.
+        pub fn builder() -> SectionBuilder {
+            SectionBuilder {
+                heading: ::craftkit_runtime::builder::Unset,
+                rows: ::std::option::Option::None,
+            }
+        }
+    }
+    /// Builds a [`Section`]: `Section::builder()`, one setter per field, then `.build()`.
+    ///
+    /// `.build()` compiles once the required fields are set (`heading`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
+    #[must_use = "a builder does nothing until `.build()` is called"]
+    #[allow(dead_code)]
+    pub struct SectionBuilder<Heading = ::craftkit_runtime::builder::Unset> {
+        heading: Heading,
+        rows: ::std::option::Option<::std::vec::Vec<self::Row>>,
+    }
+    #[allow(dead_code, clippy::type_complexity)]
+    impl<Heading> SectionBuilder<Heading> {
+        /// Sets `heading`.
+        pub fn heading(
+            self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> SectionBuilder<::craftkit_runtime::builder::Set<::std::string::String>>
+        where
+            Heading: ::craftkit_runtime::builder::IsUnset<self::field::heading>,
+        {
+            SectionBuilder {
+                heading: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                rows: self.rows,
+            }
+        }
+        /// Sets `rows`.
+        pub fn rows(
+            mut self,
+            value: impl ::std::convert::Into<::std::vec::Vec<self::Row>>,
+        ) -> Self {
+            self.rows = ::std::option::Option::Some(::std::convert::Into::into(value));
+            self
+        }
+        /// Sets `rows` to `value`, or leaves it out of the JSON with `None`.
+        pub fn maybe_rows(
+            mut self,
+            value: ::std::option::Option<::std::vec::Vec<self::Row>>,
+        ) -> Self {
+            self.rows = value;
+            self
+        }
+        /// The [`Section`]. Compiles only once every required field is set.
+        pub fn build(self) -> Section
+        where
+            Heading: ::craftkit_runtime::builder::IsSet<
+                self::field::heading,
+                ::std::string::String,
+            >,
+        {
+            Section {
+                heading: ::craftkit_runtime::builder::IsSet::into_value(self.heading),
+                rows: self.rows,
+            }
         }
     }
     /// One item of `sections[].rows[]`.
@@ -766,6 +2302,69 @@ pub mod kitchen_sink {
             )
         }
     }
+    #[allow(dead_code)]
+    impl Row {
+        /// A builder of [`Row`]: one setter per field, then `.build()`.
+        pub fn builder() -> RowBuilder {
+            RowBuilder {
+                cells: ::std::option::Option::None,
+                address: ::std::option::Option::None,
+            }
+        }
+    }
+    /// Builds a [`Row`]: `Row::builder()`, one setter per field, then `.build()`.
+    ///
+    /// Every field is optional: `.build()` compiles at any point.
+    #[must_use = "a builder does nothing until `.build()` is called"]
+    #[allow(dead_code)]
+    pub struct RowBuilder {
+        cells: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        address: ::std::option::Option<self::RowAddress>,
+    }
+    #[allow(dead_code, clippy::type_complexity)]
+    impl RowBuilder {
+        /// Sets `cells`.
+        pub fn cells(
+            mut self,
+            value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+        ) -> Self {
+            self.cells = ::std::option::Option::Some(::std::convert::Into::into(value));
+            self
+        }
+        /// Sets `cells` to `value`, or leaves it out of the JSON with `None`.
+        pub fn maybe_cells(
+            mut self,
+            value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        ) -> Self {
+            self.cells = value;
+            self
+        }
+        /// Sets `address`.
+        pub fn address(
+            mut self,
+            value: impl ::std::convert::Into<self::RowAddress>,
+        ) -> Self {
+            self.address = ::std::option::Option::Some(
+                ::std::convert::Into::into(value),
+            );
+            self
+        }
+        /// Sets `address` to `value`, or leaves it out of the JSON with `None`.
+        pub fn maybe_address(
+            mut self,
+            value: ::std::option::Option<self::RowAddress>,
+        ) -> Self {
+            self.address = value;
+            self
+        }
+        /// The [`Row`]. Compiles only once every required field is set.
+        pub fn build(self) -> Row {
+            Row {
+                cells: self.cells,
+                address: self.address,
+            }
+        }
+    }
     /// The object at `sections[].rows[].address`.
     #[derive(
         ::std::fmt::Debug,
@@ -799,6 +2398,46 @@ pub mod kitchen_sink {
             )
         }
     }
+    #[allow(dead_code)]
+    impl RowAddress {
+        /// A builder of [`RowAddress`]: one setter per field, then `.build()`.
+        pub fn builder() -> RowAddressBuilder {
+            RowAddressBuilder {
+                city: ::std::option::Option::None,
+            }
+        }
+    }
+    /// Builds a [`RowAddress`]: `RowAddress::builder()`, one setter per field, then `.build()`.
+    ///
+    /// Every field is optional: `.build()` compiles at any point.
+    #[must_use = "a builder does nothing until `.build()` is called"]
+    #[allow(dead_code)]
+    pub struct RowAddressBuilder {
+        city: ::std::option::Option<::std::string::String>,
+    }
+    #[allow(dead_code, clippy::type_complexity)]
+    impl RowAddressBuilder {
+        /// Sets `city`.
+        pub fn city(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.city = ::std::option::Option::Some(::std::convert::Into::into(value));
+            self
+        }
+        /// Sets `city` to `value`, or leaves it out of the JSON with `None`.
+        pub fn maybe_city(
+            mut self,
+            value: ::std::option::Option<::std::string::String>,
+        ) -> Self {
+            self.city = value;
+            self
+        }
+        /// The [`RowAddress`]. Compiles only once every required field is set.
+        pub fn build(self) -> RowAddress {
+            RowAddress { city: self.city }
+        }
+    }
     /// The object at `home`.
     #[derive(
         ::std::fmt::Debug,
@@ -828,6 +2467,52 @@ pub mod kitchen_sink {
                     })
                 },
             )
+        }
+    }
+    #[allow(dead_code)]
+    impl Home {
+        /// A builder of [`Home`]: one setter per field, then `.build()`.
+        pub fn builder() -> HomeBuilder {
+            HomeBuilder {
+                address: ::craftkit_runtime::builder::Unset,
+            }
+        }
+    }
+    /// Builds a [`Home`]: `Home::builder()`, one setter per field, then `.build()`.
+    ///
+    /// `.build()` compiles once the required fields are set (`address`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
+    #[must_use = "a builder does nothing until `.build()` is called"]
+    #[allow(dead_code)]
+    pub struct HomeBuilder<Address = ::craftkit_runtime::builder::Unset> {
+        address: Address,
+    }
+    #[allow(dead_code, clippy::type_complexity)]
+    impl<Address> HomeBuilder<Address> {
+        /// Sets `address`.
+        pub fn address(
+            self,
+            value: impl ::std::convert::Into<self::HomeAddress>,
+        ) -> HomeBuilder<::craftkit_runtime::builder::Set<self::HomeAddress>>
+        where
+            Address: ::craftkit_runtime::builder::IsUnset<self::field::address>,
+        {
+            HomeBuilder {
+                address: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+            }
+        }
+        /// The [`Home`]. Compiles only once every required field is set.
+        pub fn build(self) -> Home
+        where
+            Address: ::craftkit_runtime::builder::IsSet<
+                self::field::address,
+                self::HomeAddress,
+            >,
+        {
+            Home {
+                address: ::craftkit_runtime::builder::IsSet::into_value(self.address),
+            }
         }
     }
     /// The object at `home.address`.
@@ -866,6 +2551,72 @@ pub mod kitchen_sink {
             )
         }
     }
+    #[allow(dead_code)]
+    impl HomeAddress {
+        /// A builder of [`HomeAddress`]: one setter per field, then `.build()`.
+        pub fn builder() -> HomeAddressBuilder {
+            HomeAddressBuilder {
+                city: ::craftkit_runtime::builder::Unset,
+                zip: ::std::option::Option::None,
+            }
+        }
+    }
+    /// Builds a [`HomeAddress`]: `HomeAddress::builder()`, one setter per field, then `.build()`.
+    ///
+    /// `.build()` compiles once the required fields are set (`city`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
+    #[must_use = "a builder does nothing until `.build()` is called"]
+    #[allow(dead_code)]
+    pub struct HomeAddressBuilder<City = ::craftkit_runtime::builder::Unset> {
+        city: City,
+        zip: ::std::option::Option<::std::string::String>,
+    }
+    #[allow(dead_code, clippy::type_complexity)]
+    impl<City> HomeAddressBuilder<City> {
+        /// Sets `city`.
+        pub fn city(
+            self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> HomeAddressBuilder<::craftkit_runtime::builder::Set<::std::string::String>>
+        where
+            City: ::craftkit_runtime::builder::IsUnset<self::field::city>,
+        {
+            HomeAddressBuilder {
+                city: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                zip: self.zip,
+            }
+        }
+        /// Sets `zip`.
+        pub fn zip(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.zip = ::std::option::Option::Some(::std::convert::Into::into(value));
+            self
+        }
+        /// Sets `zip` to `value`, or leaves it out of the JSON with `None`.
+        pub fn maybe_zip(
+            mut self,
+            value: ::std::option::Option<::std::string::String>,
+        ) -> Self {
+            self.zip = value;
+            self
+        }
+        /// The [`HomeAddress`]. Compiles only once every required field is set.
+        pub fn build(self) -> HomeAddress
+        where
+            City: ::craftkit_runtime::builder::IsSet<
+                self::field::city,
+                ::std::string::String,
+            >,
+        {
+            HomeAddress {
+                city: ::craftkit_runtime::builder::IsSet::into_value(self.city),
+                zip: self.zip,
+            }
+        }
+    }
     /// The object at `work`.
     #[derive(
         ::std::fmt::Debug,
@@ -897,6 +2648,48 @@ pub mod kitchen_sink {
                     })
                 },
             )
+        }
+    }
+    #[allow(dead_code)]
+    impl Work {
+        /// A builder of [`Work`]: one setter per field, then `.build()`.
+        pub fn builder() -> WorkBuilder {
+            WorkBuilder {
+                address: ::std::option::Option::None,
+            }
+        }
+    }
+    /// Builds a [`Work`]: `Work::builder()`, one setter per field, then `.build()`.
+    ///
+    /// Every field is optional: `.build()` compiles at any point.
+    #[must_use = "a builder does nothing until `.build()` is called"]
+    #[allow(dead_code)]
+    pub struct WorkBuilder {
+        address: ::std::option::Option<self::WorkAddress>,
+    }
+    #[allow(dead_code, clippy::type_complexity)]
+    impl WorkBuilder {
+        /// Sets `address`.
+        pub fn address(
+            mut self,
+            value: impl ::std::convert::Into<self::WorkAddress>,
+        ) -> Self {
+            self.address = ::std::option::Option::Some(
+                ::std::convert::Into::into(value),
+            );
+            self
+        }
+        /// Sets `address` to `value`, or leaves it out of the JSON with `None`.
+        pub fn maybe_address(
+            mut self,
+            value: ::std::option::Option<self::WorkAddress>,
+        ) -> Self {
+            self.address = value;
+            self
+        }
+        /// The [`Work`]. Compiles only once every required field is set.
+        pub fn build(self) -> Work {
+            Work { address: self.address }
         }
     }
     /// The object at `work.address`.
@@ -936,5 +2729,86 @@ pub mod kitchen_sink {
                 },
             )
         }
+    }
+    #[allow(dead_code)]
+    impl WorkAddress {
+        /// A builder of [`WorkAddress`]: one setter per field, then `.build()`.
+        pub fn builder() -> WorkAddressBuilder {
+            WorkAddressBuilder {
+                city: ::std::option::Option::None,
+                floor: ::std::option::Option::None,
+            }
+        }
+    }
+    /// Builds a [`WorkAddress`]: `WorkAddress::builder()`, one setter per field, then `.build()`.
+    ///
+    /// Every field is optional: `.build()` compiles at any point.
+    #[must_use = "a builder does nothing until `.build()` is called"]
+    #[allow(dead_code)]
+    pub struct WorkAddressBuilder {
+        city: ::std::option::Option<::std::string::String>,
+        floor: ::std::option::Option<::std::primitive::i64>,
+    }
+    #[allow(dead_code, clippy::type_complexity)]
+    impl WorkAddressBuilder {
+        /// Sets `city`.
+        pub fn city(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.city = ::std::option::Option::Some(::std::convert::Into::into(value));
+            self
+        }
+        /// Sets `city` to `value`, or leaves it out of the JSON with `None`.
+        pub fn maybe_city(
+            mut self,
+            value: ::std::option::Option<::std::string::String>,
+        ) -> Self {
+            self.city = value;
+            self
+        }
+        /// Sets `floor`.
+        pub fn floor(
+            mut self,
+            value: impl ::std::convert::Into<::std::primitive::i64>,
+        ) -> Self {
+            self.floor = ::std::option::Option::Some(::std::convert::Into::into(value));
+            self
+        }
+        /// Sets `floor` to `value`, or leaves it out of the JSON with `None`.
+        pub fn maybe_floor(
+            mut self,
+            value: ::std::option::Option<::std::primitive::i64>,
+        ) -> Self {
+            self.floor = value;
+            self
+        }
+        /// The [`WorkAddress`]. Compiles only once every required field is set.
+        pub fn build(self) -> WorkAddress {
+            WorkAddress {
+                city: self.city,
+                floor: self.floor,
+            }
+        }
+    }
+    /// Markers named after the required fields, for the builders' compile errors
+    /// (``missing required field `code` ``).
+    #[doc(hidden)]
+    #[allow(non_camel_case_types, dead_code)]
+    pub mod field {
+        pub enum a {}
+        pub enum address {}
+        pub enum b {}
+        pub enum c {}
+        pub enum city {}
+        pub enum count {}
+        pub enum d {}
+        pub enum e {}
+        pub enum f {}
+        pub enum heading {}
+        pub enum home {}
+        pub enum sections {}
+        pub enum status {}
+        pub enum title {}
     }
 }

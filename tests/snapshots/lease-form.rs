@@ -101,6 +101,315 @@ impl ::craftkit_runtime::Template for LeaseForm {
         })
     }
 }
+#[allow(dead_code)]
+impl LeaseForm {
+    /// A builder of [`LeaseForm`]: one setter per field, then `.build()`.
+    pub fn builder() -> LeaseFormBuilder {
+        LeaseFormBuilder {
+            tenant_name: ::craftkit_runtime::builder::Unset,
+            tenant: ::craftkit_runtime::builder::Unset,
+            _1st_payment: ::craftkit_runtime::builder::Unset,
+            monthly_rent: ::craftkit_runtime::builder::Unset,
+            monthly_rent_in_words: ::std::option::Option::None,
+            r#type: ::craftkit_runtime::builder::Unset,
+            pets_allowed: ::std::option::Option::None,
+            self_: ::std::option::Option::None,
+            landlord: ::craftkit_runtime::builder::Unset,
+        }
+    }
+}
+/// Builds a [`LeaseForm`]: `LeaseForm::builder()`, one setter per field, then `.build()`.
+///
+/// `.build()` compiles once the required fields are set (`tenant_name`, `tenant`, `_1st_payment`, `monthly_rent`, `type`, `landlord`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
+#[must_use = "a builder does nothing until `.build()` is called"]
+#[allow(dead_code)]
+pub struct LeaseFormBuilder<
+    S0 = ::craftkit_runtime::builder::Unset,
+    S1 = ::craftkit_runtime::builder::Unset,
+    S2 = ::craftkit_runtime::builder::Unset,
+    S3 = ::craftkit_runtime::builder::Unset,
+    S4 = ::craftkit_runtime::builder::Unset,
+    S5 = ::craftkit_runtime::builder::Unset,
+> {
+    tenant_name: S0,
+    tenant: S1,
+    _1st_payment: S2,
+    monthly_rent: S3,
+    monthly_rent_in_words: ::std::option::Option<::std::string::String>,
+    r#type: S4,
+    pets_allowed: ::std::option::Option<::std::primitive::bool>,
+    self_: ::std::option::Option<::std::string::String>,
+    landlord: S5,
+}
+#[allow(dead_code, clippy::type_complexity)]
+impl<S0, S1, S2, S3, S4, S5> LeaseFormBuilder<S0, S1, S2, S3, S4, S5> {
+    /// Sets `tenant_name`.
+    pub fn tenant_name(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> LeaseFormBuilder<
+        ::craftkit_runtime::builder::Set<::std::string::String>,
+        S1,
+        S2,
+        S3,
+        S4,
+        S5,
+    >
+    where
+        S0: ::craftkit_runtime::builder::IsUnset<lease_form::field::tenant_name>,
+    {
+        LeaseFormBuilder {
+            tenant_name: ::craftkit_runtime::builder::Set(
+                ::std::convert::Into::into(value),
+            ),
+            tenant: self.tenant,
+            _1st_payment: self._1st_payment,
+            monthly_rent: self.monthly_rent,
+            monthly_rent_in_words: self.monthly_rent_in_words,
+            r#type: self.r#type,
+            pets_allowed: self.pets_allowed,
+            self_: self.self_,
+            landlord: self.landlord,
+        }
+    }
+    /// Sets `tenant`.
+    pub fn tenant(
+        self,
+        value: impl ::std::convert::Into<lease_form::Tenant>,
+    ) -> LeaseFormBuilder<
+        S0,
+        ::craftkit_runtime::builder::Set<lease_form::Tenant>,
+        S2,
+        S3,
+        S4,
+        S5,
+    >
+    where
+        S1: ::craftkit_runtime::builder::IsUnset<lease_form::field::tenant>,
+    {
+        LeaseFormBuilder {
+            tenant_name: self.tenant_name,
+            tenant: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            _1st_payment: self._1st_payment,
+            monthly_rent: self.monthly_rent,
+            monthly_rent_in_words: self.monthly_rent_in_words,
+            r#type: self.r#type,
+            pets_allowed: self.pets_allowed,
+            self_: self.self_,
+            landlord: self.landlord,
+        }
+    }
+    /// Sets `_1st_payment`.
+    pub fn _1st_payment(
+        self,
+        value: impl ::std::convert::Into<::craftkit_runtime::Date>,
+    ) -> LeaseFormBuilder<
+        S0,
+        S1,
+        ::craftkit_runtime::builder::Set<::craftkit_runtime::Date>,
+        S3,
+        S4,
+        S5,
+    >
+    where
+        S2: ::craftkit_runtime::builder::IsUnset<lease_form::field::_1st_payment>,
+    {
+        LeaseFormBuilder {
+            tenant_name: self.tenant_name,
+            tenant: self.tenant,
+            _1st_payment: ::craftkit_runtime::builder::Set(
+                ::std::convert::Into::into(value),
+            ),
+            monthly_rent: self.monthly_rent,
+            monthly_rent_in_words: self.monthly_rent_in_words,
+            r#type: self.r#type,
+            pets_allowed: self.pets_allowed,
+            self_: self.self_,
+            landlord: self.landlord,
+        }
+    }
+    /// Sets `monthly_rent`.
+    pub fn monthly_rent(
+        self,
+        value: impl ::std::convert::Into<::std::primitive::f64>,
+    ) -> LeaseFormBuilder<
+        S0,
+        S1,
+        S2,
+        ::craftkit_runtime::builder::Set<::std::primitive::f64>,
+        S4,
+        S5,
+    >
+    where
+        S3: ::craftkit_runtime::builder::IsUnset<lease_form::field::monthly_rent>,
+    {
+        LeaseFormBuilder {
+            tenant_name: self.tenant_name,
+            tenant: self.tenant,
+            _1st_payment: self._1st_payment,
+            monthly_rent: ::craftkit_runtime::builder::Set(
+                ::std::convert::Into::into(value),
+            ),
+            monthly_rent_in_words: self.monthly_rent_in_words,
+            r#type: self.r#type,
+            pets_allowed: self.pets_allowed,
+            self_: self.self_,
+            landlord: self.landlord,
+        }
+    }
+    /// Sets `monthly_rent_in_words`.
+    pub fn monthly_rent_in_words(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.monthly_rent_in_words = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
+    }
+    /// Sets `monthly_rent_in_words` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_monthly_rent_in_words(
+        mut self,
+        value: ::std::option::Option<::std::string::String>,
+    ) -> Self {
+        self.monthly_rent_in_words = value;
+        self
+    }
+    /// Sets `type`.
+    pub fn r#type(
+        self,
+        value: impl ::std::convert::Into<lease_form::Type>,
+    ) -> LeaseFormBuilder<
+        S0,
+        S1,
+        S2,
+        S3,
+        ::craftkit_runtime::builder::Set<lease_form::Type>,
+        S5,
+    >
+    where
+        S4: ::craftkit_runtime::builder::IsUnset<lease_form::field::r#type>,
+    {
+        LeaseFormBuilder {
+            tenant_name: self.tenant_name,
+            tenant: self.tenant,
+            _1st_payment: self._1st_payment,
+            monthly_rent: self.monthly_rent,
+            monthly_rent_in_words: self.monthly_rent_in_words,
+            r#type: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            pets_allowed: self.pets_allowed,
+            self_: self.self_,
+            landlord: self.landlord,
+        }
+    }
+    /// Sets `pets_allowed`.
+    pub fn pets_allowed(
+        mut self,
+        value: impl ::std::convert::Into<::std::primitive::bool>,
+    ) -> Self {
+        self.pets_allowed = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
+        self
+    }
+    /// Sets `pets_allowed` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_pets_allowed(
+        mut self,
+        value: ::std::option::Option<::std::primitive::bool>,
+    ) -> Self {
+        self.pets_allowed = value;
+        self
+    }
+    /// Sets `self_`.
+    pub fn self_(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.self_ = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets `self_` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_self_(
+        mut self,
+        value: ::std::option::Option<::std::string::String>,
+    ) -> Self {
+        self.self_ = value;
+        self
+    }
+    /// Sets `landlord`.
+    pub fn landlord(
+        self,
+        value: impl ::std::convert::Into<lease_form::Landlord>,
+    ) -> LeaseFormBuilder<
+        S0,
+        S1,
+        S2,
+        S3,
+        S4,
+        ::craftkit_runtime::builder::Set<lease_form::Landlord>,
+    >
+    where
+        S5: ::craftkit_runtime::builder::IsUnset<lease_form::field::landlord>,
+    {
+        LeaseFormBuilder {
+            tenant_name: self.tenant_name,
+            tenant: self.tenant,
+            _1st_payment: self._1st_payment,
+            monthly_rent: self.monthly_rent,
+            monthly_rent_in_words: self.monthly_rent_in_words,
+            r#type: self.r#type,
+            pets_allowed: self.pets_allowed,
+            self_: self.self_,
+            landlord: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+        }
+    }
+    /// The [`LeaseForm`]. Compiles only once every required field is set.
+    pub fn build(self) -> LeaseForm
+    where
+        S0: ::craftkit_runtime::builder::IsSet<
+            lease_form::field::tenant_name,
+            ::std::string::String,
+        >,
+        S1: ::craftkit_runtime::builder::IsSet<
+            lease_form::field::tenant,
+            lease_form::Tenant,
+        >,
+        S2: ::craftkit_runtime::builder::IsSet<
+            lease_form::field::_1st_payment,
+            ::craftkit_runtime::Date,
+        >,
+        S3: ::craftkit_runtime::builder::IsSet<
+            lease_form::field::monthly_rent,
+            ::std::primitive::f64,
+        >,
+        S4: ::craftkit_runtime::builder::IsSet<
+            lease_form::field::r#type,
+            lease_form::Type,
+        >,
+        S5: ::craftkit_runtime::builder::IsSet<
+            lease_form::field::landlord,
+            lease_form::Landlord,
+        >,
+    {
+        LeaseForm {
+            tenant_name: ::craftkit_runtime::builder::IsSet::into_value(
+                self.tenant_name,
+            ),
+            tenant: ::craftkit_runtime::builder::IsSet::into_value(self.tenant),
+            _1st_payment: ::craftkit_runtime::builder::IsSet::into_value(
+                self._1st_payment,
+            ),
+            monthly_rent: ::craftkit_runtime::builder::IsSet::into_value(
+                self.monthly_rent,
+            ),
+            monthly_rent_in_words: self.monthly_rent_in_words,
+            r#type: ::craftkit_runtime::builder::IsSet::into_value(self.r#type),
+            pets_allowed: self.pets_allowed,
+            self_: self.self_,
+            landlord: ::craftkit_runtime::builder::IsSet::into_value(self.landlord),
+        }
+    }
+}
 /// The types nested in [`LeaseForm`].
 #[allow(dead_code)]
 pub mod lease_form {
@@ -146,6 +455,96 @@ pub mod lease_form {
                     })
                 },
             )
+        }
+    }
+    #[allow(dead_code)]
+    impl Tenant {
+        /// A builder of [`Tenant`]: one setter per field, then `.build()`.
+        pub fn builder() -> TenantBuilder {
+            TenantBuilder {
+                e_mail: ::std::option::Option::None,
+                phone_number: ::std::option::Option::None,
+                signature: ::craftkit_runtime::builder::Unset,
+            }
+        }
+    }
+    /// Builds a [`Tenant`]: `Tenant::builder()`, one setter per field, then `.build()`.
+    ///
+    /// `.build()` compiles once the required fields are set (`signature`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
+    #[must_use = "a builder does nothing until `.build()` is called"]
+    #[allow(dead_code)]
+    pub struct TenantBuilder<Signature = ::craftkit_runtime::builder::Unset> {
+        e_mail: ::std::option::Option<::std::string::String>,
+        phone_number: ::std::option::Option<::std::string::String>,
+        signature: Signature,
+    }
+    #[allow(dead_code, clippy::type_complexity)]
+    impl<Signature> TenantBuilder<Signature> {
+        /// Sets `e_mail`.
+        pub fn e_mail(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.e_mail = ::std::option::Option::Some(::std::convert::Into::into(value));
+            self
+        }
+        /// Sets `e_mail` to `value`, or leaves it out of the JSON with `None`.
+        pub fn maybe_e_mail(
+            mut self,
+            value: ::std::option::Option<::std::string::String>,
+        ) -> Self {
+            self.e_mail = value;
+            self
+        }
+        /// Sets `phone_number`.
+        pub fn phone_number(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.phone_number = ::std::option::Option::Some(
+                ::std::convert::Into::into(value),
+            );
+            self
+        }
+        /// Sets `phone_number` to `value`, or leaves it out of the JSON with `None`.
+        pub fn maybe_phone_number(
+            mut self,
+            value: ::std::option::Option<::std::string::String>,
+        ) -> Self {
+            self.phone_number = value;
+            self
+        }
+        /// Sets `signature`.
+        pub fn signature(
+            self,
+            value: impl ::std::convert::Into<::craftkit_runtime::Signature>,
+        ) -> TenantBuilder<
+            ::craftkit_runtime::builder::Set<::craftkit_runtime::Signature>,
+        >
+        where
+            Signature: ::craftkit_runtime::builder::IsUnset<self::field::signature>,
+        {
+            TenantBuilder {
+                e_mail: self.e_mail,
+                phone_number: self.phone_number,
+                signature: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+            }
+        }
+        /// The [`Tenant`]. Compiles only once every required field is set.
+        pub fn build(self) -> Tenant
+        where
+            Signature: ::craftkit_runtime::builder::IsSet<
+                self::field::signature,
+                ::craftkit_runtime::Signature,
+            >,
+        {
+            Tenant {
+                e_mail: self.e_mail,
+                phone_number: self.phone_number,
+                signature: ::craftkit_runtime::builder::IsSet::into_value(self.signature),
+            }
         }
     }
     /// The values of `type`.
@@ -237,5 +636,66 @@ pub mod lease_form {
                 },
             )
         }
+    }
+    #[allow(dead_code)]
+    impl Landlord {
+        /// A builder of [`Landlord`]: one setter per field, then `.build()`.
+        pub fn builder() -> LandlordBuilder {
+            LandlordBuilder {
+                signature: ::craftkit_runtime::builder::Unset,
+            }
+        }
+    }
+    /// Builds a [`Landlord`]: `Landlord::builder()`, one setter per field, then `.build()`.
+    ///
+    /// `.build()` compiles once the required fields are set (`signature`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
+    #[must_use = "a builder does nothing until `.build()` is called"]
+    #[allow(dead_code)]
+    pub struct LandlordBuilder<Signature = ::craftkit_runtime::builder::Unset> {
+        signature: Signature,
+    }
+    #[allow(dead_code, clippy::type_complexity)]
+    impl<Signature> LandlordBuilder<Signature> {
+        /// Sets `signature`.
+        pub fn signature(
+            self,
+            value: impl ::std::convert::Into<::craftkit_runtime::Signature>,
+        ) -> LandlordBuilder<
+            ::craftkit_runtime::builder::Set<::craftkit_runtime::Signature>,
+        >
+        where
+            Signature: ::craftkit_runtime::builder::IsUnset<self::field::signature>,
+        {
+            LandlordBuilder {
+                signature: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+            }
+        }
+        /// The [`Landlord`]. Compiles only once every required field is set.
+        pub fn build(self) -> Landlord
+        where
+            Signature: ::craftkit_runtime::builder::IsSet<
+                self::field::signature,
+                ::craftkit_runtime::Signature,
+            >,
+        {
+            Landlord {
+                signature: ::craftkit_runtime::builder::IsSet::into_value(self.signature),
+            }
+        }
+    }
+    /// Markers named after the required fields, for the builders' compile errors
+    /// (``missing required field `code` ``).
+    #[doc(hidden)]
+    #[allow(non_camel_case_types, dead_code)]
+    pub mod field {
+        pub enum _1st_payment {}
+        pub enum landlord {}
+        pub enum monthly_rent {}
+        pub enum signature {}
+        pub enum tenant {}
+        pub enum tenant_name {}
+        pub enum r#type {}
     }
 }

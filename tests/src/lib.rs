@@ -41,3 +41,12 @@ pub mod hostile {
 pub mod random {
     include!(concat!(env!("OUT_DIR"), "/random/craftkit.rs"));
 }
+
+/// The evolution test: one user program (`compat/user.rs`, builders only) compiled against the
+/// bindings of `compat/manifests/base.json` and of every compatible variation of it (a new
+/// optional variable, object or array anywhere, enum values added, bounds loosened, texts and
+/// version changed). `tests/compat.rs` checks that each variation is compatible by the spec's
+/// rules and that the program's JSON is the same against each.
+pub mod compat {
+    include!(concat!(env!("OUT_DIR"), "/compat.rs"));
+}

@@ -11,6 +11,7 @@
 //! shares are parsed once per template and cloned.
 
 mod attrs;
+mod builder_item;
 mod deserialize_impl;
 mod enum_item;
 mod paths;
@@ -24,6 +25,7 @@ use syn::{Attribute, Item, ItemMod, Visibility};
 
 use crate::model::{Model, TypeDef};
 
+pub(crate) use builder_item::builder_name;
 use paths::{Scope, ident};
 
 /// The generated items of one template: the root struct (after the user's attributes), its
@@ -69,22 +71,32 @@ pub(crate) fn emit(
         Item::Impl(deserialize_impl::item(&model.root)),
         Item::Impl(template),
     ];
+    builder_item::items(
+        &model.root,
+        Scope::Root { module: &module },
+        vis,
+        &mut items,
+    );
 
     let enums = enum_item::EnumEmitter::new();
+    let public = Visibility::Public(Default::default());
     let mut nested = Vec::new();
     for def in &model.types {
         match def {
             TypeDef::Struct(s) => {
-                nested.push(Item::Struct(structs.item(
-                    s,
-                    Scope::Module,
-                    Visibility::Public(Default::default()),
-                )));
+                nested.push(Item::Struct(structs.item(s, Scope::Module, public.clone())));
                 nested.push(Item::Impl(deserialize_impl::item(s)));
+                builder_item::items(s, Scope::Module, &public, &mut nested);
             }
             TypeDef::Enum(e) => enums.items(e, &mut nested),
         }
     }
+    nested.extend(builder_item::markers(
+        std::iter::once(&model.root).chain(model.types.iter().filter_map(|def| match def {
+            TypeDef::Struct(s) => Some(s),
+            TypeDef::Enum(_) => None,
+        })),
+    ));
     if !nested.is_empty() {
         let docs = format!(" The types nested in [`{}`].", model.root.name);
         items.push(Item::Mod(ItemMod {

@@ -8,61 +8,64 @@ use craftkit_runtime::{Date, DateTime, Signature, ValueError, craftkit_template}
 #[craftkit_template("charter-handover")]
 pub struct CharterHandover;
 
-/// A complete hand-over of the yacht Aurora, as an app would build it at sign-off.
+/// A complete hand-over of the yacht Aurora, as an app would build it at sign-off: every
+/// struct through its builder, so that a new optional variable in the template changes none of
+/// these lines.
 pub fn sample_handover() -> Result<CharterHandover, ValueError> {
     let signature = Signature::from_svg(
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><path d="M5 30 C 40 5, 60 45, 115 10" stroke="black" fill="none"/></svg>"#,
     )?;
-    Ok(CharterHandover {
-        booking: charter_handover::Booking {
-            code: "BK-2931".into(),
-            embarkation: DateTime::parse("2026-06-14T15:00:00+02:00")?,
-            disembarkation: DateTime::parse("2026-06-21T09:00:00+02:00")?,
-            base: Some("ACI Marina Split".into()),
-        },
-        vessel: charter_handover::Vessel {
-            name: "Aurora".into(),
-            model: Some("Bavaria C42".into()),
-            length_m: Some(12.8),
-            registration: Some("ST-4411".into()),
-        },
-        charterer: charter_handover::Charterer {
-            full_name: "Ada Lovelace".into(),
-            email: Some("ada@example.org".into()),
-            phone: None,
-            licence_number: None,
-        },
-        guests: 6,
-        crew: Some(vec!["Marko".into(), "Iva".into()]),
-        fuel_level: 95.0,
-        water_level: Some(80.0),
-        engine_hours: Some(1412),
-        deposit_taken: true,
-        areas: vec![
-            charter_handover::Area {
-                name: "Galley".into(),
-                condition: charter_handover::Condition::Ok,
-                notes: None,
-                photos: None,
-            },
-            charter_handover::Area {
-                name: "Saloon".into(),
-                condition: charter_handover::Condition::Worn,
-                notes: Some("Scuff on the table edge.".into()),
-                photos: None,
-            },
-        ],
-        inventory: Some(vec![charter_handover::InventoryItem {
-            item: "Life jacket".into(),
-            quantity: 8,
-            checked: Some(true),
-        }]),
-        handover_notes: None,
-        handed_over_on: Date::new(2026, 6, 14)?,
-        signatures: charter_handover::Signatures {
-            captain: signature.clone(),
-            charterer: signature,
-        },
-        company_logo: None,
-    })
+    let booking = charter_handover::Booking::builder()
+        .code("BK-2931")
+        .embarkation(DateTime::parse("2026-06-14T15:00:00+02:00")?)
+        .disembarkation(DateTime::parse("2026-06-21T09:00:00+02:00")?)
+        .base("ACI Marina Split")
+        .build();
+    let areas = [
+        charter_handover::Area::builder()
+            .name("Galley")
+            .condition(charter_handover::Condition::Ok)
+            .build(),
+        charter_handover::Area::builder()
+            .name("Saloon")
+            .condition(charter_handover::Condition::Worn)
+            .notes("Scuff on the table edge.")
+            .build(),
+    ];
+    Ok(CharterHandover::builder()
+        .booking(booking)
+        .vessel(
+            charter_handover::Vessel::builder()
+                .name("Aurora")
+                .model("Bavaria C42")
+                .length_m(12.8)
+                .registration("ST-4411")
+                .build(),
+        )
+        .charterer(
+            charter_handover::Charterer::builder()
+                .full_name("Ada Lovelace")
+                .email("ada@example.org")
+                .build(),
+        )
+        .guests(6)
+        .crew(["Marko".to_owned(), "Iva".to_owned()])
+        .fuel_level(95)
+        .water_level(80)
+        .engine_hours(1412)
+        .deposit_taken(true)
+        .areas(areas)
+        .inventory([charter_handover::InventoryItem::builder()
+            .item("Life jacket")
+            .quantity(8)
+            .checked(true)
+            .build()])
+        .handed_over_on(Date::new(2026, 6, 14)?)
+        .signatures(
+            charter_handover::Signatures::builder()
+                .captain(signature.clone())
+                .charterer(signature)
+                .build(),
+        )
+        .build())
 }

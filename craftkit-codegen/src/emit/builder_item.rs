@@ -1,0 +1,263 @@
+//! A generated struct's builder: `Booking::builder()`, the `BookingBuilder` type, one setter
+//! per field named as the field, and `build()`.
+//!
+//! Each required field is a type parameter of the builder, `craftkit_runtime::builder::Unset`
+//! until its setter is called and `Set<T>` (holding the value) after. A required setter is
+//! bounded by `IsUnset<field::name>` and `build()` by `IsSet<field::name, T>` for each required
+//! field, where `field::name` is an uninhabited marker named after the field: the runtime's
+//! `#[diagnostic::on_unimplemented]` turns a missing or repeated field into an error that
+//! names it. Optional fields are plain `Option`s (last call wins) and cost no type parameter.
+
+use std::collections::{BTreeSet, HashSet};
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{format_ident, quote};
+use syn::{Item, LitStr, Visibility, parse_quote};
+
+use super::attrs;
+use super::paths::{Scope, field_type, ident, name_ident};
+use crate::model::{FieldDef, Struct};
+use crate::names::{self, Case};
+
+/// The name of the module of field markers, inside the module of nested types.
+const MARKERS: &str = "field";
+
+/// The builder's type name of the struct named `name`.
+pub(crate) fn builder_name(name: &str) -> String {
+    format!("{name}Builder")
+}
+
+/// `impl S { fn builder() }`, the builder struct and its impl, for the struct `s` seen from
+/// `scope` (the root's builder sits beside the root, the others in the module).
+pub(super) fn items(s: &Struct, scope: Scope<'_>, vis: &Visibility, out: &mut Vec<Item>) {
+    let target = ident(&s.name);
+    let builder = ident(&builder_name(&s.name));
+    let module = ident(MARKERS);
+    let markers = match scope {
+        Scope::Root { module: nested } => quote!(#nested::#module),
+        Scope::Module => quote!(self::#module),
+    };
+    let required: Vec<&FieldDef> = s.fields.iter().filter(|f| !f.optional).collect();
+    let params = type_params(&required);
+    let unset = quote!(::craftkit_runtime::builder::Unset);
+
+    let initial = s.fields.iter().map(|f| {
+        let name = name_ident(&f.name);
+        if f.optional {
+            quote!(#name: ::std::option::Option::None)
+        } else {
+            quote!(#name: #unset)
+        }
+    });
+    let builder_doc = attrs::docs(&builder_doc(s, &required)).collect::<Vec<_>>();
+    let fn_doc = format!(
+        " A builder of [`{}`]: one setter per field, then `.build()`.",
+        s.name
+    );
+    out.push(parse_quote! {
+        #[allow(dead_code)]
+        impl #target {
+            #[doc = #fn_doc]
+            pub fn builder() -> #builder {
+                #builder { #(#initial,)* }
+            }
+        }
+    });
+
+    let fields = s.fields.iter().map(|f| {
+        let name = name_ident(&f.name);
+        let ty = field_type(&f.ty, scope);
+        match required.iter().position(|r| r.name == f.name) {
+            Some(i) => {
+                let param = &params[i];
+                quote!(#name: #param)
+            }
+            None => quote!(#name: ::std::option::Option<#ty>),
+        }
+    });
+    let defaults = params.iter().map(|p| quote!(#p = #unset));
+    let must_use = LitStr::new(
+        "a builder does nothing until `.build()` is called",
+        Span::call_site(),
+    );
+    out.push(parse_quote! {
+        #(#builder_doc)*
+        #[must_use = #must_use]
+        #[allow(dead_code)]
+        #vis struct #builder<#(#defaults),*> {
+            #(#fields,)*
+        }
+    });
+
+    let taken: HashSet<String> = s.fields.iter().map(|f| f.name.text.clone()).collect();
+    let mut setters: Vec<TokenStream> = Vec::new();
+    let mut used = taken.clone();
+    for f in &s.fields {
+        let name = name_ident(&f.name);
+        let ty = field_type(&f.ty, scope);
+        let setter_doc = format!(" Sets `{}`.", f.name.plain());
+        match required.iter().position(|r| r.name == f.name) {
+            Some(i) => {
+                let param = &params[i];
+                let marker = name_ident(&f.name);
+                let state = params.iter().enumerate().map(|(j, p)| {
+                    if j == i {
+                        quote!(::craftkit_runtime::builder::Set<#ty>)
+                    } else {
+                        quote!(#p)
+                    }
+                });
+                let moved = s.fields.iter().map(|other| {
+                    let other = name_ident(&other.name);
+                    if other == name {
+                        quote!(#other: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)))
+                    } else {
+                        quote!(#other: self.#other)
+                    }
+                });
+                setters.push(quote! {
+                    #[doc = #setter_doc]
+                    pub fn #name(self, value: impl ::std::convert::Into<#ty>) -> #builder<#(#state),*>
+                    where
+                        #param: ::craftkit_runtime::builder::IsUnset<#markers::#marker>,
+                    {
+                        #builder { #(#moved,)* }
+                    }
+                });
+            }
+            None => {
+                let plain = f.name.plain().trim_start_matches('_');
+                let maybe = unique(format!("maybe_{plain}"), &mut used);
+                let maybe = format_ident!("{maybe}");
+                let maybe_doc = format!(
+                    " Sets `{}` to `value`, or leaves it out of the JSON with `None`.",
+                    f.name.plain()
+                );
+                setters.push(quote! {
+                    #[doc = #setter_doc]
+                    pub fn #name(mut self, value: impl ::std::convert::Into<#ty>) -> Self {
+                        self.#name = ::std::option::Option::Some(::std::convert::Into::into(value));
+                        self
+                    }
+                    #[doc = #maybe_doc]
+                    pub fn #maybe(mut self, value: ::std::option::Option<#ty>) -> Self {
+                        self.#name = value;
+                        self
+                    }
+                });
+            }
+        }
+    }
+    let build = format_ident!("{}", unique("build".to_owned(), &mut used));
+    let bounds = required.iter().zip(&params).map(|(f, param)| {
+        let marker = name_ident(&f.name);
+        let ty = field_type(&f.ty, scope);
+        quote!(#param: ::craftkit_runtime::builder::IsSet<#markers::#marker, #ty>)
+    });
+    let values = s.fields.iter().map(|f| {
+        let name = name_ident(&f.name);
+        if f.optional {
+            quote!(#name: self.#name)
+        } else {
+            quote!(#name: ::craftkit_runtime::builder::IsSet::into_value(self.#name))
+        }
+    });
+    let build_doc = format!(
+        " The [`{}`]. Compiles only once every required field is set.",
+        s.name
+    );
+    out.push(parse_quote! {
+        #[allow(dead_code, clippy::type_complexity)]
+        impl<#(#params),*> #builder<#(#params),*> {
+            #(#setters)*
+            #[doc = #build_doc]
+            pub fn #build(self) -> #target
+            where
+                #(#bounds,)*
+            {
+                #target { #(#values,)* }
+            }
+        }
+    });
+}
+
+/// The module of marker types, one per distinct required field name of the template.
+pub(super) fn markers<'a>(structs: impl IntoIterator<Item = &'a Struct>) -> Option<Item> {
+    let module = ident(MARKERS);
+    let names: BTreeSet<(String, bool)> = structs
+        .into_iter()
+        .flat_map(|s| s.fields.iter().filter(|f| !f.optional))
+        .map(|f| (f.name.text.clone(), f.name.raw))
+        .collect();
+    if names.is_empty() {
+        return None;
+    }
+    let markers = names.into_iter().map(|(text, raw)| {
+        let name = name_ident(&names::Name { text, raw });
+        quote!(pub enum #name {})
+    });
+    Some(parse_quote! {
+        /// Markers named after the required fields, for the builders' compile errors
+        /// (``missing required field `code` ``).
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, dead_code)]
+        pub mod #module {
+            #(#markers)*
+        }
+    })
+}
+
+/// The builder's type parameters, one per required field: the field's name in UpperCamelCase
+/// (`Code` for `code`), or `S0`, `S1`, ... when those would not be distinct identifiers.
+fn type_params(required: &[&FieldDef]) -> Vec<Ident> {
+    let camel: Vec<String> = required
+        .iter()
+        .map(|f| names::convert(f.name.plain(), Case::Camel))
+        .collect();
+    let distinct: HashSet<&str> = camel.iter().map(String::as_str).collect();
+    let usable = distinct.len() == camel.len()
+        && camel.iter().all(|c| {
+            c.starts_with(|ch: char| ch.is_ascii_uppercase())
+                && c != "Self"
+                && !names::is_keyword(c)
+        });
+    if usable {
+        camel.iter().map(|c| ident(c)).collect()
+    } else {
+        (0..required.len()).map(|i| format_ident!("S{i}")).collect()
+    }
+}
+
+/// `name`, or `name_`, `name__`... if a field or another method already has it.
+fn unique(mut name: String, used: &mut HashSet<String>) -> String {
+    while used.contains(&name) {
+        name.push('_');
+    }
+    used.insert(name.clone());
+    name
+}
+
+fn builder_doc(s: &Struct, required: &[&FieldDef]) -> Vec<String> {
+    let mut doc = vec![
+        format!(
+            "Builds a [`{}`]: `{}::builder()`, one setter per field, then `.build()`.",
+            s.name, s.name
+        ),
+        String::new(),
+    ];
+    if required.is_empty() {
+        doc.push("Every field is optional: `.build()` compiles at any point.".to_owned());
+    } else {
+        let list: Vec<String> = required
+            .iter()
+            .map(|f| format!("`{}`", f.name.plain()))
+            .collect();
+        doc.push(format!(
+            "`.build()` compiles once the required fields are set ({}); each of them can be \
+             set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the \
+             last call wins. See [`craftkit_runtime::builder`].",
+            list.join(", ")
+        ));
+    }
+    doc
+}
