@@ -12,10 +12,17 @@ pub(crate) fn run(
     dir: Option<PathBuf>,
 ) -> Result<(), Failure> {
     let source = cache::source(dir);
+    // `.craftkit/config.toml` beside the cache: the same overrides as the macro's and the
+    // Builder's, so the files are what they would generate.
+    let config = source
+        .config()
+        .map_err(|e| Failure::input(e.to_string()))?
+        .config;
     let mut files = Vec::new();
     for slug in slugs {
         let tree = cache::require(&source, slug)?;
-        let generated = generate_from_tree(&tree, &Options::default())
+        let options = Options::default().with_overrides(config.for_template(slug));
+        let generated = generate_from_tree(&tree, &options)
             .map_err(|e| Failure::input(e.to_string()))?;
         for warning in &generated.warnings {
             eprintln!("warning: {slug}: {warning}");

@@ -25,17 +25,19 @@ fn try_expand(
     item: TokenStream,
     source: &ManifestSource,
 ) -> syn::Result<TokenStream> {
-    let slug: syn::LitStr = syn::parse2(attr.clone()).map_err(|_| {
-        let span = if attr.is_empty() {
-            Span::call_site()
-        } else {
-            attr.span()
-        };
-        syn::Error::new(
-            span,
+    if attr.is_empty() {
+        return Err(syn::Error::new(
+            Span::call_site(),
             "expected the template's slug as a string: #[craftkit_template(\"charter-handover\")]",
-        )
-    })?;
+        ));
+    }
+    if !matches!(attr.clone().into_iter().next(), Some(proc_macro2::TokenTree::Literal(_))) {
+        return Err(syn::Error::new(
+            attr.span(),
+            "expected the template's slug as a string: #[craftkit_template(\"charter-handover\")]",
+        ));
+    }
+    let (slug, arguments) = crate::attribute_args::parse(attr)?;
     let item: syn::ItemStruct = syn::parse2(item).map_err(|e| {
         syn::Error::new(
             e.span(),
@@ -57,19 +59,31 @@ fn try_expand(
     let loaded = source
         .load(&slug.value())
         .map_err(|e| syn::Error::new(slug.span(), e.to_string()))?;
+    let config = source
+        .config()
+        .map_err(|e| syn::Error::new(slug.span(), e.to_string()))?;
+    let mut overrides = config.config.for_template(&slug.value());
+    overrides.merge(arguments);
     // The struct as syn parsed it goes on as it is: its name, visibility and attributes.
     let generated = generate_parsed(
         &loaded.tree,
         Some(&item.ident.to_string()),
         &item.vis,
         &item.attrs,
+        &overrides,
     )
     .map_err(|e| syn::Error::new(slug.span(), e.to_string()))?;
     let tokens = generated.tokens();
-    // Makes the compiler read the manifest, so that editing it re-expands the macro.
+    // Makes the compiler read the manifest (and the overrides file), so that editing either
+    // re-expands the macro.
     let path = loaded.path.to_string_lossy().into_owned();
+    let config_path = config
+        .path
+        .map(|path| path.to_string_lossy().into_owned())
+        .into_iter();
     Ok(quote! {
         #tokens
         const _: &[u8] = ::std::include_bytes!(#path);
+        #(const _: &[u8] = ::std::include_bytes!(#config_path);)*
     })
 }

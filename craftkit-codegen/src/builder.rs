@@ -35,6 +35,7 @@ pub struct Builder {
     file_name: Option<String>,
     docs_dir: Option<PathBuf>,
     quiet: bool,
+    config: crate::Config,
 }
 
 impl Builder {
@@ -126,6 +127,33 @@ impl Builder {
         self
     }
 
+    /// Adds overrides on top of `.craftkit/config.toml` (the file beside the manifest cache,
+    /// which the Builder reads and makes Cargo track): the same settings, in Rust.
+    ///
+    /// ```
+    /// use craftkit_codegen::{Builder, Config, FieldConfig, TemplateConfig};
+    ///
+    /// let mut builder = Builder::new();
+    /// builder.template("invoice").config(
+    ///     Config::new()
+    ///         .derive("Hash")
+    ///         .replace("date", "chrono::NaiveDate")
+    ///         .template(
+    ///             "invoice",
+    ///             TemplateConfig::new().field(
+    ///                 "lines[].amount",
+    ///                 FieldConfig::new()
+    ///                     .ty("rust_decimal::Decimal")
+    ///                     .with("rust_decimal::serde::float"),
+    ///             ),
+    ///         ),
+    /// );
+    /// ```
+    pub fn config(&mut self, config: crate::Config) -> &mut Builder {
+        self.config.merge(config);
+        self
+    }
+
     /// Generates every template and returns the code of all of them as one formatted file,
     /// touching no file and printing nothing. Reads the manifests.
     pub fn to_source(&self) -> Result<String, Error> {
@@ -174,6 +202,14 @@ impl Builder {
                 say(format!("cargo:rerun-if-changed={}", path.display()))?;
             }
         }
+        // The overrides file; when there is none, its directory, so that creating it reruns
+        // the script (a path that does not exist would rerun it on every build).
+        let config_path = crate::config::config_path(source.dir());
+        if config_path.is_file() {
+            say(format!("cargo:rerun-if-changed={}", config_path.display()))?;
+        } else if let Some(dir) = config_path.parent().filter(|d| d.is_dir()) {
+            say(format!("cargo:rerun-if-changed={}", dir.display()))?;
+        }
         let (files, all) = self.generate_all(&source)?;
         for TemplateFile {
             slug,
@@ -216,9 +252,12 @@ impl Builder {
     fn generate_all(&self, source: &ManifestSource) -> Result<(Vec<TemplateFile>, String), Error> {
         let mut files = Vec::new();
         let mut bodies = Vec::new();
+        let mut config = source.config()?.config;
+        config.merge(self.config.clone());
         for slug in &self.templates {
             let loaded = source.load(slug)?;
-            let generated = generate_from_tree(&loaded.tree, &Options::default())?;
+            let options = Options::default().with_overrides(config.for_template(slug));
+            let generated = generate_from_tree(&loaded.tree, &options)?;
             let warnings = generated.warnings.iter().map(ToString::to_string).collect();
             // Formatted once, for its own file and for the file of all templates.
             let body = generated.body();

@@ -74,6 +74,23 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// An override (`.craftkit/config.toml`, a Builder setting or a macro argument) names
+    /// something the template does not have, is not Rust, or cannot apply.
+    #[error("template `{template}`: overrides: {message}")]
+    Override {
+        /// The template's slug.
+        template: String,
+        /// What is wrong, and the closest existing name when a name is wrong.
+        message: String,
+    },
+    /// The configuration file is not valid TOML, or has a key this version does not know.
+    #[error("{}: {message}", path.display())]
+    ConfigFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, where.
+        message: String,
+    },
     /// The Builder was given nothing to do, or was used outside a build script.
     #[error("{0}")]
     Config(String),

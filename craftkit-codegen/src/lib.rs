@@ -30,7 +30,9 @@
 
 #[doc(hidden)]
 pub mod attribute;
+mod attribute_args;
 mod builder;
+pub mod config;
 #[deprecated(
     since = "0.1.1",
     note = "renamed `craftkit_codegen::markdown`: `markdown::page(&manifest)`"
@@ -44,6 +46,7 @@ mod format;
 pub mod markdown;
 mod model;
 mod names;
+mod overrides;
 mod rustdoc;
 pub mod schema;
 mod source;
@@ -54,8 +57,9 @@ use proc_macro2::TokenStream;
 use syn::parse::Parser;
 
 pub use builder::Builder;
+pub use config::{Config, FieldConfig, TemplateConfig, TypeConfig};
 pub use error::Error;
-pub use source::{Fetch, LoadedManifest, MANIFEST_DIR_ENV, ManifestSource};
+pub use source::{Fetch, LoadedConfig, LoadedManifest, MANIFEST_DIR_ENV, ManifestSource};
 
 /// How to generate one template's types.
 #[derive(Debug, Clone, Default)]
@@ -72,6 +76,10 @@ pub struct Options {
     /// what the user wrote on the struct: docs, `#[allow]`s). Tokens that are not outer
     /// attributes make [`generate`] fail with [`Error::InvalidOptions`].
     pub attributes: TokenStream,
+    /// Derives, attributes, type replacements and renames for this template (see
+    /// [`config`]): what `.craftkit/config.toml` says of it, as
+    /// [`Config::for_template`] resolves it, plus what the front end adds.
+    pub overrides: TemplateConfig,
 }
 
 impl Options {
@@ -84,6 +92,12 @@ impl Options {
     /// Options with these outer attributes on the root type.
     pub fn with_attributes(mut self, attributes: TokenStream) -> Options {
         self.attributes = attributes;
+        self
+    }
+
+    /// Options with these overrides.
+    pub fn with_overrides(mut self, overrides: TemplateConfig) -> Options {
+        self.overrides = overrides;
         self
     }
 
@@ -176,7 +190,13 @@ pub fn generate_from_tree(tree: &Tree, options: &Options) -> Result<Generated, E
                 options.attributes
             ))
         })?;
-    generate_parsed(tree, options.root_name.as_deref(), &vis, &attributes)
+    generate_parsed(
+        tree,
+        options.root_name.as_deref(),
+        &vis,
+        &attributes,
+        &options.overrides,
+    )
 }
 
 /// [`generate_from_tree`] with the visibility and attributes already parsed: the macro hands
@@ -186,6 +206,7 @@ pub(crate) fn generate_parsed(
     root_name: Option<&str>,
     vis: &syn::Visibility,
     attributes: &[syn::Attribute],
+    overrides: &TemplateConfig,
 ) -> Result<Generated, Error> {
     let manifest = tree.manifest();
     let root_name = match root_name {
@@ -197,7 +218,8 @@ pub(crate) fn generate_parsed(
         }
         None => root_name_for_slug(&manifest.slug),
     };
-    let model = model::Model::build(tree, &root_name);
+    let mut model = model::Model::build(tree, &root_name);
+    overrides::apply(&mut model, overrides, &manifest.slug)?;
     Ok(Generated {
         emitted: emit::emit(&model, manifest, vis, attributes),
         root_name,

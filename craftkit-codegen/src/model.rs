@@ -43,20 +43,53 @@ pub(crate) struct Struct<N = String> {
     pub json: String,
     pub docs: Vec<String>,
     pub fields: Vec<FieldDef<N>>,
+    /// The user's derives and attributes (overrides), after the generated ones.
+    pub extra: Extra,
 }
 
 pub(crate) struct FieldDef<N = String> {
     pub name: Name,
     pub key: String,
+    /// The variable's JSON path (`areas[].name`), as overrides name it.
+    pub path: String,
+    /// The manifest type of the variable or of its items (`number`), for replacements by
+    /// manifest type; `None` for objects and enums.
+    pub kind: Option<&'static str>,
     pub ty: Ty<N>,
     pub optional: bool,
     pub docs: Vec<String>,
+    /// A serde `with` module from the overrides, for the field's type as written.
+    pub with: Option<syn::Path>,
+    /// The user's attributes on the field (overrides).
+    pub attributes: Vec<syn::Attribute>,
 }
 
 pub(crate) struct Enum<N = String> {
     pub name: N,
     pub docs: Vec<String>,
     pub variants: Vec<Variant>,
+    /// The user's derives and attributes (overrides), after the generated ones.
+    pub extra: Extra,
+}
+
+/// Derives and outer attributes that overrides add to a type.
+#[derive(Clone, Default)]
+pub(crate) struct Extra {
+    pub derives: Vec<syn::Path>,
+    pub attributes: Vec<syn::Attribute>,
+}
+
+/// A Rust type given by an override, with its text for docs and errors.
+#[derive(Clone)]
+pub(crate) struct CustomType {
+    pub ty: syn::Type,
+    pub text: String,
+}
+
+impl PartialEq for CustomType {
+    fn eq(&self, other: &CustomType) -> bool {
+        self.text == other.text
+    }
 }
 
 pub(crate) struct Variant {
@@ -82,6 +115,8 @@ pub(crate) enum Ty<N = String> {
     /// A nested generated type.
     Named(N),
     Vec(Box<Ty<N>>),
+    /// A type that an override put in place of the generated one.
+    Custom(Box<CustomType>),
 }
 
 impl Model {
@@ -101,6 +136,7 @@ impl Model {
                 json: format!("the data of template `{}`", manifest.slug.escape_debug()),
                 docs: rustdoc::root(manifest, &fingerprint),
                 fields: fields.into_iter().map(|f| f.named(&names)).collect(),
+                extra: Extra::default(),
             },
             module: module_name(root_name),
             types: defs.into_iter().map(|def| def.named(&names)).collect(),
@@ -251,9 +287,13 @@ impl Walk {
             .map(|(field, name)| FieldDef {
                 name,
                 key: field.key.clone(),
+                path: field.path.clone(),
+                kind: kind(&field.node),
                 ty: self.field_type(field, lineage),
                 optional: !field.required,
                 docs: rustdoc::field(field),
+                with: None,
+                attributes: Vec::new(),
             })
             .collect()
     }
@@ -306,6 +346,7 @@ impl Walk {
             json,
             docs,
             fields,
+            extra: Extra::default(),
         });
         self.found.push((
             id,
@@ -353,6 +394,7 @@ impl Walk {
                     name: id,
                     docs: vec![format!("The values of {}.", rustdoc::code(&field.path))],
                     variants,
+                    extra: Extra::default(),
                 });
                 self.found.push((
                     id,
@@ -380,11 +422,13 @@ impl TypeDef<TypeId> {
                 json: s.json,
                 docs: s.docs,
                 fields: s.fields.into_iter().map(|f| f.named(names)).collect(),
+                extra: s.extra,
             }),
             TypeDef::Enum(e) => TypeDef::Enum(Enum {
                 name: names[e.name.0].clone(),
                 docs: e.docs,
                 variants: e.variants,
+                extra: e.extra,
             }),
         }
     }
@@ -395,9 +439,13 @@ impl FieldDef<TypeId> {
         FieldDef {
             name: self.name,
             key: self.key,
+            path: self.path,
+            kind: self.kind,
             ty: self.ty.named(names),
             optional: self.optional,
             docs: self.docs,
+            with: self.with,
+            attributes: self.attributes,
         }
     }
 }
@@ -417,6 +465,36 @@ impl Ty<TypeId> {
             Ty::Signature => Ty::Signature,
             Ty::Json => Ty::Json,
             Ty::JsonMap => Ty::JsonMap,
+            Ty::Custom(custom) => Ty::Custom(custom),
         }
     }
 }
+
+/// The manifest type of a scalar variable or of a scalar array's items, as overrides name it.
+fn kind(node: &Node) -> Option<&'static str> {
+    let scalar = match node {
+        Node::Scalar(scalar) => scalar,
+        Node::Array(array) => match &array.items {
+            Items::Scalar(scalar) => scalar,
+            Items::Object(_) => return None,
+        },
+        Node::Object(_) | Node::OpaqueObject => return None,
+    };
+    Some(match &scalar.ty {
+        VarType::String => "string",
+        VarType::Text => "text",
+        VarType::Number => "number",
+        VarType::Integer => "integer",
+        VarType::Boolean => "boolean",
+        VarType::Date => "date",
+        VarType::DateTime => "datetime",
+        VarType::Image => "image",
+        VarType::Signature => "signature",
+        VarType::Enum | VarType::Unknown(_) | VarType::Object | VarType::Array => return None,
+    })
+}
+
+/// The manifest types a replacement by manifest type may name.
+pub(crate) const REPLACEABLE_KINDS: &[&str] = &[
+    "string", "text", "number", "integer", "boolean", "date", "datetime", "image", "signature",
+];

@@ -48,6 +48,16 @@ impl LoadedManifest {
     }
 }
 
+/// The overrides file of a manifest cache, read ([`ManifestSource::config`]).
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct LoadedConfig {
+    /// The file, when it exists: the macro and the Builder make the compiler track it.
+    pub path: Option<PathBuf>,
+    /// What it says (empty when there is no file).
+    pub config: crate::Config,
+}
+
 /// The manifest cache, and optionally a fetcher for what it lacks.
 pub struct ManifestSource {
     dir: PathBuf,
@@ -178,6 +188,33 @@ impl ManifestSource {
     pub fn closest_slug(&self, slug: &str) -> Option<String> {
         let slugs = self.cached_slugs();
         crate::suggest::closest(slug, slugs.iter().map(String::as_str)).map(str::to_owned)
+    }
+
+    /// Reads the overrides file of this cache, `config.toml` beside the cache directory
+    /// (`.craftkit/config.toml` for `.craftkit/manifests/`), and checks that every
+    /// `[template.<slug>]` in it names a cached manifest (else an error with the closest
+    /// cached slug). No file is the empty configuration.
+    pub fn config(&self) -> Result<LoadedConfig, Error> {
+        let path = crate::config::config_path(&self.dir);
+        let config = crate::Config::read(&path)?;
+        let cached = self.cached_slugs();
+        for slug in config.template.keys() {
+            if !cached.contains(slug) {
+                let hint = crate::suggest::closest(slug, cached.iter().map(String::as_str))
+                    .map_or_else(String::new, |c| format!("did you mean `{c}`? "));
+                return Err(Error::ConfigFile {
+                    path,
+                    message: format!(
+                        "[template.{slug}]: no manifest of `{slug}` in {}; {hint}fix the slug, or pull the template with `cargo craftkit pull {slug}`",
+                        self.dir.display()
+                    ),
+                });
+            }
+        }
+        Ok(LoadedConfig {
+            path: path.is_file().then_some(path),
+            config,
+        })
     }
 
     /// Reads and validates the manifest of `slug` from the cache, fetching it first when it is

@@ -7,6 +7,7 @@ use syn::{
 };
 
 use super::paths::ident;
+use crate::model::Extra;
 
 /// `#[doc = "text"]`, with `text` as it is (rustdoc's lines start with a space).
 pub(super) fn doc(text: &str) -> Attribute {
@@ -58,4 +59,13 @@ pub(super) fn serde_crate() -> Attribute {
 /// `#[allow(dead_code)]`: a binary that uses part of a template must not warn.
 pub(super) fn allow_dead_code() -> Attribute {
     list("allow", quote!(dead_code))
+}
+
+/// The user's derives (one `#[derive]`) and attributes, from the overrides.
+pub(super) fn extend_extra(attrs: &mut Vec<Attribute>, extra: &Extra) {
+    if !extra.derives.is_empty() {
+        let derives = &extra.derives;
+        attrs.push(list("derive", quote!(#(#derives),*)));
+    }
+    attrs.extend(extra.attributes.iter().cloned());
 }

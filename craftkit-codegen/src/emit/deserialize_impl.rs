@@ -9,7 +9,38 @@ use quote::quote;
 use syn::{ItemImpl, LitStr, parse_quote};
 
 use super::paths::{ident, name_ident};
-use crate::model::{Struct, Ty};
+use crate::model::{FieldDef, Struct, Ty};
+
+/// The field of a replaced type (an override): the manifest's JSON type checked first (the
+/// user's type may read more than the server does), then the `with` module or the type's own
+/// `Deserialize`. `None` for a generated type.
+fn custom(f: &FieldDef) -> Option<TokenStream> {
+    let scalar = matches!(f.ty, Ty::Custom(_));
+    if !scalar && f.with.is_none() {
+        return None;
+    }
+    let field = name_ident(&f.name);
+    let key = LitStr::new(&f.key, Span::call_site());
+    let check = scalar.then(|| {
+        let kind = ident(match f.kind {
+            Some("string" | "text" | "date" | "datetime") => "String",
+            Some("number") => "Number",
+            Some("integer") => "Integer",
+            Some("boolean") => "Boolean",
+            _ => "Any",
+        });
+        quote!(::craftkit_runtime::__private::Kind::#kind.check(&value)?;)
+    });
+    let read = match (&f.with, f.optional) {
+        (Some(with), _) => quote!(#with::deserialize(value)),
+        (None, false) => quote!(::craftkit_runtime::serde::Deserialize::deserialize(value)),
+        (None, true) => {
+            quote!(::craftkit_runtime::serde::Deserialize::deserialize(value).map(::std::option::Option::Some))
+        }
+    };
+    let take = ident(if f.optional { "optional_with" } else { "required_with" });
+    Some(quote!(#field: object.#take(#key, |value| { #check #read })?))
+}
 
 /// `impl Deserialize for` the struct `s`.
 pub(super) fn item(s: &Struct) -> ItemImpl {
@@ -21,6 +52,9 @@ pub(super) fn item(s: &Struct) -> ItemImpl {
         .map(|f| {
             let field = name_ident(&f.name);
             let key = LitStr::new(&f.key, Span::call_site());
+            if let Some(custom) = custom(f) {
+                return custom;
+            }
             let take = match (&f.ty, f.optional) {
                 (Ty::Vec(_), false) => ident("required_items"),
                 (Ty::Vec(_), true) => ident("optional_items"),

@@ -68,6 +68,7 @@ impl EnumEmitter {
         // serde's derived visitor also takes the map form of a unit variant
         // (`{"final": null}`), which the server refuses.
         attrs.push(self.serde_try_from.clone());
+        attrs::extend_extra(&mut attrs, &e.extra);
         // Escaped as a Rust string would be, then as inline code: a value of backticks (```)
         // must not open a code block in rustdoc.
         let variant_docs = values.iter().map(|value| {

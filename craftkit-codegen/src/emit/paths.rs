@@ -94,5 +94,6 @@ pub(super) fn field_type(ty: &Ty, scope: Scope<'_>) -> Type {
             path_type(relative([first, ident(name)]))
         }
         Ty::Vec(item) => generic(&["std", "vec", "Vec"], [field_type(item, scope)]),
+        Ty::Custom(custom) => custom.ty.clone(),
     }
 }

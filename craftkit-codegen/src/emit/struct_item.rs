@@ -61,6 +61,7 @@ impl StructEmitter {
             self.serde_crate.clone(),
             self.allow_dead_code.clone(),
         ]);
+        attrs::extend_extra(&mut attrs, &s.extra);
         let mut named: Punctuated<Field, syn::Token![,]> =
             s.fields.iter().map(|f| self.field(f, scope)).collect();
         if !named.empty_or_trailing() {
@@ -89,10 +90,14 @@ impl StructEmitter {
         if f.optional {
             attrs.push(self.optional.clone());
         }
-        if let Some(helper) = serialize_with(&f.ty, f.optional) {
+        if let Some(with) = &f.with {
+            let path = format!("{}::serialize", quote!(#with));
+            attrs.push(attrs::list("serde", quote!(serialize_with = #path)));
+        } else if let Some(helper) = serialize_with(&f.ty, f.optional) {
             let path = format!("::craftkit_runtime::__private::{helper}");
             attrs.push(attrs::list("serde", quote!(serialize_with = #path)));
         }
+        attrs.extend(f.attributes.iter().cloned());
         let ty = field_type(&f.ty, scope);
         Field {
             attrs,
@@ -112,8 +117,8 @@ fn serialize_with(ty: &Ty, optional: bool) -> Option<&'static str> {
     match (ty, optional) {
         (Ty::F64, false) => Some("serialize_f64"),
         (Ty::F64, true) => Some("serialize_option_f64"),
-        (Ty::Vec(item), false) if **item == Ty::F64 => Some("serialize_vec_f64"),
-        (Ty::Vec(item), true) if **item == Ty::F64 => Some("serialize_option_vec_f64"),
+        (Ty::Vec(item), false) if matches!(**item, Ty::F64) => Some("serialize_vec_f64"),
+        (Ty::Vec(item), true) if matches!(**item, Ty::F64) => Some("serialize_option_vec_f64"),
         _ => None,
     }
 }

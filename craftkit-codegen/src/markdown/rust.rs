@@ -106,6 +106,9 @@ impl Writer<'_, '_> {
         let mismatch = || internal(&format!("the value {value} does not fit its Rust type"));
         let text = || value.as_str().map(Literal::string).ok_or_else(mismatch);
         Ok(match ty {
+            // The pages describe the manifest's own types: an override's type has no example
+            // the generator could write.
+            Ty::Custom(_) => return Err(mismatch()),
             Ty::String => {
                 let lit = text()?;
                 quote!(#lit.into())

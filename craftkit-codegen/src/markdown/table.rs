@@ -96,6 +96,7 @@ pub(super) fn rust_type(ctx: &Ctx<'_>, ty: &Ty, optional: bool) -> String {
         Ty::JsonMap => format!("{rt}::serde_json::Map<String, {rt}::serde_json::Value>"),
         Ty::Named(name) => format!("{}::{name}", ctx.module()),
         Ty::Vec(item) => format!("Vec<{}>", rust_type(ctx, item, false)),
+        Ty::Custom(custom) => custom.text.clone(),
     };
     if optional {
         format!("Option<{inner}>")

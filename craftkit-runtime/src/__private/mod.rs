@@ -1,7 +1,9 @@
 //! Helpers for generated code only: not a public API, may change in any release.
 
+mod kind;
 mod object;
 
+pub use kind::Kind;
 pub use object::{FieldError, Object, object};
 
 /// The variant of a generated enum whose value is `value`: a scan of its `ALL` by `as_str`, or

@@ -80,6 +80,34 @@ impl Object {
         }
     }
 
+    /// The value of a required key, deserialized by `with` (a serde `with` module's
+    /// `deserialize`, for a field whose type an override replaced).
+    pub fn required_with<T>(
+        &mut self,
+        key: &str,
+        with: impl FnOnce(Value) -> Result<T, FieldError>,
+    ) -> Result<T, FieldError> {
+        match self.map.remove(key) {
+            None => Err(located(key, "a required key is missing")),
+            Some(Value::Null) => Err(located(key, "a required key is null")),
+            Some(value) => with(value).map_err(|e| relocated(key, &e)),
+        }
+    }
+
+    /// The value of an optional key, deserialized by `with`, which reads the field's type as
+    /// written (`Option<T>`, as for `#[serde(with = "...")]`); absent and `null` are `None`
+    /// without calling it.
+    pub fn optional_with<T>(
+        &mut self,
+        key: &str,
+        with: impl FnOnce(Value) -> Result<Option<T>, FieldError>,
+    ) -> Result<Option<T>, FieldError> {
+        match self.map.remove(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(value) => with(value).map_err(|e| relocated(key, &e)),
+        }
+    }
+
     /// A required array: each item's error names its index (`areas[1].name`).
     pub fn required_items<T: DeserializeOwned>(&mut self, key: &str) -> Result<Vec<T>, FieldError> {
         match self.map.remove(key) {

@@ -1,0 +1,197 @@
+//! The arguments of `#[craftkit_template(...)]`: the slug, then the overrides of this one use,
+//! the same settings as a `[template.<slug>]` of `.craftkit/config.toml`:
+//!
+//! ```ignore
+//! #[craftkit_template(
+//!     "invoice",
+//!     derives(Hash, schemars::JsonSchema),
+//!     attributes(#[serde(deny_unknown_fields)]),
+//!     replace(date = "chrono::NaiveDate"),
+//!     types("Line", derives(PartialOrd), rename = "InvoiceLine"),
+//!     field("lines[].amount", type = "rust_decimal::Decimal", with = "rust_decimal::serde::float"),
+//! )]
+//! ```
+
+use proc_macro2::TokenStream;
+use quote::ToTokens;
+use syn::ext::IdentExt;
+use syn::parse::{ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::{LitStr, Token};
+
+use crate::config::{FieldConfig, TemplateConfig, TypeConfig};
+
+/// The slug and the overrides, or an error at the token that is wrong.
+pub(crate) fn parse(attr: TokenStream) -> syn::Result<(LitStr, TemplateConfig)> {
+    (|input: ParseStream<'_>| {
+        let slug: LitStr = input.parse()?;
+        let mut config = TemplateConfig::default();
+        while !input.is_empty() {
+            input.parse::<Token![,]>()?;
+            if input.is_empty() {
+                break;
+            }
+            setting(input, &mut config)?;
+        }
+        Ok((slug, config))
+    })
+    .parse2(attr)
+}
+
+/// One setting: `derives(...)`, `attributes(...)`, `replace(...)`, `types(...)`, `field(...)`.
+fn setting(input: ParseStream<'_>, config: &mut TemplateConfig) -> syn::Result<()> {
+    let name: syn::Ident = input.parse()?;
+    let content;
+    syn::parenthesized!(content in input);
+    match name.to_string().as_str() {
+        "derives" => config.derives.extend(derives(&content)?),
+        "attributes" => config.attributes.extend(attributes(&content)?),
+        "replace" => {
+            for (kind, ty) in assignments(&content)? {
+                config.replace.insert(kind, ty.value());
+            }
+        }
+        "types" => {
+            let type_name: LitStr = content.parse()?;
+            let mut ty = TypeConfig::default();
+            while !content.is_empty() {
+                content.parse::<Token![,]>()?;
+                if content.is_empty() {
+                    break;
+                }
+                let key: syn::Ident = content.parse()?;
+                match key.to_string().as_str() {
+                    "derives" => {
+                        let inner;
+                        syn::parenthesized!(inner in content);
+                        ty.derives.extend(derives(&inner)?);
+                    }
+                    "attributes" => {
+                        let inner;
+                        syn::parenthesized!(inner in content);
+                        ty.attributes.extend(attributes(&inner)?);
+                    }
+                    "rename" => {
+                        content.parse::<Token![=]>()?;
+                        ty.rename = Some(content.parse::<LitStr>()?.value());
+                    }
+                    _ => {
+                        return Err(syn::Error::new(
+                            key.span(),
+                            "expected `derives(...)`, `attributes(...)` or `rename = \"...\"` in `types(\"Name\", ...)`",
+                        ));
+                    }
+                }
+            }
+            let mut types = TemplateConfig::default();
+            types.types.insert(type_name.value(), ty);
+            config.merge(types);
+        }
+        "field" => {
+            let path: LitStr = content.parse()?;
+            let mut field = FieldConfig::default();
+            while !content.is_empty() {
+                content.parse::<Token![,]>()?;
+                if content.is_empty() {
+                    break;
+                }
+                let key = content.call(syn::Ident::parse_any)?;
+                if key == "attributes" {
+                    let inner;
+                    syn::parenthesized!(inner in content);
+                    field.attributes.extend(attributes(&inner)?);
+                    continue;
+                }
+                content.parse::<Token![=]>()?;
+                let value = content.parse::<LitStr>()?.value();
+                match key.to_string().as_str() {
+                    "type" => field.ty = Some(value),
+                    "with" => field.with = Some(value),
+                    "rename" => field.rename = Some(value),
+                    _ => {
+                        return Err(syn::Error::new(
+                            key.span(),
+                            "expected `type = \"...\"`, `with = \"...\"`, `rename = \"...\"` or `attributes(...)` in `field(\"path\", ...)`",
+                        ));
+                    }
+                }
+            }
+            let mut fields = TemplateConfig::default();
+            fields.fields.insert(path.value(), field);
+            config.merge(fields);
+        }
+        other => {
+            return Err(syn::Error::new(
+                name.span(),
+                format!(
+                    "unknown setting `{other}`: expected `derives(...)`, `attributes(...)`, `replace(...)`, `types(\"Name\", ...)` or `field(\"path\", ...)`"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn derives(input: ParseStream<'_>) -> syn::Result<Vec<String>> {
+    let paths = Punctuated::<syn::Path, Token![,]>::parse_terminated(input)?;
+    Ok(paths
+        .iter()
+        .map(|p| p.to_token_stream().to_string())
+        .collect())
+}
+
+fn attributes(input: ParseStream<'_>) -> syn::Result<Vec<String>> {
+    let attrs = syn::Attribute::parse_outer(input)?;
+    Ok(attrs
+        .iter()
+        .map(|a| a.to_token_stream().to_string())
+        .collect())
+}
+
+fn assignments(input: ParseStream<'_>) -> syn::Result<Vec<(String, LitStr)>> {
+    let mut out = Vec::new();
+    while !input.is_empty() {
+        let key: syn::Ident = input.parse()?;
+        input.parse::<Token![=]>()?;
+        out.push((key.to_string(), input.parse()?));
+        if input.is_empty() {
+            break;
+        }
+        input.parse::<Token![,]>()?;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    use super::parse;
+
+    #[test]
+    fn every_setting_parses_into_the_config_of_the_file() {
+        let (slug, config) = parse(quote!(
+            "invoice",
+            derives(Hash, schemars::JsonSchema),
+            attributes(#[serde(deny_unknown_fields)]),
+            replace(date = "chrono::NaiveDate"),
+            types("Line", derives(PartialOrd), rename = "InvoiceLine"),
+            field("lines[].amount", type = "rust_decimal::Decimal", with = "rust_decimal::serde::float", rename = "amount_eur"),
+        ))
+        .unwrap();
+        assert_eq!(slug.value(), "invoice");
+        assert_eq!(config.derives, ["Hash", "schemars :: JsonSchema"]);
+        assert_eq!(config.attributes.len(), 1);
+        assert_eq!(config.replace["date"], "chrono::NaiveDate");
+        assert_eq!(config.types["Line"].rename.as_deref(), Some("InvoiceLine"));
+        let amount = &config.fields["lines[].amount"];
+        assert_eq!(amount.ty.as_deref(), Some("rust_decimal::Decimal"));
+        assert_eq!(amount.rename.as_deref(), Some("amount_eur"));
+    }
+
+    #[test]
+    fn an_unknown_setting_is_an_error_that_lists_the_known_ones() {
+        let error = parse(quote!("invoice", derive(Hash))).unwrap_err().to_string();
+        assert!(error.contains("unknown setting `derive`"), "{error}");
+    }
+}
