@@ -313,7 +313,10 @@ fn compat(out: &std::path::Path) {
     let here = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it"));
     let source = here.join("compat/manifests");
     println!("cargo:rerun-if-changed={}", source.display());
-    println!("cargo:rerun-if-changed={}", here.join("compat/user.rs").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        here.join("compat/user.rs").display()
+    );
     let mut names: Vec<String> = std::fs::read_dir(&source)
         .expect("tests/compat/manifests is readable")
         .filter_map(|entry| {
@@ -349,8 +352,14 @@ fn compat(out: &std::path::Path) {
             user = here.join("compat/user.rs"),
         ));
     }
-    modules.push_str("/// Each variation's name, its manifest's JSON and the user code's JSON against it.\n");
-    modules.push_str("pub const VARIATIONS: &[(&str, &str, fn() -> ::std::string::String)] = &[\n");
+    modules.push_str(
+        "/// A variation: its name, its manifest's JSON, and the user code's JSON against it.\n",
+    );
+    modules.push_str(
+        "pub type Variation = (&'static str, &'static str, fn() -> ::std::string::String);\n",
+    );
+    modules.push_str("/// Each variation, in name order.\n");
+    modules.push_str("pub const VARIATIONS: &[Variation] = &[\n");
     for name in &names {
         let module = name.replace('-', "_");
         modules.push_str(&format!(

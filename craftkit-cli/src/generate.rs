@@ -22,8 +22,8 @@ pub(crate) fn run(
     for slug in slugs {
         let tree = cache::require(&source, slug)?;
         let options = Options::default().with_overrides(config.for_template(slug));
-        let generated = generate_from_tree(&tree, &options)
-            .map_err(|e| Failure::input(e.to_string()))?;
+        let generated =
+            generate_from_tree(&tree, &options).map_err(|e| Failure::input(e.to_string()))?;
         for warning in &generated.warnings {
             eprintln!("warning: {slug}: {warning}");
         }

@@ -392,3 +392,40 @@ fn docs_writes_the_same_page_as_the_generator() {
     let expected = std::fs::read_to_string(fixtures().join("../docs/charter-handover.md")).unwrap();
     assert_eq!(page, expected, "the CLI writes the snapshot page");
 }
+
+/// `generate` reads `.craftkit/config.toml` beside the cache, as the macro and the Builder do.
+#[test]
+fn generate_applies_the_overrides_file_beside_the_cache() {
+    let live = Live::start("generate-config");
+    let manifests = live.cache.join(".craftkit/manifests");
+    std::fs::create_dir_all(&manifests).unwrap();
+    std::fs::copy(
+        fixtures().join("manifests/invoice.json"),
+        manifests.join("invoice.json"),
+    )
+    .unwrap();
+    std::fs::write(
+        live.cache.join(".craftkit/config.toml"),
+        "[replace]\ndate = \"chrono::NaiveDate\"\n[template.invoice.fields.\"buyer.reference\"]\nrename = \"purchase_order\"\n",
+    )
+    .unwrap();
+    let dir = manifests.to_str().unwrap();
+    live.cmd(&["generate", "invoice", "--manifest-dir", dir])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("pub issued_on: chrono::NaiveDate,")
+                .and(predicate::str::contains("pub purchase_order: ")),
+        );
+    std::fs::write(
+        live.cache.join(".craftkit/config.toml"),
+        "[template.invoice.fields.\"buyer.refrence\"]\nrename = \"purchase_order\"\n",
+    )
+    .unwrap();
+    live.cmd(&["generate", "invoice", "--manifest-dir", dir])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "no variable `buyer.refrence` (did you mean `buyer.reference`?)",
+        ));
+}

@@ -31,7 +31,10 @@ fn try_expand(
             "expected the template's slug as a string: #[craftkit_template(\"charter-handover\")]",
         ));
     }
-    if !matches!(attr.clone().into_iter().next(), Some(proc_macro2::TokenTree::Literal(_))) {
+    if !matches!(
+        attr.clone().into_iter().next(),
+        Some(proc_macro2::TokenTree::Literal(_))
+    ) {
         return Err(syn::Error::new(
             attr.span(),
             "expected the template's slug as a string: #[craftkit_template(\"charter-handover\")]",

@@ -148,7 +148,11 @@ impl Config {
     }
 
     /// Replaces the Rust type of every variable of a manifest type (`"date"`).
-    pub fn replace(mut self, manifest_type: impl Into<String>, rust_type: impl Into<String>) -> Config {
+    pub fn replace(
+        mut self,
+        manifest_type: impl Into<String>,
+        rust_type: impl Into<String>,
+    ) -> Config {
         self.replace.insert(manifest_type.into(), rust_type.into());
         self
     }
@@ -348,9 +352,10 @@ impl FieldConfig {
 /// The configuration file of a manifest cache directory: `config.toml` in its parent
 /// (`.craftkit/config.toml` for `.craftkit/manifests/`).
 pub fn config_path(manifest_dir: &Path) -> PathBuf {
-    manifest_dir
-        .parent()
-        .map_or_else(|| PathBuf::from(CONFIG_FILE), |parent| parent.join(CONFIG_FILE))
+    manifest_dir.parent().map_or_else(
+        || PathBuf::from(CONFIG_FILE),
+        |parent| parent.join(CONFIG_FILE),
+    )
 }
 
 #[cfg(test)]

@@ -496,5 +496,13 @@ fn kind(node: &Node) -> Option<&'static str> {
 
 /// The manifest types a replacement by manifest type may name.
 pub(crate) const REPLACEABLE_KINDS: &[&str] = &[
-    "string", "text", "number", "integer", "boolean", "date", "datetime", "image", "signature",
+    "string",
+    "text",
+    "number",
+    "integer",
+    "boolean",
+    "date",
+    "datetime",
+    "image",
+    "signature",
 ];

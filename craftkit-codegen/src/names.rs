@@ -209,6 +209,25 @@ pub(crate) fn assign(keys: &[&str], case: Case) -> Vec<Name> {
 pub(crate) fn item_type_base(key: &str) -> String {
     let camel = convert(key, Case::Camel);
     let lower = camel.to_ascii_lowercase();
+    // Plurals the suffix rules below get wrong (`buses` -> `Buse`, `people` -> `PeopleItem`):
+    // the last word of the key, looked up in a short list. A list and not a crate: the
+    // inflection crates bring `regex` into every build of the proc-macro.
+    if let Some((plural, singular)) = IRREGULAR_PLURALS.iter().find(|(plural, _)| {
+        lower.ends_with(plural) && word_starts_at(&camel, camel.len() - plural.len())
+    }) {
+        let stem = &camel[..camel.len() - plural.len()];
+        let first = &camel[camel.len() - plural.len()..][..1];
+        let singular = if first.chars().all(|c| c.is_ascii_uppercase()) {
+            let mut chars = singular.chars();
+            chars
+                .next()
+                .map_or_else(String::new, |c| c.to_ascii_uppercase().to_string())
+                + chars.as_str()
+        } else {
+            (*singular).to_owned()
+        };
+        return format!("{stem}{singular}");
+    }
     let keep_s = ["ss", "us", "is", "os"]
         .iter()
         .any(|end| lower.ends_with(end));
@@ -229,6 +248,53 @@ pub(crate) fn item_type_base(key: &str) -> String {
     } else {
         format!("{camel}Item")
     }
+}
+
+/// Plurals whose singular the suffix rules of [`item_type_base`] get wrong, lowercase.
+const IRREGULAR_PLURALS: &[(&str, &str)] = &[
+    ("buses", "bus"),
+    ("statuses", "status"),
+    ("bonuses", "bonus"),
+    ("campuses", "campus"),
+    ("viruses", "virus"),
+    ("censuses", "census"),
+    ("surpluses", "surplus"),
+    ("aliases", "alias"),
+    ("analyses", "analysis"),
+    ("diagnoses", "diagnosis"),
+    ("axes", "axis"),
+    ("crises", "crisis"),
+    ("theses", "thesis"),
+    ("indices", "index"),
+    ("matrices", "matrix"),
+    ("vertices", "vertex"),
+    ("appendices", "appendix"),
+    ("criteria", "criterion"),
+    ("phenomena", "phenomenon"),
+    ("people", "person"),
+    ("children", "child"),
+    ("women", "woman"),
+    ("men", "man"),
+    ("feet", "foot"),
+    ("teeth", "tooth"),
+    ("mice", "mouse"),
+    ("geese", "goose"),
+    ("leaves", "leaf"),
+    ("lives", "life"),
+    ("knives", "knife"),
+    ("wives", "wife"),
+    ("halves", "half"),
+    ("shelves", "shelf"),
+    ("quizzes", "quiz"),
+    ("heroes", "hero"),
+    ("potatoes", "potato"),
+    ("tomatoes", "tomato"),
+];
+
+/// Whether a word starts at byte `at` of an UpperCamelCase name: at its start, or at an
+/// uppercase letter (`CityBuses`: `buses` starts a word; `Omnibuses`: it does not).
+fn word_starts_at(camel: &str, at: usize) -> bool {
+    at == 0 || camel[at..].starts_with(|c: char| c.is_ascii_uppercase())
 }
 
 /// Type names the generated module never uses, so that `use module::*` shadows nothing of the
@@ -397,6 +463,12 @@ mod tests {
     #[test]
     fn item_types_are_singular() {
         assert_eq!(item_type_base("areas"), "Area");
+        assert_eq!(item_type_base("buses"), "Bus");
+        assert_eq!(item_type_base("cityBuses"), "CityBus");
+        assert_eq!(item_type_base("people"), "Person");
+        assert_eq!(item_type_base("statuses"), "Status");
+        assert_eq!(item_type_base("shelves"), "Shelf");
+        assert_eq!(item_type_base("indices"), "Index");
         assert_eq!(item_type_base("entries"), "Entry");
         assert_eq!(item_type_base("boxes"), "Box");
         assert_eq!(item_type_base("inventory"), "InventoryItem");

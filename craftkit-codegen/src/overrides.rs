@@ -39,7 +39,12 @@ pub(crate) fn apply(model: &mut Model, config: &TemplateConfig, slug: &str) -> R
         template: slug.to_owned(),
         message,
     };
-    let all = extra(&config.derives, &config.attributes, "the top-level `derives`").map_err(fail)?;
+    let all = extra(
+        &config.derives,
+        &config.attributes,
+        "the top-level `derives`",
+    )
+    .map_err(fail)?;
     for_each_type(model, |extra, _| {
         extra.derives.extend(all.derives.iter().cloned());
         extra.attributes.extend(all.attributes.iter().cloned());
@@ -78,7 +83,11 @@ fn extra(derives: &[String], attributes: &[String], what: &str) -> Result<Extra,
         .map(|d| {
             syn::parse_str::<syn::Path>(d)
                 .map(|path| absolute_std_derive(&path).unwrap_or(path))
-                .map_err(|e| format!("{what}: `{d}` is not a derive's path (`Hash`, `schemars::JsonSchema`): {e}"))
+                .map_err(|e| {
+                    format!(
+                        "{what}: `{d}` is not a derive's path (`Hash`, `schemars::JsonSchema`): {e}"
+                    )
+                })
         })
         .collect::<Result<_, _>>()?;
     let attributes = attributes
@@ -188,7 +197,9 @@ fn field_override(field: &mut FieldDef, config: &FieldConfig) -> Result<(), Stri
     }
     if let Some(with) = &config.with {
         field.with = Some(syn::parse_str::<syn::Path>(with).map_err(|e| {
-            format!("{what}.with: `{with}` is not a module path (`rust_decimal::serde::float`): {e}")
+            format!(
+                "{what}.with: `{with}` is not a module path (`rust_decimal::serde::float`): {e}"
+            )
         })?);
     }
     if let Some(rename) = &config.rename {
@@ -204,7 +215,9 @@ fn field_override(field: &mut FieldDef, config: &FieldConfig) -> Result<(), Stri
             raw: false,
         };
     }
-    field.attributes.extend(extra(&[], &config.attributes, &format!("{what}.attributes"))?.attributes);
+    field
+        .attributes
+        .extend(extra(&[], &config.attributes, &format!("{what}.attributes"))?.attributes);
     Ok(())
 }
 
@@ -242,17 +255,31 @@ fn types(model: &mut Model, config: &TemplateConfig) -> Result<(), String> {
         return Ok(());
     }
     let names = type_names(model);
-    let mut extras = HashMap::new();
+    // A type may be named by its new name too (`types.InvoiceLine` after a rename of `Line`).
+    let renamed_to: HashMap<&str, &str> = config
+        .types
+        .iter()
+        .filter_map(|(name, ty)| Some((ty.rename.as_deref()?, name.as_str())))
+        .collect();
+    let mut extras: HashMap<String, Extra> = HashMap::new();
     let mut renames = HashMap::new();
-    for (name, ty) in &config.types {
+    for (given, ty) in &config.types {
+        let name = match renamed_to.get(given.as_str()) {
+            Some(original) if !names.contains(given) => (*original).to_owned(),
+            _ => given.clone(),
+        };
+        let name = &name;
         if !names.contains(name) {
             return Err(format!(
                 "`types.{name}`: the template has no type `{name}`{}",
                 did_you_mean(name, names.iter().map(String::as_str))
             ));
         }
-        let what = format!("`types.{name}`");
-        extras.insert(name.clone(), extra(&ty.derives, &ty.attributes, &what)?);
+        let what = format!("`types.{given}`");
+        let more = extra(&ty.derives, &ty.attributes, &what)?;
+        let entry = extras.entry(name.clone()).or_default();
+        entry.derives.extend(more.derives);
+        entry.attributes.extend(more.attributes);
         if let Some(rename) = &ty.rename {
             if *name == model.root.name {
                 return Err(format!(
@@ -350,11 +377,16 @@ fn dedupe_derives(model: &mut Model) -> Result<(), String> {
         let mut seen: HashSet<String> = if enums.contains(name) {
             ENUM_DERIVES.iter().map(|s| (*s).to_owned()).collect()
         } else {
-            let mut seen: HashSet<String> = STRUCT_DERIVES.iter().map(|s| (*s).to_owned()).collect();
+            let mut seen: HashSet<String> =
+                STRUCT_DERIVES.iter().map(|s| (*s).to_owned()).collect();
             if all_optional.contains(name) {
                 seen.insert("Default".to_owned());
             }
-            if let Some(d) = extra.derives.iter().find(|d| last_segment(d) == "Deserialize") {
+            if let Some(d) = extra
+                .derives
+                .iter()
+                .find(|d| last_segment(d) == "Deserialize")
+            {
                 error.get_or_insert(format!(
                     "`{}` on `{name}`: generated structs implement `Deserialize` themselves (strictly, as the server reads the data); drop the derive",
                     quote::quote!(#d)
@@ -376,7 +408,10 @@ fn check_derives(model: &Model) -> Result<(), String> {
             let extra: Vec<String> = e.extra.derives.iter().map(last_segment).collect();
             for derive in CHECKED {
                 let generated = matches!(*derive, "Eq" | "Hash");
-                has.insert((&e.name, derive), generated || extra.iter().any(|d| d == derive));
+                has.insert(
+                    (&e.name, derive),
+                    generated || extra.iter().any(|d| d == derive),
+                );
             }
         }
     }
@@ -418,7 +453,9 @@ fn check_derives(model: &Model) -> Result<(), String> {
 /// Why a field of type `ty` cannot take part in `derive`, if it cannot.
 fn lacks(ty: &Ty, derive: &str, has: &HashMap<(&str, &str), bool>) -> Option<String> {
     match ty {
-        Ty::F64 if derive != "Default" => Some(format!("is an `f64`, which does not implement `{derive}`")),
+        Ty::F64 if derive != "Default" => {
+            Some(format!("is an `f64`, which does not implement `{derive}`"))
+        }
         Ty::Date | Ty::DateTime | Ty::Image | Ty::Signature if derive == "Default" => {
             Some("is required and has no default value".to_owned())
         }

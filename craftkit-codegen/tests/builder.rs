@@ -120,3 +120,61 @@ fn no_templates_is_a_clear_error() {
         .unwrap_err();
     assert!(error.to_string().contains(".template("), "{error}");
 }
+
+/// `.craftkit/config.toml` beside the cache: the Builder applies it, adds its own settings on
+/// top, tells Cargo to rerun when the file changes, and refuses a section whose slug is not
+/// cached, naming the closest cached one.
+#[test]
+fn reads_the_overrides_file_beside_the_cache_and_adds_its_own() {
+    let root = scratch("config");
+    let manifests = root.join(".craftkit/manifests");
+    fs::create_dir_all(&manifests).unwrap();
+    fs::copy(cache().join("invoice.json"), manifests.join("invoice.json")).unwrap();
+    let config = root.join(".craftkit/config.toml");
+    fs::write(
+        &config,
+        "[template.invoice]\nderives = [\"Hash\"]\n[template.invoice.fields.\"totals.net\"]\ntype = \"crate::Money\"\n",
+    )
+    .unwrap();
+    let mut builder = Builder::new();
+    builder
+        .manifest_dir(&manifests)
+        .out_dir(root.join("out"))
+        .template("invoice")
+        .config(craftkit_codegen::Config::new().template(
+            "invoice",
+            craftkit_codegen::TemplateConfig::new().field(
+                "buyer.reference",
+                craftkit_codegen::FieldConfig::new().rename("purchase_order"),
+            ),
+        ));
+    let mut lines = Vec::new();
+    // `Hash` on the root fails: other money fields are still `f64`.
+    let error = builder.generate_to(&mut lines).unwrap_err().to_string();
+    assert!(error.contains("cannot derive `Hash` on `Line`"), "{error}");
+    fs::write(
+        &config,
+        "[template.invoice.fields.\"totals.net\"]\ntype = \"crate::Money\"\n",
+    )
+    .unwrap();
+    let mut lines = Vec::new();
+    builder.generate_to(&mut lines).unwrap();
+    let code = fs::read_to_string(root.join("out/invoice.rs")).unwrap();
+    assert!(code.contains("pub net: crate::Money,"), "{code}");
+    assert!(code.contains("pub purchase_order: ::std::option::Option<"));
+    let lines = String::from_utf8(lines).unwrap();
+    assert!(
+        lines.contains(&format!("cargo:rerun-if-changed={}", config.display())),
+        "{lines}"
+    );
+    fs::write(&config, "[template.invoce]\nderives = [\"Hash\"]\n").unwrap();
+    let error = builder.generate_to(&mut Vec::new()).unwrap_err();
+    assert!(matches!(error, Error::ConfigFile { .. }), "{error:?}");
+    let error = error.to_string();
+    assert!(
+        error.contains("[template.invoce]: no manifest of `invoce`"),
+        "{error}"
+    );
+    assert!(error.contains("did you mean `invoice`?"), "{error}");
+    fs::remove_dir_all(root).unwrap();
+}

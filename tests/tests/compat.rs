@@ -21,7 +21,10 @@ fn every_variation_is_compatible_and_the_same_code_gives_the_same_json() {
     let base = manifest(base_text);
     let expected = base_json();
     assert!(expected.contains("\"code\":\"BK-2931\""), "{expected}");
-    assert!(VARIATIONS.len() >= 10, "the base and at least nine variations");
+    assert!(
+        VARIATIONS.len() >= 10,
+        "the base and at least nine variations"
+    );
     for (name, text, json) in VARIATIONS {
         let live = manifest(text);
         let compatibility = base.compare(&live).expect("comparable");

@@ -35,10 +35,17 @@ fn custom(f: &FieldDef) -> Option<TokenStream> {
         (Some(with), _) => quote!(#with::deserialize(value)),
         (None, false) => quote!(::craftkit_runtime::serde::Deserialize::deserialize(value)),
         (None, true) => {
-            quote!(::craftkit_runtime::serde::Deserialize::deserialize(value).map(::std::option::Option::Some))
+            quote!(
+                ::craftkit_runtime::serde::Deserialize::deserialize(value)
+                    .map(::std::option::Option::Some)
+            )
         }
     };
-    let take = ident(if f.optional { "optional_with" } else { "required_with" });
+    let take = ident(if f.optional {
+        "optional_with"
+    } else {
+        "required_with"
+    });
     Some(quote!(#field: object.#take(#key, |value| { #check #read })?))
 }
 

@@ -13,6 +13,22 @@ use rust_decimal::Decimal;
 #[craftkit_template("invoice")]
 pub struct Invoice;
 
+/// A note left with a delivery: every variable of the template is optional.
+#[craftkit_template("delivery-note")]
+pub struct DeliveryNote;
+
+/// A delivery note that says only who it is for. Every field of `DeliveryNote` and of its
+/// `Recipient` is optional, so both implement `Default`: name what you set, default the rest.
+pub fn short_note() -> DeliveryNote {
+    DeliveryNote {
+        recipient: Some(delivery_note::Recipient {
+            name: Some("Ada Lovelace".into()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
 /// A decimal amount from its text.
 fn money(text: &str) -> Decimal {
     Decimal::from_str(text).unwrap_or_default()

@@ -28,6 +28,21 @@ fn decimal_money_and_chrono_dates_serialize_to_the_templates_json_and_back() {
 }
 
 #[test]
+fn an_all_optional_template_is_its_default_plus_what_is_set() {
+    use craftkit_example_overrides::{DeliveryNote, short_note};
+    let note = short_note();
+    assert_eq!(
+        note.to_data().expect("valid"),
+        serde_json::json!({"recipient": {"name": "Ada Lovelace"}})
+    );
+    assert_eq!(
+        DeliveryNote::default().to_data().expect("valid"),
+        serde_json::json!({})
+    );
+    assert_eq!(DeliveryNote::builder().build(), DeliveryNote::default());
+}
+
+#[test]
 fn the_validator_still_checks_what_the_replaced_types_serialize_to() {
     let mut payload = sample_invoice();
     payload.lines.clear(); // `lines[]` needs at least one item
