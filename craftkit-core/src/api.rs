@@ -168,13 +168,97 @@ pub struct Event {
     pub id: String,
     /// Always `"event"`.
     pub object: String,
-    /// `render.succeeded` or `render.failed`.
+    /// `render.succeeded`, `render.failed`, or a type this version does not know
+    /// ([`EventType::Unknown`]): it compares with a string (`event.kind == "render.failed"`).
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: EventType,
     /// When the event happened.
     pub created_at: String,
     /// The render.
     pub data: Render,
+}
+
+/// The type of a webhook [`Event`].
+///
+/// The API may add event types: one this version does not know deserializes as
+/// [`EventType::Unknown`] with its text, never as an error, so a receiver can acknowledge it
+/// and move on. (The same holds for no other string of the API: a render's status and
+/// visibility are closed by the contract and stay closed enums.)
+///
+/// ```
+/// use craftkit_core::api::EventType;
+///
+/// let kind: EventType = serde_json::from_str(r#""render.succeeded""#)?;
+/// assert_eq!(kind, EventType::RenderSucceeded);
+/// assert_eq!(kind, "render.succeeded");
+/// let new: EventType = serde_json::from_str(r#""render.archived""#)?;
+/// assert_eq!(new, EventType::Unknown("render.archived".into()));
+/// assert_eq!(serde_json::to_string(&new)?, r#""render.archived""#);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum EventType {
+    /// `render.succeeded`: the PDF can be downloaded.
+    RenderSucceeded,
+    /// `render.failed`: see the render's `error`.
+    RenderFailed,
+    /// A type this version does not know, as the API wrote it.
+    Unknown(String),
+}
+
+impl EventType {
+    /// The type as the API writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            EventType::RenderSucceeded => "render.succeeded",
+            EventType::RenderFailed => "render.failed",
+            EventType::Unknown(text) => text,
+        }
+    }
+}
+
+impl From<String> for EventType {
+    fn from(text: String) -> EventType {
+        match text.as_str() {
+            "render.succeeded" => EventType::RenderSucceeded,
+            "render.failed" => EventType::RenderFailed,
+            _ => EventType::Unknown(text),
+        }
+    }
+}
+
+impl From<&str> for EventType {
+    fn from(text: &str) -> EventType {
+        EventType::from(text.to_owned())
+    }
+}
+
+impl From<EventType> for String {
+    fn from(kind: EventType) -> String {
+        match kind {
+            EventType::Unknown(text) => text,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for EventType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<str> for EventType {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for EventType {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
 }
 
 /// The old name of [`RenderBody`], kept so that code written against it still compiles.

@@ -41,6 +41,9 @@
 //! (32 bytes; digits of either case are accepted) equal to the expected HMAC, so an empty,
 //! truncated, over-long or non-hex value never verifies.
 
+#[cfg(feature = "axum")]
+pub mod axum;
+mod dedupe;
 mod error;
 mod header;
 mod verifier;
@@ -54,7 +57,8 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 /// The webhook event type [`verify`] returns, re-exported from `craftkit_core::api`.
-pub use craftkit_core::api::Event;
+pub use craftkit_core::api::{Event, EventType};
+pub use dedupe::{InMemorySeenEvents, SeenEvents};
 pub use error::WebhookError;
 pub use verifier::Verifier;
 
