@@ -29,6 +29,8 @@ pub(crate) struct App {
     pub rate_windows: Arc<Mutex<HashMap<String, (Instant, u32)>>>,
     /// The data directory, when state outlives the process.
     pub persist: Option<Arc<Persist>>,
+    /// Every API request, for tests.
+    pub recorder: Arc<crate::recorder::Recorder>,
 }
 
 impl App {

@@ -33,6 +33,10 @@ pub struct Args {
     /// Keep templates, renders, shares, idempotency keys and PDFs here across restarts.
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
+    /// Append every API request to this file as a JSON line (method, path, query, headers
+    /// with the key redacted, JSON body), for tests of the code that calls the server.
+    #[arg(long, value_name = "FILE")]
+    pub log_requests: Option<PathBuf>,
     /// How long a render takes, in milliseconds.
     #[arg(long, default_value_t = 50)]
     pub render_ms: u64,
@@ -101,6 +105,7 @@ pub async fn run(args: Args) -> Result<(), String> {
         templates,
         webhooks,
         data_dir: args.data_dir,
+        log_requests: args.log_requests,
         render_delay: Duration::from_millis(args.render_ms),
         workers: args.workers,
         rate_limit: args.rate_limit,

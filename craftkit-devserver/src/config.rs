@@ -42,6 +42,9 @@ pub struct Config {
     pub webhook_attempts: u32,
     /// The first wait between webhook attempts (it doubles, up to 30 s).
     pub webhook_backoff: Duration,
+    /// A file to append every API request to, as JSON lines (the key redacted); every
+    /// request is also kept in memory for [`DevServer::requests`](crate::DevServer::requests).
+    pub log_requests: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -61,6 +64,7 @@ impl Default for Config {
             idempotency_ttl: Duration::from_secs(24 * 60 * 60),
             webhook_attempts: 8,
             webhook_backoff: Duration::from_millis(500),
+            log_requests: None,
         }
     }
 }

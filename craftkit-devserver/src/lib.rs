@@ -32,6 +32,7 @@ mod http;
 mod ids;
 mod pdf;
 mod persist;
+mod recorder;
 mod store;
 mod webhooks;
 mod worker;
@@ -47,6 +48,7 @@ use tokio::task::JoinHandle;
 pub use config::{
     Clock, Config, DEV_KEY, Fault, FaultKind, FaultWhen, WebhookEndpoint, is_key_shaped,
 };
+pub use recorder::RecordedRequest;
 pub use webhooks::{sign, signature_header};
 
 /// Why a server could not start.
@@ -75,6 +77,14 @@ pub enum Error {
         "{0} is not an API key: keys look like ck_test_ followed by at least 24 letters and digits"
     )]
     BadKey(String),
+    /// The `log_requests` file could not be opened for appending.
+    #[error("cannot open the request log {path}: {source}")]
+    RequestLog {
+        /// The file.
+        path: String,
+        /// What the OS said.
+        source: std::io::Error,
+    },
 }
 
 /// A running server. Dropping it leaves it running until the runtime ends; call
@@ -168,6 +178,31 @@ impl DevServer {
             .map_or(0, |p| p.renders.len())
     }
 
+    /// Every API request received so far (`/v1/...`), in order, with the key redacted: what a
+    /// test of the user's code asserts on.
+    ///
+    /// ```
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use craftkit_devserver::{Config, DevServer};
+    ///
+    /// let server = DevServer::start(Config::default()).await?;
+    /// // ... run the code under test against server.url() ...
+    /// let renders: Vec<_> = server
+    ///     .requests()
+    ///     .into_iter()
+    ///     .filter(|r| r.method == "POST" && r.path.ends_with("/render"))
+    ///     .collect();
+    /// for render in &renders {
+    ///     assert!(render.header("idempotency-key").is_some());
+    ///     assert_eq!(render.header("authorization"), Some("Bearer [redacted]"));
+    /// }
+    /// server.stop().await;
+    /// # Ok(()) }
+    /// ```
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.app.recorder.requests()
+    }
+
     /// Stops accepting connections, finishes the requests in flight, and returns.
     pub async fn stop(mut self) {
         if let Some(shutdown) = self.shutdown.take() {
@@ -230,7 +265,18 @@ fn build_app(
             }
         }
     }
+    let recorder = recorder::Recorder::new(config.log_requests.as_ref()).map_err(|source| {
+        Error::RequestLog {
+            path: config
+                .log_requests
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            source,
+        }
+    })?;
     let app = app::App {
+        recorder: Arc::new(recorder),
         faults: Arc::new(faults::Faults::new(
             config.faults.clone(),
             config.fault_seed,

@@ -40,7 +40,10 @@ fn every_readme_snippet_is_in_the_file_it_names() {
         );
         checked += 1;
     }
-    assert!(checked >= 3, "the builder, Default and override snippets");
+    assert!(
+        checked >= 4,
+        "the builder, Default, override and integration-test snippets"
+    );
 }
 
 /// Every line of `snippet` in `file`, in order, blank lines of the snippet aside: a TOML

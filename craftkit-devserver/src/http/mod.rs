@@ -56,8 +56,25 @@ pub(crate) fn router(app: App) -> Router {
         .with_state(app)
 }
 
-async fn every_request(State(app): State<App>, mut request: Request, next: Next) -> Response {
+async fn every_request(State(app): State<App>, request: Request, next: Next) -> Response {
     let started = Instant::now();
+    // API requests are recorded as received (body buffered, then handed on unchanged).
+    let mut request = if request.uri().path().starts_with("/v1/") {
+        let (parts, body) = request.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+            return Failure::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "the request body could not be read",
+            )
+            .into_response();
+        };
+        app.recorder
+            .record(parts.method.as_str(), &parts.uri, &parts.headers, &bytes);
+        Request::from_parts(parts, Body::from(bytes))
+    } else {
+        request
+    };
     let request_id = random_id("req_");
     let method = request.method().clone();
     let path = loggable_path(request.uri().path());
