@@ -10,6 +10,7 @@ mod generate;
 mod pull;
 mod render;
 mod schema;
+mod trigger;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -145,6 +146,25 @@ enum Command {
     ///
     /// Example: cargo craftkit serve --templates .craftkit/manifests --key ck_test_abcdefghijklmnopqrstuvwx
     Serve(craftkit_devserver::cli::Args),
+    /// Send a signed test webhook event to an endpoint, once, and print the status it answered.
+    ///
+    /// Example: cargo craftkit trigger render.succeeded --to http://127.0.0.1:3000/webhooks/craftkit --secret whsec_test
+    Trigger {
+        /// The event type: render.succeeded or render.failed.
+        #[arg(value_parser = ["render.succeeded", "render.failed"])]
+        event: String,
+        /// The endpoint's URL.
+        #[arg(long)]
+        to: String,
+        /// The signing secret (or CRAFTKIT_WEBHOOK_SECRET). Never printed.
+        #[arg(long, env = "CRAFTKIT_WEBHOOK_SECRET", hide_env_values = true)]
+        secret: String,
+        /// About this existing render (fetched with the API settings); default: a made-up one.
+        #[arg(long)]
+        render: Option<String>,
+        #[command(flatten)]
+        api: Api,
+    },
 }
 
 /// A failure and its exit code.
@@ -227,6 +247,13 @@ fn main() -> ExitCode {
                 )
                 .await
             }
+            Command::Trigger {
+                event,
+                to,
+                secret,
+                render,
+                api,
+            } => trigger::run(&event, &to, &secret, render.as_deref(), &api).await,
             Command::Serve(args) => craftkit_devserver::cli::run(args)
                 .await
                 .map_err(Failure::input),

@@ -49,7 +49,7 @@ pub use config::{
     Clock, Config, DEV_KEY, Fault, FaultKind, FaultWhen, WebhookEndpoint, is_key_shaped,
 };
 pub use recorder::RecordedRequest;
-pub use webhooks::{sign, signature_header};
+pub use webhooks::{deliver_once, sign, signature_header, test_event};
 
 /// Why a server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -201,6 +201,33 @@ impl DevServer {
     /// ```
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.app.recorder.requests()
+    }
+
+    /// Sends a signed test event of type `kind` to `url` now, once, and returns it with the
+    /// status the endpoint answered: about the render `render_id` of any project when given
+    /// (an error if there is none), else about a made-up render. The server's clock signs it.
+    pub async fn trigger(
+        &self,
+        kind: craftkit_core::api::EventType,
+        url: &str,
+        secret: &str,
+        render_id: Option<&str>,
+    ) -> Result<(craftkit_core::api::Event, u16), String> {
+        let render = match render_id {
+            Some(id) => Some(
+                self.app
+                    .store
+                    .lock()
+                    .render_mut(id)
+                    .map(|entry| entry.render.clone())
+                    .ok_or_else(|| format!("no render `{id}` on this server"))?,
+            ),
+            None => None,
+        };
+        let now = self.app.config.clock.now();
+        let event = webhooks::test_event(kind, render, now);
+        let status = webhooks::deliver_once(url, secret, &event, now).await?;
+        Ok((event, status))
     }
 
     /// Stops accepting connections, finishes the requests in flight, and returns.

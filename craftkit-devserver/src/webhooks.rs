@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use craftkit_core::api::{Event, Render, RenderStatus};
+use craftkit_core::api::{Event, EventType, Render, RenderError, RenderStatus, Visibility};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
@@ -24,6 +24,71 @@ pub fn sign(secret: &str, t: i64, body: &[u8]) -> String {
     mac.update(b".");
     mac.update(body);
     hex::encode(mac.finalize().into_bytes())
+}
+
+/// A test event of type `kind` (`render.succeeded` or `render.failed`) about `render`, or
+/// about a made-up render of template `test` when there is none: what `cargo craftkit
+/// trigger` and [`DevServer::trigger`](crate::DevServer::trigger) send.
+pub fn test_event(kind: EventType, render: Option<Render>, now: std::time::SystemTime) -> Event {
+    let at = timestamp(now);
+    let data = render.unwrap_or_else(|| {
+        let failed = kind == EventType::RenderFailed;
+        Render {
+            id: random_id("rnd_"),
+            object: "render".into(),
+            template: "test".into(),
+            template_version: 1,
+            status: if failed {
+                RenderStatus::Failed
+            } else {
+                RenderStatus::Succeeded
+            },
+            visibility: Visibility::Private,
+            created_at: at.clone(),
+            completed_at: Some(at.clone()),
+            download_url: None,
+            filename: "test.pdf".into(),
+            pages: (!failed).then_some(1),
+            bytes: None,
+            error: failed.then(|| RenderError {
+                code: "render_failed".into(),
+                message: "a test event: no render failed".into(),
+            }),
+            warnings: Vec::new(),
+        }
+    });
+    Event {
+        id: random_id("evt_"),
+        object: "event".into(),
+        kind,
+        created_at: at,
+        data,
+    }
+}
+
+/// Posts `event` to `url` once, signed with `secret` at `now`, and returns the HTTP status
+/// the endpoint answered (no retries: a test wants to see the answer).
+pub async fn deliver_once(
+    url: &str,
+    secret: &str,
+    event: &Event,
+    now: std::time::SystemTime,
+) -> Result<u16, String> {
+    let body = serde_json::to_vec(event).map_err(|e| e.to_string())?;
+    let t = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let response = reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/json")
+        .header("craftkit-signature", signature_header(secret, t, &body))
+        .body(body)
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .map_err(|e| format!("{url}: {e}"))?;
+    Ok(response.status().as_u16())
 }
 
 /// Sends the event for a render that just reached a terminal state to every endpoint.

@@ -41,10 +41,8 @@ fn now() -> i64 {
 #[tokio::test(flavor = "multi_thread")]
 async fn one_download_per_event_and_forgeries_are_refused() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let endpoint = format!(
-        "http://{}/webhooks/craftkit",
-        listener.local_addr().unwrap()
-    );
+    let receiver_url = format!("http://{}", listener.local_addr().unwrap());
+    let endpoint = format!("{receiver_url}/webhooks/craftkit");
     let cache = concat!(env!("CARGO_MANIFEST_DIR"), "/../../.craftkit/manifests");
     let server = DevServer::start(Config {
         templates: craftkit_devserver::load_templates(cache).unwrap(),
@@ -116,6 +114,36 @@ async fn one_download_per_event_and_forgeries_are_refused() {
     let (status, _) = post(&receiver, vec![b' '; 2 << 20], Some("t=1,v1=00".into())).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(receiver.processed().len(), 1, "nothing else was processed");
+
+    // `DevServer::trigger` (and `cargo craftkit trigger`): a signed test event on demand, of
+    // an existing render or a made-up one.
+    let url = format!("{}/webhooks/craftkit", receiver_url);
+    let (event, status) = server
+        .trigger(EventType::RenderFailed, &url, SECRET, None)
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    let (again, status) = server
+        .trigger(
+            EventType::RenderSucceeded,
+            &url,
+            "whsec_wrong",
+            Some(&render.id),
+        )
+        .await
+        .unwrap();
+    assert_eq!(status, 401, "signed with another secret");
+    assert_eq!(again.data.id, render.id);
+    let processed = receiver.processed();
+    assert_eq!(processed.len(), 2);
+    assert_eq!(processed[1].event.id, event.id);
+    assert_eq!(processed[1].event.kind, "render.failed");
+    assert!(
+        server
+            .trigger(EventType::RenderSucceeded, &url, SECRET, Some("rnd_nope"))
+            .await
+            .is_err()
+    );
 
     serve.abort();
     server.stop().await;
