@@ -27,6 +27,7 @@
 //! | `macros` | yes | re-exports `#[craftkit_template("slug")]` as [`craftkit_template`] (crate `craftkit-macros`; no HTTP or TLS in the proc-macro's build) |
 //! | `client` | yes | the async HTTP client, `client` (reqwest with rustls on the `ring` provider, tokio): render with an idempotency key, wait, download, share, verify |
 //! | `webhook` | yes | `webhook`: verifying signed webhook deliveries (HMAC-SHA256, no I/O) |
+//! | `blocking` | no | `blocking::Client`: the client's calls for code that is not async (the async client driven by a current-thread tokio runtime it owns: the same requests and retry rules) |
 //! | `axum` | no | `webhook::axum`: the `VerifiedEvent` extractor (raw body, size limit, verified before parsing, `400`/`401`/`413` with a JSON error) for axum 0.8 receivers |
 //! | `fetch` | no | lets the macro fetch a manifest the cache lacks when `CRAFTKIT_API_KEY` is set (adds a blocking HTTP/TLS client to the proc-macro's build) |
 //! | `time` | no | conversions between [`Date`]/[`DateTime`] and the `time` crate's types |
@@ -43,6 +44,8 @@ pub use craftkit_core::{
 #[cfg(feature = "macros")]
 pub use craftkit_macros::craftkit_template;
 
+#[cfg(feature = "blocking")]
+pub mod blocking;
 pub mod builder;
 
 #[cfg(feature = "client")]
