@@ -100,7 +100,9 @@ impl Client {
         }
         match &self.runtime.0 {
             Some(runtime) => runtime.block_on(future),
-            None => Err(Error::Config("the blocking client's runtime is gone".into())),
+            None => Err(Error::Config(
+                "the blocking client's runtime is gone".into(),
+            )),
         }
     }
 

@@ -137,6 +137,12 @@ fn the_api_key_appears_in_no_log_line_debug_or_display() {
             );
         }
     }
+    // Spans carry the idempotency key's hash, never the key.
+    let leak = log.lines().find(|line| line.contains("secret-run-1"));
+    assert!(
+        leak.is_none(),
+        "a log line holds an idempotency key: {leak:?}"
+    );
     let leak = log.lines().find(|line| line.contains("Bearer"));
     assert!(
         leak.is_none(),
@@ -165,6 +171,9 @@ fn the_api_key_appears_in_no_log_line_debug_or_display() {
         "status=200",
         "status=404",
         "request_id=",
+        "craftkit.render",
+        "render_id=",
+        "idempotency_key_hash=",
     ] {
         assert!(
             log.contains(field),

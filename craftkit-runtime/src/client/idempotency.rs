@@ -32,3 +32,12 @@ pub fn derive_idempotency_key(namespace: &str, parts: &[&str]) -> String {
 pub(crate) fn fresh_key() -> String {
     Uuid::new_v4().to_string()
 }
+
+/// What spans record of an idempotency key: 12 hex digits of a name-based UUID (SHA-1) of it,
+/// enough to find every attempt of one key in the logs, never the key itself.
+pub(crate) fn key_hash(key: &str) -> String {
+    let hash = Uuid::new_v5(&Uuid::NAMESPACE_OID, key.as_bytes())
+        .simple()
+        .to_string();
+    hash[..12].to_owned()
+}

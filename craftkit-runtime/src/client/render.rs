@@ -1,6 +1,7 @@
 //! `POST /v1/templates/:slug/render`: typed or untyped, always with an idempotency key.
 
 use std::ops::Deref;
+use tracing::Instrument;
 
 use craftkit_core::api::{Render, RenderBody, RenderOptions, Visibility};
 use reqwest::Method;
@@ -97,9 +98,18 @@ impl RenderRequest<'_> {
             options: self.options,
         };
         let path = format!("/v1/templates/{}/render", self.slug);
+        // One span over the attempts: the template, the key's hash, and the render id once
+        // it is known, to correlate with the webhook and the server's logs.
+        let span = tracing::info_span!(
+            "craftkit.render",
+            template = %self.slug,
+            idempotency_key_hash = %super::idempotency::key_hash(&key),
+            render_id = tracing::field::Empty,
+        );
         let mut call = Call::send_json(Method::POST, path, &body)?.header("idempotency-key", key);
         call.retryable = true;
-        let render: Render = self.client.json(call).await?;
+        let render: Render = self.client.json(call).instrument(span.clone()).await?;
+        span.record("render_id", render.id.as_str());
         Ok(RenderHandle {
             client: self.client.clone(),
             render,

@@ -57,6 +57,21 @@ impl Call {
     }
 
     /// The path without its query, for messages and spans.
+    /// The render a call is about, from its path (`/v1/renders/rnd_1/...`).
+    fn render_id(&self) -> Option<&str> {
+        self.route()
+            .strip_prefix("/v1/renders/")
+            .map(|rest| rest.split('/').next().unwrap_or(rest))
+    }
+
+    /// The hash of the call's idempotency key, if it has one (never the key).
+    fn key_hash(&self) -> Option<String> {
+        self.headers
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case("idempotency-key"))
+            .map(|(_, key)| super::idempotency::key_hash(key))
+    }
+
     fn route(&self) -> &str {
         self.path.split('?').next().unwrap_or(&self.path)
     }
@@ -94,6 +109,8 @@ impl Client {
                 attempt,
                 status = tracing::field::Empty,
                 request_id = tracing::field::Empty,
+                render_id = call.render_id(),
+                idempotency_key_hash = call.key_hash().as_deref(),
             );
             let outcome = self.attempt(&call, attempt).instrument(span).await;
             let (retry_after, error) = match outcome {
