@@ -118,7 +118,14 @@ fn rename_of(attrs: &[syn::Attribute]) -> Option<String> {
 }
 
 /// Every attribute the generator writes; anything else was injected.
-const ATTRIBUTES: [&str; 5] = ["doc", "derive", "serde", "allow", "automatically_derived"];
+const ATTRIBUTES: [&str; 6] = [
+    "doc",
+    "derive",
+    "serde",
+    "allow",
+    "automatically_derived",
+    "must_use",
+];
 
 fn check_attrs(attrs: &[syn::Attribute], docs: &mut Vec<String>) {
     for attr in attrs {
@@ -147,6 +154,7 @@ struct Walk {
     enums: Vec<syn::ItemEnum>,
     impls: usize,
     fns: BTreeSet<String>,
+    markers: Vec<String>,
 }
 
 fn walk(items: &[syn::Item], walk_: &mut Walk, depth: usize) {
@@ -180,6 +188,21 @@ fn walk(items: &[syn::Item], walk_: &mut Walk, depth: usize) {
                     }
                 }
             }
+            // The builders' field markers: uninhabited enums named after required fields.
+            syn::Item::Mod(m) if depth == 1 && m.ident == "field" => {
+                // Its attributes are fixed text: two doc lines, `doc(hidden)` and an `allow`.
+                let attrs: Vec<String> = m.attrs.iter().map(quote_of).collect();
+                assert_eq!(attrs.len(), 4, "{attrs:?}");
+                assert!(attrs[2] == "# [doc (hidden)]", "{attrs:?}");
+                let (_, content) = m.content.as_ref().expect("an inline module");
+                for marker in content {
+                    let syn::Item::Enum(e) = marker else {
+                        panic!("an injected item: {}", quote_of(marker));
+                    };
+                    assert!(e.attrs.is_empty() && e.variants.is_empty());
+                    walk_.markers.push(e.ident.to_string());
+                }
+            }
             syn::Item::Mod(m) if depth == 0 => {
                 check_attrs(&m.attrs, &mut walk_.docs);
                 let (_, content) = m.content.as_ref().expect("an inline module");
@@ -208,6 +231,7 @@ fn walked() -> Walk {
         enums: Vec::new(),
         impls: 0,
         fns: BTreeSet::new(),
+        markers: Vec::new(),
     };
     walk(&file.items, &mut w, 0);
     w
@@ -225,20 +249,54 @@ fn the_file_declares_exactly_what_the_manifest_declares() {
     // The root and `nested`; one enum per enum variable; the Template impl, a `Deserialize`
     // per struct, and per enum its inherent impl, Display and the `TryFrom<String>` it is
     // deserialized through (for `mood` too, whose value is 1 MiB).
-    let names: Vec<String> = w.structs.iter().map(|s| s.ident.to_string()).collect();
+    // Each struct also has its builder (a struct, `builder()` and the builder's impl).
+    let all: Vec<String> = w.structs.iter().map(|s| s.ident.to_string()).collect();
+    let names: Vec<&String> = all.iter().filter(|n| !n.ends_with("Builder")).collect();
     assert_eq!(names, ["HostileText", "Nested"]);
+    for name in &names {
+        assert!(
+            all.contains(&format!("{name}Builder")),
+            "{name} has a builder"
+        );
+    }
+    assert_eq!(all.len(), 2 * names.len());
     assert_eq!(w.enums.len(), enums);
-    assert_eq!(w.impls, 1 + names.len() + 3 * enums);
-    assert_eq!(
-        w.fns,
-        BTreeSet::from([
-            "as_str".into(),
-            "deserialize".into(),
-            "fmt".into(),
-            "tree".into(),
-            "try_from".into()
-        ])
-    );
+    assert_eq!(w.impls, 1 + 3 * names.len() + 3 * enums);
+    // Beyond the impls' own functions: `builder`, `build`, and one setter per field (`x`,
+    // and `maybe_x` for an optional one), named from the fields, nothing else.
+    let fields: BTreeSet<String> = w
+        .structs
+        .iter()
+        .filter(|s| !s.ident.to_string().ends_with("Builder"))
+        .flat_map(|s| s.fields.iter())
+        .filter_map(|f| f.ident.as_ref())
+        .map(|i| i.to_string().trim_start_matches("r#").to_owned())
+        .collect();
+    for f in &w.fns {
+        let known = [
+            "as_str",
+            "deserialize",
+            "fmt",
+            "tree",
+            "try_from",
+            "builder",
+            "build",
+        ]
+        .contains(&f.as_str());
+        let setter = fields.contains(f.trim_start_matches("r#"))
+            || f.strip_prefix("maybe_").is_some_and(|rest| {
+                fields
+                    .iter()
+                    .any(|field| field.trim_start_matches('_') == rest)
+            });
+        assert!(known || setter, "an unexpected function: {f}");
+    }
+    for marker in &w.markers {
+        assert!(
+            fields.contains(marker.trim_start_matches("r#")),
+            "a marker of no field: {marker}"
+        );
+    }
     let try_from: Vec<&syn::ItemEnum> = w
         .enums
         .iter()
@@ -269,7 +327,11 @@ fn the_file_declares_exactly_what_the_manifest_declares() {
             "rows"
         ]
     );
-    let nested = &w.structs[1];
+    let nested = w
+        .structs
+        .iter()
+        .find(|s| s.ident == "Nested")
+        .expect("Nested");
     let key = rename_of(&nested.fields.iter().next().unwrap().attrs);
     assert_eq!(key.as_deref(), Some("#!doc = \"x\" key"));
 

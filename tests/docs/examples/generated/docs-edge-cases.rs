@@ -197,6 +197,1371 @@ impl ::craftkit_runtime::Template for DocsEdgeCases {
         })
     }
 }
+#[allow(dead_code)]
+impl DocsEdgeCases {
+    /// A builder of [`DocsEdgeCases`]: one setter per field, then `.build()`.
+    pub fn builder() -> DocsEdgeCasesBuilder {
+        DocsEdgeCasesBuilder {
+            meta: ::craftkit_runtime::builder::Unset,
+            extra: ::std::option::Option::None,
+            blank: ::craftkit_runtime::builder::Unset,
+            qr: ::craftkit_runtime::builder::Unset,
+            code: ::craftkit_runtime::builder::Unset,
+            temp: ::craftkit_runtime::builder::Unset,
+            ratio: ::std::option::Option::None,
+            huge: ::std::option::Option::None,
+            whole: ::craftkit_runtime::builder::Unset,
+            floor: ::craftkit_runtime::builder::Unset,
+            r#type: ::craftkit_runtime::builder::Unset,
+            self_: ::craftkit_runtime::builder::Unset,
+            name_pascal: ::craftkit_runtime::builder::Unset,
+            name: ::craftkit_runtime::builder::Unset,
+            quote: ::craftkit_runtime::builder::Unset,
+            when: ::craftkit_runtime::builder::Unset,
+            on: ::craftkit_runtime::builder::Unset,
+            logo: ::std::option::Option::None,
+            sig: ::craftkit_runtime::builder::Unset,
+            levels: ::craftkit_runtime::builder::Unset,
+            weights: ::craftkit_runtime::builder::Unset,
+            none: ::craftkit_runtime::builder::Unset,
+            sections: ::craftkit_runtime::builder::Unset,
+        }
+    }
+}
+/// Builds a [`DocsEdgeCases`]: `DocsEdgeCases::builder()`, one setter per field, then `.build()`.
+///
+/// `.build()` compiles once the required fields are set (`meta`, `blank`, `qr`, `code`, `temp`, `whole`, `floor`, `type`, `self_`, `name_pascal`, `name`, `quote`, `when`, `on`, `sig`, `levels`, `weights`, `none`, `sections`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
+#[must_use = "a builder does nothing until `.build()` is called"]
+#[allow(dead_code)]
+pub struct DocsEdgeCasesBuilder<
+    S0 = ::craftkit_runtime::builder::Unset,
+    S1 = ::craftkit_runtime::builder::Unset,
+    S2 = ::craftkit_runtime::builder::Unset,
+    S3 = ::craftkit_runtime::builder::Unset,
+    S4 = ::craftkit_runtime::builder::Unset,
+    S5 = ::craftkit_runtime::builder::Unset,
+    S6 = ::craftkit_runtime::builder::Unset,
+    S7 = ::craftkit_runtime::builder::Unset,
+    S8 = ::craftkit_runtime::builder::Unset,
+    S9 = ::craftkit_runtime::builder::Unset,
+    S10 = ::craftkit_runtime::builder::Unset,
+    S11 = ::craftkit_runtime::builder::Unset,
+    S12 = ::craftkit_runtime::builder::Unset,
+    S13 = ::craftkit_runtime::builder::Unset,
+    S14 = ::craftkit_runtime::builder::Unset,
+    S15 = ::craftkit_runtime::builder::Unset,
+    S16 = ::craftkit_runtime::builder::Unset,
+    S17 = ::craftkit_runtime::builder::Unset,
+    S18 = ::craftkit_runtime::builder::Unset,
+> {
+    meta: S0,
+    extra: ::std::option::Option<
+        ::craftkit_runtime::serde_json::Map<
+            ::std::string::String,
+            ::craftkit_runtime::serde_json::Value,
+        >,
+    >,
+    blank: S1,
+    qr: S2,
+    code: S3,
+    temp: S4,
+    ratio: ::std::option::Option<::std::primitive::f64>,
+    huge: ::std::option::Option<::std::primitive::f64>,
+    whole: S5,
+    floor: S6,
+    r#type: S7,
+    self_: S8,
+    name_pascal: S9,
+    name: S10,
+    quote: S11,
+    when: S12,
+    on: S13,
+    logo: ::std::option::Option<::craftkit_runtime::Image>,
+    sig: S14,
+    levels: S15,
+    weights: S16,
+    none: S17,
+    sections: S18,
+}
+#[allow(dead_code, clippy::type_complexity)]
+impl<
+    S0,
+    S1,
+    S2,
+    S3,
+    S4,
+    S5,
+    S6,
+    S7,
+    S8,
+    S9,
+    S10,
+    S11,
+    S12,
+    S13,
+    S14,
+    S15,
+    S16,
+    S17,
+    S18,
+> DocsEdgeCasesBuilder<
+    S0,
+    S1,
+    S2,
+    S3,
+    S4,
+    S5,
+    S6,
+    S7,
+    S8,
+    S9,
+    S10,
+    S11,
+    S12,
+    S13,
+    S14,
+    S15,
+    S16,
+    S17,
+    S18,
+> {
+    /// Sets `meta`.
+    pub fn meta(
+        self,
+        value: impl ::std::convert::Into<
+            ::craftkit_runtime::serde_json::Map<
+                ::std::string::String,
+                ::craftkit_runtime::serde_json::Value,
+            >,
+        >,
+    ) -> DocsEdgeCasesBuilder<
+        ::craftkit_runtime::builder::Set<
+            ::craftkit_runtime::serde_json::Map<
+                ::std::string::String,
+                ::craftkit_runtime::serde_json::Value,
+            >,
+        >,
+        S1,
+        S2,
+        S3,
+        S4,
+        S5,
+        S6,
+        S7,
+        S8,
+        S9,
+        S10,
+        S11,
+        S12,
+        S13,
+        S14,
+        S15,
+        S16,
+        S17,
+        S18,
+    >
+    where
+        S0: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::meta>,
+    {
+        DocsEdgeCasesBuilder {
+            meta: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            extra: self.extra,
+            blank: self.blank,
+            qr: self.qr,
+            code: self.code,
+            temp: self.temp,
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: self.whole,
+            floor: self.floor,
+            r#type: self.r#type,
+            self_: self.self_,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            quote: self.quote,
+            when: self.when,
+            on: self.on,
+            logo: self.logo,
+            sig: self.sig,
+            levels: self.levels,
+            weights: self.weights,
+            none: self.none,
+            sections: self.sections,
+        }
+    }
+    /// Sets `extra`.
+    pub fn extra(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::craftkit_runtime::serde_json::Map<
+                ::std::string::String,
+                ::craftkit_runtime::serde_json::Value,
+            >,
+        >,
+    ) -> Self {
+        self.extra = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets `extra` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_extra(
+        mut self,
+        value: ::std::option::Option<
+            ::craftkit_runtime::serde_json::Map<
+                ::std::string::String,
+                ::craftkit_runtime::serde_json::Value,
+            >,
+        >,
+    ) -> Self {
+        self.extra = value;
+        self
+    }
+    /// Sets `blank`.
+    pub fn blank(
+        self,
+        value: impl ::std::convert::Into<
+            ::craftkit_runtime::serde_json::Map<
+                ::std::string::String,
+                ::craftkit_runtime::serde_json::Value,
+            >,
+        >,
+    ) -> DocsEdgeCasesBuilder<
+        S0,
+        ::craftkit_runtime::builder::Set<
+            ::craftkit_runtime::serde_json::Map<
+                ::std::string::String,
+                ::craftkit_runtime::serde_json::Value,
+            >,
+        >,
+        S2,
+        S3,
+        S4,
+        S5,
+        S6,
+        S7,
+        S8,
+        S9,
+        S10,
+        S11,
+        S12,
+        S13,
+        S14,
+        S15,
+        S16,
+        S17,
+        S18,
+    >
+    where
+        S1: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::blank>,
+    {
+        DocsEdgeCasesBuilder {
+            meta: self.meta,
+            extra: self.extra,
+            blank: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            qr: self.qr,
+            code: self.code,
+            temp: self.temp,
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: self.whole,
+            floor: self.floor,
+            r#type: self.r#type,
+            self_: self.self_,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            quote: self.quote,
+            when: self.when,
+            on: self.on,
+            logo: self.logo,
+            sig: self.sig,
+            levels: self.levels,
+            weights: self.weights,
+            none: self.none,
+            sections: self.sections,
+        }
+    }
+    /// Sets `qr`.
+    pub fn qr(
+        self,
+        value: impl ::std::convert::Into<::craftkit_runtime::serde_json::Value>,
+    ) -> DocsEdgeCasesBuilder<
+        S0,
+        S1,
+        ::craftkit_runtime::builder::Set<::craftkit_runtime::serde_json::Value>,
+        S3,
+        S4,
+        S5,
+        S6,
+        S7,
+        S8,
+        S9,
+        S10,
+        S11,
+        S12,
+        S13,
+        S14,
+        S15,
+        S16,
+        S17,
+        S18,
+    >
+    where
+        S2: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::qr>,
+    {
+        DocsEdgeCasesBuilder {
+            meta: self.meta,
+            extra: self.extra,
+            blank: self.blank,
+            qr: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            code: self.code,
+            temp: self.temp,
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: self.whole,
+            floor: self.floor,
+            r#type: self.r#type,
+            self_: self.self_,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            quote: self.quote,
+            when: self.when,
+            on: self.on,
+            logo: self.logo,
+            sig: self.sig,
+            levels: self.levels,
+            weights: self.weights,
+            none: self.none,
+            sections: self.sections,
+        }
+    }
+    /// Sets `code`.
+    pub fn code(
+        self,
+        value: impl ::std::convert::Into<::craftkit_runtime::serde_json::Value>,
+    ) -> DocsEdgeCasesBuilder<
+        S0,
+        S1,
+        S2,
+        ::craftkit_runtime::builder::Set<::craftkit_runtime::serde_json::Value>,
+        S4,
+        S5,
+        S6,
+        S7,
+        S8,
+        S9,
+        S10,
+        S11,
+        S12,
+        S13,
+        S14,
+        S15,
+        S16,
+        S17,
+        S18,
+    >
+    where
+        S3: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::code>,
+    {
+        DocsEdgeCasesBuilder {
+            meta: self.meta,
+            extra: self.extra,
+            blank: self.blank,
+            qr: self.qr,
+            code: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            temp: self.temp,
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: self.whole,
+            floor: self.floor,
+            r#type: self.r#type,
+            self_: self.self_,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            quote: self.quote,
+            when: self.when,
+            on: self.on,
+            logo: self.logo,
+            sig: self.sig,
+            levels: self.levels,
+            weights: self.weights,
+            none: self.none,
+            sections: self.sections,
+        }
+    }
+    /// Sets `temp`.
+    pub fn temp(
+        self,
+        value: impl ::std::convert::Into<::std::primitive::f64>,
+    ) -> DocsEdgeCasesBuilder<
+        S0,
+        S1,
+        S2,
+        S3,
+        ::craftkit_runtime::builder::Set<::std::primitive::f64>,
+        S5,
+        S6,
+        S7,
+        S8,
+        S9,
+        S10,
+        S11,
+        S12,
+        S13,
+        S14,
+        S15,
+        S16,
+        S17,
+        S18,
+    >
+    where
+        S4: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::temp>,
+    {
+        DocsEdgeCasesBuilder {
+            meta: self.meta,
+            extra: self.extra,
+            blank: self.blank,
+            qr: self.qr,
+            code: self.code,
+            temp: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: self.whole,
+            floor: self.floor,
+            r#type: self.r#type,
+            self_: self.self_,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            quote: self.quote,
+            when: self.when,
+            on: self.on,
+            logo: self.logo,
+            sig: self.sig,
+            levels: self.levels,
+            weights: self.weights,
+            none: self.none,
+            sections: self.sections,
+        }
+    }
+    /// Sets `ratio`.
+    pub fn ratio(
+        mut self,
+        value: impl ::std::convert::Into<::std::primitive::f64>,
+    ) -> Self {
+        self.ratio = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets `ratio` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_ratio(
+        mut self,
+        value: ::std::option::Option<::std::primitive::f64>,
+    ) -> Self {
+        self.ratio = value;
+        self
+    }
+    /// Sets `huge`.
+    pub fn huge(
+        mut self,
+        value: impl ::std::convert::Into<::std::primitive::f64>,
+    ) -> Self {
+        self.huge = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets `huge` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_huge(
+        mut self,
+        value: ::std::option::Option<::std::primitive::f64>,
+    ) -> Self {
+        self.huge = value;
+        self
+    }
+    /// Sets `whole`.
+    pub fn whole(
+        self,
+        value: impl ::std::convert::Into<::std::primitive::f64>,
+    ) -> DocsEdgeCasesBuilder<
+        S0,
+        S1,
+        S2,
+        S3,
+        S4,
+        ::craftkit_runtime::builder::Set<::std::primitive::f64>,
+        S6,
+        S7,
+        S8,
+        S9,
+        S10,
+        S11,
+        S12,
+        S13,
+        S14,
+        S15,
+        S16,
+        S17,
+        S18,
+    >
+    where
+        S5: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::whole>,
+    {
+        DocsEdgeCasesBuilder {
+            meta: self.meta,
+            extra: self.extra,
+            blank: self.blank,
+            qr: self.qr,
+            code: self.code,
+            temp: self.temp,
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            floor: self.floor,
+            r#type: self.r#type,
+            self_: self.self_,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            quote: self.quote,
+            when: self.when,
+            on: self.on,
+            logo: self.logo,
+            sig: self.sig,
+            levels: self.levels,
+            weights: self.weights,
+            none: self.none,
+            sections: self.sections,
+        }
+    }
+    /// Sets `floor`.
+    pub fn floor(
+        self,
+        value: impl ::std::convert::Into<::std::primitive::i64>,
+    ) -> DocsEdgeCasesBuilder<
+        S0,
+        S1,
+        S2,
+        S3,
+        S4,
+        S5,
+        ::craftkit_runtime::builder::Set<::std::primitive::i64>,
+        S7,
+        S8,
+        S9,
+        S10,
+        S11,
+        S12,
+        S13,
+        S14,
+        S15,
+        S16,
+        S17,
+        S18,
+    >
+    where
+        S6: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::floor>,
+    {
+        DocsEdgeCasesBuilder {
+            meta: self.meta,
+            extra: self.extra,
+            blank: self.blank,
+            qr: self.qr,
+            code: self.code,
+            temp: self.temp,
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: self.whole,
+            floor: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            r#type: self.r#type,
+            self_: self.self_,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            quote: self.quote,
+            when: self.when,
+            on: self.on,
+            logo: self.logo,
+            sig: self.sig,
+            levels: self.levels,
+            weights: self.weights,
+            none: self.none,
+            sections: self.sections,
+        }
+    }
+    /// Sets `type`.
+    pub fn r#type(
+        self,
+        value: impl ::std::convert::Into<docs_edge_cases::Type>,
+    ) -> DocsEdgeCasesBuilder<
+        S0,
+        S1,
+        S2,
+        S3,
+        S4,
+        S5,
+        S6,
+        ::craftkit_runtime::builder::Set<docs_edge_cases::Type>,
+        S8,
+        S9,
+        S10,
+        S11,
+        S12,
+        S13,
+        S14,
+        S15,
+        S16,
+        S17,
+        S18,
+    >
+    where
+        S7: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::r#type>,
+    {
+        DocsEdgeCasesBuilder {
+            meta: self.meta,
+            extra: self.extra,
+            blank: self.blank,
+            qr: self.qr,
+            code: self.code,
+            temp: self.temp,
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: self.whole,
+            floor: self.floor,
+            r#type: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            self_: self.self_,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            quote: self.quote,
+            when: self.when,
+            on: self.on,
+            logo: self.logo,
+            sig: self.sig,
+            levels: self.levels,
+            weights: self.weights,
+            none: self.none,
+            sections: self.sections,
+        }
+    }
+    /// Sets `self_`.
+    pub fn self_(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> DocsEdgeCasesBuilder<
+        S0,
+        S1,
+        S2,
+        S3,
+        S4,
+        S5,
+        S6,
+        S7,
+        ::craftkit_runtime::builder::Set<::std::string::String>,
+        S9,
+        S10,
+        S11,
+        S12,
+        S13,
+        S14,
+        S15,
+        S16,
+        S17,
+        S18,
+    >
+    where
+        S8: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::self_>,
+    {
+        DocsEdgeCasesBuilder {
+            meta: self.meta,
+            extra: self.extra,
+            blank: self.blank,
+            qr: self.qr,
+            code: self.code,
+            temp: self.temp,
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: self.whole,
+            floor: self.floor,
+            r#type: self.r#type,
+            self_: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            name_pascal: self.name_pascal,
+            name: self.name,
+            quote: self.quote,
+            when: self.when,
+            on: self.on,
+            logo: self.logo,
+            sig: self.sig,
+            levels: self.levels,
+            weights: self.weights,
+            none: self.none,
+            sections: self.sections,
+        }
+    }
+    /// Sets `name_pascal`.
+    pub fn name_pascal(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> DocsEdgeCasesBuilder<
+        S0,
+        S1,
+        S2,
+        S3,
+        S4,
+        S5,
+        S6,
+        S7,
+        S8,
+        ::craftkit_runtime::builder::Set<::std::string::String>,
+        S10,
+        S11,
+        S12,
+        S13,
+        S14,
+        S15,
+        S16,
+        S17,
+        S18,
+    >
+    where
+        S9: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::name_pascal>,
+    {
+        DocsEdgeCasesBuilder {
+            meta: self.meta,
+            extra: self.extra,
+            blank: self.blank,
+            qr: self.qr,
+            code: self.code,
+            temp: self.temp,
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: self.whole,
+            floor: self.floor,
+            r#type: self.r#type,
+            self_: self.self_,
+            name_pascal: ::craftkit_runtime::builder::Set(
+                ::std::convert::Into::into(value),
+            ),
+            name: self.name,
+            quote: self.quote,
+            when: self.when,
+            on: self.on,
+            logo: self.logo,
+            sig: self.sig,
+            levels: self.levels,
+            weights: self.weights,
+            none: self.none,
+            sections: self.sections,
+        }
+    }
+    /// Sets `name`.
+    pub fn name(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> DocsEdgeCasesBuilder<
+        S0,
+        S1,
+        S2,
+        S3,
+        S4,
+        S5,
+        S6,
+        S7,
+        S8,
+        S9,
+        ::craftkit_runtime::builder::Set<::std::string::String>,
+        S11,
+        S12,
+        S13,
+        S14,
+        S15,
+        S16,
+        S17,
+        S18,
+    >
+    where
+        S10: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::name>,
+    {
+        DocsEdgeCasesBuilder {
+            meta: self.meta,
+            extra: self.extra,
+            blank: self.blank,
+            qr: self.qr,
+            code: self.code,
+            temp: self.temp,
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: self.whole,
+            floor: self.floor,
+            r#type: self.r#type,
+            self_: self.self_,
+            name_pascal: self.name_pascal,
+            name: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            quote: self.quote,
+            when: self.when,
+            on: self.on,
+            logo: self.logo,
+            sig: self.sig,
+            levels: self.levels,
+            weights: self.weights,
+            none: self.none,
+            sections: self.sections,
+        }
+    }
+    /// Sets `quote`.
+    pub fn quote(
+        self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> DocsEdgeCasesBuilder<
+        S0,
+        S1,
+        S2,
+        S3,
+        S4,
+        S5,
+        S6,
+        S7,
+        S8,
+        S9,
+        S10,
+        ::craftkit_runtime::builder::Set<::std::string::String>,
+        S12,
+        S13,
+        S14,
+        S15,
+        S16,
+        S17,
+        S18,
+    >
+    where
+        S11: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::quote>,
+    {
+        DocsEdgeCasesBuilder {
+            meta: self.meta,
+            extra: self.extra,
+            blank: self.blank,
+            qr: self.qr,
+            code: self.code,
+            temp: self.temp,
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: self.whole,
+            floor: self.floor,
+            r#type: self.r#type,
+            self_: self.self_,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            quote: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            when: self.when,
+            on: self.on,
+            logo: self.logo,
+            sig: self.sig,
+            levels: self.levels,
+            weights: self.weights,
+            none: self.none,
+            sections: self.sections,
+        }
+    }
+    /// Sets `when`.
+    pub fn when(
+        self,
+        value: impl ::std::convert::Into<::craftkit_runtime::DateTime>,
+    ) -> DocsEdgeCasesBuilder<
+        S0,
+        S1,
+        S2,
+        S3,
+        S4,
+        S5,
+        S6,
+        S7,
+        S8,
+        S9,
+        S10,
+        S11,
+        ::craftkit_runtime::builder::Set<::craftkit_runtime::DateTime>,
+        S13,
+        S14,
+        S15,
+        S16,
+        S17,
+        S18,
+    >
+    where
+        S12: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::when>,
+    {
+        DocsEdgeCasesBuilder {
+            meta: self.meta,
+            extra: self.extra,
+            blank: self.blank,
+            qr: self.qr,
+            code: self.code,
+            temp: self.temp,
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: self.whole,
+            floor: self.floor,
+            r#type: self.r#type,
+            self_: self.self_,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            quote: self.quote,
+            when: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            on: self.on,
+            logo: self.logo,
+            sig: self.sig,
+            levels: self.levels,
+            weights: self.weights,
+            none: self.none,
+            sections: self.sections,
+        }
+    }
+    /// Sets `on`.
+    pub fn on(
+        self,
+        value: impl ::std::convert::Into<::craftkit_runtime::Date>,
+    ) -> DocsEdgeCasesBuilder<
+        S0,
+        S1,
+        S2,
+        S3,
+        S4,
+        S5,
+        S6,
+        S7,
+        S8,
+        S9,
+        S10,
+        S11,
+        S12,
+        ::craftkit_runtime::builder::Set<::craftkit_runtime::Date>,
+        S14,
+        S15,
+        S16,
+        S17,
+        S18,
+    >
+    where
+        S13: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::on>,
+    {
+        DocsEdgeCasesBuilder {
+            meta: self.meta,
+            extra: self.extra,
+            blank: self.blank,
+            qr: self.qr,
+            code: self.code,
+            temp: self.temp,
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: self.whole,
+            floor: self.floor,
+            r#type: self.r#type,
+            self_: self.self_,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            quote: self.quote,
+            when: self.when,
+            on: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            logo: self.logo,
+            sig: self.sig,
+            levels: self.levels,
+            weights: self.weights,
+            none: self.none,
+            sections: self.sections,
+        }
+    }
+    /// Sets `logo`.
+    pub fn logo(
+        mut self,
+        value: impl ::std::convert::Into<::craftkit_runtime::Image>,
+    ) -> Self {
+        self.logo = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self
+    }
+    /// Sets `logo` to `value`, or leaves it out of the JSON with `None`.
+    pub fn maybe_logo(
+        mut self,
+        value: ::std::option::Option<::craftkit_runtime::Image>,
+    ) -> Self {
+        self.logo = value;
+        self
+    }
+    /// Sets `sig`.
+    pub fn sig(
+        self,
+        value: impl ::std::convert::Into<::craftkit_runtime::Signature>,
+    ) -> DocsEdgeCasesBuilder<
+        S0,
+        S1,
+        S2,
+        S3,
+        S4,
+        S5,
+        S6,
+        S7,
+        S8,
+        S9,
+        S10,
+        S11,
+        S12,
+        S13,
+        ::craftkit_runtime::builder::Set<::craftkit_runtime::Signature>,
+        S15,
+        S16,
+        S17,
+        S18,
+    >
+    where
+        S14: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::sig>,
+    {
+        DocsEdgeCasesBuilder {
+            meta: self.meta,
+            extra: self.extra,
+            blank: self.blank,
+            qr: self.qr,
+            code: self.code,
+            temp: self.temp,
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: self.whole,
+            floor: self.floor,
+            r#type: self.r#type,
+            self_: self.self_,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            quote: self.quote,
+            when: self.when,
+            on: self.on,
+            logo: self.logo,
+            sig: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            levels: self.levels,
+            weights: self.weights,
+            none: self.none,
+            sections: self.sections,
+        }
+    }
+    /// Sets `levels`.
+    pub fn levels(
+        self,
+        value: impl ::std::convert::Into<::std::vec::Vec<docs_edge_cases::Level>>,
+    ) -> DocsEdgeCasesBuilder<
+        S0,
+        S1,
+        S2,
+        S3,
+        S4,
+        S5,
+        S6,
+        S7,
+        S8,
+        S9,
+        S10,
+        S11,
+        S12,
+        S13,
+        S14,
+        ::craftkit_runtime::builder::Set<::std::vec::Vec<docs_edge_cases::Level>>,
+        S16,
+        S17,
+        S18,
+    >
+    where
+        S15: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::levels>,
+    {
+        DocsEdgeCasesBuilder {
+            meta: self.meta,
+            extra: self.extra,
+            blank: self.blank,
+            qr: self.qr,
+            code: self.code,
+            temp: self.temp,
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: self.whole,
+            floor: self.floor,
+            r#type: self.r#type,
+            self_: self.self_,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            quote: self.quote,
+            when: self.when,
+            on: self.on,
+            logo: self.logo,
+            sig: self.sig,
+            levels: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            weights: self.weights,
+            none: self.none,
+            sections: self.sections,
+        }
+    }
+    /// Sets `weights`.
+    pub fn weights(
+        self,
+        value: impl ::std::convert::Into<::std::vec::Vec<::std::primitive::f64>>,
+    ) -> DocsEdgeCasesBuilder<
+        S0,
+        S1,
+        S2,
+        S3,
+        S4,
+        S5,
+        S6,
+        S7,
+        S8,
+        S9,
+        S10,
+        S11,
+        S12,
+        S13,
+        S14,
+        S15,
+        ::craftkit_runtime::builder::Set<::std::vec::Vec<::std::primitive::f64>>,
+        S17,
+        S18,
+    >
+    where
+        S16: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::weights>,
+    {
+        DocsEdgeCasesBuilder {
+            meta: self.meta,
+            extra: self.extra,
+            blank: self.blank,
+            qr: self.qr,
+            code: self.code,
+            temp: self.temp,
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: self.whole,
+            floor: self.floor,
+            r#type: self.r#type,
+            self_: self.self_,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            quote: self.quote,
+            when: self.when,
+            on: self.on,
+            logo: self.logo,
+            sig: self.sig,
+            levels: self.levels,
+            weights: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            none: self.none,
+            sections: self.sections,
+        }
+    }
+    /// Sets `none`.
+    pub fn none(
+        self,
+        value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+    ) -> DocsEdgeCasesBuilder<
+        S0,
+        S1,
+        S2,
+        S3,
+        S4,
+        S5,
+        S6,
+        S7,
+        S8,
+        S9,
+        S10,
+        S11,
+        S12,
+        S13,
+        S14,
+        S15,
+        S16,
+        ::craftkit_runtime::builder::Set<::std::vec::Vec<::std::string::String>>,
+        S18,
+    >
+    where
+        S17: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::none>,
+    {
+        DocsEdgeCasesBuilder {
+            meta: self.meta,
+            extra: self.extra,
+            blank: self.blank,
+            qr: self.qr,
+            code: self.code,
+            temp: self.temp,
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: self.whole,
+            floor: self.floor,
+            r#type: self.r#type,
+            self_: self.self_,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            quote: self.quote,
+            when: self.when,
+            on: self.on,
+            logo: self.logo,
+            sig: self.sig,
+            levels: self.levels,
+            weights: self.weights,
+            none: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            sections: self.sections,
+        }
+    }
+    /// Sets `sections`.
+    pub fn sections(
+        self,
+        value: impl ::std::convert::Into<::std::vec::Vec<docs_edge_cases::Section>>,
+    ) -> DocsEdgeCasesBuilder<
+        S0,
+        S1,
+        S2,
+        S3,
+        S4,
+        S5,
+        S6,
+        S7,
+        S8,
+        S9,
+        S10,
+        S11,
+        S12,
+        S13,
+        S14,
+        S15,
+        S16,
+        S17,
+        ::craftkit_runtime::builder::Set<::std::vec::Vec<docs_edge_cases::Section>>,
+    >
+    where
+        S18: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::sections>,
+    {
+        DocsEdgeCasesBuilder {
+            meta: self.meta,
+            extra: self.extra,
+            blank: self.blank,
+            qr: self.qr,
+            code: self.code,
+            temp: self.temp,
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: self.whole,
+            floor: self.floor,
+            r#type: self.r#type,
+            self_: self.self_,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            quote: self.quote,
+            when: self.when,
+            on: self.on,
+            logo: self.logo,
+            sig: self.sig,
+            levels: self.levels,
+            weights: self.weights,
+            none: self.none,
+            sections: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+        }
+    }
+    /// The [`DocsEdgeCases`]. Compiles only once every required field is set.
+    pub fn build(self) -> DocsEdgeCases
+    where
+        S0: ::craftkit_runtime::builder::IsSet<
+            docs_edge_cases::field::meta,
+            ::craftkit_runtime::serde_json::Map<
+                ::std::string::String,
+                ::craftkit_runtime::serde_json::Value,
+            >,
+        >,
+        S1: ::craftkit_runtime::builder::IsSet<
+            docs_edge_cases::field::blank,
+            ::craftkit_runtime::serde_json::Map<
+                ::std::string::String,
+                ::craftkit_runtime::serde_json::Value,
+            >,
+        >,
+        S2: ::craftkit_runtime::builder::IsSet<
+            docs_edge_cases::field::qr,
+            ::craftkit_runtime::serde_json::Value,
+        >,
+        S3: ::craftkit_runtime::builder::IsSet<
+            docs_edge_cases::field::code,
+            ::craftkit_runtime::serde_json::Value,
+        >,
+        S4: ::craftkit_runtime::builder::IsSet<
+            docs_edge_cases::field::temp,
+            ::std::primitive::f64,
+        >,
+        S5: ::craftkit_runtime::builder::IsSet<
+            docs_edge_cases::field::whole,
+            ::std::primitive::f64,
+        >,
+        S6: ::craftkit_runtime::builder::IsSet<
+            docs_edge_cases::field::floor,
+            ::std::primitive::i64,
+        >,
+        S7: ::craftkit_runtime::builder::IsSet<
+            docs_edge_cases::field::r#type,
+            docs_edge_cases::Type,
+        >,
+        S8: ::craftkit_runtime::builder::IsSet<
+            docs_edge_cases::field::self_,
+            ::std::string::String,
+        >,
+        S9: ::craftkit_runtime::builder::IsSet<
+            docs_edge_cases::field::name_pascal,
+            ::std::string::String,
+        >,
+        S10: ::craftkit_runtime::builder::IsSet<
+            docs_edge_cases::field::name,
+            ::std::string::String,
+        >,
+        S11: ::craftkit_runtime::builder::IsSet<
+            docs_edge_cases::field::quote,
+            ::std::string::String,
+        >,
+        S12: ::craftkit_runtime::builder::IsSet<
+            docs_edge_cases::field::when,
+            ::craftkit_runtime::DateTime,
+        >,
+        S13: ::craftkit_runtime::builder::IsSet<
+            docs_edge_cases::field::on,
+            ::craftkit_runtime::Date,
+        >,
+        S14: ::craftkit_runtime::builder::IsSet<
+            docs_edge_cases::field::sig,
+            ::craftkit_runtime::Signature,
+        >,
+        S15: ::craftkit_runtime::builder::IsSet<
+            docs_edge_cases::field::levels,
+            ::std::vec::Vec<docs_edge_cases::Level>,
+        >,
+        S16: ::craftkit_runtime::builder::IsSet<
+            docs_edge_cases::field::weights,
+            ::std::vec::Vec<::std::primitive::f64>,
+        >,
+        S17: ::craftkit_runtime::builder::IsSet<
+            docs_edge_cases::field::none,
+            ::std::vec::Vec<::std::string::String>,
+        >,
+        S18: ::craftkit_runtime::builder::IsSet<
+            docs_edge_cases::field::sections,
+            ::std::vec::Vec<docs_edge_cases::Section>,
+        >,
+    {
+        DocsEdgeCases {
+            meta: ::craftkit_runtime::builder::IsSet::into_value(self.meta),
+            extra: self.extra,
+            blank: ::craftkit_runtime::builder::IsSet::into_value(self.blank),
+            qr: ::craftkit_runtime::builder::IsSet::into_value(self.qr),
+            code: ::craftkit_runtime::builder::IsSet::into_value(self.code),
+            temp: ::craftkit_runtime::builder::IsSet::into_value(self.temp),
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: ::craftkit_runtime::builder::IsSet::into_value(self.whole),
+            floor: ::craftkit_runtime::builder::IsSet::into_value(self.floor),
+            r#type: ::craftkit_runtime::builder::IsSet::into_value(self.r#type),
+            self_: ::craftkit_runtime::builder::IsSet::into_value(self.self_),
+            name_pascal: ::craftkit_runtime::builder::IsSet::into_value(
+                self.name_pascal,
+            ),
+            name: ::craftkit_runtime::builder::IsSet::into_value(self.name),
+            quote: ::craftkit_runtime::builder::IsSet::into_value(self.quote),
+            when: ::craftkit_runtime::builder::IsSet::into_value(self.when),
+            on: ::craftkit_runtime::builder::IsSet::into_value(self.on),
+            logo: self.logo,
+            sig: ::craftkit_runtime::builder::IsSet::into_value(self.sig),
+            levels: ::craftkit_runtime::builder::IsSet::into_value(self.levels),
+            weights: ::craftkit_runtime::builder::IsSet::into_value(self.weights),
+            none: ::craftkit_runtime::builder::IsSet::into_value(self.none),
+            sections: ::craftkit_runtime::builder::IsSet::into_value(self.sections),
+        }
+    }
+}
 /// The types nested in [`DocsEdgeCases`].
 #[allow(dead_code)]
 pub mod docs_edge_cases {
@@ -349,6 +1714,72 @@ pub mod docs_edge_cases {
             )
         }
     }
+    #[allow(dead_code)]
+    impl Section {
+        /// A builder of [`Section`]: one setter per field, then `.build()`.
+        pub fn builder() -> SectionBuilder {
+            SectionBuilder {
+                rows: ::craftkit_runtime::builder::Unset,
+                title: ::std::option::Option::None,
+            }
+        }
+    }
+    /// Builds a [`Section`]: `Section::builder()`, one setter per field, then `.build()`.
+    ///
+    /// `.build()` compiles once the required fields are set (`rows`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
+    #[must_use = "a builder does nothing until `.build()` is called"]
+    #[allow(dead_code)]
+    pub struct SectionBuilder<Rows = ::craftkit_runtime::builder::Unset> {
+        rows: Rows,
+        title: ::std::option::Option<::std::string::String>,
+    }
+    #[allow(dead_code, clippy::type_complexity)]
+    impl<Rows> SectionBuilder<Rows> {
+        /// Sets `rows`.
+        pub fn rows(
+            self,
+            value: impl ::std::convert::Into<::std::vec::Vec<self::Row>>,
+        ) -> SectionBuilder<::craftkit_runtime::builder::Set<::std::vec::Vec<self::Row>>>
+        where
+            Rows: ::craftkit_runtime::builder::IsUnset<self::field::rows>,
+        {
+            SectionBuilder {
+                rows: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                title: self.title,
+            }
+        }
+        /// Sets `title`.
+        pub fn title(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.title = ::std::option::Option::Some(::std::convert::Into::into(value));
+            self
+        }
+        /// Sets `title` to `value`, or leaves it out of the JSON with `None`.
+        pub fn maybe_title(
+            mut self,
+            value: ::std::option::Option<::std::string::String>,
+        ) -> Self {
+            self.title = value;
+            self
+        }
+        /// The [`Section`]. Compiles only once every required field is set.
+        pub fn build(self) -> Section
+        where
+            Rows: ::craftkit_runtime::builder::IsSet<
+                self::field::rows,
+                ::std::vec::Vec<self::Row>,
+            >,
+        {
+            Section {
+                rows: ::craftkit_runtime::builder::IsSet::into_value(self.rows),
+                title: self.title,
+            }
+        }
+    }
     /// One item of `sections[].rows[]`.
     #[derive(
         ::std::fmt::Debug,
@@ -386,5 +1817,100 @@ pub mod docs_edge_cases {
                 },
             )
         }
+    }
+    #[allow(dead_code)]
+    impl Row {
+        /// A builder of [`Row`]: one setter per field, then `.build()`.
+        pub fn builder() -> RowBuilder {
+            RowBuilder {
+                cells: ::craftkit_runtime::builder::Unset,
+                r#fn: ::std::option::Option::None,
+            }
+        }
+    }
+    /// Builds a [`Row`]: `Row::builder()`, one setter per field, then `.build()`.
+    ///
+    /// `.build()` compiles once the required fields are set (`cells`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
+    #[must_use = "a builder does nothing until `.build()` is called"]
+    #[allow(dead_code)]
+    pub struct RowBuilder<Cells = ::craftkit_runtime::builder::Unset> {
+        cells: Cells,
+        r#fn: ::std::option::Option<::std::primitive::bool>,
+    }
+    #[allow(dead_code, clippy::type_complexity)]
+    impl<Cells> RowBuilder<Cells> {
+        /// Sets `cells`.
+        pub fn cells(
+            self,
+            value: impl ::std::convert::Into<::std::vec::Vec<::std::primitive::i64>>,
+        ) -> RowBuilder<
+            ::craftkit_runtime::builder::Set<::std::vec::Vec<::std::primitive::i64>>,
+        >
+        where
+            Cells: ::craftkit_runtime::builder::IsUnset<self::field::cells>,
+        {
+            RowBuilder {
+                cells: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                r#fn: self.r#fn,
+            }
+        }
+        /// Sets `fn`.
+        pub fn r#fn(
+            mut self,
+            value: impl ::std::convert::Into<::std::primitive::bool>,
+        ) -> Self {
+            self.r#fn = ::std::option::Option::Some(::std::convert::Into::into(value));
+            self
+        }
+        /// Sets `fn` to `value`, or leaves it out of the JSON with `None`.
+        pub fn maybe_fn(
+            mut self,
+            value: ::std::option::Option<::std::primitive::bool>,
+        ) -> Self {
+            self.r#fn = value;
+            self
+        }
+        /// The [`Row`]. Compiles only once every required field is set.
+        pub fn build(self) -> Row
+        where
+            Cells: ::craftkit_runtime::builder::IsSet<
+                self::field::cells,
+                ::std::vec::Vec<::std::primitive::i64>,
+            >,
+        {
+            Row {
+                cells: ::craftkit_runtime::builder::IsSet::into_value(self.cells),
+                r#fn: self.r#fn,
+            }
+        }
+    }
+    /// Markers named after the required fields, for the builders' compile errors
+    /// (``missing required field `code` ``).
+    #[doc(hidden)]
+    #[allow(non_camel_case_types, dead_code)]
+    pub mod field {
+        pub enum blank {}
+        pub enum cells {}
+        pub enum code {}
+        pub enum floor {}
+        pub enum levels {}
+        pub enum meta {}
+        pub enum name {}
+        pub enum name_pascal {}
+        pub enum none {}
+        pub enum on {}
+        pub enum qr {}
+        pub enum quote {}
+        pub enum rows {}
+        pub enum sections {}
+        pub enum self_ {}
+        pub enum sig {}
+        pub enum temp {}
+        pub enum r#type {}
+        pub enum weights {}
+        pub enum when {}
+        pub enum whole {}
     }
 }
