@@ -42,6 +42,22 @@ pub fn write(generated: &TokenStream, root: &str) -> Result<String, String> {
             _ => {}
         }
     }
+    // Builders (`FooBuilder` beside `Foo`) are craftkit's extra API, not a hand-writer's types.
+    let names: HashSet<String> = items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Struct(s) => Some(s.ident.to_string()),
+            _ => None,
+        })
+        .collect();
+    items.retain(|item| match item {
+        Item::Struct(s) => !s
+            .ident
+            .to_string()
+            .strip_suffix("Builder")
+            .is_some_and(|stem| names.contains(stem)),
+        _ => true,
+    });
     match items.first() {
         Some(Item::Struct(s)) if s.ident == root => {}
         _ => return Err(format!("no root struct `{root}` in craftkit's items")),
