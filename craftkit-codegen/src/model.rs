@@ -120,6 +120,19 @@ pub(crate) enum Ty<N = String> {
 }
 
 impl Model {
+    /// The nested structs, in order (each after the types of its fields).
+    pub(crate) fn nested_structs(&self) -> impl Iterator<Item = &Struct> {
+        self.types.iter().filter_map(|def| match def {
+            TypeDef::Struct(s) => Some(s),
+            TypeDef::Enum(_) => None,
+        })
+    }
+
+    /// Every struct: the root, then the nested ones.
+    pub(crate) fn structs(&self) -> impl Iterator<Item = &Struct> {
+        std::iter::once(&self.root).chain(self.nested_structs())
+    }
+
     pub(crate) fn build(tree: &Tree, root_name: &str) -> Model {
         let manifest: &Manifest = tree.manifest();
         let mut walk = Walk::default();

@@ -223,11 +223,7 @@ fn field_override(field: &mut FieldDef, config: &FieldConfig) -> Result<(), Stri
 
 /// After renames, no two fields of a struct share a name.
 fn check_field_names(model: &Model) -> Result<(), String> {
-    let structs = std::iter::once(&model.root).chain(model.types.iter().filter_map(|d| match d {
-        TypeDef::Struct(s) => Some(s),
-        TypeDef::Enum(_) => None,
-    }));
-    for s in structs {
+    for s in model.structs() {
         let mut seen = HashMap::new();
         for field in &s.fields {
             if let Some(other) = seen.insert(field.name.text.as_str(), field.path.as_str()) {
@@ -357,11 +353,8 @@ fn last_segment(path: &syn::Path) -> String {
 /// Drops derives a type already has (generated or given twice); refuses `Deserialize`.
 fn dedupe_derives(model: &mut Model) -> Result<(), String> {
     let mut error = None;
-    let all_optional: HashSet<String> = std::iter::once(&model.root)
-        .chain(model.types.iter().filter_map(|d| match d {
-            TypeDef::Struct(s) => Some(s),
-            TypeDef::Enum(_) => None,
-        }))
+    let all_optional: HashSet<String> = model
+        .structs()
         .filter(|s| s.fields.iter().all(|f| f.optional))
         .map(|s| s.name.clone())
         .collect();
@@ -416,16 +409,7 @@ fn check_derives(model: &Model) -> Result<(), String> {
         }
     }
     // Structs come after the types of their fields: the root last.
-    let structs: Vec<_> = model
-        .types
-        .iter()
-        .filter_map(|d| match d {
-            TypeDef::Struct(s) => Some(s),
-            TypeDef::Enum(_) => None,
-        })
-        .chain(std::iter::once(&model.root))
-        .collect();
-    for s in structs {
+    for s in model.nested_structs().chain(std::iter::once(&model.root)) {
         let extra: Vec<String> = s.extra.derives.iter().map(last_segment).collect();
         let all_optional = s.fields.iter().all(|f| f.optional);
         for derive in CHECKED {

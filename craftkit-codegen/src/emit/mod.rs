@@ -91,12 +91,7 @@ pub(crate) fn emit(
             TypeDef::Enum(e) => enums.items(e, &mut nested),
         }
     }
-    nested.extend(builder_item::markers(std::iter::once(&model.root).chain(
-        model.types.iter().filter_map(|def| match def {
-            TypeDef::Struct(s) => Some(s),
-            TypeDef::Enum(_) => None,
-        }),
-    )));
+    nested.extend(builder_item::markers(model.structs()));
     if !nested.is_empty() {
         let docs = format!(" The types nested in [`{}`].", model.root.name);
         items.push(Item::Mod(ItemMod {
