@@ -83,9 +83,7 @@ fn setting(input: ParseStream<'_>, config: &mut TemplateConfig) -> syn::Result<(
                     }
                 }
             }
-            let mut types = TemplateConfig::default();
-            types.types.insert(type_name.value(), ty);
-            config.merge(types);
+            *config = std::mem::take(config).ty(type_name.value(), ty);
         }
         "field" => {
             let path: LitStr = content.parse()?;
@@ -116,9 +114,7 @@ fn setting(input: ParseStream<'_>, config: &mut TemplateConfig) -> syn::Result<(
                     }
                 }
             }
-            let mut fields = TemplateConfig::default();
-            fields.fields.insert(path.value(), field);
-            config.merge(fields);
+            *config = std::mem::take(config).field(path.value(), field);
         }
         other => {
             return Err(syn::Error::new(
