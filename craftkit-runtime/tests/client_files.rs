@@ -379,6 +379,50 @@ async fn a_private_download_dropped_without_an_answer_is_retried() {
     server.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_download_that_keeps_failing_ends_as_any_get_does() {
+    // Requests 2 to 4 (the download's three attempts) answer 503: the same retry policy as a
+    // JSON GET, and the same error at its end, the API's answer with its request id.
+    let server = start(craftkit_devserver::Config {
+        faults: vec![Fault {
+            kind: FaultKind::Status(503),
+            when: FaultWhen::Requests(vec![2, 3, 4]),
+        }],
+        ..config()
+    })
+    .await;
+    let retry = craftkit_runtime::client::RetryPolicy {
+        max_retries: 2,
+        ..fast_retry()
+    };
+    let client = client_with(&server, KEY, retry);
+    let accepted = client
+        .render(&valid_payload())
+        .visibility(Visibility::Private)
+        .send()
+        .await
+        .expect("request 1: accepted")
+        .into_render();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let render = Render {
+        status: RenderStatus::Succeeded,
+        ..accepted
+    };
+    let error = client.download(&render).await.expect_err("three 503s");
+    let Error::Api(failure) = &error else {
+        panic!("expected the API's answer, got {error:?}");
+    };
+    assert_eq!(failure.status, 503);
+    assert_eq!(failure.attempts, 3, "{error}");
+    assert_eq!(failure.method, "GET");
+    assert_eq!(failure.path, format!("/v1/renders/{}/download", render.id));
+    assert!(failure.request_id.is_some(), "{failure:?}");
+    assert!(error.to_string().contains("3 attempts"), "{error}");
+    // Request 5 is answered: the next download succeeds.
+    assert!(is_pdf(&client.download(&render).await.expect("request 5")));
+    server.stop().await;
+}
+
 /// A file host on 127.0.0.1 that answers its first connection with a head and then closes
 /// it before any byte of the body, and every later one with `body`. Returns its URL and how
 /// many connections it took.

@@ -10,11 +10,8 @@ use serde_json::json;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tracing::Instrument;
 
-use super::retry::parse_retry_after;
-use super::transport::describe;
-
 use super::templates::encode;
-use super::transport::Call;
+use super::transport::{Call, Failed, PUBLIC_DOWNLOAD, Retries, describe};
 use super::{Client, Error};
 
 impl Client {
@@ -42,75 +39,34 @@ impl Client {
                 status: render.status,
             });
         }
-        let path = download_path(render);
-        let span = tracing::info_span!("craftkit.download", path = %path, attempt = tracing::field::Empty, status = tracing::field::Empty);
-        let policy = self.inner.retry;
-        let mut attempt = 0;
+        let call = download_call(render);
+        let mut retries = Retries::new(&call, self.inner.retry);
         loop {
-            attempt += 1;
-            span.record("attempt", attempt);
-            let (message, retry_after) =
-                match self.open_download(render).instrument(span.clone()).await {
-                    Ok(mut response) => {
-                        span.record("status", response.status().as_u16());
-                        let mut written = 0u64;
-                        let broke = loop {
-                            match response.chunk().await {
-                                Ok(Some(chunk)) => {
-                                    out.write_all(&chunk).await?;
-                                    written += chunk.len() as u64;
-                                }
-                                Ok(None) => break None,
-                                Err(error) => break Some(describe(&error)),
-                            }
-                        };
-                        match broke {
-                            None => {
-                                out.flush().await?;
-                                return Ok(written);
-                            }
-                            Some(message) if written > 0 => {
-                                return Err(Error::Transport {
-                                    method: "GET".into(),
-                                    path,
-                                    message: format!(
-                                        "the download broke off after {written} bytes: {message}"
-                                    ),
-                                    attempts: attempt,
-                                });
-                            }
-                            Some(message) => (
-                                format!("the download broke off before its first byte: {message}"),
-                                None,
+            let (attempt, span) = retries.start();
+            let failed = match self.open(&call, attempt).instrument(span.clone()).await {
+                Ok(response) => match stream_into(response, out).instrument(span).await? {
+                    Streamed::Whole(written) => return Ok(written),
+                    Streamed::BrokeOff {
+                        written: 0,
+                        message,
+                    } => Failed::Unreachable(format!(
+                        "the download broke off before its first byte: {message}"
+                    )),
+                    // `out` holds part of the PDF: another attempt would append to it.
+                    Streamed::BrokeOff { written, message } => {
+                        return Err(Error::Transport {
+                            method: "GET".into(),
+                            path: call.route().to_owned(),
+                            message: format!(
+                                "the download broke off after {written} bytes: {message}"
                             ),
-                        }
+                            attempts: attempt,
+                        });
                     }
-                    Err(Opened::Retry {
-                        message,
-                        retry_after,
-                    }) => (message, retry_after),
-                    Err(Opened::Fail(failure)) => {
-                        let mut failure = failure;
-                        failure.attempts = attempt;
-                        return Err(Error::Api(failure));
-                    }
-                };
-            let delay = if attempt > policy.max_retries {
-                None
-            } else {
-                policy.delay(attempt, retry_after)
+                },
+                Err(failed) => failed,
             };
-            match delay {
-                Some(delay) => tokio::time::sleep(delay).await,
-                None => {
-                    return Err(Error::Transport {
-                        method: "GET".into(),
-                        path,
-                        message,
-                        attempts: attempt,
-                    });
-                }
-            }
+            retries.after(failed).await?;
         }
     }
 
@@ -135,50 +91,6 @@ impl Client {
         drop(file);
         tokio::fs::rename(&partial, path).await?;
         Ok(written)
-    }
-
-    /// One attempt at the answer's head.
-    async fn open_download(&self, render: &Render) -> Result<reqwest::Response, Opened> {
-        let request = match &render.download_url {
-            Some(url) => self.inner.http.get(url),
-            None => self
-                .inner
-                .http
-                .get(format!(
-                    "{}/v1/renders/{}/download",
-                    self.inner.base_url,
-                    encode(&render.id)
-                ))
-                .header("authorization", self.inner.key.header()),
-        };
-        let response = request.send().await.map_err(|error| Opened::Retry {
-            message: describe(&error),
-            retry_after: None,
-        })?;
-        let status = response.status().as_u16();
-        if response.status().is_success() {
-            return Ok(response);
-        }
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
-        if status == 429 || status >= 500 {
-            return Err(Opened::Retry {
-                message: format!("HTTP {status}"),
-                retry_after,
-            });
-        }
-        let body = response.bytes().await.unwrap_or_default();
-        Err(Opened::Fail(Box::new(super::ApiFailure::from_answer(
-            "GET",
-            &download_path(render),
-            status,
-            &body,
-            None,
-            1,
-        ))))
     }
 
     /// A durable share link for a succeeded render, usable without the key until revoked.
@@ -209,11 +121,8 @@ impl Client {
     /// Revokes a share link; its URL answers `404` from then on.
     pub async fn revoke_share(&self, share_id: &str) -> Result<Share, Error> {
         let call = Call {
-            method: Method::DELETE,
-            path: format!("/v1/shares/{}", encode(share_id)),
-            body: None,
-            headers: Vec::new(),
             retryable: true, // revoking twice is revoking once
+            ..Call::new(Method::DELETE, format!("/v1/shares/{}", encode(share_id)))
         };
         self.json(call).await
     }
@@ -225,19 +134,48 @@ impl Client {
     }
 }
 
-enum Opened {
-    Retry {
-        message: String,
-        retry_after: Option<std::time::Duration>,
-    },
-    Fail(Box<super::ApiFailure>),
+/// How a download ended.
+enum Streamed {
+    /// Every byte is in `out`.
+    Whole(u64),
+    /// The answer broke off after `written` bytes.
+    BrokeOff { written: u64, message: String },
 }
 
-/// Where a download comes from, for messages: the public link's path without its token (a
-/// secret), or the private endpoint.
-fn download_path(render: &Render) -> String {
-    match render.download_url {
-        Some(_) => format!("<public downloadUrl of {}>", render.id),
-        None => format!("/v1/renders/{}/download", render.id),
+/// Streams an answer's body into `out`, chunk by chunk. Only writing to `out` is an error here.
+async fn stream_into<W: AsyncWrite + Unpin>(
+    mut response: reqwest::Response,
+    out: &mut W,
+) -> Result<Streamed, Error> {
+    let mut written = 0u64;
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                out.write_all(&chunk).await?;
+                written += chunk.len() as u64;
+            }
+            Ok(None) => {
+                out.flush().await?;
+                return Ok(Streamed::Whole(written));
+            }
+            Err(error) => {
+                return Ok(Streamed::BrokeOff {
+                    written,
+                    message: describe(&error),
+                });
+            }
+        }
+    }
+}
+
+/// The GET of a render's PDF: its public `downloadUrl` without the key when it has one (the
+/// URL holds a token, so messages name the render instead), the private endpoint otherwise.
+fn download_call(render: &Render) -> Call {
+    match &render.download_url {
+        Some(url) => Call {
+            public_url: Some(url.clone()),
+            ..Call::get(format!("{PUBLIC_DOWNLOAD}{}>", render.id))
+        },
+        None => Call::get(format!("/v1/renders/{}/download", encode(&render.id))),
     }
 }

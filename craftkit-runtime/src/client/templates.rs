@@ -116,14 +116,11 @@ impl Client {
 
     /// Publishes the draft of `slug` as its next version.
     pub async fn publish_template(&self, slug: &str) -> Result<Manifest, Error> {
-        let call = Call {
-            method: Method::POST,
-            path: format!("/v1/templates/{}/publish", encode(slug)),
-            body: None,
-            headers: Vec::new(),
-            retryable: false,
-        };
-        self.json(call).await
+        self.json(Call::new(
+            Method::POST,
+            format!("/v1/templates/{}/publish", encode(slug)),
+        ))
+        .await
     }
 
     /// Compares the manifest compiled into `T` with the live one by the spec's compatibility

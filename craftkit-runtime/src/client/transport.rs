@@ -1,5 +1,7 @@
 //! One request, with its retries: the only place that talks HTTP. Every attempt runs in a
-//! `craftkit.request` span carrying the method, path, attempt, status and request id.
+//! `craftkit.request` span carrying the method, path, attempt, status, request id, render id
+//! and the idempotency key's hash. JSON calls and downloads share the attempt ([`Client::open`])
+//! and the retry policy ([`Retries`]); they differ only in how the answer's body is read.
 
 use std::time::Duration;
 
@@ -11,28 +13,38 @@ use tracing::Instrument;
 
 use super::Client;
 use super::error::{ApiFailure, Error};
-use super::retry::parse_retry_after;
+use super::retry::{RetryPolicy, parse_retry_after};
 
 /// A request to make.
 pub(crate) struct Call {
     pub method: Method,
-    /// Path and query, from `/v1`.
+    /// Path and query, from `/v1`; for a public download, a description of the URL for
+    /// messages (the URL itself holds a token).
     pub path: String,
     pub body: Option<Bytes>,
     pub headers: Vec<(&'static str, String)>,
     /// Whether retrying cannot duplicate work (a GET, or a POST with an idempotency key).
     pub retryable: bool,
+    /// An absolute URL fetched instead of `path`, without the key: a render's public
+    /// `downloadUrl`, which may be on another host.
+    pub public_url: Option<String>,
 }
 
 impl Call {
-    pub fn get(path: impl Into<String>) -> Call {
+    /// A call of `method` on `path` (from `/v1`), retryable when `method` is a GET.
+    pub fn new(method: Method, path: impl Into<String>) -> Call {
         Call {
-            method: Method::GET,
+            retryable: method == Method::GET,
+            method,
             path: path.into(),
             body: None,
             headers: Vec::new(),
-            retryable: true,
+            public_url: None,
         }
+    }
+
+    pub fn get(path: impl Into<String>) -> Call {
+        Call::new(Method::GET, path)
     }
 
     pub fn send_json(
@@ -43,11 +55,8 @@ impl Call {
         let body = serde_json::to_vec(body)
             .map_err(|e| Error::Serialize(format!("the request body does not serialize: {e}")))?;
         Ok(Call {
-            method,
-            path: path.into(),
             body: Some(Bytes::from(body)),
-            headers: Vec::new(),
-            retryable: false,
+            ..Call::new(method, path)
         })
     }
 
@@ -56,12 +65,13 @@ impl Call {
         self
     }
 
-    /// The path without its query, for messages and spans.
-    /// The render a call is about, from its path (`/v1/renders/rnd_1/...`).
+    /// The render a call is about, from its path (`/v1/renders/rnd_1/...`, or a public
+    /// download's `<public downloadUrl of rnd_1>`).
     fn render_id(&self) -> Option<&str> {
         self.route()
             .strip_prefix("/v1/renders/")
-            .map(|rest| rest.split('/').next().unwrap_or(rest))
+            .or_else(|| self.path.strip_prefix(PUBLIC_DOWNLOAD))
+            .and_then(|rest| rest.split(['/', '>']).next())
     }
 
     /// The hash of the call's idempotency key, if it has one (never the key).
@@ -72,10 +82,28 @@ impl Call {
             .map(|(_, key)| super::idempotency::key_hash(key))
     }
 
-    fn route(&self) -> &str {
+    /// The path without its query, for messages and spans.
+    pub fn route(&self) -> &str {
         self.path.split('?').next().unwrap_or(&self.path)
     }
+
+    /// The span of one attempt.
+    fn span(&self, attempt: u32) -> tracing::Span {
+        tracing::info_span!(
+            "craftkit.request",
+            method = %self.method,
+            path = %self.route(),
+            attempt,
+            status = tracing::field::Empty,
+            request_id = tracing::field::Empty,
+            render_id = self.render_id(),
+            idempotency_key_hash = self.key_hash().as_deref(),
+        )
+    }
 }
+
+/// How a public download's `path` starts (the URL is not shown: it holds a token).
+pub(crate) const PUBLIC_DOWNLOAD: &str = "<public downloadUrl of ";
 
 /// A successful answer (2xx or 304), read whole.
 #[derive(Debug)]
@@ -85,77 +113,123 @@ pub(crate) struct Answer {
     pub body: Bytes,
 }
 
-enum Attempt {
-    Done(Answer),
-    Failed {
+/// Why an attempt failed.
+pub(crate) enum Failed {
+    /// An error answer.
+    Answered {
         failure: Box<ApiFailure>,
         retry_after: Option<Duration>,
+        /// `429`, `5xx` or `409 idempotency_in_progress`: worth another attempt.
         retryable: bool,
     },
+    /// No answer, or one that broke off before its body was read.
     Unreachable(String),
+}
+
+/// One call's attempts under the client's [`RetryPolicy`]: the one place that decides whether
+/// a failed attempt is tried again, after how long, and what error ends the call.
+pub(crate) struct Retries<'a> {
+    call: &'a Call,
+    policy: RetryPolicy,
+    attempt: u32,
+}
+
+impl<'a> Retries<'a> {
+    pub fn new(call: &'a Call, policy: RetryPolicy) -> Retries<'a> {
+        Retries {
+            call,
+            policy,
+            attempt: 0,
+        }
+    }
+
+    /// Starts the next attempt: its number (from 1) and its span.
+    pub fn start(&mut self) -> (u32, tracing::Span) {
+        self.attempt += 1;
+        (self.attempt, self.call.span(self.attempt))
+    }
+
+    /// After a failed attempt: waits before the next one, or returns the error that ends the
+    /// call (a failure that retrying could not fix or that could duplicate work, the retries
+    /// used up, or a `Retry-After` beyond the policy's cap).
+    pub async fn after(&self, failed: Failed) -> Result<(), Error> {
+        let (error, retry_after, worth_retrying) = match failed {
+            Failed::Answered {
+                mut failure,
+                retry_after,
+                retryable,
+            } => {
+                failure.attempts = self.attempt;
+                (Error::Api(failure), retry_after, retryable)
+            }
+            Failed::Unreachable(message) => {
+                let error = Error::Transport {
+                    method: self.call.method.to_string(),
+                    path: self.call.route().to_owned(),
+                    message,
+                    attempts: self.attempt,
+                };
+                (error, None, true)
+            }
+        };
+        if !(worth_retrying && self.call.retryable) || self.attempt > self.policy.max_retries {
+            return Err(error);
+        }
+        match self.policy.delay(self.attempt, retry_after) {
+            Some(delay) => {
+                tokio::time::sleep(delay).await;
+                Ok(())
+            }
+            None => Err(error),
+        }
+    }
 }
 
 impl Client {
     /// Makes `call`, retrying as the policy allows, and returns a 2xx or 304 answer.
     pub(crate) async fn execute(&self, call: Call) -> Result<Answer, Error> {
-        let policy = self.inner.retry;
-        let mut attempt = 0;
+        let mut retries = Retries::new(&call, self.inner.retry);
         loop {
-            attempt += 1;
-            let span = tracing::info_span!(
-                "craftkit.request",
-                method = %call.method,
-                path = %call.route(),
-                attempt,
-                status = tracing::field::Empty,
-                request_id = tracing::field::Empty,
-                render_id = call.render_id(),
-                idempotency_key_hash = call.key_hash().as_deref(),
-            );
-            let outcome = self.attempt(&call, attempt).instrument(span).await;
-            let (retry_after, error) = match outcome {
-                Attempt::Done(answer) => return Ok(answer),
-                Attempt::Failed {
-                    failure,
-                    retry_after,
-                    retryable,
-                } => {
-                    if !(retryable && call.retryable) {
-                        return Err(Error::Api(failure));
-                    }
-                    (retry_after, Error::Api(failure))
-                }
-                Attempt::Unreachable(message) => {
-                    let error = Error::Transport {
-                        method: call.method.to_string(),
-                        path: call.route().to_owned(),
-                        message,
-                        attempts: attempt,
-                    };
-                    if !call.retryable {
-                        return Err(error);
-                    }
-                    (None, error)
-                }
-            };
-            if attempt > policy.max_retries {
-                return Err(error);
-            }
-            match policy.delay(attempt, retry_after) {
-                Some(delay) => tokio::time::sleep(delay).await,
-                None => return Err(error),
+            let (attempt, span) = retries.start();
+            match self.attempt(&call, attempt).instrument(span).await {
+                Ok(answer) => return Ok(answer),
+                Err(failed) => retries.after(failed).await?,
             }
         }
     }
 
-    async fn attempt(&self, call: &Call, attempt: u32) -> Attempt {
+    /// One attempt, its answer read whole.
+    async fn attempt(&self, call: &Call, attempt: u32) -> Result<Answer, Failed> {
+        let response = self.open(call, attempt).await?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = read_body(response).await?;
+        Ok(Answer {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// One attempt up to the answer's head: a 2xx or 304 answer whose body is still to be
+    /// read, or why the attempt failed (an error answer is read whole, for its JSON body).
+    pub(crate) async fn open(
+        &self,
+        call: &Call,
+        attempt: u32,
+    ) -> Result<reqwest::Response, Failed> {
         let span = tracing::Span::current();
-        let url = format!("{}{}", self.inner.base_url, call.path);
-        let mut request = self
-            .inner
-            .http
-            .request(call.method.clone(), &url)
-            .header("authorization", self.inner.key.header());
+        let mut request = match &call.public_url {
+            Some(url) => self.inner.http.request(call.method.clone(), url),
+            None => self
+                .inner
+                .http
+                .request(
+                    call.method.clone(),
+                    format!("{}{}", self.inner.base_url, call.path),
+                )
+                .header("authorization", self.inner.key.header()),
+        };
         for (name, value) in &call.headers {
             request = request.header(*name, value);
         }
@@ -168,12 +242,12 @@ impl Client {
             Ok(response) => response,
             Err(error) => {
                 tracing::debug!(error = %describe(&error), "no answer");
-                return Attempt::Unreachable(describe(&error));
+                return Err(Failed::Unreachable(describe(&error)));
             }
         };
         let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let request_id = headers
+        let request_id = response
+            .headers()
             .get("request-id")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
@@ -181,21 +255,16 @@ impl Client {
         if let Some(id) = &request_id {
             span.record("request_id", id.as_str());
         }
-        let body = match response.bytes().await {
-            Ok(body) => body,
-            Err(error) => {
-                tracing::debug!(error = %describe(&error), "the answer broke off");
-                return Attempt::Unreachable(format!("the answer broke off: {}", describe(&error)));
-            }
-        };
         tracing::debug!(status, "answered");
         if (200..300).contains(&status) || status == 304 {
-            return Attempt::Done(Answer {
-                status,
-                headers,
-                body,
-            });
+            return Ok(response);
         }
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let body = read_body(response).await?;
         let failure = ApiFailure::from_answer(
             call.method.as_ref(),
             call.route(),
@@ -207,15 +276,11 @@ impl Client {
         let retryable = status == 429
             || status >= 500
             || (status == 409 && failure.kind == "idempotency_in_progress");
-        let retry_after = headers
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
-        Attempt::Failed {
+        Err(Failed::Answered {
             failure: Box::new(failure),
             retry_after,
             retryable,
-        }
+        })
     }
 
     /// Decodes a JSON answer, naming the JSON path of any mismatch.
@@ -239,6 +304,14 @@ impl Client {
         let answer = self.execute(call).await?;
         self.decode((&method, &path), &answer.body)
     }
+}
+
+/// An answer's whole body; one that breaks off is an attempt that got no answer.
+async fn read_body(response: reqwest::Response) -> Result<Bytes, Failed> {
+    response.bytes().await.map_err(|error| {
+        tracing::debug!(error = %describe(&error), "the answer broke off");
+        Failed::Unreachable(format!("the answer broke off: {}", describe(&error)))
+    })
 }
 
 /// A transport error in a sentence, with its causes (reqwest's own message is terse). Never
