@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use craftkit_devserver::{DevServer, Fault, FaultKind, FaultWhen};
-use craftkit_runtime::client::{Client, Error, Render, RenderStatus, Visibility};
+use craftkit_runtime::client::{Client, Error, Render, RenderStatus, RetryPolicy, Visibility};
 
 /// A server with two projects: [`KEY`] and [`OTHER_KEY`].
 async fn two_projects() -> DevServer {
@@ -329,15 +329,24 @@ async fn shares_are_created_listed_and_revoked_and_a_revoked_url_is_a_404() {
 /// and given time to finish, and that render as succeeded (without asking the server, so that
 /// the next API request, number 2, is the download).
 async fn private_render_then(fault: FaultKind) -> (DevServer, Client, Render) {
+    private_render_with(vec![2], fault, fast_retry()).await
+}
+
+/// Like [`private_render_then`], with `fault` on each of `requests` and the client's `retry`.
+async fn private_render_with(
+    requests: Vec<u64>,
+    fault: FaultKind,
+    retry: RetryPolicy,
+) -> (DevServer, Client, Render) {
     let server = start(craftkit_devserver::Config {
         faults: vec![Fault {
             kind: fault,
-            when: FaultWhen::Requests(vec![2]),
+            when: FaultWhen::Requests(requests),
         }],
         ..config()
     })
     .await;
-    let client = client(&server);
+    let client = client_with(&server, KEY, retry);
     let accepted = client
         .render(&valid_payload())
         .visibility(Visibility::Private)
@@ -383,31 +392,12 @@ async fn a_private_download_dropped_without_an_answer_is_retried() {
 async fn a_download_that_keeps_failing_ends_as_any_get_does() {
     // Requests 2 to 4 (the download's three attempts) answer 503: the same retry policy as a
     // JSON GET, and the same error at its end, the API's answer with its request id.
-    let server = start(craftkit_devserver::Config {
-        faults: vec![Fault {
-            kind: FaultKind::Status(503),
-            when: FaultWhen::Requests(vec![2, 3, 4]),
-        }],
-        ..config()
-    })
-    .await;
-    let retry = craftkit_runtime::client::RetryPolicy {
+    let retry = RetryPolicy {
         max_retries: 2,
         ..fast_retry()
     };
-    let client = client_with(&server, KEY, retry);
-    let accepted = client
-        .render(&valid_payload())
-        .visibility(Visibility::Private)
-        .send()
-        .await
-        .expect("request 1: accepted")
-        .into_render();
-    tokio::time::sleep(Duration::from_millis(600)).await;
-    let render = Render {
-        status: RenderStatus::Succeeded,
-        ..accepted
-    };
+    let (server, client, render) =
+        private_render_with(vec![2, 3, 4], FaultKind::Status(503), retry).await;
     let error = client.download(&render).await.expect_err("three 503s");
     let Error::Api(failure) = &error else {
         panic!("expected the API's answer, got {error:?}");
