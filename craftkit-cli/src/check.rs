@@ -2,6 +2,10 @@
 
 use std::path::PathBuf;
 
+use craftkit_codegen::Options;
+use craftkit_codegen::surface::surface;
+use craftkit_core::manifest::Tree;
+
 use crate::{Api, Failure, cache};
 
 pub(crate) async fn run(
@@ -23,20 +27,29 @@ pub(crate) async fn run(
             source.dir().display()
         )));
     }
+    // The overrides decide the Rust names, as they do for the macro and the Builder.
+    let config = source
+        .config()
+        .map_err(|e| Failure::input(e.to_string()))?
+        .config;
     let mut failed = Vec::new();
     for slug in &slugs {
-        let cached = cache::require(&source, slug)?.into_manifest();
+        let cached_tree = cache::require(&source, slug)?;
         let live = client
             .template(slug)
             .await
             .map_err(|e| Failure::input(e.to_string()))?
             .manifest;
+        let live_tree = live.tree().map_err(|e| Failure::input(e.to_string()))?;
+        let options = Options::default().with_overrides(config.for_template(slug));
+        let names = rust_names(slug, &cached_tree, &live_tree, &options)?;
+        let cached = cached_tree.into_manifest();
         let compatibility = cached
             .compare(&live)
             .map_err(|e| Failure::input(e.to_string()))?;
-        let breaking = compatibility.is_breaking();
+        let breaking = compatibility.is_breaking() || !names.is_empty();
         let differs = !compatibility.changes.is_empty() || cached != live;
-        if compatibility.changes.is_empty() {
+        if compatibility.changes.is_empty() && names.is_empty() {
             println!(
                 "{slug}: {}",
                 if differs {
@@ -53,6 +66,9 @@ pub(crate) async fn run(
             );
             for change in &compatibility.changes {
                 println!("  {change}");
+            }
+            for line in &names {
+                println!("  {line}");
             }
         }
         if breaking || (exact && differs) {
@@ -73,4 +89,38 @@ pub(crate) async fn run(
             failed.join(" ")
         )))
     }
+}
+
+/// What a user's code would see change in the Rust names generated for `slug` (the
+/// overrides applied), each line with the override that keeps the old name where one can.
+/// A compatible manifest change can rename a type or a field (a new `work.address` makes
+/// `Address` into `HomeAddress`): code that names it would no longer compile, so `check`
+/// counts it as breaking.
+fn rust_names(
+    slug: &str,
+    cached: &Tree,
+    live: &Tree,
+    options: &Options,
+) -> Result<Vec<String>, Failure> {
+    let before = surface(cached, options).map_err(|e| Failure::input(e.to_string()))?;
+    let after = match surface(live, options) {
+        Ok(after) => after,
+        // An override that applied to the cached manifest no longer does.
+        Err(error) => {
+            return Ok(vec![format!(
+                "Rust: the overrides no longer apply: {error}"
+            )]);
+        }
+    };
+    Ok(before
+        .renamed(&after)
+        .iter()
+        .map(|renamed| match renamed.pin(slug) {
+            Some(pin) => format!(
+                "Rust: {renamed}; to keep the old name, add to .craftkit/config.toml:\n    {}",
+                pin.replace('\n', "\n    ")
+            ),
+            None => format!("Rust: {renamed}; code that calls it by its old name must change"),
+        })
+        .collect())
 }

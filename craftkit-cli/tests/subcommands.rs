@@ -169,6 +169,48 @@ fn check_passes_compatible_changes_and_fails_breaking_ones() {
 }
 
 #[test]
+fn check_counts_a_compatible_change_that_renames_a_rust_type_as_breaking_and_shows_the_pin() {
+    let live = Live::start("check-names");
+    let dir = live.cache.join("m");
+    let dir_arg = dir.to_str().unwrap();
+    live.cmd(&["pull", "charter-handover", "--manifest-dir", dir_arg])
+        .assert()
+        .success();
+    // A new optional enum of inventory items: compatible for the API, but `areas[].condition`'s
+    // type `Condition` is now `AreaCondition` beside `InventoryItemCondition`.
+    let mut renaming = charter_draft();
+    renaming["variables"].as_array_mut().unwrap().push(json!({
+        "path": "inventory[].condition", "type": "enum", "values": ["ok", "missing"]
+    }));
+    live.publish(renaming);
+    let pin = "[template.charter-handover.types.\"areas[].condition\"]\n    rename = \"Condition\"";
+    live.cmd(&["check", "--manifest-dir", dir_arg])
+        .assert()
+        .code(1)
+        .stdout(
+            predicate::str::contains("BREAKING")
+                .and(predicate::str::contains(
+                    "`inventory[].condition`: new optional variable",
+                ))
+                .and(predicate::str::contains(
+                    "Rust: the type of `areas[].condition` is renamed `Condition` -> `AreaCondition`",
+                ))
+                .and(predicate::str::contains(pin)),
+        );
+    // With the pin in the overrides file beside the cache (valid for the cached manifest and
+    // the live one alike), the old name stays: compatible.
+    std::fs::write(
+        live.cache.join("config.toml"),
+        "[template.charter-handover.types.\"areas[].condition\"]\nrename = \"Condition\"\n",
+    )
+    .unwrap();
+    live.cmd(&["check", "--manifest-dir", dir_arg])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("charter-handover: compatible"));
+}
+
+#[test]
 fn generate_writes_the_same_code_as_the_builder() {
     let live = Live::start("generate");
     let dir = fixtures().join("manifests");

@@ -20,7 +20,10 @@
 //! [template.invoice]
 //! derives = ["utoipa::ToSchema"]
 //!
-//! # One generated type, by its Rust name.
+//! # One generated type, by its Rust name, or by the JSON path of the variable that holds it
+//! # (`types."lines[]"`): a path names the same type in every version of the template, where
+//! # a generated name can change when a new type collides with it (`cargo craftkit check`
+//! # says so, and suggests the pin by path).
 //! [template.invoice.types.Line]
 //! derives = ["PartialOrd"]
 //! rename = "InvoiceLine"
@@ -84,7 +87,8 @@ pub struct TemplateConfig {
     /// A manifest type to the Rust type of every variable of that type in this template.
     #[serde(default)]
     pub replace: BTreeMap<String, String>,
-    /// One generated struct or enum, by its Rust name (before any rename).
+    /// One generated struct or enum, by its Rust name (before any rename, or after it), or by
+    /// the JSON path of the variable that holds it (`lines[]`, `areas[].condition`).
     #[serde(default)]
     pub types: BTreeMap<String, TypeConfig>,
     /// One variable, by its JSON path (`lines[].amount`).

@@ -51,6 +51,7 @@ mod rustdoc;
 pub mod schema;
 mod source;
 mod suggest;
+pub mod surface;
 
 use craftkit_core::manifest::{Manifest, Tree, Warning};
 use proc_macro2::TokenStream;
@@ -209,6 +210,25 @@ pub(crate) fn generate_parsed(
     overrides: &TemplateConfig,
 ) -> Result<Generated, Error> {
     let manifest = tree.manifest();
+    let (model, root_name) = model_with_overrides(tree, root_name, overrides)?;
+    Ok(Generated {
+        emitted: emit::emit(&model, manifest, vis, attributes),
+        root_name,
+        module_name: model.module,
+        warnings: manifest.warnings(),
+        slug: manifest.slug.clone(),
+        version: manifest.version,
+    })
+}
+
+/// The model of `tree` with its root named `root_name` (or after the slug), the overrides
+/// applied: what is emitted, and what [`surface`] reads names from.
+pub(crate) fn model_with_overrides(
+    tree: &Tree,
+    root_name: Option<&str>,
+    overrides: &TemplateConfig,
+) -> Result<(model::Model, String), Error> {
+    let manifest = tree.manifest();
     let root_name = match root_name {
         Some(name) => {
             if syn::parse_str::<syn::Ident>(name).is_err() || name.starts_with("r#") {
@@ -220,14 +240,7 @@ pub(crate) fn generate_parsed(
     };
     let mut model = model::Model::build(tree, &root_name);
     overrides::apply(&mut model, overrides, &manifest.slug)?;
-    Ok(Generated {
-        emitted: emit::emit(&model, manifest, vis, attributes),
-        root_name,
-        module_name: model.module,
-        warnings: manifest.warnings(),
-        slug: manifest.slug.clone(),
-        version: manifest.version,
-    })
+    Ok((model, root_name))
 }
 
 /// The default root type name of a slug: UpperCamelCase (`charter-handover` ->

@@ -119,6 +119,17 @@ pub(crate) enum Ty<N = String> {
     Custom(Box<CustomType>),
 }
 
+impl<N> Ty<N> {
+    /// The generated type this type names, through arrays (`Vec<Area>` -> `Area`).
+    pub(crate) fn type_name(&self) -> Option<&N> {
+        match self {
+            Ty::Named(name) => Some(name),
+            Ty::Vec(inner) => inner.type_name(),
+            _ => None,
+        }
+    }
+}
+
 impl Model {
     /// The nested structs, in order (each after the types of its fields).
     pub(crate) fn nested_structs(&self) -> impl Iterator<Item = &Struct> {

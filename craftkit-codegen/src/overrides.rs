@@ -257,20 +257,29 @@ fn types(model: &mut Model, config: &TemplateConfig) -> Result<(), String> {
         .iter()
         .filter_map(|(name, ty)| Some((ty.rename.as_deref()?, name.as_str())))
         .collect();
+    // Or by the JSON path of the variable that holds it (`types."areas[].condition"`), which a
+    // new type elsewhere never changes: what `cargo craftkit check` suggests to pin a name.
+    let by_path: HashMap<String, String> = model
+        .structs()
+        .flat_map(|s| &s.fields)
+        .filter_map(|f| Some((f.path.clone(), f.ty.type_name()?.clone())))
+        .collect();
     let mut extras: HashMap<String, Extra> = HashMap::new();
     let mut renames = HashMap::new();
     for (given, ty) in &config.types {
-        let name = match renamed_to.get(given.as_str()) {
-            Some(original) if !names.contains(given) => (*original).to_owned(),
-            _ => given.clone(),
+        let name = match (renamed_to.get(given.as_str()), by_path.get(given)) {
+            _ if names.contains(given) => given.clone(),
+            (Some(original), _) => (*original).to_owned(),
+            (None, Some(held)) => held.clone(),
+            (None, None) => {
+                let known = names.iter().chain(by_path.keys()).map(String::as_str);
+                return Err(format!(
+                    "`types.{given}`: the template has no type `{given}`{}; name a type by its Rust name or by the JSON path of the variable that holds it",
+                    did_you_mean(given, known)
+                ));
+            }
         };
         let name = &name;
-        if !names.contains(name) {
-            return Err(format!(
-                "`types.{name}`: the template has no type `{name}`{}",
-                did_you_mean(name, names.iter().map(String::as_str))
-            ));
-        }
         let what = format!("`types.{given}`");
         let more = extra(&ty.derives, &ty.attributes, &what)?;
         let entry = extras.entry(name.clone()).or_default();

@@ -146,3 +146,25 @@ fn overridden_code_is_deterministic() {
     };
     assert_eq!(code(config()).unwrap(), code(config()).unwrap());
 }
+
+#[test]
+fn a_type_can_be_named_by_the_json_path_of_the_variable_that_holds_it() {
+    let by_path = code(TemplateConfig::new().ty(
+        "lines[]",
+        TypeConfig::new().derive("PartialOrd").rename("InvoiceLine"),
+    ))
+    .unwrap();
+    let by_name = code(TemplateConfig::new().ty(
+        "Line",
+        TypeConfig::new().derive("PartialOrd").rename("InvoiceLine"),
+    ))
+    .unwrap();
+    assert_eq!(by_path, by_name);
+    assert!(by_path.contains("pub struct InvoiceLine {"), "{by_path}");
+    let e = error(TemplateConfig::new().ty("lines[].amonut", TypeConfig::new().derive("Hash")));
+    assert!(e.contains("no type `lines[].amonut`"), "{e}");
+    assert!(
+        e.contains("by the JSON path of the variable that holds it"),
+        "{e}"
+    );
+}

@@ -5,6 +5,7 @@
 //! variation's template accepts. The breaking case (a new required variable) is the
 //! compile-fail test `ui/fail/compat_breaking.rs`.
 
+use craftkit_codegen::surface::surface;
 use craftkit_core::manifest::Manifest;
 use craftkit_tests::compat::VARIATIONS;
 
@@ -39,6 +40,12 @@ fn every_variation_is_compatible_and_the_same_code_gives_the_same_json() {
             );
         }
         assert_eq!(json(), expected, "the user code's JSON against `{name}`");
+        // No Rust name the user's code could use changes (what `cargo craftkit check` adds to
+        // the manifest's own rules).
+        let options = craftkit_codegen::Options::default();
+        let before = surface(&base.tree().expect("folds"), &options).expect("generates");
+        let after = surface(&live.tree().expect("folds"), &options).expect("generates");
+        assert_eq!(before.renamed(&after), [], "`{name}` renames a Rust name");
         let tree = live.tree().expect("a valid manifest folds");
         let data: serde_json::Value = serde_json::from_str(&json()).expect("JSON");
         assert!(

@@ -89,10 +89,9 @@ pub(super) fn items(s: &Struct, scope: Scope<'_>, vis: &Visibility, out: &mut Ve
         }
     });
 
-    let taken: HashSet<String> = s.fields.iter().map(|f| f.name.text.clone()).collect();
+    let methods = method_names(s);
     let mut setters: Vec<TokenStream> = Vec::new();
-    let mut used = taken.clone();
-    for f in &s.fields {
+    for (f, maybe) in s.fields.iter().zip(&methods.maybe) {
         let name = name_ident(&f.name);
         let ty = field_type(&f.ty, scope);
         let setter_doc = format!(" Sets `{}`.", f.name.plain());
@@ -126,9 +125,7 @@ pub(super) fn items(s: &Struct, scope: Scope<'_>, vis: &Visibility, out: &mut Ve
                 });
             }
             None => {
-                let plain = f.name.plain().trim_start_matches('_');
-                let maybe = unique(format!("maybe_{plain}"), &mut used);
-                let maybe = format_ident!("{maybe}");
+                let maybe = format_ident!("{}", maybe.as_deref().unwrap_or_default());
                 let maybe_doc = format!(
                     " Sets `{}` to `value`, or leaves it out of the JSON with `None`.",
                     f.name.plain()
@@ -148,7 +145,7 @@ pub(super) fn items(s: &Struct, scope: Scope<'_>, vis: &Visibility, out: &mut Ve
             }
         }
     }
-    let build = format_ident!("{}", unique("build".to_owned(), &mut used));
+    let build = format_ident!("{}", methods.build);
     let bounds = required.iter().zip(&params).map(|(f, param)| {
         let marker = name_ident(&f.name);
         let ty = field_type(&f.ty, scope);
@@ -179,6 +176,31 @@ pub(super) fn items(s: &Struct, scope: Scope<'_>, vis: &Visibility, out: &mut Ve
             }
         }
     });
+}
+
+/// A builder's methods that are not named as a field: `maybe_x` for each optional field `x`
+/// and `build`, each pushed to `x_`, `x__`... when a field or an earlier method has the name.
+pub(crate) struct MethodNames {
+    /// Per field, in order: `maybe_x` for an optional field, `None` for a required one.
+    pub maybe: Vec<Option<String>>,
+    pub build: String,
+}
+
+/// The names of `s`'s builder methods that are not setters (see [`MethodNames`]).
+pub(crate) fn method_names(s: &Struct) -> MethodNames {
+    let mut used: HashSet<String> = s.fields.iter().map(|f| f.name.text.clone()).collect();
+    let maybe = s
+        .fields
+        .iter()
+        .map(|f| {
+            f.optional.then(|| {
+                let plain = f.name.plain().trim_start_matches('_');
+                unique(format!("maybe_{plain}"), &mut used)
+            })
+        })
+        .collect();
+    let build = unique("build".to_owned(), &mut used);
+    MethodNames { maybe, build }
 }
 
 /// The module of marker types, one per distinct required field name of the template.

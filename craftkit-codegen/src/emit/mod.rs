@@ -25,7 +25,7 @@ use syn::{Attribute, Item, ItemMod, Visibility};
 
 use crate::model::{Model, TypeDef};
 
-pub(crate) use builder_item::builder_name;
+pub(crate) use builder_item::{builder_name, method_names};
 use paths::{Scope, ident};
 
 /// The generated items of one template: the root struct (after the user's attributes), its
