@@ -5,6 +5,11 @@
 //! (and this project's own client) can be tested without the network or a key. For client
 //! tests it can inject faults: dropped connections, `5xx`, `429`, slow answers, failed renders.
 //!
+//! The contract is this crate's `openapi.yaml` (OpenAPI 3.1), served as JSON at
+//! `GET /v1/openapi.json` with no key, and returned by [`openapi_json`]. A test checks that the
+//! server's routes and the document's paths are the same set; [`DevServer::responses`] records
+//! every answer so that tests can check them against the document.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), craftkit_devserver::Error> {
 //! use craftkit_devserver::{Config, DevServer};

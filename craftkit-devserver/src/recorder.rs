@@ -73,7 +73,9 @@ impl RecordedResponse {
 #[derive(Debug, Default)]
 pub(crate) struct Recorder {
     requests: Mutex<Vec<RecordedRequest>>,
-    responses: Mutex<Vec<RecordedResponse>>,
+    /// Answers with their JSON bodies as sent, parsed only when read: recording stays a copy
+    /// of a reference-counted buffer on the request path.
+    responses: Mutex<Vec<(RecordedResponse, Option<axum::body::Bytes>)>>,
     file: Option<Mutex<std::fs::File>>,
 }
 
@@ -148,7 +150,7 @@ impl Recorder {
         path: &str,
         route: Option<String>,
         response: &axum::response::Response,
-        json: Option<&[u8]>,
+        json: Option<axum::body::Bytes>,
     ) {
         let recorded = RecordedResponse {
             method: method.to_owned(),
@@ -165,19 +167,26 @@ impl Recorder {
                     )
                 })
                 .collect(),
-            body: json.and_then(|bytes| serde_json::from_slice(bytes).ok()),
+            body: None,
         };
         self.responses
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(recorded);
+            .push((recorded, json));
     }
 
     pub(crate) fn responses(&self) -> Vec<RecordedResponse> {
         self.responses
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
+            .iter()
+            .map(|(response, json)| RecordedResponse {
+                body: json
+                    .as_ref()
+                    .and_then(|bytes| serde_json::from_slice(bytes).ok()),
+                ..response.clone()
+            })
+            .collect()
     }
 
     pub(crate) fn requests(&self) -> Vec<RecordedRequest> {

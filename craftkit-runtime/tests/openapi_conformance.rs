@@ -196,26 +196,33 @@ fn fragment(pointer: &str) -> String {
     pointer.replace('{', "%7B").replace('}', "%7D")
 }
 
+/// An answer that departs from the document.
+#[derive(Debug)]
+struct Departure {
+    /// The operation and status it was checked as: `getRender 200`.
+    label: String,
+    /// The call: `GET /v1/renders/rnd_... -> 200`.
+    call: String,
+    problems: Vec<String>,
+}
+
 /// The answers of `server` checked against the document: every operation and status seen,
-/// and every problem found.
-fn check_all(
-    contract: &mut Contract,
-    server: &DevServer,
-) -> (BTreeSet<String>, Vec<(String, String, Vec<String>)>) {
+/// and every answer that departs from it.
+fn check_all(contract: &mut Contract, server: &DevServer) -> (BTreeSet<String>, Vec<Departure>) {
     let mut seen = BTreeSet::new();
-    let mut failures = Vec::new();
+    let mut departures = Vec::new();
     for answer in server.responses() {
         let (label, problems) = contract.check(&answer);
         if !problems.is_empty() {
-            failures.push((
-                label.clone(),
-                format!("{} {} -> {}", answer.method, answer.path, answer.status),
+            departures.push(Departure {
+                label: label.clone(),
+                call: format!("{} {} -> {}", answer.method, answer.path, answer.status),
                 problems,
-            ));
+            });
         }
         seen.insert(label);
     }
-    (seen, failures)
+    (seen, departures)
 }
 
 /// The API error of a failed call.
@@ -373,7 +380,7 @@ async fn every_answer_of_a_client_session_matches_the_document() {
         "answers that depart from openapi.yaml:\n{}",
         failures
             .iter()
-            .map(|(label, call, problems)| format!("  {label} ({call}): {problems:#?}"))
+            .map(|d| format!("  {} ({}): {:#?}", d.label, d.call, d.problems))
             .collect::<Vec<_>>()
             .join("\n")
     );

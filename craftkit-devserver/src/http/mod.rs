@@ -228,7 +228,7 @@ async fn record_response(
         .unwrap_or_default();
     let response = Response::from_parts(parts, Body::from(bytes.clone()));
     app.recorder
-        .record_response(method.as_str(), path, route, &response, Some(&bytes));
+        .record_response(method.as_str(), path, route, &response, Some(bytes));
     response
 }
 
