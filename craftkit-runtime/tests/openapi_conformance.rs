@@ -463,3 +463,24 @@ fn a_server_answer_that_drifts_from_the_document_is_caught() {
         "{problems:?}"
     );
 }
+
+#[test]
+fn the_webhook_events_the_server_sends_match_the_document() {
+    use craftkit_runtime::client::RenderStatus;
+    use craftkit_runtime::webhook::EventType;
+
+    let mut contract = Contract::load();
+    let now = std::time::SystemTime::now();
+    for kind in [EventType::RenderSucceeded, EventType::RenderFailed] {
+        let event = craftkit_devserver::test_event(kind.clone(), None, now);
+        let json = serde_json::to_value(&event).unwrap();
+        if let Err(errors) = contract.validate("/components/schemas/Event", &json) {
+            panic!("{kind} event {json}: {errors:?}");
+        }
+        let expected = match kind {
+            EventType::RenderSucceeded => RenderStatus::Succeeded,
+            _ => RenderStatus::Failed,
+        };
+        assert_eq!(event.data.status, expected);
+    }
+}
