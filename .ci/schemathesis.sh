@@ -21,18 +21,20 @@ DOCUMENT=craftkit-devserver/openapi.yaml
 
 started=$SECONDS
 
-# A tool at its pinned version: installed when in CI, else the run stops saying what to install.
+# A Python package at its pinned version: installed when in CI, else the run stops saying what
+# to install. The tools run as `python3 -m ...`, so no PATH shim (pyenv) has to know them.
 need() {
-    local command="$1" package="$2" version="$3" found
-    found="$("$command" --version 2>/dev/null || true)"
-    if [[ "$found" == *"$version"* ]]; then
+    local package="$1" version="$2" found
+    found="$(python3 -c 'import importlib.metadata as m, sys; print(m.version(sys.argv[1]))' \
+        "$package" 2>/dev/null || true)"
+    if [[ "$found" == "$version" ]]; then
         return
     fi
     if [[ "${CI:-}" == "true" ]]; then
         python3 -m pip install --quiet --disable-pip-version-check "$package==$version"
         return
     fi
-    echo "schemathesis.sh: $command $version is needed (found: ${found:-none});" \
+    echo "schemathesis.sh: $package $version is needed (found: ${found:-none});" \
         "install it with: python3 -m pip install $package==$version" >&2
     exit 1
 }
@@ -40,10 +42,10 @@ if ! command -v python3 >/dev/null; then
     echo "schemathesis.sh: python3 is needed; install it (apt-get install python3 python3-pip)" >&2
     exit 1
 fi
-need schemathesis schemathesis "$SCHEMATHESIS_VERSION"
-need openapi-spec-validator openapi-spec-validator "$VALIDATOR_VERSION"
+need schemathesis "$SCHEMATHESIS_VERSION"
+need openapi-spec-validator "$VALIDATOR_VERSION"
 
-openapi-spec-validator "$DOCUMENT"
+python3 -m openapi_spec_validator "$DOCUMENT"
 
 cargo build --locked --quiet -p craftkit-devserver --bin craftkit-devserver
 binary="$(cargo metadata --format-version 1 --no-deps |
@@ -86,7 +88,7 @@ fi
 status=0
 (
     cd "$work"
-    schemathesis run "$url/v1/openapi.json" \
+    python3 -m schemathesis.cli run "$url/v1/openapi.json" \
         --header "Authorization: Bearer $KEY" \
         --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \
         --phases examples,coverage,fuzzing,stateful \
