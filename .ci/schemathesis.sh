@@ -9,6 +9,8 @@
 #   bash .ci/schemathesis.sh
 # Env: CRAFTKIT_SCHEMATHESIS_EXAMPLES (default 50 per operation and phase),
 #      CRAFTKIT_SCHEMATHESIS_SEED (default fixed, so a run can be reproduced).
+#      CRAFTKIT_SCHEMATHESIS_CHECKS (default the five response checks below; an exploratory run
+#      can add negative_data_rejection, ignored_auth, use_after_free, unsupported_method, ...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +19,7 @@ VALIDATOR_VERSION=0.9.0
 KEY=ck_test_schemathesis0000000000000000
 EXAMPLES="${CRAFTKIT_SCHEMATHESIS_EXAMPLES:-50}"
 SEED="${CRAFTKIT_SCHEMATHESIS_SEED:-20261202}"
+CHECKS="${CRAFTKIT_SCHEMATHESIS_CHECKS:-not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance}"
 DOCUMENT=craftkit-devserver/openapi.yaml
 
 started=$SECONDS
@@ -90,7 +93,7 @@ status=0
     cd "$work"
     python3 -m schemathesis.cli run "$url/v1/openapi.json" \
         --header "Authorization: Bearer $KEY" \
-        --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \
+        --checks "$CHECKS" \
         --phases examples,coverage,fuzzing,stateful \
         --max-examples "$EXAMPLES" \
         --seed "$SEED" \
@@ -103,5 +106,22 @@ if [[ $status -ne 0 ]]; then
     tail -n 50 "$work/server.log" >&2
     exit "$status"
 fi
+# What the run reached, from the server's log: calls by route and status. The walk render ->
+# get -> download -> share -> revoke must have been taken, or a green run proves little.
+calls="$(sed -n 's/.* method=\([A-Z]*\) path=\([^ ]*\) status=\([0-9]*\).*/\1 \2 \3/p' "$work/server.log")"
+summary="$(grep -v ' 405$' <<<"$calls" |
+    sed -E 's#^([A-Z]+ /v1/(renders|shares)/)[^ /]+#\1{id}#; s#^([A-Z]+ /v1/templates/)[^ /]+#\1{slug}#' |
+    sort | uniq -c | sort -k2,3)"
+echo "schemathesis.sh: calls by route and status ($(grep -c ' 405$' <<<"$calls" || true) more" \
+    "answered 405 to a method the document does not declare):"
+printf '%s\n' "$summary"
+for step in "POST /v1/templates/{slug}/render 202" "GET /v1/renders/{id} 200" \
+    "GET /v1/renders/{id}/download 200" "POST /v1/renders/{id}/shares 201" \
+    "DELETE /v1/shares/{id} 200"; do
+    if ! grep -qF " $step" <<<"$summary"; then
+        echo "schemathesis.sh: the run never reached \`$step\`: the stateful links were not walked" >&2
+        exit 1
+    fi
+done
 echo "schemathesis.sh: the document is valid and the local server conforms to it" \
     "($(( SECONDS - started )) s)"
