@@ -8,7 +8,7 @@
 # Run by .ci/run (CI=true: missing tools are installed at the pinned versions); by hand:
 #   bash .ci/schemathesis.sh
 # Env: CRAFTKIT_SCHEMATHESIS_EXAMPLES (default 50 per operation and phase),
-#      CRAFTKIT_SCHEMATHESIS_SEED (default fixed, so a run can be reproduced).
+#      CRAFTKIT_SCHEMATHESIS_SEED (default fixed, so a run can be reproduced),
 #      CRAFTKIT_SCHEMATHESIS_CHECKS (default the five response checks below; an exploratory run
 #      can add negative_data_rejection, ignored_auth, use_after_free, unsupported_method, ...).
 set -euo pipefail
