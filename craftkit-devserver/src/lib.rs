@@ -5,6 +5,11 @@
 //! (and this project's own client) can be tested without the network or a key. For client
 //! tests it can inject faults: dropped connections, `5xx`, `429`, slow answers, failed renders.
 //!
+//! The contract is this crate's `openapi.yaml` (OpenAPI 3.1), served as JSON at
+//! `GET /v1/openapi.json` with no key, and returned by [`openapi_json`]. A test checks that the
+//! server's routes and the document's paths are the same set; [`DevServer::responses`] records
+//! every answer so that tests can check them against the document.
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), craftkit_devserver::Error> {
 //! use craftkit_devserver::{Config, DevServer};
@@ -48,7 +53,7 @@ use tokio::task::JoinHandle;
 pub use config::{
     Clock, Config, DEV_KEY, Fault, FaultKind, FaultWhen, WebhookEndpoint, is_key_shaped,
 };
-pub use recorder::RecordedRequest;
+pub use recorder::{RecordedRequest, RecordedResponse};
 pub use webhooks::{deliver_once, sign, signature_header, test_event};
 
 /// Why a server could not start.
@@ -203,6 +208,14 @@ impl DevServer {
         self.app.recorder.requests()
     }
 
+    /// Every answer sent so far, in the order they were finished, with the route that answered
+    /// and the JSON body: what a test checks against the contract's document (served at
+    /// `GET /v1/openapi.json`, see [`openapi_json`]). A dropped connection (an injected fault)
+    /// sent no answer and is not listed.
+    pub fn responses(&self) -> Vec<RecordedResponse> {
+        self.app.recorder.responses()
+    }
+
     /// Sends a signed test event of type `kind` to `url` now, once, and returns it with the
     /// status the endpoint answered: about the render `render_id` of any project when given
     /// (an error if there is none), else about a made-up render. The server's clock signs it.
@@ -333,6 +346,19 @@ pub fn router_for_fuzzing(config: Config) -> Result<axum::Router, Error> {
     let url = format!("http://127.0.0.1:{}", config.port);
     let (app, _unfinished) = build_app(config, &keys, url)?;
     Ok(http::router(app))
+}
+
+/// The API contract as an OpenAPI 3.1 document, in JSON: what `GET /v1/openapi.json` serves
+/// (no key needed). It is `openapi.yaml` of this crate, converted at build time; generate a
+/// client for another language from it, or check a server against it.
+///
+/// ```
+/// let document: serde_json::Value = serde_json::from_str(craftkit_devserver::openapi_json())?;
+/// assert_eq!(document["openapi"], "3.1.0");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+pub fn openapi_json() -> &'static str {
+    http::OPENAPI_JSON
 }
 
 /// Reads every `*.json` file of `dir` as a manifest, in file-name order.

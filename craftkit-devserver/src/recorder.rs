@@ -39,10 +39,43 @@ impl RecordedRequest {
     }
 }
 
+/// One answer, as sent: what a test checks against the contract (`openapi.yaml`), through
+/// [`DevServer::responses`](crate::DevServer::responses). Answers are kept in memory only, never
+/// written to the `log_requests` file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecordedResponse {
+    /// The request's method.
+    pub method: String,
+    /// The request's path; the token of a public link is left out (`/s/<token>`).
+    pub path: String,
+    /// The route that answered, as the OpenAPI document writes its path
+    /// (`/v1/renders/{id}`); `None` when no route matched.
+    pub route: Option<String>,
+    /// The status.
+    pub status: u16,
+    /// Every header, lowercase names.
+    pub headers: Vec<(String, String)>,
+    /// The body when it is JSON (a PDF is not kept).
+    pub body: Option<Value>,
+}
+
+impl RecordedResponse {
+    /// The value of the header `name` (any case), if present.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
 /// The log of one server.
 #[derive(Debug, Default)]
 pub(crate) struct Recorder {
     requests: Mutex<Vec<RecordedRequest>>,
+    /// Answers with their JSON bodies as sent, parsed only when read: recording stays a copy
+    /// of a reference-counted buffer on the request path.
+    responses: Mutex<Vec<(RecordedResponse, Option<axum::body::Bytes>)>>,
     file: Option<Mutex<std::fs::File>>,
 }
 
@@ -60,6 +93,7 @@ impl Recorder {
         };
         Ok(Recorder {
             requests: Mutex::new(Vec::new()),
+            responses: Mutex::new(Vec::new()),
             file,
         })
     }
@@ -108,6 +142,51 @@ impl Recorder {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .push(request);
+    }
+
+    pub(crate) fn record_response(
+        &self,
+        method: &str,
+        path: &str,
+        route: Option<String>,
+        response: &axum::response::Response,
+        json: Option<axum::body::Bytes>,
+    ) {
+        let recorded = RecordedResponse {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            route,
+            status: response.status().as_u16(),
+            headers: response
+                .headers()
+                .iter()
+                .map(|(name, value)| {
+                    (
+                        name.as_str().to_owned(),
+                        String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                    )
+                })
+                .collect(),
+            body: None,
+        };
+        self.responses
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push((recorded, json));
+    }
+
+    pub(crate) fn responses(&self) -> Vec<RecordedResponse> {
+        self.responses
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .map(|(response, json)| RecordedResponse {
+                body: json
+                    .as_ref()
+                    .and_then(|bytes| serde_json::from_slice(bytes).ok()),
+                ..response.clone()
+            })
+            .collect()
     }
 
     pub(crate) fn requests(&self) -> Vec<RecordedRequest> {

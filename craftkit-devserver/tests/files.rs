@@ -285,6 +285,27 @@ fn a_share_body_that_is_not_json_is_400() {
     assert_eq!(listed["data"], json!([]));
 }
 
+/// A share body is an object: an array or a string is `400`, not a share without a label
+/// (schemathesis found `[null, null]` answered `201`).
+#[test]
+fn a_share_body_that_is_not_an_object_is_400() {
+    let server = Server::start();
+    let render = server.succeeded_render(json!({}));
+    let id = render["id"].as_str().unwrap();
+    for body in ["[null, null]", "\"for the charterer\"", "5", "null"] {
+        server
+            .post(&format!("/v1/renders/{id}/shares"))
+            .raw(Some("application/json"), body)
+            .send()
+            .expect_error(400, "invalid_request");
+    }
+    let listed = server
+        .get(&format!("/v1/renders/{id}/shares"))
+        .send()
+        .expect(200);
+    assert_eq!(listed["data"], json!([]));
+}
+
 /// A share body is JSON: another content type is `400 invalid_request` like anywhere else.
 #[test]
 

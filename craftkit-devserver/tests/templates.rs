@@ -336,6 +336,13 @@ fn a_draft_is_created_then_published_with_each_publish_a_new_version() {
         .json(&not_replacing)
         .send()
         .expect_error(409, "template_exists");
+    // `null` is the same as absent, as for every optional field of a manifest.
+    not_replacing["replace"] = json!(null);
+    server
+        .post("/v1/templates")
+        .json(&not_replacing)
+        .send()
+        .expect_error(409, "template_exists");
     let mut replacing = draft("fleet-report", v2_vars);
     replacing["replace"] = json!(true);
     let redraft = server

@@ -5,6 +5,9 @@ mod auth;
 mod body;
 mod extract;
 mod files;
+mod openapi;
+
+pub(crate) use openapi::DOCUMENT as OPENAPI_JSON;
 mod renders;
 mod shares;
 mod templates;
@@ -13,11 +16,14 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::MatchedPath;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode};
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{MethodFilter, MethodRouter, on};
 
 use crate::api_error::{Failure, REQUEST_ID};
 use crate::app::App;
@@ -25,24 +31,64 @@ use crate::config::FaultKind;
 use crate::faults::FailRender;
 use crate::ids::random_id;
 
+/// One route: a method and a path (axum's syntax, which is OpenAPI's: `{id}`) with its handler.
+pub(crate) struct Route {
+    // The router reads the method from `endpoint`; the table keeps it for the OpenAPI test.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub method: Method,
+    pub path: &'static str,
+    endpoint: MethodRouter<App>,
+}
+
+fn route<H, T>(method: Method, path: &'static str, handler: H) -> Route
+where
+    H: Handler<T, App>,
+    T: 'static,
+{
+    // Only the standard methods below are used; MethodFilter knows all of them.
+    let filter = MethodFilter::try_from(method.clone()).expect("a standard HTTP method");
+    Route {
+        method,
+        path,
+        endpoint: on(filter, handler),
+    }
+}
+
+/// Every route of the server: the router is built from this table, and a test compares it
+/// with the paths and methods of `openapi.yaml`, both ways.
+pub(crate) fn routes() -> Vec<Route> {
+    vec![
+        route(Method::GET, "/v1/openapi.json", openapi::document),
+        route(Method::GET, "/v1/templates", templates::list),
+        route(Method::POST, "/v1/templates", templates::create),
+        route(Method::GET, "/v1/templates/{slug}", templates::get),
+        route(
+            Method::POST,
+            "/v1/templates/{slug}/publish",
+            templates::publish,
+        ),
+        route(Method::POST, "/v1/templates/{slug}/render", renders::create),
+        route(Method::GET, "/v1/renders/{id}", renders::get),
+        route(Method::GET, "/v1/renders/{id}/download", renders::download),
+        route(Method::POST, "/v1/renders/{id}/shares", shares::create),
+        route(Method::GET, "/v1/renders/{id}/shares", shares::list),
+        route(Method::DELETE, "/v1/shares/{id}", shares::revoke),
+        route(
+            Method::GET,
+            "/files/{token}/{filename}",
+            files::public_download,
+        ),
+        route(Method::GET, "/s/{token}", files::shared),
+    ]
+}
+
 pub(crate) fn router(app: App) -> Router {
-    Router::new()
-        .route(
-            "/v1/templates",
-            get(templates::list).post(templates::create),
-        )
-        .route("/v1/templates/{slug}", get(templates::get))
-        .route("/v1/templates/{slug}/publish", post(templates::publish))
-        .route("/v1/templates/{slug}/render", post(renders::create))
-        .route("/v1/renders/{id}", get(renders::get))
-        .route("/v1/renders/{id}/download", get(renders::download))
-        .route(
-            "/v1/renders/{id}/shares",
-            post(shares::create).get(shares::list),
-        )
-        .route("/v1/shares/{id}", delete(shares::revoke))
-        .route("/files/{token}/{filename}", get(files::public_download))
-        .route("/s/{token}", get(files::shared))
+    routes()
+        .into_iter()
+        // Routes of one path with different methods merge into one method router.
+        .fold(Router::new(), |router, route| {
+            router.route(route.path, route.endpoint)
+        })
         .fallback(|| async { Failure::not_found("route") })
         .method_not_allowed_fallback(|| async {
             Failure::new(
@@ -79,6 +125,10 @@ async fn every_request(State(app): State<App>, request: Request, next: Next) -> 
     let method = request.method().clone();
     let path = loggable_path(request.uri().path());
     let is_api = request.uri().path().starts_with("/v1/");
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|matched| matched.as_str().to_owned());
 
     // The rate limiter counts every API request, before any injected fault, as a gateway would.
     let limited = if is_api {
@@ -131,11 +181,15 @@ async fn every_request(State(app): State<App>, request: Request, next: Next) -> 
             (response, drop_after)
         })
         .await;
+    let dropped = drop_after || matches!(fault, Some(FaultKind::Drop));
     if drop_after {
         response = dropped_connection();
     }
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("request-id", value);
+    }
+    if !dropped {
+        response = record_response(&app, &method, &path, route, response).await;
     }
     tracing::info!(
         %method,
@@ -146,6 +200,35 @@ async fn every_request(State(app): State<App>, request: Request, next: Next) -> 
         fault = ?fault,
         "request"
     );
+    response
+}
+
+/// Records an answer as sent (its body when it is JSON) and hands it on unchanged.
+async fn record_response(
+    app: &App,
+    method: &Method,
+    path: &str,
+    route: Option<String>,
+    response: Response,
+) -> Response {
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !is_json {
+        app.recorder
+            .record_response(method.as_str(), path, route, &response, None);
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    // Every JSON answer is the server's own, built in memory: reading it cannot fail.
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let response = Response::from_parts(parts, Body::from(bytes.clone()));
+    app.recorder
+        .record_response(method.as_str(), path, route, &response, Some(bytes));
     response
 }
 

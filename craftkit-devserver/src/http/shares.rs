@@ -34,6 +34,13 @@ pub(crate) async fn create(
         require_json(&headers)?;
         let value: Value = serde_json::from_slice(&body)
             .map_err(|e| Failure::invalid_request(format!("the body is not valid JSON: {e}")))?;
+        // An object only: `value.get` would read an array or a string as a body without a label.
+        if !value.is_object() {
+            return Err(Failure::invalid_request(format!(
+                "the body must be a JSON object, {{\"label\": \"...\"}}, not {}",
+                craftkit_core::data::json_kind(&value)
+            )));
+        }
         match value.get("label") {
             None | Some(Value::Null) => None,
             Some(Value::String(label)) if label.chars().count() <= 200 => Some(label.clone()),

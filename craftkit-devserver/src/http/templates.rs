@@ -149,7 +149,8 @@ pub(crate) async fn create(
         ));
     };
     let replace = match map.remove("replace") {
-        None | Some(Value::Bool(false)) => false,
+        // `null` is the same as absent, as for every optional field of a manifest.
+        None | Some(Value::Null) | Some(Value::Bool(false)) => false,
         Some(Value::Bool(true)) => true,
         Some(_) => return Err(Failure::invalid_request("`replace` must be true or false")),
     };
