@@ -26,7 +26,7 @@ def write(target, name, data):
 manifests = sorted(glob.glob(os.path.join(FIX, "manifests", "*.json")))
 invalid = sorted(glob.glob(os.path.join(FIX, "invalid", "*.json")))
 
-# manifest
+# manifest (and manifest_codegen, which reads the same inputs: they are copied at the end)
 for path in manifests + invalid:
     write("manifest", os.path.basename(os.path.dirname(path)) + "-" + os.path.basename(path), open(path, "rb").read())
 # ~1 MiB of deep paths: many variables, each as deep as the grammar allows (64 segments), and
@@ -93,3 +93,7 @@ write("render_body", "unknown-template", '{"template": "nope", "data": {}}')
 write("render_body", "bad-options", '{"template": "invoice", "data": {}, "options": {"filename": "../x", "templateVersion": 99}}')
 write("render_body", "not-json", "{\"data\": ")
 write("render_body", "array", "[1, 2]")
+
+# manifest_codegen: the manifest seeds
+for name in sorted(os.listdir(os.path.join(OUT, "manifest"))):
+    write("manifest_codegen", name, open(os.path.join(OUT, "manifest", name), "rb").read())

@@ -43,6 +43,8 @@ mod error;
 #[cfg(feature = "fetch")]
 pub mod fetch;
 mod format;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod markdown;
 mod model;
 mod names;

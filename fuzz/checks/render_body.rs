@@ -63,7 +63,7 @@ impl Harness {
 
     /// Sends `body` to the server; the status and the parsed answer.
     fn send(&mut self, slug: &str, body: &[u8]) -> (StatusCode, Vec<u8>) {
-        if self.served % REQUESTS_PER_SERVER == 0 {
+        if self.served.is_multiple_of(REQUESTS_PER_SERVER) {
             // The old runtime is dropped first, with the tasks of its queued renders.
             self.server = None;
             let runtime = tokio::runtime::Builder::new_current_thread()

@@ -1,4 +1,4 @@
-//! Manifest bytes -> `Manifest::from_json` -> generated tokens and file, which must parse.
+//! Manifest bytes -> `Tree::from_json` (parse, validate, fold) -> the model's names.
 #![no_main]
 
 #[path = "../checks/manifest.rs"]
