@@ -9,7 +9,7 @@
 
 use craftkit_core::manifest::Tree;
 
-use crate::model::{Model, Ty, TypeDef};
+use crate::model::{Model, TypeDef};
 
 /// The names the model gives one template's items, as the emitter writes them.
 #[derive(Debug, Clone)]
@@ -60,16 +60,11 @@ pub fn model_names(tree: &Tree) -> ModelNames {
 }
 
 fn struct_names(s: &crate::model::Struct) -> ItemNames {
-    let mut refers_to = Vec::new();
-    for field in &s.fields {
-        let mut ty = &field.ty;
-        while let Ty::Vec(item) = ty {
-            ty = item;
-        }
-        if let Ty::Named(name) = ty {
-            refers_to.push(name.clone());
-        }
-    }
+    let refers_to = s
+        .fields
+        .iter()
+        .filter_map(|f| f.ty.type_name().cloned())
+        .collect();
     ItemNames {
         name: s.name.clone(),
         is_enum: false,
