@@ -49,6 +49,7 @@ pub(crate) fn spawn(app: App, render_id: String) {
                     tree: &tree,
                     data: &data,
                     watermark: watermark.then_some("TEST"),
+                    assets: None,
                 })
                 .map_err(|e| e.to_string());
                 (pdf, data)

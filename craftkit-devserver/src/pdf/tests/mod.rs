@@ -28,6 +28,7 @@ fn render(tree: &Tree, data: &Value) -> RenderedPdf {
         tree,
         data,
         watermark: None,
+        assets: None,
     })
     .expect("renders")
 }
@@ -65,6 +66,7 @@ fn the_charter_fixture_reads_back_with_every_value() {
         tree: &tree,
         data: &data,
         watermark: Some("TEST"),
+        assets: None,
     })
     .expect("renders");
     assert!(pdf.bytes.starts_with(b"%PDF-1.7"));
@@ -125,6 +127,7 @@ fn the_watermark_marks_every_page_without_joining_the_text() {
         tree: &tree,
         data: &data,
         watermark: Some("TEST"),
+        assets: None,
     })
     .expect("renders");
     assert!(marked.pages > 1);
@@ -342,6 +345,7 @@ fn hostile_data_never_panics_and_stays_bounded() {
             tree: &tree,
             data: &data,
             watermark: Some(watermark),
+            assets: None,
         })
         .expect("renders");
         for reader in readers() {
@@ -439,6 +443,7 @@ fn one_page_render_time() {
             tree: &tree,
             data: &data,
             watermark: Some("TEST"),
+            assets: None,
         };
         let first = render_pdf(&input).expect("renders");
         assert_eq!(first.pages, 1);
