@@ -38,6 +38,8 @@ use std::collections::HashMap;
 
 use craftkit_core::manifest::Tree;
 
+pub(crate) use document::is_image;
+
 /// Linked images fetched before the render: the bytes of each `https://` URL, by the URL as it
 /// appears in the data.
 pub type Assets = HashMap<String, Vec<u8>>;
