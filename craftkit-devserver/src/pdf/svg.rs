@@ -621,8 +621,10 @@ mod tests {
                 })
                 .sum()
         }
-        let mut default = usvg::Options::default();
-        default.resources_dir = Some(dir.clone());
+        let default = usvg::Options {
+            resources_dir: Some(dir.clone()),
+            ..usvg::Options::default()
+        };
         let loaded = usvg::Tree::from_str(&svg, &default).expect("parses");
         assert_eq!(
             images(loaded.root()),

@@ -188,6 +188,9 @@ impl Raster {
     }
 }
 
+/// A way to rasterize page 1 of a PDF.
+type Rasterizer = fn(&[u8]) -> Raster;
+
 /// Page 1 rasterized by hayro.
 fn rasterize_hayro(pdf: &[u8]) -> Raster {
     use hayro::hayro_interpret::InterpreterSettings;
@@ -317,7 +320,7 @@ async fn the_main_jobs_pdf_shows_both_signatures() {
     );
     let control_forms = signature_forms(&control);
 
-    let mut rasterizers: Vec<(&str, fn(&[u8]) -> Raster)> = vec![("hayro", rasterize_hayro)];
+    let mut rasterizers: Vec<(&str, Rasterizer)> = vec![("hayro", rasterize_hayro)];
     if poppler_opted_in() {
         rasterizers.push(("poppler", rasterize_poppler));
     }
