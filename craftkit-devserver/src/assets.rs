@@ -235,3 +235,47 @@ fn add_url(value: &Value, urls: &mut BTreeSet<String>) {
         urls.insert(url.to_owned());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use craftkit_core::manifest::Manifest;
+    use serde_json::json;
+
+    #[test]
+    fn only_https_images_the_pdf_draws_are_fetched() {
+        let manifest = Manifest::from_json(
+            &json!({"slug": "t", "version": 1, "pipeline": "html", "variables": [
+                {"path": "logo", "type": "image"},
+                {"path": "owner.sig", "type": "signature"},
+                {"path": "photos[]", "type": "array", "items": "image"},
+                {"path": "rows[].pic", "type": "image"},
+                {"path": "note", "type": "string"},
+                {"path": "meta", "type": "object"}
+            ]})
+            .to_string(),
+        )
+        .expect("a valid manifest");
+        let tree = manifest.tree().expect("it folds");
+        let data = json!({
+            "logo": "https://a.example/logo.png",
+            "owner": {"sig": "https://a.example/sig.svg"},
+            "photos": ["https://a.example/1.jpg", "data:image/png;base64,iVBORw0KGgo=", "https://a.example/logo.png"],
+            "rows": [{"pic": "https://a.example/row.png"}, {"pic": null}, "not an object"],
+            "note": "https://a.example/not-an-image",
+            "meta": {"img": "https://a.example/opaque.png"},
+            "unknown": "https://a.example/unknown.png"
+        });
+        let mut urls = BTreeSet::new();
+        linked_images(tree.root(), &data, &mut urls);
+        assert_eq!(
+            urls.into_iter().collect::<Vec<_>>(),
+            [
+                "https://a.example/1.jpg",
+                "https://a.example/logo.png",
+                "https://a.example/row.png",
+                "https://a.example/sig.svg",
+            ]
+        );
+    }
+}

@@ -535,6 +535,25 @@ mod tests {
     }
 
     #[test]
+    fn fetched_bytes_are_recognised_by_their_content() {
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
+        assert_eq!(sniff(b"\xFF\xD8\xFF\xE0"), Some("image/jpeg"));
+        assert_eq!(
+            sniff("\u{feff} <?xml version=\"1.0\"?>\n<svg/>".as_bytes()),
+            Some("image/svg+xml")
+        );
+        assert_eq!(sniff(b"<html><body>not found</body></html>"), None);
+        assert_eq!(sniff(b""), None);
+        let mut assets = Assets::new();
+        assets.insert("https://a.example/x".to_owned(), b"<html/>".to_vec());
+        let mut set = ImageSet::new(Some(&assets));
+        assert!(matches!(
+            set.get("https://a.example/x"),
+            Visual::Placeholder { title: "Unreadable image", detail } if detail.contains("not a PNG, JPEG or SVG")
+        ));
+    }
+
+    #[test]
     fn urls_and_svg_become_placeholders() {
         let mut set = ImageSet::default();
         assert!(

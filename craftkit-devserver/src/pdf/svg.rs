@@ -728,4 +728,63 @@ mod tests {
         );
         assert!(refused(&big).contains("bytes, more than"));
     }
+
+    /// Time and output size of the cases at and past the limits, for the report (not a test):
+    /// `cargo test -p craftkit-devserver --release --lib -- --ignored --nocapture svg_budget`.
+    #[test]
+    #[ignore = "a measurement, run by hand in release"]
+    fn svg_budget() {
+        let svg = |inner: &str| {
+            format!(
+                r#"<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100">{inner}</svg>"#
+            )
+        };
+        let segments = " L1 1 L2 2".repeat((MAX_SVG_BYTES - 200) / 10);
+        let mut use_bomb = String::from(r#"<path id="l0" d="M0 0 L5 5" stroke="black"/>"#);
+        for level in 1..=8 {
+            use_bomb.push_str(&format!(r#"<g id="l{level}">"#));
+            use_bomb.push_str(&format!(r##"<use href="#l{}"/>"##, level - 1).repeat(10));
+            use_bomb.push_str("</g>");
+        }
+        let cases = [
+            ("the example's signature", SIGNATURE.to_owned()),
+            (
+                "one path of 10 MiB (drawn)",
+                svg(&format!(r#"<path d="M0 0{segments}" stroke="black"/>"#)),
+            ),
+            (
+                "199,990 short paths (drawn)",
+                svg(&r#"<path d="M0 0 L5 5" stroke="black"/>"#.repeat(199_990)),
+            ),
+            (
+                "200,001 XML nodes (refused)",
+                svg(&r#"<path d="M0 0 L5 5" stroke="black"/>"#.repeat(200_001)),
+            ),
+            ("a <use> bomb of 10^8 (refused)", svg(&use_bomb)),
+            (
+                "100,000 nested groups (refused)",
+                svg(&format!(
+                    "{}{}",
+                    "<g>".repeat(100_000),
+                    "</g>".repeat(100_000)
+                )),
+            ),
+        ];
+        for (what, svg) in cases {
+            let start = std::time::Instant::now();
+            let outcome = convert(svg.as_bytes());
+            let elapsed = start.elapsed();
+            match outcome {
+                Ok(form) => println!(
+                    "{what}: {} bytes in, drawn in {elapsed:?}, {} bytes of PDF objects",
+                    svg.len(),
+                    form.chunk.len()
+                ),
+                Err(why) => println!(
+                    "{what}: {} bytes in, refused in {elapsed:?}: {why}",
+                    svg.len()
+                ),
+            }
+        }
+    }
 }

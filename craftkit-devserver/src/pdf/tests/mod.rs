@@ -486,6 +486,11 @@ fn svg_signatures_are_drawn_and_hostile_svg_says_why_not() {
         "rows": [{"sig": signature}]
     });
     let pdf = render(&tree, &data);
+    assert_eq!(
+        pdf,
+        render(&tree, &data),
+        "the same SVG gives the same bytes"
+    );
     let raw = String::from_utf8_lossy(&pdf.bytes);
     // One form per distinct SVG, however often drawn: the page names it once.
     assert_eq!(raw.matches("/Sv1 ").count(), 1, "{raw}");
