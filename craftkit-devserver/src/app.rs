@@ -31,6 +31,8 @@ pub(crate) struct App {
     pub persist: Option<Arc<Persist>>,
     /// Every API request, for tests.
     pub recorder: Arc<crate::recorder::Recorder>,
+    /// Fetches linked images before a render, with `--fetch-assets`.
+    pub assets: Option<crate::assets::Fetcher>,
 }
 
 impl App {

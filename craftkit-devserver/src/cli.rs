@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use crate::{Config, DEV_KEY, DevServer, Fault, FaultKind, FaultWhen, WebhookEndpoint};
+use crate::{AssetFetch, Config, DEV_KEY, DevServer, Fault, FaultKind, FaultWhen, WebhookEndpoint};
 
 /// A local Craftkit-compatible API server: every call of the contract, real PDFs, signed
 /// webhooks, fault injection.
@@ -67,6 +67,12 @@ pub struct Args {
     /// The seed of the fault dice.
     #[arg(long, default_value_t = 1)]
     pub fault_seed: u64,
+    /// Fetch linked https:// images before rendering, so the PDF shows them (https only, also
+    /// after redirects; 5 s to connect, 20 s in all, 10 MiB at most). A render whose image
+    /// cannot be fetched fails with asset_unreachable. Without it, linked images are
+    /// labelled boxes and nothing is fetched.
+    #[arg(long)]
+    pub fetch_assets: bool,
 }
 
 /// Runs the server until Ctrl-C, printing `listening on http://127.0.0.1:PORT` first.
@@ -111,6 +117,7 @@ pub async fn run(args: Args) -> Result<(), String> {
         rate_limit: args.rate_limit,
         faults,
         fault_seed: args.fault_seed,
+        fetch_assets: args.fetch_assets.then(AssetFetch::default),
         ..Config::default()
     };
     let server = DevServer::start(config).await.map_err(|e| e.to_string())?;

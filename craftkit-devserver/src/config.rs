@@ -7,6 +7,8 @@ use std::time::{Duration, SystemTime};
 
 use craftkit_core::manifest::Manifest;
 
+use crate::assets::AssetFetch;
+
 /// The key a server accepts when none is configured: a test key of the documented shape.
 pub const DEV_KEY: &str = "ck_test_devserver000000000000000000";
 
@@ -45,6 +47,10 @@ pub struct Config {
     /// A file to append every API request to, as JSON lines (the key redacted); every
     /// request is also kept in memory for [`DevServer::requests`](crate::DevServer::requests).
     pub log_requests: Option<PathBuf>,
+    /// Fetch linked (`https://`) images before rendering, so the PDF shows them; a render
+    /// whose image cannot be fetched fails with `asset_unreachable`. `None` (the default):
+    /// nothing is fetched and each linked image is a labelled box.
+    pub fetch_assets: Option<AssetFetch>,
 }
 
 impl Default for Config {
@@ -65,6 +71,7 @@ impl Default for Config {
             webhook_attempts: 8,
             webhook_backoff: Duration::from_millis(500),
             log_requests: None,
+            fetch_assets: None,
         }
     }
 }

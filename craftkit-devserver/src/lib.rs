@@ -29,6 +29,7 @@
 
 mod api_error;
 mod app;
+mod assets;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod config;
@@ -50,6 +51,7 @@ use craftkit_core::manifest::Manifest;
 use tokio::sync::{Semaphore, oneshot};
 use tokio::task::JoinHandle;
 
+pub use assets::AssetFetch;
 pub use config::{
     Clock, Config, DEV_KEY, Fault, FaultKind, FaultWhen, WebhookEndpoint, is_key_shaped,
 };
@@ -90,6 +92,10 @@ pub enum Error {
         /// What the OS said.
         source: std::io::Error,
     },
+    /// The asset fetcher of [`Config::fetch_assets`] could not be set up (a root certificate
+    /// that is not DER, or no TLS configuration).
+    #[error("{0}")]
+    Assets(String),
 }
 
 /// A running server. Dropping it leaves it running until the runtime ends; call
@@ -329,6 +335,10 @@ fn build_app(
             reqwest::Client::new()
         },
         rate_windows: Arc::new(Mutex::new(Default::default())),
+        assets: match &config.fetch_assets {
+            Some(settings) => Some(assets::Fetcher::new(settings.clone()).map_err(Error::Assets)?),
+            None => None,
+        },
         persist,
         store: Arc::new(store),
         config: Arc::new(config),

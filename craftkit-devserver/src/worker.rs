@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::app::App;
 use crate::ids::{percent_encode, timestamp};
-use crate::pdf::{PdfInput, render_pdf};
+use crate::pdf::{Assets, PdfInput, RenderedPdf, render_pdf};
 use crate::webhooks;
 
 pub(crate) fn spawn(app: App, render_id: String) {
@@ -41,20 +41,30 @@ pub(crate) fn spawn(app: App, render_id: String) {
             .render_projects
             .get(&render_id)
             .is_some_and(|k| k.starts_with("ck_test_"));
-        let (outcome, data) = if fail {
-            (Err("the render failed (injected fault)".to_owned()), data)
-        } else {
-            tokio::task::spawn_blocking(move || {
-                let pdf = render_pdf(&PdfInput {
-                    tree: &tree,
-                    data: &data,
-                    watermark: watermark.then_some("TEST"),
-                })
-                .map_err(|e| e.to_string());
-                (pdf, data)
-            })
-            .await
-            .unwrap_or_else(|e| (Err(format!("the renderer stopped: {e}")), Value::Null))
+        let failed = |message: String| RenderError {
+            code: "render_failed".into(),
+            message,
+        };
+        // Linked images first, when the server fetches them: one that cannot be fetched
+        // fails the render before anything is drawn.
+        let assets = match (&app.assets, fail) {
+            (Some(fetcher), false) => Some(fetcher.fetch_all(tree.root(), &data).await),
+            _ => None,
+        };
+        let (outcome, data) = match assets {
+            _ if fail => (
+                Err(failed("the render failed (injected fault)".to_owned())),
+                data,
+            ),
+            Some(Err(error)) => (
+                Err(RenderError {
+                    code: error.code.into(),
+                    message: error.message,
+                }),
+                data,
+            ),
+            Some(Ok(assets)) => draw(tree, data, watermark, Some(assets)).await,
+            None => draw(tree, data, watermark, None).await,
         };
         let key = app
             .store
@@ -67,9 +77,9 @@ pub(crate) fn spawn(app: App, render_id: String) {
         let outcome = match outcome {
             Ok(pdf) => match app.persist_pdf(&key, &render_id, &pdf.bytes) {
                 Ok(()) => Ok(pdf),
-                Err(_) => Err("the PDF could not be stored".to_owned()),
+                Err(_) => Err(failed("the PDF could not be stored".to_owned())),
             },
-            Err(message) => Err(message),
+            Err(error) => Err(error),
         };
         let render = {
             let now = timestamp(app.config.clock.now());
@@ -100,12 +110,9 @@ pub(crate) fn spawn(app: App, render_id: String) {
                     bytes.shrink_to_fit();
                     entry.pdf = Some(Bytes::from(bytes));
                 }
-                Err(message) => {
+                Err(error) => {
                     render.status = RenderStatus::Failed;
-                    render.error = Some(RenderError {
-                        code: "render_failed".into(),
-                        message,
-                    });
+                    render.error = Some(error);
                 }
             }
             entry.render.clone()
@@ -116,4 +123,34 @@ pub(crate) fn spawn(app: App, render_id: String) {
         }
         webhooks::emit(&app, &render);
     });
+}
+
+/// Renders the PDF on a blocking thread; gives `data` back for the final record.
+async fn draw(
+    tree: std::sync::Arc<craftkit_core::manifest::Tree>,
+    data: Value,
+    watermark: bool,
+    assets: Option<Assets>,
+) -> (Result<RenderedPdf, RenderError>, Value) {
+    tokio::task::spawn_blocking(move || {
+        let pdf = render_pdf(&PdfInput {
+            tree: &tree,
+            data: &data,
+            watermark: watermark.then_some("TEST"),
+            assets: assets.as_ref(),
+        })
+        .map_err(|e| RenderError {
+            code: "render_failed".into(),
+            message: e.to_string(),
+        });
+        (pdf, data)
+    })
+    .await
+    .unwrap_or_else(|e| {
+        let error = RenderError {
+            code: "render_failed".into(),
+            message: format!("the renderer stopped: {e}"),
+        };
+        (Err(error), Value::Null)
+    })
 }

@@ -1,12 +1,15 @@
-//! `image` and `signature` values: embedded PNG and JPEG, placeholders for the rest.
+//! `image` and `signature` values: embedded PNG and JPEG, SVG drawn as vector graphics,
+//! placeholders for the rest.
 //!
 //! - A PNG data URI is decoded with the pure-Rust `png` crate to 8-bit grey or RGB samples
 //!   (palettes expanded, 16-bit stripped), re-compressed with Flate, its alpha channel (when
 //!   not fully opaque) written as an `/SMask`.
 //! - A JPEG data URI is embedded as it is (`/DCTDecode`): only its SOF marker is read, for
 //!   the size and the number of components. Adobe CMYK JPEGs get the inverted `/Decode`.
-//! - An SVG data URI, an `https://` URL (the server never fetches anything) and anything that
-//!   fails to decode become a labelled placeholder box.
+//! - An SVG data URI is drawn as paths ([`super::svg`]): a form XObject, placed like an image.
+//! - An `https://` URL is drawn from the bytes the worker fetched for it when the server
+//!   fetches assets (`--fetch-assets`; PNG, JPEG or SVG by their content), else it is a
+//!   labelled placeholder box, like anything that fails to decode (the box says why).
 //!
 //! Each distinct value is decoded once per document and written as one XObject, however often
 //! it is drawn.
@@ -17,8 +20,10 @@ use std::io::Cursor;
 use craftkit_core::value::Image;
 use pdf_writer::{Filter, Name, Pdf, Ref};
 
+use super::Assets;
 use super::deflate::compress;
 use super::layout::{Doc, MUTED_GREY, clean, wrap};
+use super::svg::{self, SvgForm};
 use super::text::Style;
 
 /// Decoded pixels beyond this are not embedded (a placeholder says why).
@@ -35,6 +40,15 @@ pub(crate) enum Visual {
         width: u32,
         /// Height in pixels.
         height: u32,
+    },
+    /// An SVG drawn as paths: the form XObject `/Sv{index}`, and its size in CSS pixels.
+    Vector {
+        /// Index into the document's converted SVGs.
+        index: usize,
+        /// Width in CSS pixels.
+        width: f32,
+        /// Height in CSS pixels.
+        height: f32,
     },
     /// A box with a title (`SVG image`) and a detail line (the URL).
     Placeholder {
@@ -67,27 +81,52 @@ struct Prepared {
     invert: bool,
 }
 
+/// What a value decodes to.
+enum Decoded {
+    Raster(Prepared),
+    Vector(SvgForm),
+}
+
 /// The images of one document.
 #[derive(Default)]
 pub(crate) struct ImageSet<'a> {
     seen: HashMap<&'a str, Visual>,
     prepared: Vec<Prepared>,
+    forms: Vec<SvgForm>,
+    assets: Option<&'a Assets>,
 }
 
 impl<'a> ImageSet<'a> {
+    /// An empty set that draws `https://` URLs from `assets` when they are there.
+    pub(crate) fn new(assets: Option<&'a Assets>) -> ImageSet<'a> {
+        ImageSet {
+            assets,
+            ..ImageSet::default()
+        }
+    }
+
     /// What `value` draws as, decoding it the first time it is met.
     pub(crate) fn get(&mut self, value: &'a str) -> Visual {
         if let Some(visual) = self.seen.get(value) {
             return visual.clone();
         }
-        let visual = match prepare(value) {
-            Ok(prepared) => {
+        let visual = match prepare(value, self.assets) {
+            Ok(Decoded::Raster(prepared)) => {
                 let visual = Visual::Embedded {
                     index: self.prepared.len(),
                     width: prepared.width,
                     height: prepared.height,
                 };
                 self.prepared.push(prepared);
+                visual
+            }
+            Ok(Decoded::Vector(form)) => {
+                let visual = Visual::Vector {
+                    index: self.forms.len(),
+                    width: form.width,
+                    height: form.height,
+                };
+                self.forms.push(form);
                 visual
             }
             Err(placeholder) => placeholder,
@@ -134,6 +173,17 @@ impl<'a> ImageSet<'a> {
             }
             entries.push((image_name(index), id));
         }
+        for (index, svg) in self.forms.iter().enumerate() {
+            // svg2pdf numbers its objects from 1; they take the document's next numbers.
+            let mut renumbered = HashMap::new();
+            let chunk = svg
+                .chunk
+                .renumber(|old| *renumbered.entry(old).or_insert_with(&mut *next_ref));
+            if let Some(&form) = renumbered.get(&svg.form) {
+                pdf.extend(&chunk);
+                entries.push((form_name(index), form));
+            }
+        }
         entries
     }
 }
@@ -143,38 +193,80 @@ pub(crate) fn image_name(index: usize) -> String {
     format!("Im{}", index + 1)
 }
 
+/// The resource name of converted SVG `index`.
+pub(crate) fn form_name(index: usize) -> String {
+    format!("Sv{}", index + 1)
+}
+
 fn dimension(pixels: u32) -> i32 {
     i32::try_from(pixels).unwrap_or(i32::MAX)
 }
 
-/// Decodes `value` into an embeddable image, or says what placeholder to draw instead.
-fn prepare(value: &str) -> Result<Prepared, Visual> {
+/// Decodes `value` into an embeddable image or an SVG form, or says what placeholder to draw
+/// instead.
+fn prepare(value: &str, assets: Option<&Assets>) -> Result<Decoded, Visual> {
     let unreadable = |why: &str| Visual::Placeholder {
         title: "Unreadable image",
         detail: why.to_owned(),
     };
     let image = Image::parse(value).map_err(|e| unreadable(&e.to_string()))?;
     if image.is_url() {
-        return Err(Visual::Placeholder {
-            title: "Linked image (not fetched)",
-            detail: image.as_str().to_owned(),
-        });
+        let Some(bytes) = assets.and_then(|assets| assets.get(image.as_str())) else {
+            return Err(Visual::Placeholder {
+                title: "Linked image (not fetched)",
+                detail: image.as_str().to_owned(),
+            });
+        };
+        let fetched = |why: String| Visual::Placeholder {
+            title: "Unreadable image",
+            detail: format!("{}: {why}", image.as_str()),
+        };
+        return match sniff(bytes) {
+            Some("image/png") => decode_png(bytes).map(Decoded::Raster).map_err(fetched),
+            Some("image/jpeg") => jpeg(bytes.clone())
+                .map(Decoded::Raster)
+                .map_err(|why| fetched(why.to_owned())),
+            Some(_) => svg_form(bytes),
+            None => Err(fetched("not a PNG, JPEG or SVG image".to_owned())),
+        };
     }
     let media_type = image.media_type().unwrap_or_default();
-    if media_type == "image/svg+xml" {
-        return Err(Visual::Placeholder {
-            title: "SVG image",
-            detail: String::new(),
-        });
-    }
     let bytes = image
         .decode()
         .ok_or_else(|| unreadable("the data URI does not decode"))?;
     match media_type {
-        "image/png" => decode_png(&bytes).map_err(|why| unreadable(&why)),
-        "image/jpeg" => jpeg(bytes).map_err(&unreadable),
+        "image/png" => decode_png(&bytes)
+            .map(Decoded::Raster)
+            .map_err(|why| unreadable(&why)),
+        "image/jpeg" => jpeg(bytes).map(Decoded::Raster).map_err(&unreadable),
+        "image/svg+xml" => svg_form(&bytes),
         other => Err(unreadable(&format!("unsupported media type {other}"))),
     }
+}
+
+/// An SVG as a form XObject, or the `SVG image` placeholder with the reason it is not drawn.
+fn svg_form(bytes: &[u8]) -> Result<Decoded, Visual> {
+    svg::convert(bytes)
+        .map(Decoded::Vector)
+        .map_err(|why| Visual::Placeholder {
+            title: "SVG image",
+            detail: why,
+        })
+}
+
+/// The media type of fetched bytes, by their content (a server's `Content-Type` is often
+/// wrong): PNG and JPEG by their signatures, SVG by an `<svg` near the start.
+fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        return Some("image/png");
+    }
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        return Some("image/jpeg");
+    }
+    let head = &bytes[..bytes.len().min(4096)];
+    let text = String::from_utf8_lossy(head);
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    (trimmed.starts_with('<') && text.contains("<svg")).then_some("image/svg+xml")
 }
 
 /// Decodes a PNG into 8-bit samples and an optional alpha channel.
@@ -343,27 +435,27 @@ const PLACEHOLDER_TITLE: f32 = 8.5;
 /// Detail size in a placeholder box.
 const PLACEHOLDER_DETAIL: f32 = 7.5;
 
-/// The size `visual` takes when drawn within `max_width` × `max_height` points: an image at
-/// 96 dpi, scaled down to fit (and up to [`MIN_SIDE`]), keeping its aspect ratio.
+/// The size `visual` takes when drawn within `max_width` × `max_height` points: an image (or
+/// an SVG's CSS pixels) at 96 dpi, scaled down to fit (and up to [`MIN_SIDE`]), keeping its
+/// aspect ratio.
 pub(crate) fn fit(visual: &Visual, max_width: f32, max_height: f32) -> (f32, f32) {
-    match visual {
-        Visual::Embedded { width, height, .. } => {
-            let (w, h) = (*width as f32 * 0.75, *height as f32 * 0.75);
-            let mut scale = (max_width / w).min(max_height / h).min(1.0);
-            if w.max(h) * scale < MIN_SIDE {
-                scale = (MIN_SIDE / w.max(h)).min(max_width / w).min(max_height / h);
-            }
-            ((w * scale).max(1.0), (h * scale).max(1.0))
-        }
+    let (w, h) = match visual {
+        Visual::Embedded { width, height, .. } => (*width as f32 * 0.75, *height as f32 * 0.75),
+        Visual::Vector { width, height, .. } => (width * 0.75, height * 0.75),
         Visual::Placeholder { detail, .. } => {
             let width = max_width.min(PLACEHOLDER_WIDTH);
             let lines = placeholder_lines(detail, width).len() as f32;
-            (
+            return (
                 width,
                 10.0 + PLACEHOLDER_TITLE + lines * (PLACEHOLDER_DETAIL + 2.5),
-            )
+            );
         }
+    };
+    let mut scale = (max_width / w).min(max_height / h).min(1.0);
+    if w.max(h) * scale < MIN_SIDE {
+        scale = (MIN_SIDE / w.max(h)).min(max_width / w).min(max_height / h);
     }
+    ((w * scale).max(1.0), (h * scale).max(1.0))
 }
 
 fn placeholder_lines(detail: &str, width: f32) -> Vec<String> {
@@ -383,8 +475,13 @@ fn placeholder_lines(detail: &str, width: f32) -> Vec<String> {
 /// Draws `visual` with its top-left corner at (`x`, `top`), `width` × `height` as [`fit`] gave.
 pub(crate) fn draw(doc: &mut Doc<'_>, visual: &Visual, x: f32, top: f32, width: f32, height: f32) {
     match visual {
-        Visual::Embedded { index, .. } => {
-            let name = image_name(*index);
+        Visual::Embedded { index, .. } | Visual::Vector { index, .. } => {
+            // Both are drawn in the unit square: an image XObject by definition, svg2pdf's
+            // form by its /Matrix.
+            let name = match visual {
+                Visual::Vector { .. } => form_name(*index),
+                _ => image_name(*index),
+            };
             let content = doc.content();
             content.save_state();
             content.transform([width, 0.0, 0.0, height, x, top - height]);
@@ -435,6 +532,25 @@ mod tests {
         let sof = b"\xFF\xD8\xFF\xC0\x00\x0B\x08\x00\x02\x00\x03\x01\x01\x11\x00";
         let info = jpeg_info(sof).expect("valid SOF0");
         assert_eq!((info.width, info.height), (3, 2));
+    }
+
+    #[test]
+    fn fetched_bytes_are_recognised_by_their_content() {
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
+        assert_eq!(sniff(b"\xFF\xD8\xFF\xE0"), Some("image/jpeg"));
+        assert_eq!(
+            sniff("\u{feff} <?xml version=\"1.0\"?>\n<svg/>".as_bytes()),
+            Some("image/svg+xml")
+        );
+        assert_eq!(sniff(b"<html><body>not found</body></html>"), None);
+        assert_eq!(sniff(b""), None);
+        let mut assets = Assets::new();
+        assets.insert("https://a.example/x".to_owned(), b"<html/>".to_vec());
+        let mut set = ImageSet::new(Some(&assets));
+        assert!(matches!(
+            set.get("https://a.example/x"),
+            Visual::Placeholder { title: "Unreadable image", detail } if detail.contains("not a PNG, JPEG or SVG")
+        ));
     }
 
     #[test]

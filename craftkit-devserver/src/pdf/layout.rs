@@ -8,9 +8,9 @@ use std::borrow::Cow;
 
 use pdf_writer::Content;
 
-use super::PdfError;
 use super::image::ImageSet;
 use super::text::{FontSet, Style, advance, measure};
+use super::{Assets, PdfError};
 
 /// A4 width in points.
 pub(crate) const PAGE_WIDTH: f32 = 595.276;
@@ -60,11 +60,11 @@ pub(crate) struct Doc<'a> {
 }
 
 impl<'a> Doc<'a> {
-    /// A document with one empty page.
-    pub(crate) fn new() -> Doc<'a> {
+    /// A document with one empty page, drawing `https://` images from `assets` when given.
+    pub(crate) fn new(assets: Option<&'a Assets>) -> Doc<'a> {
         Doc {
             fonts: FontSet::default(),
-            images: ImageSet::default(),
+            images: ImageSet::new(assets),
             finished: Vec::new(),
             page: Content::new(),
             y: TOP,
@@ -307,7 +307,7 @@ mod tests {
 
     #[test]
     fn a_document_stops_at_the_page_limit() {
-        let mut doc = Doc::new();
+        let mut doc = Doc::new(None);
         let mut pages = 1;
         while doc.new_page().is_ok() {
             pages += 1;

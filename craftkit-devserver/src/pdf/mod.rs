@@ -4,8 +4,10 @@
 //! data a template would receive: a title block (the template's name and version), then every
 //! variable of the manifest in manifest order: scalars as label/value rows, objects as
 //! indented sections, arrays of objects as tables that continue over pages with their header
-//! repeated, images and signatures embedded (PNG and JPEG) or drawn as labelled boxes (SVG and
-//! linked images, which the server never fetches). A `TEST` watermark marks test-key renders.
+//! repeated, images and signatures embedded (PNG and JPEG), drawn as vector graphics (SVG, see
+//! [`svg`]) or drawn as labelled boxes that say why (linked `https://` images unless the worker
+//! fetched them into [`Assets`], and anything that cannot be drawn). A `TEST` watermark marks
+//! test-key renders.
 //! Every page has a footer (`slug · version N`, `page i of n`).
 //!
 //! Why `pdf-writer`: it is typst's low-level PDF writer: pure Rust (`#![forbid(unsafe_code)]`),
@@ -24,6 +26,7 @@ mod deflate;
 mod document;
 mod image;
 mod layout;
+mod svg;
 mod table;
 mod text;
 mod writer;
@@ -31,7 +34,15 @@ mod writer;
 #[cfg(test)]
 mod tests;
 
+use std::collections::HashMap;
+
 use craftkit_core::manifest::Tree;
+
+pub(crate) use document::is_image;
+
+/// Linked images fetched before the render: the bytes of each `https://` URL, by the URL as it
+/// appears in the data.
+pub type Assets = HashMap<String, Vec<u8>>;
 
 /// What to render: a template's folded manifest and data already validated against it.
 #[derive(Debug, Clone, Copy)]
@@ -42,6 +53,8 @@ pub struct PdfInput<'a> {
     pub data: &'a serde_json::Value,
     /// Text drawn faintly across every page (`TEST` for renders made with a test key).
     pub watermark: Option<&'a str>,
+    /// Fetched linked images; `None` draws every `https://` image as a labelled box.
+    pub assets: Option<&'a Assets>,
 }
 
 /// A finished PDF document.
@@ -71,7 +84,7 @@ pub enum PdfError {
 ///
 /// ```text
 /// let tree = manifest.tree()?;
-/// let pdf = render_pdf(&PdfInput { tree: &tree, data: &data, watermark: Some("TEST") })?;
+/// let pdf = render_pdf(&PdfInput { tree: &tree, data: &data, watermark: Some("TEST"), assets: None })?;
 /// assert_eq!(pdf.pages, 1);
 /// ```
 ///
@@ -79,7 +92,7 @@ pub enum PdfError {
 /// test `one_page_render_time`).
 pub fn render_pdf(input: &PdfInput<'_>) -> Result<RenderedPdf, PdfError> {
     let manifest = input.tree.manifest();
-    let mut doc = layout::Doc::new();
+    let mut doc = layout::Doc::new(input.assets);
     document::layout(&mut doc, manifest, input.tree.root(), input.data)?;
     let (pages, fonts, images) = doc.finish();
     let title = manifest

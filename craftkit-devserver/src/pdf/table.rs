@@ -179,14 +179,14 @@ fn cell<'a>(doc: &mut Doc<'a>, column: &Column<'a>, item: &'a Value, width: f32)
     let image = value.and_then(Value::as_str).filter(|_| column.image);
     if let Some(text) = image {
         let visual = doc.images.get(text);
-        if matches!(visual, Visual::Embedded { .. }) {
+        if matches!(visual, Visual::Embedded { .. } | Visual::Vector { .. }) {
             let (w, h) = fit(&visual, width, THUMB_HEIGHT);
             return Cell::Image(visual, w, h);
         }
         let text = match &visual {
             Visual::Placeholder { title, detail } if detail.is_empty() => (*title).to_owned(),
             Visual::Placeholder { title, detail } => format!("{title}: {detail}"),
-            Visual::Embedded { .. } => String::new(),
+            Visual::Embedded { .. } | Visual::Vector { .. } => String::new(),
         };
         let lines = wrap(&clean(&text), width, CELL_SIZE, Style::Regular, 3).lines;
         return Cell::Text(lines, MUTED_GREY);

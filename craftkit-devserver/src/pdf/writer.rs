@@ -156,5 +156,5 @@ fn watermark(mark: &str) -> Vec<u8> {
     content.set_fill_gray(0.45);
     outlines(&mut content, &mark, size);
     content.fill_nonzero();
-    content.finish().into_vec()
+    content.finish()
 }

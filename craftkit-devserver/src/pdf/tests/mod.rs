@@ -28,6 +28,7 @@ fn render(tree: &Tree, data: &Value) -> RenderedPdf {
         tree,
         data,
         watermark: None,
+        assets: None,
     })
     .expect("renders")
 }
@@ -65,6 +66,7 @@ fn the_charter_fixture_reads_back_with_every_value() {
         tree: &tree,
         data: &data,
         watermark: Some("TEST"),
+        assets: None,
     })
     .expect("renders");
     assert!(pdf.bytes.starts_with(b"%PDF-1.7"));
@@ -125,6 +127,7 @@ fn the_watermark_marks_every_page_without_joining_the_text() {
         tree: &tree,
         data: &data,
         watermark: Some("TEST"),
+        assets: None,
     })
     .expect("renders");
     assert!(marked.pages > 1);
@@ -342,6 +345,7 @@ fn hostile_data_never_panics_and_stays_bounded() {
             tree: &tree,
             data: &data,
             watermark: Some(watermark),
+            assets: None,
         })
         .expect("renders");
         for reader in readers() {
@@ -439,6 +443,7 @@ fn one_page_render_time() {
             tree: &tree,
             data: &data,
             watermark: Some("TEST"),
+            assets: None,
         };
         let first = render_pdf(&input).expect("renders");
         assert_eq!(first.pages, 1);
@@ -451,6 +456,56 @@ fn one_page_render_time() {
         println!(
             "charter-handover, 1 page, watermarked, {what}: {each:?} per PDF, {} bytes",
             first.bytes.len()
+        );
+    }
+}
+
+fn svg_uri(svg: &str) -> String {
+    craftkit_core::value::Image::from_svg(svg)
+        .expect("an SVG")
+        .as_str()
+        .to_owned()
+}
+
+#[test]
+fn svg_signatures_are_drawn_and_hostile_svg_says_why_not() {
+    let tree = manifest_with(json!([
+        {"path": "sig", "type": "signature"},
+        {"path": "again", "type": "signature"},
+        {"path": "hostile", "type": "image"},
+        {"path": "rows[].sig", "type": "signature"}
+    ]));
+    let signature = svg_uri(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 40" width="120" height="40"><defs><linearGradient id="g"><stop offset="0" stop-color="navy"/><stop offset="1" stop-color="teal"/></linearGradient></defs><path d="M5 30 C 40 5, 60 45, 115 10" stroke="url(#g)" stroke-width="2" fill="none" opacity="0.9"/></svg>"##,
+    );
+    let hostile = svg_uri(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><image href="file:///etc/passwd" width="5" height="5"/></svg>"#,
+    );
+    let data = json!({
+        "sig": signature, "again": signature, "hostile": hostile,
+        "rows": [{"sig": signature}]
+    });
+    let pdf = render(&tree, &data);
+    assert_eq!(
+        pdf,
+        render(&tree, &data),
+        "the same SVG gives the same bytes"
+    );
+    let raw = String::from_utf8_lossy(&pdf.bytes);
+    // One form per distinct SVG, however often drawn: the page names it once.
+    assert_eq!(raw.matches("/Sv1 ").count(), 1, "{raw}");
+    assert!(!raw.contains("/Sv2"), "the hostile SVG must not be drawn");
+    for reader in readers() {
+        let name = reader.name();
+        assert_eq!(pdf.pages, reader.pages(&pdf.bytes), "{name}");
+        let text = squash(&reader.text(&pdf.bytes));
+        assert!(
+            text.contains("SVG image SVG: refers to an outside resource (file:///etc/passwd)"),
+            "{name}: {text}"
+        );
+        assert!(
+            !text.contains("SVG image SVG: draws"),
+            "{name}: the signature is drawn: {text}"
         );
     }
 }
