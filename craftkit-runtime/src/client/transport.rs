@@ -95,6 +95,21 @@ enum Attempt {
     Unreachable(String),
 }
 
+impl Attempt {
+    /// The status and `Retry-After` of the answer, when one came.
+    fn answered(&self) -> Option<(u16, Option<Duration>)> {
+        match self {
+            Attempt::Done(answer) => Some((answer.status, None)),
+            Attempt::Failed {
+                failure,
+                retry_after,
+                ..
+            } => Some((failure.status, *retry_after)),
+            Attempt::Unreachable(_) => None,
+        }
+    }
+}
+
 impl Client {
     /// Makes `call`, retrying as the policy allows, and returns a 2xx or 304 answer.
     pub(crate) async fn execute(&self, call: Call) -> Result<Answer, Error> {
@@ -112,7 +127,10 @@ impl Client {
                 render_id = call.render_id(),
                 idempotency_key_hash = call.key_hash().as_deref(),
             );
+            // A batch's shared gate and AIMD limit (client/batch/throttle.rs); no-ops otherwise.
+            let epoch = self.admit().await;
             let outcome = self.attempt(&call, attempt).instrument(span).await;
+            self.observe(epoch, outcome.answered());
             let (retry_after, error) = match outcome {
                 Attempt::Done(answer) => return Ok(answer),
                 Attempt::Failed {
