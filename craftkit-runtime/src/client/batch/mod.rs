@@ -103,9 +103,10 @@ impl BatchOptions {
         BatchOptions::default()
     }
 
-    /// The most items in flight at once (at least 1). The batch starts there; a `429` halves
-    /// the number, and each window of good answers (as many as the current number) adds one
-    /// back, never past this.
+    /// The most items in flight at once (at least 1). The batch starts at 4 (or this, if
+    /// lower) and adds one per good answer until the first `429` or this maximum; a `429`
+    /// halves the number, and from then on each window of good answers (as many as the
+    /// current number) adds one back, never past this.
     pub fn max_in_flight(mut self, max: usize) -> BatchOptions {
         self.max_in_flight = max.max(1);
         self

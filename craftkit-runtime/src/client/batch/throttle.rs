@@ -10,6 +10,10 @@ use tokio::time::Instant;
 
 /// How long the gate stays shut after a `429` without a (readable) `Retry-After`.
 const DEFAULT_WAIT: Duration = Duration::from_secs(1);
+/// The limit a batch starts at (or the maximum, if lower): from there it grows by one per
+/// good answer until the first `429` or the maximum ("slow start", as TCP's), so that a batch
+/// does not open with a burst of the maximum against a server that cannot take it.
+const INITIAL_LIMIT: usize = 4;
 
 /// The brake of one batch, shared by its items through the client they use.
 #[derive(Debug)]
@@ -26,6 +30,8 @@ pub(crate) struct Throttle {
 #[derive(Debug)]
 struct State {
     limit: usize,
+    /// Until the first `429`: one more per good answer (the limit doubles per window).
+    slow_start: bool,
     /// Good answers since the limit last changed.
     good: usize,
     /// Bumped at each decrease: a `429` to a request admitted before the last decrease belongs
@@ -51,7 +57,8 @@ impl Throttle {
             max,
             max_wait,
             state: Mutex::new(State {
-                limit: max,
+                limit: max.min(INITIAL_LIMIT),
+                slow_start: true,
                 good: 0,
                 epoch: 0,
                 not_before: None,
@@ -103,6 +110,7 @@ impl Throttle {
                 let until = Instant::now() + wait;
                 state.not_before = Some(state.not_before.map_or(until, |t| t.max(until)));
                 if epoch == state.epoch {
+                    state.slow_start = false;
                     state.limit = (state.limit / 2).max(1);
                     state.good = 0;
                     state.epoch += 1;
@@ -112,7 +120,7 @@ impl Throttle {
             // A 5xx says the server is unwell, not that the batch is too fast: neither.
             Some((status, _)) if status < 500 => {
                 state.good += 1;
-                if state.good >= state.limit {
+                if state.good >= state.limit || state.slow_start {
                     state.good = 0;
                     if state.limit < self.max {
                         state.limit += 1;
@@ -136,9 +144,39 @@ mod tests {
         Some((429, Some(after)))
     }
 
+    /// A throttle at its maximum, out of slow start.
+    fn at_max(max: usize) -> Throttle {
+        let throttle = Throttle::new(max, Duration::from_secs(60));
+        for _ in 0..max {
+            throttle.observe(0, OK);
+        }
+        assert_eq!(throttle.limit(), max);
+        throttle
+    }
+
+    #[test]
+    fn a_batch_starts_small_and_grows_by_one_per_good_answer_until_a_429() {
+        let throttle = Throttle::new(64, Duration::from_secs(60));
+        assert_eq!(throttle.limit(), INITIAL_LIMIT);
+        for _ in 0..10 {
+            throttle.observe(0, OK);
+        }
+        assert_eq!(throttle.limit(), INITIAL_LIMIT + 10);
+        throttle.observe(0, throttled(Duration::ZERO));
+        assert_eq!(throttle.limit(), (INITIAL_LIMIT + 10) / 2);
+        let limit = throttle.limit();
+        throttle.observe(1, OK);
+        assert_eq!(throttle.limit(), limit, "after a 429, one per window");
+        assert_eq!(
+            Throttle::new(2, Duration::ZERO).limit(),
+            2,
+            "never above the maximum"
+        );
+    }
+
     #[test]
     fn a_429_halves_the_limit_once_per_congestion_event() {
-        let throttle = Throttle::new(64, Duration::from_secs(60));
+        let throttle = at_max(64);
         // 64 requests went out in epoch 0; all of them come back 429.
         for _ in 0..64 {
             throttle.observe(0, throttled(Duration::from_millis(100)));
@@ -165,7 +203,7 @@ mod tests {
 
     #[test]
     fn good_answers_add_one_per_window_up_to_the_maximum() {
-        let throttle = Throttle::new(8, Duration::from_secs(60));
+        let throttle = at_max(8);
         throttle.observe(0, throttled(Duration::ZERO));
         assert_eq!(throttle.limit(), 4);
         for _ in 0..3 {
@@ -182,13 +220,13 @@ mod tests {
 
     #[test]
     fn server_errors_and_drops_change_nothing() {
-        let throttle = Throttle::new(8, Duration::from_secs(60));
+        let throttle = at_max(8);
         for _ in 0..100 {
             throttle.observe(0, Some((503, None)));
             throttle.observe(0, None);
         }
         assert_eq!(throttle.limit(), 8);
-        assert_eq!(throttle.stats().requests, 200);
+        assert_eq!(throttle.stats().requests, 208);
     }
 
     #[tokio::test(start_paused = true)]
