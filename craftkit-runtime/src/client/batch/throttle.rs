@@ -14,6 +14,8 @@ const DEFAULT_WAIT: Duration = Duration::from_secs(1);
 /// good answer until the first `429` or the maximum ("slow start", as TCP's), so that a batch
 /// does not open with a burst of the maximum against a server that cannot take it.
 const INITIAL_LIMIT: usize = 4;
+/// How far past the gate's reopening its waiters are spread.
+const SPREAD: Duration = Duration::from_millis(50);
 
 /// The brake of one batch, shared by its items through the client they use.
 #[derive(Debug)]
@@ -92,7 +94,13 @@ impl Throttle {
                 (state.not_before, state.epoch)
             };
             match until {
-                Some(until) if until > Instant::now() => tokio::time::sleep_until(until).await,
+                Some(until) if until > Instant::now() => {
+                    // Spread the waiters over a little time past the reopening, so that they do
+                    // not all arrive in one burst, of which all but the first few would be
+                    // answered 429 again.
+                    let spread = SPREAD.mul_f64(fastrand::f64());
+                    tokio::time::sleep_until(until + spread).await;
+                }
                 _ => return epoch,
             }
         }
@@ -188,7 +196,7 @@ mod tests {
         let stats = throttle.stats();
         assert_eq!(
             (stats.requests, stats.throttled, stats.decreases),
-            (65, 65, 2)
+            (129, 65, 2)
         );
     }
 
@@ -248,6 +256,7 @@ mod tests {
         let start = Instant::now();
         throttle.observe(0, throttled(Duration::from_secs(3_600)));
         throttle.admit().await;
-        assert_eq!(Instant::now() - start, Duration::from_secs(5));
+        let waited = Instant::now() - start;
+        assert!(waited >= Duration::from_secs(5) && waited <= Duration::from_secs(5) + SPREAD);
     }
 }
