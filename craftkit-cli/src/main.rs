@@ -147,7 +147,7 @@ enum Command {
         /// line failed.
         #[arg(long, value_name = "FILE.jsonl")]
         batch: Option<PathBuf>,
-        /// With --batch: write each PDF into this directory, as <key>.pdf (a hash of the key
+        /// With --batch: write each PDF into this directory, as KEY.pdf (a hash of the key
         /// when the key is not a plain file name); a PDF already there skips its line.
         #[arg(long, value_name = "DIR", requires = "batch")]
         out: Option<PathBuf>,

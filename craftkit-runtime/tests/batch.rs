@@ -375,7 +375,7 @@ async fn without_waiting_an_item_is_done_once_accepted() {
 }
 
 #[test]
-fn a_results_debug_shows_a_hash_of_the_key_never_the_key() {
+fn the_debug_of_an_item_and_of_its_result_shows_a_hash_of_the_key_never_the_key() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let server = start_default().await;
@@ -390,6 +390,11 @@ fn a_results_debug_shows_a_hash_of_the_key_never_the_key() {
         let text = format!("{results:?}");
         assert!(!text.contains(secret_key), "{text}");
         assert!(text.contains("key_hash"), "{text}");
+        let item = format!("{:?}", BatchItem::json(SLUG, valid_data(), secret_key));
+        assert!(
+            !item.contains(secret_key) && item.contains("key_hash"),
+            "{item}"
+        );
         server.stop().await;
     });
 }

@@ -23,8 +23,7 @@ use super::{Client, Error, Render, Visibility, derive_idempotency_key};
 use crate::Template;
 
 /// One document of a batch: a template's `data` and the idempotency key that makes it render
-/// once, however often the batch is run.
-#[derive(Debug)]
+/// once, however often the batch is run. Its `Debug` shows a hash of the key, never the key.
 pub struct BatchItem {
     pub(crate) slug: String,
     pub(crate) data: Result<Value, Error>,
@@ -71,6 +70,17 @@ impl BatchItem {
     /// The item's idempotency key.
     pub fn key(&self) -> &str {
         &self.key
+    }
+}
+
+impl std::fmt::Debug for BatchItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BatchItem")
+            .field("slug", &self.slug)
+            .field("key_hash", &super::idempotency::key_hash(&self.key))
+            .field("index", &self.index)
+            .field("data", &self.data.as_ref().map(|_| "..."))
+            .finish()
     }
 }
 
