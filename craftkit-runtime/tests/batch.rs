@@ -312,9 +312,7 @@ async fn a_rate_limited_batch_slows_down_and_still_renders_each_item_once() {
     let n = 60;
     let mut batch = client.render_many(items("limited", n), BatchOptions::new().max_in_flight(32));
     let mut results = Vec::new();
-    let mut lowest = usize::MAX;
     while let Some(result) = batch.next().await {
-        lowest = lowest.min(batch.stats().limit);
         results.push(result);
     }
     let stats = batch.stats();
@@ -327,10 +325,7 @@ async fn a_rate_limited_batch_slows_down_and_still_renders_each_item_once() {
         stats.throttled > 0,
         "40 requests/s is exceeded at 32 in flight: {stats:?}"
     );
-    assert!(
-        stats.decreases > 0 && lowest < 32,
-        "the limit came down: {stats:?}, lowest {lowest}"
-    );
+    assert!(stats.decreases > 0, "a 429 halved the limit: {stats:?}");
     let received = server.requests().len();
     assert_eq!(
         stats.requests as usize, received,
