@@ -3,6 +3,7 @@
 //! Exit codes: 0 success; 1 a check found a breaking change or a render failed; 2 a usage or
 //! input error (bad arguments, an unreadable or invalid manifest, an API error).
 
+mod batch;
 mod cache;
 mod check;
 mod docs;
@@ -119,23 +120,49 @@ enum Command {
         #[arg(long)]
         manifest_dir: Option<PathBuf>,
     },
-    /// Render a JSON data file to a PDF.
+    /// Render a JSON data file to a PDF, or every line of a JSON-lines file (--batch).
     ///
     /// Example: cargo craftkit render charter-handover data.json -o handover.pdf
+    ///
+    /// Example: cargo craftkit render invoice --batch november.jsonl --out pdfs --journal november.journal
     Render {
         /// The template.
         slug: String,
         /// The `data` as a JSON file.
-        data: PathBuf,
+        #[arg(required_unless_present = "batch", conflicts_with = "batch")]
+        data: Option<PathBuf>,
         /// Where to write the PDF (default: the render's file name).
-        #[arg(short, long)]
+        #[arg(short, long, conflicts_with = "batch")]
         output: Option<PathBuf>,
-        /// Print the render id and return without waiting.
-        #[arg(long)]
+        /// Print the render id and return without waiting (with --batch: queue every line,
+        /// wait for none).
+        #[arg(long, conflicts_with = "out")]
         no_wait: bool,
         /// The Idempotency-Key (default: a fresh one).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "batch")]
         idempotency_key: Option<String>,
+        /// Render every line of this file: one JSON `data` object a line, or
+        /// {"key": "...", "data": {...}}. A line without a key gets one derived from the slug
+        /// and its content, so running the file again renders nothing twice. Exit 1 if any
+        /// line failed.
+        #[arg(long, value_name = "FILE.jsonl")]
+        batch: Option<PathBuf>,
+        /// With --batch: write each PDF into this directory, as KEY.pdf (a hash of the key
+        /// when the key is not a plain file name); a PDF already there skips its line.
+        #[arg(long, value_name = "DIR", requires = "batch")]
+        out: Option<PathBuf>,
+        /// With --batch: the most renders in flight; fewer while the API answers 429.
+        #[arg(long, value_name = "N", default_value_t = 16, requires = "batch",
+              value_parser = clap::value_parser!(u16).range(1..))]
+        concurrency: u16,
+        /// With --batch: record finished lines here (append-only), so that a rerun sends no
+        /// request for them.
+        #[arg(long, value_name = "FILE", requires = "batch")]
+        journal: Option<PathBuf>,
+        /// With --batch: render only shard K of N (by a hash of each line's key), so that N
+        /// machines split one file with no overlap: --shard 1/3, --shard 2/3, --shard 3/3.
+        #[arg(long, value_name = "K/N", requires = "batch", value_parser = batch::Shard::parse)]
+        shard: Option<batch::Shard>,
         /// A private render (no public downloadUrl).
         #[arg(long)]
         private: bool,
@@ -227,12 +254,40 @@ fn main() -> ExitCode {
             } => generate::run(&slugs, output, manifest_dir),
             Command::Render {
                 slug,
-                data,
+                batch: Some(batch),
+                out,
+                concurrency,
+                journal,
+                shard,
+                no_wait,
+                private,
+                api,
+                ..
+            } => {
+                batch::run(
+                    batch::Options {
+                        slug,
+                        batch,
+                        out,
+                        concurrency: usize::from(concurrency),
+                        journal,
+                        shard,
+                        no_wait,
+                        private,
+                    },
+                    &api,
+                )
+                .await
+            }
+            Command::Render {
+                slug,
+                data: Some(data),
                 output,
                 no_wait,
                 idempotency_key,
                 private,
                 api,
+                ..
             } => {
                 render::run(
                     render::Options {
@@ -247,6 +302,9 @@ fn main() -> ExitCode {
                 )
                 .await
             }
+            Command::Render { .. } => Err(Failure::input(
+                "render needs a DATA.json file or --batch FILE.jsonl",
+            )),
             Command::Trigger {
                 event,
                 to,

@@ -35,7 +35,10 @@ use bytes::Bytes;
 use tokio::io::AsyncWrite;
 
 use crate::Template;
-use crate::client::{self, Error, Render, Share, TemplateFetch, Visibility, WaitOptions};
+use crate::client::{
+    self, BatchItem, BatchOptions, BatchResult, BatchStats, Error, Render, Share, TemplateFetch,
+    Visibility, WaitOptions,
+};
 use crate::manifest::Compatibility;
 
 /// The blocking client: every call of the async [`client::Client`], returning its result.
@@ -155,10 +158,81 @@ impl Client {
         self.block(self.inner.template(slug))
     }
 
+    /// Renders every item, an iterator of results: [`client::Client::render_many`] (at most
+    /// `max_in_flight` at a time, the shared `Retry-After` gate, one result per item). The
+    /// items in flight progress while [`Iterator::next`] blocks, so consume the results as
+    /// they come. Refused with [`Error::Config`] inside an async runtime.
+    ///
+    /// ```no_run
+    /// use craftkit_runtime::blocking::Client;
+    /// use craftkit_runtime::client::{BatchItem, BatchOptions};
+    /// # fn demo(rows: Vec<(String, serde_json::Value)>) -> Result<(), craftkit_runtime::client::Error> {
+    ///
+    /// let client = Client::from_env()?;
+    /// let items = rows.into_iter().map(|(id, data)| BatchItem::json("invoice", data, id));
+    /// for result in client.render_many(items, BatchOptions::new().download_dir("out"))? {
+    ///     if !result.outcome.is_success() {
+    ///         eprintln!("row {}: {:?}", result.index, result.outcome);
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn render_many<I>(
+        &self,
+        items: I,
+        options: BatchOptions,
+    ) -> Result<BatchIter<I::IntoIter>, Error>
+    where
+        I: IntoIterator<Item = BatchItem>,
+    {
+        self.block(async { Ok(()) })?;
+        Ok(BatchIter {
+            client: self.clone(),
+            batch: self.inner.render_many(items, options),
+        })
+    }
+
     /// Compares the manifest `T` was generated from with the published one:
     /// [`client::Client::verify`].
     pub fn verify<T: Template>(&self) -> Result<Compatibility, Error> {
         self.block(self.inner.verify::<T>())
+    }
+}
+
+/// The results of a [`Client::render_many`] batch, one per item, as they finish.
+#[must_use = "a batch does nothing unless its results are iterated"]
+pub struct BatchIter<I: Iterator<Item = BatchItem>> {
+    client: Client,
+    batch: client::Batch<futures_util::stream::Iter<I>>,
+}
+
+impl<I: Iterator<Item = BatchItem>> BatchIter<I> {
+    /// The batch's counters so far: [`client::Batch::stats`].
+    pub fn stats(&self) -> BatchStats {
+        self.batch.stats()
+    }
+}
+
+impl<I: Iterator<Item = BatchItem>> Iterator for BatchIter<I> {
+    type Item = BatchResult;
+
+    /// The next result; `None` when every item has one (or, should the iterator have been
+    /// moved into an async runtime, where it cannot block).
+    fn next(&mut self) -> Option<BatchResult> {
+        use futures_util::StreamExt;
+        let batch = &mut self.batch;
+        self.client
+            .block(async { Ok(batch.next().await) })
+            .ok()
+            .flatten()
+    }
+}
+
+impl<I: Iterator<Item = BatchItem>> std::fmt::Debug for BatchIter<I> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BatchIter")
+            .field("batch", &self.batch)
+            .finish()
     }
 }
 

@@ -23,6 +23,7 @@
 //! or one made per call and reused by all its retries), so retrying never renders twice. The
 //! key never appears in `Debug`, `Display`, an error or a log line.
 
+mod batch;
 mod error;
 mod files;
 mod idempotency;
@@ -35,6 +36,9 @@ mod wait;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use batch::{
+    Batch, BatchItem, BatchOptions, BatchOutcome, BatchResult, BatchStats, pdf_file_name,
+};
 pub use error::{ApiFailure, Error};
 pub use idempotency::derive_idempotency_key;
 pub use render::{RenderHandle, RenderRequest};
@@ -97,6 +101,8 @@ struct Inner {
     key: ApiKey,
     retry: RetryPolicy,
     wait: WaitOptions,
+    /// The brake of the batch this client belongs to ([`Client::render_many`]), if any.
+    throttle: Option<Arc<batch::throttle::Throttle>>,
 }
 
 impl Client {
@@ -251,6 +257,7 @@ impl ClientBuilder {
                 key,
                 retry: self.retry,
                 wait: self.wait,
+                throttle: None,
             }),
         })
     }

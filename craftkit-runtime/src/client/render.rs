@@ -106,13 +106,20 @@ impl RenderRequest<'_> {
             idempotency_key_hash = %super::idempotency::key_hash(&key),
             render_id = tracing::field::Empty,
         );
-        let mut call = Call::send_json(Method::POST, path, &body)?.header("idempotency-key", key);
+        let mut call =
+            Call::send_json(Method::POST, path.clone(), &body)?.header("idempotency-key", key);
         call.retryable = true;
-        let render: Render = self.client.json(call).instrument(span.clone()).await?;
+        let answer = self.client.execute(call).instrument(span.clone()).await?;
+        let render: Render = self.client.decode((&Method::POST, &path), &answer.body)?;
         span.record("render_id", render.id.as_str());
+        let replayed = answer
+            .headers
+            .get("idempotent-replayed")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true"));
         Ok(RenderHandle {
             client: self.client.clone(),
             render,
+            replayed,
         })
     }
 }
@@ -122,6 +129,7 @@ impl RenderRequest<'_> {
 pub struct RenderHandle {
     client: Client,
     render: Render,
+    replayed: bool,
 }
 
 impl RenderHandle {
@@ -139,6 +147,12 @@ impl RenderHandle {
         self.client
             .wait_from(&self.render.id, Some(&self.render), options)
             .await
+    }
+
+    /// Whether the server answered with a render it already had for this idempotency key
+    /// (`Idempotent-Replayed: true`): nothing new was rendered.
+    pub fn replayed(&self) -> bool {
+        self.replayed
     }
 
     /// The render as it was accepted.

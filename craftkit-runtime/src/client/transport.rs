@@ -213,7 +213,30 @@ impl Client {
 
     /// One attempt up to the answer's head: a 2xx or 304 answer whose body is still to be
     /// read, or why the attempt failed (an error answer is read whole, for its JSON body).
+    /// In a batch ([`Client::render_many`]) every attempt, JSON call or download, first waits
+    /// at the batch's shared gate and then tells it how the server answered (its AIMD limit
+    /// and `Retry-After`, `client/batch/throttle.rs`); outside a batch both are no-ops.
     pub(crate) async fn open(
+        &self,
+        call: &Call,
+        attempt: u32,
+    ) -> Result<reqwest::Response, Failed> {
+        let epoch = self.admit().await;
+        let opened = self.open_unthrottled(call, attempt).await;
+        let answered = match &opened {
+            Ok(response) => Some((response.status().as_u16(), None)),
+            Err(Failed::Answered {
+                failure,
+                retry_after,
+                ..
+            }) => Some((failure.status, *retry_after)),
+            Err(Failed::Unreachable(_)) => None,
+        };
+        self.observe(epoch, answered);
+        opened
+    }
+
+    async fn open_unthrottled(
         &self,
         call: &Call,
         attempt: u32,
