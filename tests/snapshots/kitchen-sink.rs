@@ -281,46 +281,49 @@ impl KitchenSink {
     /// A builder of [`KitchenSink`]: one setter per field, then `.build()`.
     pub fn builder() -> KitchenSinkBuilder {
         KitchenSinkBuilder {
-            title: ::craftkit_runtime::builder::Unset,
-            body: ::std::option::Option::None,
-            ratio: ::std::option::Option::None,
-            count: ::craftkit_runtime::builder::Unset,
-            big: ::std::option::Option::None,
-            flag: ::std::option::Option::None,
-            day: ::std::option::Option::None,
-            at: ::std::option::Option::None,
-            status: ::craftkit_runtime::builder::Unset,
-            logo: ::std::option::Option::None,
-            sig: ::std::option::Option::None,
-            qr: ::std::option::Option::None,
-            r#type: ::std::option::Option::None,
-            r#fn: ::std::option::Option::None,
-            self_: ::std::option::Option::None,
-            self_pascal: ::std::option::Option::None,
-            crate_: ::std::option::Option::None,
-            super_: ::std::option::Option::None,
-            r#async: ::std::option::Option::None,
-            underscore: ::std::option::Option::None,
-            first_name_camel: ::std::option::Option::None,
-            first_name: ::std::option::Option::None,
-            first_name_kebab: ::std::option::Option::None,
-            name_pascal: ::std::option::Option::None,
-            name: ::std::option::Option::None,
-            _2nd_line: ::std::option::Option::None,
-            anderungs_datum: ::std::option::Option::None,
-            e_mail: ::std::option::Option::None,
-            option: ::std::option::Option::None,
-            result: ::std::option::Option::None,
-            string: ::std::option::Option::None,
-            kitchen_sink: ::std::option::Option::None,
-            tags: ::std::option::Option::None,
-            scores: ::std::option::Option::None,
-            levels: ::std::option::Option::None,
-            gallery: ::std::option::Option::None,
-            a: ::craftkit_runtime::builder::Unset,
-            sections: ::craftkit_runtime::builder::Unset,
-            home: ::craftkit_runtime::builder::Unset,
-            work: ::std::option::Option::None,
+            fields: kitchen_sink::store::KitchenSink {
+                title: ::std::option::Option::None,
+                body: ::std::option::Option::None,
+                ratio: ::std::option::Option::None,
+                count: ::std::option::Option::None,
+                big: ::std::option::Option::None,
+                flag: ::std::option::Option::None,
+                day: ::std::option::Option::None,
+                at: ::std::option::Option::None,
+                status: ::std::option::Option::None,
+                logo: ::std::option::Option::None,
+                sig: ::std::option::Option::None,
+                qr: ::std::option::Option::None,
+                r#type: ::std::option::Option::None,
+                r#fn: ::std::option::Option::None,
+                self_: ::std::option::Option::None,
+                self_pascal: ::std::option::Option::None,
+                crate_: ::std::option::Option::None,
+                super_: ::std::option::Option::None,
+                r#async: ::std::option::Option::None,
+                underscore: ::std::option::Option::None,
+                first_name_camel: ::std::option::Option::None,
+                first_name: ::std::option::Option::None,
+                first_name_kebab: ::std::option::Option::None,
+                name_pascal: ::std::option::Option::None,
+                name: ::std::option::Option::None,
+                _2nd_line: ::std::option::Option::None,
+                anderungs_datum: ::std::option::Option::None,
+                e_mail: ::std::option::Option::None,
+                option: ::std::option::Option::None,
+                result: ::std::option::Option::None,
+                string: ::std::option::Option::None,
+                kitchen_sink: ::std::option::Option::None,
+                tags: ::std::option::Option::None,
+                scores: ::std::option::Option::None,
+                levels: ::std::option::Option::None,
+                gallery: ::std::option::Option::None,
+                a: ::std::option::Option::None,
+                sections: ::std::option::Option::None,
+                home: ::std::option::Option::None,
+                work: ::std::option::Option::None,
+            },
+            state: ::std::marker::PhantomData,
         }
     }
 }
@@ -328,7 +331,7 @@ impl KitchenSink {
 ///
 /// `.build()` compiles once the required fields are set (`title`, `count`, `status`, `a`, `sections`, `home`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
 #[must_use = "a builder does nothing until `.build()` is called"]
-#[allow(dead_code)]
+#[allow(dead_code, clippy::type_complexity)]
 pub struct KitchenSinkBuilder<
     Title = ::craftkit_runtime::builder::Unset,
     Count = ::craftkit_runtime::builder::Unset,
@@ -337,46 +340,8 @@ pub struct KitchenSinkBuilder<
     Sections = ::craftkit_runtime::builder::Unset,
     Home = ::craftkit_runtime::builder::Unset,
 > {
-    title: Title,
-    body: ::std::option::Option<::std::string::String>,
-    ratio: ::std::option::Option<::std::primitive::f64>,
-    count: Count,
-    big: ::std::option::Option<::std::primitive::i64>,
-    flag: ::std::option::Option<::std::primitive::bool>,
-    day: ::std::option::Option<::craftkit_runtime::Date>,
-    at: ::std::option::Option<::craftkit_runtime::DateTime>,
-    status: Status,
-    logo: ::std::option::Option<::craftkit_runtime::Image>,
-    sig: ::std::option::Option<::craftkit_runtime::Signature>,
-    qr: ::std::option::Option<::craftkit_runtime::serde_json::Value>,
-    r#type: ::std::option::Option<::std::string::String>,
-    r#fn: ::std::option::Option<::std::string::String>,
-    self_: ::std::option::Option<::std::string::String>,
-    self_pascal: ::std::option::Option<::std::string::String>,
-    crate_: ::std::option::Option<::std::string::String>,
-    super_: ::std::option::Option<::std::string::String>,
-    r#async: ::std::option::Option<::std::string::String>,
-    underscore: ::std::option::Option<::std::string::String>,
-    first_name_camel: ::std::option::Option<::std::string::String>,
-    first_name: ::std::option::Option<::std::string::String>,
-    first_name_kebab: ::std::option::Option<::std::string::String>,
-    name_pascal: ::std::option::Option<::std::string::String>,
-    name: ::std::option::Option<::std::string::String>,
-    _2nd_line: ::std::option::Option<::std::string::String>,
-    anderungs_datum: ::std::option::Option<::craftkit_runtime::Date>,
-    e_mail: ::std::option::Option<::std::string::String>,
-    option: ::std::option::Option<kitchen_sink::OptionObject>,
-    result: ::std::option::Option<kitchen_sink::ResultObject>,
-    string: ::std::option::Option<kitchen_sink::StringObject>,
-    kitchen_sink: ::std::option::Option<kitchen_sink::KitchenSinkObject>,
-    tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    scores: ::std::option::Option<::std::vec::Vec<::std::primitive::i64>>,
-    levels: ::std::option::Option<::std::vec::Vec<kitchen_sink::Level>>,
-    gallery: ::std::option::Option<::std::vec::Vec<::craftkit_runtime::Image>>,
-    a: A,
-    sections: Sections,
-    home: Home,
-    work: ::std::option::Option<kitchen_sink::Work>,
+    fields: kitchen_sink::store::KitchenSink,
+    state: ::std::marker::PhantomData<fn() -> (Title, Count, Status, A, Sections, Home)>,
 }
 #[allow(dead_code, clippy::type_complexity)]
 impl<
@@ -389,7 +354,7 @@ impl<
 > KitchenSinkBuilder<Title, Count, Status, A, Sections, Home> {
     /// Sets `title`.
     pub fn title(
-        self,
+        mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> KitchenSinkBuilder<
         ::craftkit_runtime::builder::Set<::std::string::String>,
@@ -402,47 +367,12 @@ impl<
     where
         Title: ::craftkit_runtime::builder::IsUnset<kitchen_sink::field::title>,
     {
+        self.fields.title = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         KitchenSinkBuilder {
-            title: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
-            body: self.body,
-            ratio: self.ratio,
-            count: self.count,
-            big: self.big,
-            flag: self.flag,
-            day: self.day,
-            at: self.at,
-            status: self.status,
-            logo: self.logo,
-            sig: self.sig,
-            qr: self.qr,
-            r#type: self.r#type,
-            r#fn: self.r#fn,
-            self_: self.self_,
-            self_pascal: self.self_pascal,
-            crate_: self.crate_,
-            super_: self.super_,
-            r#async: self.r#async,
-            underscore: self.underscore,
-            first_name_camel: self.first_name_camel,
-            first_name: self.first_name,
-            first_name_kebab: self.first_name_kebab,
-            name_pascal: self.name_pascal,
-            name: self.name,
-            _2nd_line: self._2nd_line,
-            anderungs_datum: self.anderungs_datum,
-            e_mail: self.e_mail,
-            option: self.option,
-            result: self.result,
-            string: self.string,
-            kitchen_sink: self.kitchen_sink,
-            tags: self.tags,
-            scores: self.scores,
-            levels: self.levels,
-            gallery: self.gallery,
-            a: self.a,
-            sections: self.sections,
-            home: self.home,
-            work: self.work,
+            fields: self.fields,
+            state: ::std::marker::PhantomData,
         }
     }
     /// Sets `body`.
@@ -450,7 +380,9 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        self.body = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self.fields.body = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         self
     }
     /// Sets `body` to `value`, or leaves it out of the JSON with `None`.
@@ -458,7 +390,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::string::String>,
     ) -> Self {
-        self.body = value;
+        self.fields.body = value;
         self
     }
     /// Sets `ratio`.
@@ -466,7 +398,9 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::primitive::f64>,
     ) -> Self {
-        self.ratio = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self.fields.ratio = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         self
     }
     /// Sets `ratio` to `value`, or leaves it out of the JSON with `None`.
@@ -474,12 +408,12 @@ impl<
         mut self,
         value: ::std::option::Option<::std::primitive::f64>,
     ) -> Self {
-        self.ratio = value;
+        self.fields.ratio = value;
         self
     }
     /// Sets `count`.
     pub fn count(
-        self,
+        mut self,
         value: impl ::std::convert::Into<::std::primitive::i64>,
     ) -> KitchenSinkBuilder<
         Title,
@@ -492,47 +426,12 @@ impl<
     where
         Count: ::craftkit_runtime::builder::IsUnset<kitchen_sink::field::count>,
     {
+        self.fields.count = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         KitchenSinkBuilder {
-            title: self.title,
-            body: self.body,
-            ratio: self.ratio,
-            count: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
-            big: self.big,
-            flag: self.flag,
-            day: self.day,
-            at: self.at,
-            status: self.status,
-            logo: self.logo,
-            sig: self.sig,
-            qr: self.qr,
-            r#type: self.r#type,
-            r#fn: self.r#fn,
-            self_: self.self_,
-            self_pascal: self.self_pascal,
-            crate_: self.crate_,
-            super_: self.super_,
-            r#async: self.r#async,
-            underscore: self.underscore,
-            first_name_camel: self.first_name_camel,
-            first_name: self.first_name,
-            first_name_kebab: self.first_name_kebab,
-            name_pascal: self.name_pascal,
-            name: self.name,
-            _2nd_line: self._2nd_line,
-            anderungs_datum: self.anderungs_datum,
-            e_mail: self.e_mail,
-            option: self.option,
-            result: self.result,
-            string: self.string,
-            kitchen_sink: self.kitchen_sink,
-            tags: self.tags,
-            scores: self.scores,
-            levels: self.levels,
-            gallery: self.gallery,
-            a: self.a,
-            sections: self.sections,
-            home: self.home,
-            work: self.work,
+            fields: self.fields,
+            state: ::std::marker::PhantomData,
         }
     }
     /// Sets `big`.
@@ -540,7 +439,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::primitive::i64>,
     ) -> Self {
-        self.big = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self.fields.big = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `big` to `value`, or leaves it out of the JSON with `None`.
@@ -548,7 +447,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::primitive::i64>,
     ) -> Self {
-        self.big = value;
+        self.fields.big = value;
         self
     }
     /// Sets `flag`.
@@ -556,7 +455,9 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::primitive::bool>,
     ) -> Self {
-        self.flag = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self.fields.flag = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         self
     }
     /// Sets `flag` to `value`, or leaves it out of the JSON with `None`.
@@ -564,7 +465,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::primitive::bool>,
     ) -> Self {
-        self.flag = value;
+        self.fields.flag = value;
         self
     }
     /// Sets `day`.
@@ -572,7 +473,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::craftkit_runtime::Date>,
     ) -> Self {
-        self.day = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self.fields.day = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `day` to `value`, or leaves it out of the JSON with `None`.
@@ -580,7 +481,7 @@ impl<
         mut self,
         value: ::std::option::Option<::craftkit_runtime::Date>,
     ) -> Self {
-        self.day = value;
+        self.fields.day = value;
         self
     }
     /// Sets `at`.
@@ -588,7 +489,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::craftkit_runtime::DateTime>,
     ) -> Self {
-        self.at = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self.fields.at = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `at` to `value`, or leaves it out of the JSON with `None`.
@@ -596,12 +497,12 @@ impl<
         mut self,
         value: ::std::option::Option<::craftkit_runtime::DateTime>,
     ) -> Self {
-        self.at = value;
+        self.fields.at = value;
         self
     }
     /// Sets `status`.
     pub fn status(
-        self,
+        mut self,
         value: impl ::std::convert::Into<kitchen_sink::Status>,
     ) -> KitchenSinkBuilder<
         Title,
@@ -614,47 +515,12 @@ impl<
     where
         Status: ::craftkit_runtime::builder::IsUnset<kitchen_sink::field::status>,
     {
+        self.fields.status = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         KitchenSinkBuilder {
-            title: self.title,
-            body: self.body,
-            ratio: self.ratio,
-            count: self.count,
-            big: self.big,
-            flag: self.flag,
-            day: self.day,
-            at: self.at,
-            status: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
-            logo: self.logo,
-            sig: self.sig,
-            qr: self.qr,
-            r#type: self.r#type,
-            r#fn: self.r#fn,
-            self_: self.self_,
-            self_pascal: self.self_pascal,
-            crate_: self.crate_,
-            super_: self.super_,
-            r#async: self.r#async,
-            underscore: self.underscore,
-            first_name_camel: self.first_name_camel,
-            first_name: self.first_name,
-            first_name_kebab: self.first_name_kebab,
-            name_pascal: self.name_pascal,
-            name: self.name,
-            _2nd_line: self._2nd_line,
-            anderungs_datum: self.anderungs_datum,
-            e_mail: self.e_mail,
-            option: self.option,
-            result: self.result,
-            string: self.string,
-            kitchen_sink: self.kitchen_sink,
-            tags: self.tags,
-            scores: self.scores,
-            levels: self.levels,
-            gallery: self.gallery,
-            a: self.a,
-            sections: self.sections,
-            home: self.home,
-            work: self.work,
+            fields: self.fields,
+            state: ::std::marker::PhantomData,
         }
     }
     /// Sets `logo`.
@@ -662,7 +528,9 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::craftkit_runtime::Image>,
     ) -> Self {
-        self.logo = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self.fields.logo = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         self
     }
     /// Sets `logo` to `value`, or leaves it out of the JSON with `None`.
@@ -670,7 +538,7 @@ impl<
         mut self,
         value: ::std::option::Option<::craftkit_runtime::Image>,
     ) -> Self {
-        self.logo = value;
+        self.fields.logo = value;
         self
     }
     /// Sets `sig`.
@@ -678,7 +546,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::craftkit_runtime::Signature>,
     ) -> Self {
-        self.sig = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self.fields.sig = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `sig` to `value`, or leaves it out of the JSON with `None`.
@@ -686,7 +554,7 @@ impl<
         mut self,
         value: ::std::option::Option<::craftkit_runtime::Signature>,
     ) -> Self {
-        self.sig = value;
+        self.fields.sig = value;
         self
     }
     /// Sets `qr`.
@@ -694,7 +562,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::craftkit_runtime::serde_json::Value>,
     ) -> Self {
-        self.qr = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self.fields.qr = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `qr` to `value`, or leaves it out of the JSON with `None`.
@@ -702,7 +570,7 @@ impl<
         mut self,
         value: ::std::option::Option<::craftkit_runtime::serde_json::Value>,
     ) -> Self {
-        self.qr = value;
+        self.fields.qr = value;
         self
     }
     /// Sets `type`.
@@ -710,7 +578,9 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        self.r#type = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self.fields.r#type = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         self
     }
     /// Sets `type` to `value`, or leaves it out of the JSON with `None`.
@@ -718,7 +588,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::string::String>,
     ) -> Self {
-        self.r#type = value;
+        self.fields.r#type = value;
         self
     }
     /// Sets `fn`.
@@ -726,7 +596,9 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        self.r#fn = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self.fields.r#fn = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         self
     }
     /// Sets `fn` to `value`, or leaves it out of the JSON with `None`.
@@ -734,7 +606,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::string::String>,
     ) -> Self {
-        self.r#fn = value;
+        self.fields.r#fn = value;
         self
     }
     /// Sets `self_`.
@@ -742,7 +614,9 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        self.self_ = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self.fields.self_ = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         self
     }
     /// Sets `self_` to `value`, or leaves it out of the JSON with `None`.
@@ -750,7 +624,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::string::String>,
     ) -> Self {
-        self.self_ = value;
+        self.fields.self_ = value;
         self
     }
     /// Sets `self_pascal`.
@@ -758,7 +632,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        self.self_pascal = ::std::option::Option::Some(
+        self.fields.self_pascal = ::std::option::Option::Some(
             ::std::convert::Into::into(value),
         );
         self
@@ -768,7 +642,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::string::String>,
     ) -> Self {
-        self.self_pascal = value;
+        self.fields.self_pascal = value;
         self
     }
     /// Sets `crate_`.
@@ -776,7 +650,9 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        self.crate_ = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self.fields.crate_ = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         self
     }
     /// Sets `crate_` to `value`, or leaves it out of the JSON with `None`.
@@ -784,7 +660,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::string::String>,
     ) -> Self {
-        self.crate_ = value;
+        self.fields.crate_ = value;
         self
     }
     /// Sets `super_`.
@@ -792,7 +668,9 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        self.super_ = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self.fields.super_ = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         self
     }
     /// Sets `super_` to `value`, or leaves it out of the JSON with `None`.
@@ -800,7 +678,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::string::String>,
     ) -> Self {
-        self.super_ = value;
+        self.fields.super_ = value;
         self
     }
     /// Sets `async`.
@@ -808,7 +686,9 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        self.r#async = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self.fields.r#async = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         self
     }
     /// Sets `async` to `value`, or leaves it out of the JSON with `None`.
@@ -816,7 +696,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::string::String>,
     ) -> Self {
-        self.r#async = value;
+        self.fields.r#async = value;
         self
     }
     /// Sets `underscore`.
@@ -824,7 +704,9 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        self.underscore = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self.fields.underscore = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         self
     }
     /// Sets `underscore` to `value`, or leaves it out of the JSON with `None`.
@@ -832,7 +714,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::string::String>,
     ) -> Self {
-        self.underscore = value;
+        self.fields.underscore = value;
         self
     }
     /// Sets `first_name_camel`.
@@ -840,7 +722,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        self.first_name_camel = ::std::option::Option::Some(
+        self.fields.first_name_camel = ::std::option::Option::Some(
             ::std::convert::Into::into(value),
         );
         self
@@ -850,7 +732,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::string::String>,
     ) -> Self {
-        self.first_name_camel = value;
+        self.fields.first_name_camel = value;
         self
     }
     /// Sets `first_name`.
@@ -858,7 +740,9 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        self.first_name = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self.fields.first_name = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         self
     }
     /// Sets `first_name` to `value`, or leaves it out of the JSON with `None`.
@@ -866,7 +750,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::string::String>,
     ) -> Self {
-        self.first_name = value;
+        self.fields.first_name = value;
         self
     }
     /// Sets `first_name_kebab`.
@@ -874,7 +758,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        self.first_name_kebab = ::std::option::Option::Some(
+        self.fields.first_name_kebab = ::std::option::Option::Some(
             ::std::convert::Into::into(value),
         );
         self
@@ -884,7 +768,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::string::String>,
     ) -> Self {
-        self.first_name_kebab = value;
+        self.fields.first_name_kebab = value;
         self
     }
     /// Sets `name_pascal`.
@@ -892,7 +776,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        self.name_pascal = ::std::option::Option::Some(
+        self.fields.name_pascal = ::std::option::Option::Some(
             ::std::convert::Into::into(value),
         );
         self
@@ -902,7 +786,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::string::String>,
     ) -> Self {
-        self.name_pascal = value;
+        self.fields.name_pascal = value;
         self
     }
     /// Sets `name`.
@@ -910,7 +794,9 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        self.name = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self.fields.name = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         self
     }
     /// Sets `name` to `value`, or leaves it out of the JSON with `None`.
@@ -918,7 +804,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::string::String>,
     ) -> Self {
-        self.name = value;
+        self.fields.name = value;
         self
     }
     /// Sets `_2nd_line`.
@@ -926,7 +812,9 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        self._2nd_line = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self.fields._2nd_line = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         self
     }
     /// Sets `_2nd_line` to `value`, or leaves it out of the JSON with `None`.
@@ -934,7 +822,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::string::String>,
     ) -> Self {
-        self._2nd_line = value;
+        self.fields._2nd_line = value;
         self
     }
     /// Sets `anderungs_datum`.
@@ -942,7 +830,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::craftkit_runtime::Date>,
     ) -> Self {
-        self.anderungs_datum = ::std::option::Option::Some(
+        self.fields.anderungs_datum = ::std::option::Option::Some(
             ::std::convert::Into::into(value),
         );
         self
@@ -952,7 +840,7 @@ impl<
         mut self,
         value: ::std::option::Option<::craftkit_runtime::Date>,
     ) -> Self {
-        self.anderungs_datum = value;
+        self.fields.anderungs_datum = value;
         self
     }
     /// Sets `e_mail`.
@@ -960,7 +848,9 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        self.e_mail = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self.fields.e_mail = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         self
     }
     /// Sets `e_mail` to `value`, or leaves it out of the JSON with `None`.
@@ -968,7 +858,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::string::String>,
     ) -> Self {
-        self.e_mail = value;
+        self.fields.e_mail = value;
         self
     }
     /// Sets `option`.
@@ -976,7 +866,9 @@ impl<
         mut self,
         value: impl ::std::convert::Into<kitchen_sink::OptionObject>,
     ) -> Self {
-        self.option = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self.fields.option = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         self
     }
     /// Sets `option` to `value`, or leaves it out of the JSON with `None`.
@@ -984,7 +876,7 @@ impl<
         mut self,
         value: ::std::option::Option<kitchen_sink::OptionObject>,
     ) -> Self {
-        self.option = value;
+        self.fields.option = value;
         self
     }
     /// Sets `result`.
@@ -992,7 +884,9 @@ impl<
         mut self,
         value: impl ::std::convert::Into<kitchen_sink::ResultObject>,
     ) -> Self {
-        self.result = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self.fields.result = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         self
     }
     /// Sets `result` to `value`, or leaves it out of the JSON with `None`.
@@ -1000,7 +894,7 @@ impl<
         mut self,
         value: ::std::option::Option<kitchen_sink::ResultObject>,
     ) -> Self {
-        self.result = value;
+        self.fields.result = value;
         self
     }
     /// Sets `string`.
@@ -1008,7 +902,9 @@ impl<
         mut self,
         value: impl ::std::convert::Into<kitchen_sink::StringObject>,
     ) -> Self {
-        self.string = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self.fields.string = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         self
     }
     /// Sets `string` to `value`, or leaves it out of the JSON with `None`.
@@ -1016,7 +912,7 @@ impl<
         mut self,
         value: ::std::option::Option<kitchen_sink::StringObject>,
     ) -> Self {
-        self.string = value;
+        self.fields.string = value;
         self
     }
     /// Sets `kitchen_sink`.
@@ -1024,7 +920,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<kitchen_sink::KitchenSinkObject>,
     ) -> Self {
-        self.kitchen_sink = ::std::option::Option::Some(
+        self.fields.kitchen_sink = ::std::option::Option::Some(
             ::std::convert::Into::into(value),
         );
         self
@@ -1034,7 +930,7 @@ impl<
         mut self,
         value: ::std::option::Option<kitchen_sink::KitchenSinkObject>,
     ) -> Self {
-        self.kitchen_sink = value;
+        self.fields.kitchen_sink = value;
         self
     }
     /// Sets `tags`.
@@ -1042,7 +938,9 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
-        self.tags = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self.fields.tags = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         self
     }
     /// Sets `tags` to `value`, or leaves it out of the JSON with `None`.
@@ -1050,7 +948,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
-        self.tags = value;
+        self.fields.tags = value;
         self
     }
     /// Sets `scores`.
@@ -1058,7 +956,9 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::vec::Vec<::std::primitive::i64>>,
     ) -> Self {
-        self.scores = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self.fields.scores = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         self
     }
     /// Sets `scores` to `value`, or leaves it out of the JSON with `None`.
@@ -1066,7 +966,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::vec::Vec<::std::primitive::i64>>,
     ) -> Self {
-        self.scores = value;
+        self.fields.scores = value;
         self
     }
     /// Sets `levels`.
@@ -1074,7 +974,9 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::vec::Vec<kitchen_sink::Level>>,
     ) -> Self {
-        self.levels = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self.fields.levels = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         self
     }
     /// Sets `levels` to `value`, or leaves it out of the JSON with `None`.
@@ -1082,7 +984,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::vec::Vec<kitchen_sink::Level>>,
     ) -> Self {
-        self.levels = value;
+        self.fields.levels = value;
         self
     }
     /// Sets `gallery`.
@@ -1090,7 +992,9 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::vec::Vec<::craftkit_runtime::Image>>,
     ) -> Self {
-        self.gallery = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self.fields.gallery = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         self
     }
     /// Sets `gallery` to `value`, or leaves it out of the JSON with `None`.
@@ -1098,12 +1002,12 @@ impl<
         mut self,
         value: ::std::option::Option<::std::vec::Vec<::craftkit_runtime::Image>>,
     ) -> Self {
-        self.gallery = value;
+        self.fields.gallery = value;
         self
     }
     /// Sets `a`.
     pub fn a(
-        self,
+        mut self,
         value: impl ::std::convert::Into<kitchen_sink::A>,
     ) -> KitchenSinkBuilder<
         Title,
@@ -1116,52 +1020,15 @@ impl<
     where
         A: ::craftkit_runtime::builder::IsUnset<kitchen_sink::field::a>,
     {
+        self.fields.a = ::std::option::Option::Some(::std::convert::Into::into(value));
         KitchenSinkBuilder {
-            title: self.title,
-            body: self.body,
-            ratio: self.ratio,
-            count: self.count,
-            big: self.big,
-            flag: self.flag,
-            day: self.day,
-            at: self.at,
-            status: self.status,
-            logo: self.logo,
-            sig: self.sig,
-            qr: self.qr,
-            r#type: self.r#type,
-            r#fn: self.r#fn,
-            self_: self.self_,
-            self_pascal: self.self_pascal,
-            crate_: self.crate_,
-            super_: self.super_,
-            r#async: self.r#async,
-            underscore: self.underscore,
-            first_name_camel: self.first_name_camel,
-            first_name: self.first_name,
-            first_name_kebab: self.first_name_kebab,
-            name_pascal: self.name_pascal,
-            name: self.name,
-            _2nd_line: self._2nd_line,
-            anderungs_datum: self.anderungs_datum,
-            e_mail: self.e_mail,
-            option: self.option,
-            result: self.result,
-            string: self.string,
-            kitchen_sink: self.kitchen_sink,
-            tags: self.tags,
-            scores: self.scores,
-            levels: self.levels,
-            gallery: self.gallery,
-            a: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
-            sections: self.sections,
-            home: self.home,
-            work: self.work,
+            fields: self.fields,
+            state: ::std::marker::PhantomData,
         }
     }
     /// Sets `sections`.
     pub fn sections(
-        self,
+        mut self,
         value: impl ::std::convert::Into<::std::vec::Vec<kitchen_sink::Section>>,
     ) -> KitchenSinkBuilder<
         Title,
@@ -1174,54 +1041,17 @@ impl<
     where
         Sections: ::craftkit_runtime::builder::IsUnset<kitchen_sink::field::sections>,
     {
+        self.fields.sections = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         KitchenSinkBuilder {
-            title: self.title,
-            body: self.body,
-            ratio: self.ratio,
-            count: self.count,
-            big: self.big,
-            flag: self.flag,
-            day: self.day,
-            at: self.at,
-            status: self.status,
-            logo: self.logo,
-            sig: self.sig,
-            qr: self.qr,
-            r#type: self.r#type,
-            r#fn: self.r#fn,
-            self_: self.self_,
-            self_pascal: self.self_pascal,
-            crate_: self.crate_,
-            super_: self.super_,
-            r#async: self.r#async,
-            underscore: self.underscore,
-            first_name_camel: self.first_name_camel,
-            first_name: self.first_name,
-            first_name_kebab: self.first_name_kebab,
-            name_pascal: self.name_pascal,
-            name: self.name,
-            _2nd_line: self._2nd_line,
-            anderungs_datum: self.anderungs_datum,
-            e_mail: self.e_mail,
-            option: self.option,
-            result: self.result,
-            string: self.string,
-            kitchen_sink: self.kitchen_sink,
-            tags: self.tags,
-            scores: self.scores,
-            levels: self.levels,
-            gallery: self.gallery,
-            a: self.a,
-            sections: ::craftkit_runtime::builder::Set(
-                ::std::convert::Into::into(value),
-            ),
-            home: self.home,
-            work: self.work,
+            fields: self.fields,
+            state: ::std::marker::PhantomData,
         }
     }
     /// Sets `home`.
     pub fn home(
-        self,
+        mut self,
         value: impl ::std::convert::Into<kitchen_sink::Home>,
     ) -> KitchenSinkBuilder<
         Title,
@@ -1234,52 +1064,19 @@ impl<
     where
         Home: ::craftkit_runtime::builder::IsUnset<kitchen_sink::field::home>,
     {
+        self.fields.home = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         KitchenSinkBuilder {
-            title: self.title,
-            body: self.body,
-            ratio: self.ratio,
-            count: self.count,
-            big: self.big,
-            flag: self.flag,
-            day: self.day,
-            at: self.at,
-            status: self.status,
-            logo: self.logo,
-            sig: self.sig,
-            qr: self.qr,
-            r#type: self.r#type,
-            r#fn: self.r#fn,
-            self_: self.self_,
-            self_pascal: self.self_pascal,
-            crate_: self.crate_,
-            super_: self.super_,
-            r#async: self.r#async,
-            underscore: self.underscore,
-            first_name_camel: self.first_name_camel,
-            first_name: self.first_name,
-            first_name_kebab: self.first_name_kebab,
-            name_pascal: self.name_pascal,
-            name: self.name,
-            _2nd_line: self._2nd_line,
-            anderungs_datum: self.anderungs_datum,
-            e_mail: self.e_mail,
-            option: self.option,
-            result: self.result,
-            string: self.string,
-            kitchen_sink: self.kitchen_sink,
-            tags: self.tags,
-            scores: self.scores,
-            levels: self.levels,
-            gallery: self.gallery,
-            a: self.a,
-            sections: self.sections,
-            home: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
-            work: self.work,
+            fields: self.fields,
+            state: ::std::marker::PhantomData,
         }
     }
     /// Sets `work`.
     pub fn work(mut self, value: impl ::std::convert::Into<kitchen_sink::Work>) -> Self {
-        self.work = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self.fields.work = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         self
     }
     /// Sets `work` to `value`, or leaves it out of the JSON with `None`.
@@ -1287,7 +1084,7 @@ impl<
         mut self,
         value: ::std::option::Option<kitchen_sink::Work>,
     ) -> Self {
-        self.work = value;
+        self.fields.work = value;
         self
     }
     /// The [`KitchenSink`]. Compiles only once every required field is set.
@@ -1315,47 +1112,66 @@ impl<
             kitchen_sink::Home,
         >,
     {
+        let fields = self.fields;
         KitchenSink {
-            title: ::craftkit_runtime::builder::IsSet::into_value(self.title),
-            body: self.body,
-            ratio: self.ratio,
-            count: ::craftkit_runtime::builder::IsSet::into_value(self.count),
-            big: self.big,
-            flag: self.flag,
-            day: self.day,
-            at: self.at,
-            status: ::craftkit_runtime::builder::IsSet::into_value(self.status),
-            logo: self.logo,
-            sig: self.sig,
-            qr: self.qr,
-            r#type: self.r#type,
-            r#fn: self.r#fn,
-            self_: self.self_,
-            self_pascal: self.self_pascal,
-            crate_: self.crate_,
-            super_: self.super_,
-            r#async: self.r#async,
-            underscore: self.underscore,
-            first_name_camel: self.first_name_camel,
-            first_name: self.first_name,
-            first_name_kebab: self.first_name_kebab,
-            name_pascal: self.name_pascal,
-            name: self.name,
-            _2nd_line: self._2nd_line,
-            anderungs_datum: self.anderungs_datum,
-            e_mail: self.e_mail,
-            option: self.option,
-            result: self.result,
-            string: self.string,
-            kitchen_sink: self.kitchen_sink,
-            tags: self.tags,
-            scores: self.scores,
-            levels: self.levels,
-            gallery: self.gallery,
-            a: ::craftkit_runtime::builder::IsSet::into_value(self.a),
-            sections: ::craftkit_runtime::builder::IsSet::into_value(self.sections),
-            home: ::craftkit_runtime::builder::IsSet::into_value(self.home),
-            work: self.work,
+            title: <Title as ::craftkit_runtime::builder::IsSet<
+                kitchen_sink::field::title,
+                ::std::string::String,
+            >>::value(fields.title),
+            body: fields.body,
+            ratio: fields.ratio,
+            count: <Count as ::craftkit_runtime::builder::IsSet<
+                kitchen_sink::field::count,
+                ::std::primitive::i64,
+            >>::value(fields.count),
+            big: fields.big,
+            flag: fields.flag,
+            day: fields.day,
+            at: fields.at,
+            status: <Status as ::craftkit_runtime::builder::IsSet<
+                kitchen_sink::field::status,
+                kitchen_sink::Status,
+            >>::value(fields.status),
+            logo: fields.logo,
+            sig: fields.sig,
+            qr: fields.qr,
+            r#type: fields.r#type,
+            r#fn: fields.r#fn,
+            self_: fields.self_,
+            self_pascal: fields.self_pascal,
+            crate_: fields.crate_,
+            super_: fields.super_,
+            r#async: fields.r#async,
+            underscore: fields.underscore,
+            first_name_camel: fields.first_name_camel,
+            first_name: fields.first_name,
+            first_name_kebab: fields.first_name_kebab,
+            name_pascal: fields.name_pascal,
+            name: fields.name,
+            _2nd_line: fields._2nd_line,
+            anderungs_datum: fields.anderungs_datum,
+            e_mail: fields.e_mail,
+            option: fields.option,
+            result: fields.result,
+            string: fields.string,
+            kitchen_sink: fields.kitchen_sink,
+            tags: fields.tags,
+            scores: fields.scores,
+            levels: fields.levels,
+            gallery: fields.gallery,
+            a: <A as ::craftkit_runtime::builder::IsSet<
+                kitchen_sink::field::a,
+                kitchen_sink::A,
+            >>::value(fields.a),
+            sections: <Sections as ::craftkit_runtime::builder::IsSet<
+                kitchen_sink::field::sections,
+                ::std::vec::Vec<kitchen_sink::Section>,
+            >>::value(fields.sections),
+            home: <Home as ::craftkit_runtime::builder::IsSet<
+                kitchen_sink::field::home,
+                kitchen_sink::Home,
+            >>::value(fields.home),
+            work: fields.work,
         }
     }
 }
@@ -1476,7 +1292,10 @@ pub mod kitchen_sink {
         /// A builder of [`OptionObject`]: one setter per field, then `.build()`.
         pub fn builder() -> OptionObjectBuilder {
             OptionObjectBuilder {
-                some: ::std::option::Option::None,
+                fields: self::store::OptionObject {
+                    some: ::std::option::Option::None,
+                },
+                state: ::std::marker::PhantomData,
             }
         }
     }
@@ -1484,9 +1303,10 @@ pub mod kitchen_sink {
     ///
     /// Every field is optional: `.build()` compiles at any point.
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code)]
+    #[allow(dead_code, clippy::type_complexity)]
     pub struct OptionObjectBuilder {
-        some: ::std::option::Option<::std::string::String>,
+        fields: self::store::OptionObject,
+        state: ::std::marker::PhantomData<fn() -> ()>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl OptionObjectBuilder {
@@ -1495,7 +1315,9 @@ pub mod kitchen_sink {
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
-            self.some = ::std::option::Option::Some(::std::convert::Into::into(value));
+            self.fields.some = ::std::option::Option::Some(
+                ::std::convert::Into::into(value),
+            );
             self
         }
         /// Sets `some` to `value`, or leaves it out of the JSON with `None`.
@@ -1503,12 +1325,13 @@ pub mod kitchen_sink {
             mut self,
             value: ::std::option::Option<::std::string::String>,
         ) -> Self {
-            self.some = value;
+            self.fields.some = value;
             self
         }
         /// The [`OptionObject`]. Compiles only once every required field is set.
         pub fn build(self) -> OptionObject {
-            OptionObject { some: self.some }
+            let fields = self.fields;
+            OptionObject { some: fields.some }
         }
     }
     /// The object at `result`.
@@ -1549,7 +1372,10 @@ pub mod kitchen_sink {
         /// A builder of [`ResultObject`]: one setter per field, then `.build()`.
         pub fn builder() -> ResultObjectBuilder {
             ResultObjectBuilder {
-                ok: ::std::option::Option::None,
+                fields: self::store::ResultObject {
+                    ok: ::std::option::Option::None,
+                },
+                state: ::std::marker::PhantomData,
             }
         }
     }
@@ -1557,9 +1383,10 @@ pub mod kitchen_sink {
     ///
     /// Every field is optional: `.build()` compiles at any point.
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code)]
+    #[allow(dead_code, clippy::type_complexity)]
     pub struct ResultObjectBuilder {
-        ok: ::std::option::Option<::std::primitive::bool>,
+        fields: self::store::ResultObject,
+        state: ::std::marker::PhantomData<fn() -> ()>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl ResultObjectBuilder {
@@ -1568,7 +1395,9 @@ pub mod kitchen_sink {
             mut self,
             value: impl ::std::convert::Into<::std::primitive::bool>,
         ) -> Self {
-            self.ok = ::std::option::Option::Some(::std::convert::Into::into(value));
+            self.fields.ok = ::std::option::Option::Some(
+                ::std::convert::Into::into(value),
+            );
             self
         }
         /// Sets `ok` to `value`, or leaves it out of the JSON with `None`.
@@ -1576,12 +1405,13 @@ pub mod kitchen_sink {
             mut self,
             value: ::std::option::Option<::std::primitive::bool>,
         ) -> Self {
-            self.ok = value;
+            self.fields.ok = value;
             self
         }
         /// The [`ResultObject`]. Compiles only once every required field is set.
         pub fn build(self) -> ResultObject {
-            ResultObject { ok: self.ok }
+            let fields = self.fields;
+            ResultObject { ok: fields.ok }
         }
     }
     /// The object at `string`.
@@ -1624,7 +1454,10 @@ pub mod kitchen_sink {
         /// A builder of [`StringObject`]: one setter per field, then `.build()`.
         pub fn builder() -> StringObjectBuilder {
             StringObjectBuilder {
-                vec: ::std::option::Option::None,
+                fields: self::store::StringObject {
+                    vec: ::std::option::Option::None,
+                },
+                state: ::std::marker::PhantomData,
             }
         }
     }
@@ -1632,9 +1465,10 @@ pub mod kitchen_sink {
     ///
     /// Every field is optional: `.build()` compiles at any point.
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code)]
+    #[allow(dead_code, clippy::type_complexity)]
     pub struct StringObjectBuilder {
-        vec: ::std::option::Option<::std::string::String>,
+        fields: self::store::StringObject,
+        state: ::std::marker::PhantomData<fn() -> ()>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl StringObjectBuilder {
@@ -1643,7 +1477,9 @@ pub mod kitchen_sink {
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
-            self.vec = ::std::option::Option::Some(::std::convert::Into::into(value));
+            self.fields.vec = ::std::option::Option::Some(
+                ::std::convert::Into::into(value),
+            );
             self
         }
         /// Sets `vec` to `value`, or leaves it out of the JSON with `None`.
@@ -1651,12 +1487,13 @@ pub mod kitchen_sink {
             mut self,
             value: ::std::option::Option<::std::string::String>,
         ) -> Self {
-            self.vec = value;
+            self.fields.vec = value;
             self
         }
         /// The [`StringObject`]. Compiles only once every required field is set.
         pub fn build(self) -> StringObject {
-            StringObject { vec: self.vec }
+            let fields = self.fields;
+            StringObject { vec: fields.vec }
         }
     }
     /// The object at `kitchen_sink`.
@@ -1699,7 +1536,10 @@ pub mod kitchen_sink {
         /// A builder of [`KitchenSinkObject`]: one setter per field, then `.build()`.
         pub fn builder() -> KitchenSinkObjectBuilder {
             KitchenSinkObjectBuilder {
-                again: ::std::option::Option::None,
+                fields: self::store::KitchenSinkObject {
+                    again: ::std::option::Option::None,
+                },
+                state: ::std::marker::PhantomData,
             }
         }
     }
@@ -1707,9 +1547,10 @@ pub mod kitchen_sink {
     ///
     /// Every field is optional: `.build()` compiles at any point.
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code)]
+    #[allow(dead_code, clippy::type_complexity)]
     pub struct KitchenSinkObjectBuilder {
-        again: ::std::option::Option<::std::string::String>,
+        fields: self::store::KitchenSinkObject,
+        state: ::std::marker::PhantomData<fn() -> ()>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl KitchenSinkObjectBuilder {
@@ -1718,7 +1559,9 @@ pub mod kitchen_sink {
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
-            self.again = ::std::option::Option::Some(::std::convert::Into::into(value));
+            self.fields.again = ::std::option::Option::Some(
+                ::std::convert::Into::into(value),
+            );
             self
         }
         /// Sets `again` to `value`, or leaves it out of the JSON with `None`.
@@ -1726,13 +1569,14 @@ pub mod kitchen_sink {
             mut self,
             value: ::std::option::Option<::std::string::String>,
         ) -> Self {
-            self.again = value;
+            self.fields.again = value;
             self
         }
         /// The [`KitchenSinkObject`]. Compiles only once every required field is set.
         pub fn build(self) -> KitchenSinkObject {
+            let fields = self.fields;
             KitchenSinkObject {
-                again: self.again,
+                again: fields.again,
             }
         }
     }
@@ -1823,7 +1667,10 @@ pub mod kitchen_sink {
         /// A builder of [`A`]: one setter per field, then `.build()`.
         pub fn builder() -> ABuilder {
             ABuilder {
-                b: ::craftkit_runtime::builder::Unset,
+                fields: self::store::A {
+                    b: ::std::option::Option::None,
+                },
+                state: ::std::marker::PhantomData,
             }
         }
     }
@@ -1831,22 +1678,27 @@ pub mod kitchen_sink {
     ///
     /// `.build()` compiles once the required fields are set (`b`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code)]
+    #[allow(dead_code, clippy::type_complexity)]
     pub struct ABuilder<B = ::craftkit_runtime::builder::Unset> {
-        b: B,
+        fields: self::store::A,
+        state: ::std::marker::PhantomData<fn() -> (B,)>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl<B> ABuilder<B> {
         /// Sets `b`.
         pub fn b(
-            self,
+            mut self,
             value: impl ::std::convert::Into<self::B>,
         ) -> ABuilder<::craftkit_runtime::builder::Set<self::B>>
         where
             B: ::craftkit_runtime::builder::IsUnset<self::field::b>,
         {
+            self.fields.b = ::std::option::Option::Some(
+                ::std::convert::Into::into(value),
+            );
             ABuilder {
-                b: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+                fields: self.fields,
+                state: ::std::marker::PhantomData,
             }
         }
         /// The [`A`]. Compiles only once every required field is set.
@@ -1854,8 +1706,12 @@ pub mod kitchen_sink {
         where
             B: ::craftkit_runtime::builder::IsSet<self::field::b, self::B>,
         {
+            let fields = self.fields;
             A {
-                b: ::craftkit_runtime::builder::IsSet::into_value(self.b),
+                b: <B as ::craftkit_runtime::builder::IsSet<
+                    self::field::b,
+                    self::B,
+                >>::value(fields.b),
             }
         }
     }
@@ -1900,8 +1756,11 @@ pub mod kitchen_sink {
         /// A builder of [`B`]: one setter per field, then `.build()`.
         pub fn builder() -> BBuilder {
             BBuilder {
-                c: ::craftkit_runtime::builder::Unset,
-                x: ::std::option::Option::None,
+                fields: self::store::B {
+                    c: ::std::option::Option::None,
+                    x: ::std::option::Option::None,
+                },
+                state: ::std::marker::PhantomData,
             }
         }
     }
@@ -1909,24 +1768,27 @@ pub mod kitchen_sink {
     ///
     /// `.build()` compiles once the required fields are set (`c`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code)]
+    #[allow(dead_code, clippy::type_complexity)]
     pub struct BBuilder<C = ::craftkit_runtime::builder::Unset> {
-        c: C,
-        x: ::std::option::Option<::std::primitive::i64>,
+        fields: self::store::B,
+        state: ::std::marker::PhantomData<fn() -> (C,)>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl<C> BBuilder<C> {
         /// Sets `c`.
         pub fn c(
-            self,
+            mut self,
             value: impl ::std::convert::Into<self::C>,
         ) -> BBuilder<::craftkit_runtime::builder::Set<self::C>>
         where
             C: ::craftkit_runtime::builder::IsUnset<self::field::c>,
         {
+            self.fields.c = ::std::option::Option::Some(
+                ::std::convert::Into::into(value),
+            );
             BBuilder {
-                c: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
-                x: self.x,
+                fields: self.fields,
+                state: ::std::marker::PhantomData,
             }
         }
         /// Sets `x`.
@@ -1934,7 +1796,9 @@ pub mod kitchen_sink {
             mut self,
             value: impl ::std::convert::Into<::std::primitive::i64>,
         ) -> Self {
-            self.x = ::std::option::Option::Some(::std::convert::Into::into(value));
+            self.fields.x = ::std::option::Option::Some(
+                ::std::convert::Into::into(value),
+            );
             self
         }
         /// Sets `x` to `value`, or leaves it out of the JSON with `None`.
@@ -1942,7 +1806,7 @@ pub mod kitchen_sink {
             mut self,
             value: ::std::option::Option<::std::primitive::i64>,
         ) -> Self {
-            self.x = value;
+            self.fields.x = value;
             self
         }
         /// The [`B`]. Compiles only once every required field is set.
@@ -1950,9 +1814,13 @@ pub mod kitchen_sink {
         where
             C: ::craftkit_runtime::builder::IsSet<self::field::c, self::C>,
         {
+            let fields = self.fields;
             B {
-                c: ::craftkit_runtime::builder::IsSet::into_value(self.c),
-                x: self.x,
+                c: <C as ::craftkit_runtime::builder::IsSet<
+                    self::field::c,
+                    self::C,
+                >>::value(fields.c),
+                x: fields.x,
             }
         }
     }
@@ -1988,7 +1856,10 @@ pub mod kitchen_sink {
         /// A builder of [`C`]: one setter per field, then `.build()`.
         pub fn builder() -> CBuilder {
             CBuilder {
-                d: ::craftkit_runtime::builder::Unset,
+                fields: self::store::C {
+                    d: ::std::option::Option::None,
+                },
+                state: ::std::marker::PhantomData,
             }
         }
     }
@@ -1996,22 +1867,27 @@ pub mod kitchen_sink {
     ///
     /// `.build()` compiles once the required fields are set (`d`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code)]
+    #[allow(dead_code, clippy::type_complexity)]
     pub struct CBuilder<D = ::craftkit_runtime::builder::Unset> {
-        d: D,
+        fields: self::store::C,
+        state: ::std::marker::PhantomData<fn() -> (D,)>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl<D> CBuilder<D> {
         /// Sets `d`.
         pub fn d(
-            self,
+            mut self,
             value: impl ::std::convert::Into<self::D>,
         ) -> CBuilder<::craftkit_runtime::builder::Set<self::D>>
         where
             D: ::craftkit_runtime::builder::IsUnset<self::field::d>,
         {
+            self.fields.d = ::std::option::Option::Some(
+                ::std::convert::Into::into(value),
+            );
             CBuilder {
-                d: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+                fields: self.fields,
+                state: ::std::marker::PhantomData,
             }
         }
         /// The [`C`]. Compiles only once every required field is set.
@@ -2019,8 +1895,12 @@ pub mod kitchen_sink {
         where
             D: ::craftkit_runtime::builder::IsSet<self::field::d, self::D>,
         {
+            let fields = self.fields;
             C {
-                d: ::craftkit_runtime::builder::IsSet::into_value(self.d),
+                d: <D as ::craftkit_runtime::builder::IsSet<
+                    self::field::d,
+                    self::D,
+                >>::value(fields.d),
             }
         }
     }
@@ -2056,7 +1936,10 @@ pub mod kitchen_sink {
         /// A builder of [`D`]: one setter per field, then `.build()`.
         pub fn builder() -> DBuilder {
             DBuilder {
-                e: ::craftkit_runtime::builder::Unset,
+                fields: self::store::D {
+                    e: ::std::option::Option::None,
+                },
+                state: ::std::marker::PhantomData,
             }
         }
     }
@@ -2064,22 +1947,27 @@ pub mod kitchen_sink {
     ///
     /// `.build()` compiles once the required fields are set (`e`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code)]
+    #[allow(dead_code, clippy::type_complexity)]
     pub struct DBuilder<E = ::craftkit_runtime::builder::Unset> {
-        e: E,
+        fields: self::store::D,
+        state: ::std::marker::PhantomData<fn() -> (E,)>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl<E> DBuilder<E> {
         /// Sets `e`.
         pub fn e(
-            self,
+            mut self,
             value: impl ::std::convert::Into<self::E>,
         ) -> DBuilder<::craftkit_runtime::builder::Set<self::E>>
         where
             E: ::craftkit_runtime::builder::IsUnset<self::field::e>,
         {
+            self.fields.e = ::std::option::Option::Some(
+                ::std::convert::Into::into(value),
+            );
             DBuilder {
-                e: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+                fields: self.fields,
+                state: ::std::marker::PhantomData,
             }
         }
         /// The [`D`]. Compiles only once every required field is set.
@@ -2087,8 +1975,12 @@ pub mod kitchen_sink {
         where
             E: ::craftkit_runtime::builder::IsSet<self::field::e, self::E>,
         {
+            let fields = self.fields;
             D {
-                e: ::craftkit_runtime::builder::IsSet::into_value(self.e),
+                e: <E as ::craftkit_runtime::builder::IsSet<
+                    self::field::e,
+                    self::E,
+                >>::value(fields.e),
             }
         }
     }
@@ -2126,7 +2018,10 @@ pub mod kitchen_sink {
         /// A builder of [`E`]: one setter per field, then `.build()`.
         pub fn builder() -> EBuilder {
             EBuilder {
-                f: ::craftkit_runtime::builder::Unset,
+                fields: self::store::E {
+                    f: ::std::option::Option::None,
+                },
+                state: ::std::marker::PhantomData,
             }
         }
     }
@@ -2134,22 +2029,27 @@ pub mod kitchen_sink {
     ///
     /// `.build()` compiles once the required fields are set (`f`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code)]
+    #[allow(dead_code, clippy::type_complexity)]
     pub struct EBuilder<F = ::craftkit_runtime::builder::Unset> {
-        f: F,
+        fields: self::store::E,
+        state: ::std::marker::PhantomData<fn() -> (F,)>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl<F> EBuilder<F> {
         /// Sets `f`.
         pub fn f(
-            self,
+            mut self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> EBuilder<::craftkit_runtime::builder::Set<::std::string::String>>
         where
             F: ::craftkit_runtime::builder::IsUnset<self::field::f>,
         {
+            self.fields.f = ::std::option::Option::Some(
+                ::std::convert::Into::into(value),
+            );
             EBuilder {
-                f: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+                fields: self.fields,
+                state: ::std::marker::PhantomData,
             }
         }
         /// The [`E`]. Compiles only once every required field is set.
@@ -2157,8 +2057,12 @@ pub mod kitchen_sink {
         where
             F: ::craftkit_runtime::builder::IsSet<self::field::f, ::std::string::String>,
         {
+            let fields = self.fields;
             E {
-                f: ::craftkit_runtime::builder::IsSet::into_value(self.f),
+                f: <F as ::craftkit_runtime::builder::IsSet<
+                    self::field::f,
+                    ::std::string::String,
+                >>::value(fields.f),
             }
         }
     }
@@ -2203,8 +2107,11 @@ pub mod kitchen_sink {
         /// A builder of [`Section`]: one setter per field, then `.build()`.
         pub fn builder() -> SectionBuilder {
             SectionBuilder {
-                heading: ::craftkit_runtime::builder::Unset,
-                rows: ::std::option::Option::None,
+                fields: self::store::Section {
+                    heading: ::std::option::Option::None,
+                    rows: ::std::option::Option::None,
+                },
+                state: ::std::marker::PhantomData,
             }
         }
     }
@@ -2212,26 +2119,27 @@ pub mod kitchen_sink {
     ///
     /// `.build()` compiles once the required fields are set (`heading`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code)]
+    #[allow(dead_code, clippy::type_complexity)]
     pub struct SectionBuilder<Heading = ::craftkit_runtime::builder::Unset> {
-        heading: Heading,
-        rows: ::std::option::Option<::std::vec::Vec<self::Row>>,
+        fields: self::store::Section,
+        state: ::std::marker::PhantomData<fn() -> (Heading,)>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl<Heading> SectionBuilder<Heading> {
         /// Sets `heading`.
         pub fn heading(
-            self,
+            mut self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> SectionBuilder<::craftkit_runtime::builder::Set<::std::string::String>>
         where
             Heading: ::craftkit_runtime::builder::IsUnset<self::field::heading>,
         {
+            self.fields.heading = ::std::option::Option::Some(
+                ::std::convert::Into::into(value),
+            );
             SectionBuilder {
-                heading: ::craftkit_runtime::builder::Set(
-                    ::std::convert::Into::into(value),
-                ),
-                rows: self.rows,
+                fields: self.fields,
+                state: ::std::marker::PhantomData,
             }
         }
         /// Sets `rows`.
@@ -2239,7 +2147,9 @@ pub mod kitchen_sink {
             mut self,
             value: impl ::std::convert::Into<::std::vec::Vec<self::Row>>,
         ) -> Self {
-            self.rows = ::std::option::Option::Some(::std::convert::Into::into(value));
+            self.fields.rows = ::std::option::Option::Some(
+                ::std::convert::Into::into(value),
+            );
             self
         }
         /// Sets `rows` to `value`, or leaves it out of the JSON with `None`.
@@ -2247,7 +2157,7 @@ pub mod kitchen_sink {
             mut self,
             value: ::std::option::Option<::std::vec::Vec<self::Row>>,
         ) -> Self {
-            self.rows = value;
+            self.fields.rows = value;
             self
         }
         /// The [`Section`]. Compiles only once every required field is set.
@@ -2258,9 +2168,13 @@ pub mod kitchen_sink {
                 ::std::string::String,
             >,
         {
+            let fields = self.fields;
             Section {
-                heading: ::craftkit_runtime::builder::IsSet::into_value(self.heading),
-                rows: self.rows,
+                heading: <Heading as ::craftkit_runtime::builder::IsSet<
+                    self::field::heading,
+                    ::std::string::String,
+                >>::value(fields.heading),
+                rows: fields.rows,
             }
         }
     }
@@ -2307,8 +2221,11 @@ pub mod kitchen_sink {
         /// A builder of [`Row`]: one setter per field, then `.build()`.
         pub fn builder() -> RowBuilder {
             RowBuilder {
-                cells: ::std::option::Option::None,
-                address: ::std::option::Option::None,
+                fields: self::store::Row {
+                    cells: ::std::option::Option::None,
+                    address: ::std::option::Option::None,
+                },
+                state: ::std::marker::PhantomData,
             }
         }
     }
@@ -2316,10 +2233,10 @@ pub mod kitchen_sink {
     ///
     /// Every field is optional: `.build()` compiles at any point.
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code)]
+    #[allow(dead_code, clippy::type_complexity)]
     pub struct RowBuilder {
-        cells: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-        address: ::std::option::Option<self::RowAddress>,
+        fields: self::store::Row,
+        state: ::std::marker::PhantomData<fn() -> ()>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl RowBuilder {
@@ -2328,7 +2245,9 @@ pub mod kitchen_sink {
             mut self,
             value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
         ) -> Self {
-            self.cells = ::std::option::Option::Some(::std::convert::Into::into(value));
+            self.fields.cells = ::std::option::Option::Some(
+                ::std::convert::Into::into(value),
+            );
             self
         }
         /// Sets `cells` to `value`, or leaves it out of the JSON with `None`.
@@ -2336,7 +2255,7 @@ pub mod kitchen_sink {
             mut self,
             value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         ) -> Self {
-            self.cells = value;
+            self.fields.cells = value;
             self
         }
         /// Sets `address`.
@@ -2344,7 +2263,7 @@ pub mod kitchen_sink {
             mut self,
             value: impl ::std::convert::Into<self::RowAddress>,
         ) -> Self {
-            self.address = ::std::option::Option::Some(
+            self.fields.address = ::std::option::Option::Some(
                 ::std::convert::Into::into(value),
             );
             self
@@ -2354,14 +2273,15 @@ pub mod kitchen_sink {
             mut self,
             value: ::std::option::Option<self::RowAddress>,
         ) -> Self {
-            self.address = value;
+            self.fields.address = value;
             self
         }
         /// The [`Row`]. Compiles only once every required field is set.
         pub fn build(self) -> Row {
+            let fields = self.fields;
             Row {
-                cells: self.cells,
-                address: self.address,
+                cells: fields.cells,
+                address: fields.address,
             }
         }
     }
@@ -2403,7 +2323,10 @@ pub mod kitchen_sink {
         /// A builder of [`RowAddress`]: one setter per field, then `.build()`.
         pub fn builder() -> RowAddressBuilder {
             RowAddressBuilder {
-                city: ::std::option::Option::None,
+                fields: self::store::RowAddress {
+                    city: ::std::option::Option::None,
+                },
+                state: ::std::marker::PhantomData,
             }
         }
     }
@@ -2411,9 +2334,10 @@ pub mod kitchen_sink {
     ///
     /// Every field is optional: `.build()` compiles at any point.
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code)]
+    #[allow(dead_code, clippy::type_complexity)]
     pub struct RowAddressBuilder {
-        city: ::std::option::Option<::std::string::String>,
+        fields: self::store::RowAddress,
+        state: ::std::marker::PhantomData<fn() -> ()>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl RowAddressBuilder {
@@ -2422,7 +2346,9 @@ pub mod kitchen_sink {
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
-            self.city = ::std::option::Option::Some(::std::convert::Into::into(value));
+            self.fields.city = ::std::option::Option::Some(
+                ::std::convert::Into::into(value),
+            );
             self
         }
         /// Sets `city` to `value`, or leaves it out of the JSON with `None`.
@@ -2430,12 +2356,13 @@ pub mod kitchen_sink {
             mut self,
             value: ::std::option::Option<::std::string::String>,
         ) -> Self {
-            self.city = value;
+            self.fields.city = value;
             self
         }
         /// The [`RowAddress`]. Compiles only once every required field is set.
         pub fn build(self) -> RowAddress {
-            RowAddress { city: self.city }
+            let fields = self.fields;
+            RowAddress { city: fields.city }
         }
     }
     /// The object at `home`.
@@ -2474,7 +2401,10 @@ pub mod kitchen_sink {
         /// A builder of [`Home`]: one setter per field, then `.build()`.
         pub fn builder() -> HomeBuilder {
             HomeBuilder {
-                address: ::craftkit_runtime::builder::Unset,
+                fields: self::store::Home {
+                    address: ::std::option::Option::None,
+                },
+                state: ::std::marker::PhantomData,
             }
         }
     }
@@ -2482,24 +2412,27 @@ pub mod kitchen_sink {
     ///
     /// `.build()` compiles once the required fields are set (`address`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code)]
+    #[allow(dead_code, clippy::type_complexity)]
     pub struct HomeBuilder<Address = ::craftkit_runtime::builder::Unset> {
-        address: Address,
+        fields: self::store::Home,
+        state: ::std::marker::PhantomData<fn() -> (Address,)>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl<Address> HomeBuilder<Address> {
         /// Sets `address`.
         pub fn address(
-            self,
+            mut self,
             value: impl ::std::convert::Into<self::HomeAddress>,
         ) -> HomeBuilder<::craftkit_runtime::builder::Set<self::HomeAddress>>
         where
             Address: ::craftkit_runtime::builder::IsUnset<self::field::address>,
         {
+            self.fields.address = ::std::option::Option::Some(
+                ::std::convert::Into::into(value),
+            );
             HomeBuilder {
-                address: ::craftkit_runtime::builder::Set(
-                    ::std::convert::Into::into(value),
-                ),
+                fields: self.fields,
+                state: ::std::marker::PhantomData,
             }
         }
         /// The [`Home`]. Compiles only once every required field is set.
@@ -2510,8 +2443,12 @@ pub mod kitchen_sink {
                 self::HomeAddress,
             >,
         {
+            let fields = self.fields;
             Home {
-                address: ::craftkit_runtime::builder::IsSet::into_value(self.address),
+                address: <Address as ::craftkit_runtime::builder::IsSet<
+                    self::field::address,
+                    self::HomeAddress,
+                >>::value(fields.address),
             }
         }
     }
@@ -2556,8 +2493,11 @@ pub mod kitchen_sink {
         /// A builder of [`HomeAddress`]: one setter per field, then `.build()`.
         pub fn builder() -> HomeAddressBuilder {
             HomeAddressBuilder {
-                city: ::craftkit_runtime::builder::Unset,
-                zip: ::std::option::Option::None,
+                fields: self::store::HomeAddress {
+                    city: ::std::option::Option::None,
+                    zip: ::std::option::Option::None,
+                },
+                state: ::std::marker::PhantomData,
             }
         }
     }
@@ -2565,26 +2505,27 @@ pub mod kitchen_sink {
     ///
     /// `.build()` compiles once the required fields are set (`city`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code)]
+    #[allow(dead_code, clippy::type_complexity)]
     pub struct HomeAddressBuilder<City = ::craftkit_runtime::builder::Unset> {
-        city: City,
-        zip: ::std::option::Option<::std::string::String>,
+        fields: self::store::HomeAddress,
+        state: ::std::marker::PhantomData<fn() -> (City,)>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl<City> HomeAddressBuilder<City> {
         /// Sets `city`.
         pub fn city(
-            self,
+            mut self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> HomeAddressBuilder<::craftkit_runtime::builder::Set<::std::string::String>>
         where
             City: ::craftkit_runtime::builder::IsUnset<self::field::city>,
         {
+            self.fields.city = ::std::option::Option::Some(
+                ::std::convert::Into::into(value),
+            );
             HomeAddressBuilder {
-                city: ::craftkit_runtime::builder::Set(
-                    ::std::convert::Into::into(value),
-                ),
-                zip: self.zip,
+                fields: self.fields,
+                state: ::std::marker::PhantomData,
             }
         }
         /// Sets `zip`.
@@ -2592,7 +2533,9 @@ pub mod kitchen_sink {
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
-            self.zip = ::std::option::Option::Some(::std::convert::Into::into(value));
+            self.fields.zip = ::std::option::Option::Some(
+                ::std::convert::Into::into(value),
+            );
             self
         }
         /// Sets `zip` to `value`, or leaves it out of the JSON with `None`.
@@ -2600,7 +2543,7 @@ pub mod kitchen_sink {
             mut self,
             value: ::std::option::Option<::std::string::String>,
         ) -> Self {
-            self.zip = value;
+            self.fields.zip = value;
             self
         }
         /// The [`HomeAddress`]. Compiles only once every required field is set.
@@ -2611,9 +2554,13 @@ pub mod kitchen_sink {
                 ::std::string::String,
             >,
         {
+            let fields = self.fields;
             HomeAddress {
-                city: ::craftkit_runtime::builder::IsSet::into_value(self.city),
-                zip: self.zip,
+                city: <City as ::craftkit_runtime::builder::IsSet<
+                    self::field::city,
+                    ::std::string::String,
+                >>::value(fields.city),
+                zip: fields.zip,
             }
         }
     }
@@ -2655,7 +2602,10 @@ pub mod kitchen_sink {
         /// A builder of [`Work`]: one setter per field, then `.build()`.
         pub fn builder() -> WorkBuilder {
             WorkBuilder {
-                address: ::std::option::Option::None,
+                fields: self::store::Work {
+                    address: ::std::option::Option::None,
+                },
+                state: ::std::marker::PhantomData,
             }
         }
     }
@@ -2663,9 +2613,10 @@ pub mod kitchen_sink {
     ///
     /// Every field is optional: `.build()` compiles at any point.
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code)]
+    #[allow(dead_code, clippy::type_complexity)]
     pub struct WorkBuilder {
-        address: ::std::option::Option<self::WorkAddress>,
+        fields: self::store::Work,
+        state: ::std::marker::PhantomData<fn() -> ()>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl WorkBuilder {
@@ -2674,7 +2625,7 @@ pub mod kitchen_sink {
             mut self,
             value: impl ::std::convert::Into<self::WorkAddress>,
         ) -> Self {
-            self.address = ::std::option::Option::Some(
+            self.fields.address = ::std::option::Option::Some(
                 ::std::convert::Into::into(value),
             );
             self
@@ -2684,12 +2635,13 @@ pub mod kitchen_sink {
             mut self,
             value: ::std::option::Option<self::WorkAddress>,
         ) -> Self {
-            self.address = value;
+            self.fields.address = value;
             self
         }
         /// The [`Work`]. Compiles only once every required field is set.
         pub fn build(self) -> Work {
-            Work { address: self.address }
+            let fields = self.fields;
+            Work { address: fields.address }
         }
     }
     /// The object at `work.address`.
@@ -2735,8 +2687,11 @@ pub mod kitchen_sink {
         /// A builder of [`WorkAddress`]: one setter per field, then `.build()`.
         pub fn builder() -> WorkAddressBuilder {
             WorkAddressBuilder {
-                city: ::std::option::Option::None,
-                floor: ::std::option::Option::None,
+                fields: self::store::WorkAddress {
+                    city: ::std::option::Option::None,
+                    floor: ::std::option::Option::None,
+                },
+                state: ::std::marker::PhantomData,
             }
         }
     }
@@ -2744,10 +2699,10 @@ pub mod kitchen_sink {
     ///
     /// Every field is optional: `.build()` compiles at any point.
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code)]
+    #[allow(dead_code, clippy::type_complexity)]
     pub struct WorkAddressBuilder {
-        city: ::std::option::Option<::std::string::String>,
-        floor: ::std::option::Option<::std::primitive::i64>,
+        fields: self::store::WorkAddress,
+        state: ::std::marker::PhantomData<fn() -> ()>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl WorkAddressBuilder {
@@ -2756,7 +2711,9 @@ pub mod kitchen_sink {
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
-            self.city = ::std::option::Option::Some(::std::convert::Into::into(value));
+            self.fields.city = ::std::option::Option::Some(
+                ::std::convert::Into::into(value),
+            );
             self
         }
         /// Sets `city` to `value`, or leaves it out of the JSON with `None`.
@@ -2764,7 +2721,7 @@ pub mod kitchen_sink {
             mut self,
             value: ::std::option::Option<::std::string::String>,
         ) -> Self {
-            self.city = value;
+            self.fields.city = value;
             self
         }
         /// Sets `floor`.
@@ -2772,7 +2729,9 @@ pub mod kitchen_sink {
             mut self,
             value: impl ::std::convert::Into<::std::primitive::i64>,
         ) -> Self {
-            self.floor = ::std::option::Option::Some(::std::convert::Into::into(value));
+            self.fields.floor = ::std::option::Option::Some(
+                ::std::convert::Into::into(value),
+            );
             self
         }
         /// Sets `floor` to `value`, or leaves it out of the JSON with `None`.
@@ -2780,14 +2739,15 @@ pub mod kitchen_sink {
             mut self,
             value: ::std::option::Option<::std::primitive::i64>,
         ) -> Self {
-            self.floor = value;
+            self.fields.floor = value;
             self
         }
         /// The [`WorkAddress`]. Compiles only once every required field is set.
         pub fn build(self) -> WorkAddress {
+            let fields = self.fields;
             WorkAddress {
-                city: self.city,
-                floor: self.floor,
+                city: fields.city,
+                floor: fields.floor,
             }
         }
     }
@@ -2810,5 +2770,124 @@ pub mod kitchen_sink {
         pub enum sections {}
         pub enum status {}
         pub enum title {}
+    }
+    /// The builders' stores: each builder keeps its values in one of these, whatever its
+    /// state (see [`craftkit_runtime::builder`]).
+    #[doc(hidden)]
+    pub mod store {
+        /// The values given to `KitchenSink`'s builder.
+        pub struct KitchenSink {
+            pub title: ::std::option::Option<::std::string::String>,
+            pub body: ::std::option::Option<::std::string::String>,
+            pub ratio: ::std::option::Option<::std::primitive::f64>,
+            pub count: ::std::option::Option<::std::primitive::i64>,
+            pub big: ::std::option::Option<::std::primitive::i64>,
+            pub flag: ::std::option::Option<::std::primitive::bool>,
+            pub day: ::std::option::Option<::craftkit_runtime::Date>,
+            pub at: ::std::option::Option<::craftkit_runtime::DateTime>,
+            pub status: ::std::option::Option<super::Status>,
+            pub logo: ::std::option::Option<::craftkit_runtime::Image>,
+            pub sig: ::std::option::Option<::craftkit_runtime::Signature>,
+            pub qr: ::std::option::Option<::craftkit_runtime::serde_json::Value>,
+            pub r#type: ::std::option::Option<::std::string::String>,
+            pub r#fn: ::std::option::Option<::std::string::String>,
+            pub self_: ::std::option::Option<::std::string::String>,
+            pub self_pascal: ::std::option::Option<::std::string::String>,
+            pub crate_: ::std::option::Option<::std::string::String>,
+            pub super_: ::std::option::Option<::std::string::String>,
+            pub r#async: ::std::option::Option<::std::string::String>,
+            pub underscore: ::std::option::Option<::std::string::String>,
+            pub first_name_camel: ::std::option::Option<::std::string::String>,
+            pub first_name: ::std::option::Option<::std::string::String>,
+            pub first_name_kebab: ::std::option::Option<::std::string::String>,
+            pub name_pascal: ::std::option::Option<::std::string::String>,
+            pub name: ::std::option::Option<::std::string::String>,
+            pub _2nd_line: ::std::option::Option<::std::string::String>,
+            pub anderungs_datum: ::std::option::Option<::craftkit_runtime::Date>,
+            pub e_mail: ::std::option::Option<::std::string::String>,
+            pub option: ::std::option::Option<super::OptionObject>,
+            pub result: ::std::option::Option<super::ResultObject>,
+            pub string: ::std::option::Option<super::StringObject>,
+            pub kitchen_sink: ::std::option::Option<super::KitchenSinkObject>,
+            pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            pub scores: ::std::option::Option<::std::vec::Vec<::std::primitive::i64>>,
+            pub levels: ::std::option::Option<::std::vec::Vec<super::Level>>,
+            pub gallery: ::std::option::Option<
+                ::std::vec::Vec<::craftkit_runtime::Image>,
+            >,
+            pub a: ::std::option::Option<super::A>,
+            pub sections: ::std::option::Option<::std::vec::Vec<super::Section>>,
+            pub home: ::std::option::Option<super::Home>,
+            pub work: ::std::option::Option<super::Work>,
+        }
+        /// The values given to `OptionObject`'s builder.
+        pub struct OptionObject {
+            pub some: ::std::option::Option<::std::string::String>,
+        }
+        /// The values given to `ResultObject`'s builder.
+        pub struct ResultObject {
+            pub ok: ::std::option::Option<::std::primitive::bool>,
+        }
+        /// The values given to `StringObject`'s builder.
+        pub struct StringObject {
+            pub vec: ::std::option::Option<::std::string::String>,
+        }
+        /// The values given to `KitchenSinkObject`'s builder.
+        pub struct KitchenSinkObject {
+            pub again: ::std::option::Option<::std::string::String>,
+        }
+        /// The values given to `A`'s builder.
+        pub struct A {
+            pub b: ::std::option::Option<super::B>,
+        }
+        /// The values given to `B`'s builder.
+        pub struct B {
+            pub c: ::std::option::Option<super::C>,
+            pub x: ::std::option::Option<::std::primitive::i64>,
+        }
+        /// The values given to `C`'s builder.
+        pub struct C {
+            pub d: ::std::option::Option<super::D>,
+        }
+        /// The values given to `D`'s builder.
+        pub struct D {
+            pub e: ::std::option::Option<super::E>,
+        }
+        /// The values given to `E`'s builder.
+        pub struct E {
+            pub f: ::std::option::Option<::std::string::String>,
+        }
+        /// The values given to `Section`'s builder.
+        pub struct Section {
+            pub heading: ::std::option::Option<::std::string::String>,
+            pub rows: ::std::option::Option<::std::vec::Vec<super::Row>>,
+        }
+        /// The values given to `Row`'s builder.
+        pub struct Row {
+            pub cells: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            pub address: ::std::option::Option<super::RowAddress>,
+        }
+        /// The values given to `RowAddress`'s builder.
+        pub struct RowAddress {
+            pub city: ::std::option::Option<::std::string::String>,
+        }
+        /// The values given to `Home`'s builder.
+        pub struct Home {
+            pub address: ::std::option::Option<super::HomeAddress>,
+        }
+        /// The values given to `HomeAddress`'s builder.
+        pub struct HomeAddress {
+            pub city: ::std::option::Option<::std::string::String>,
+            pub zip: ::std::option::Option<::std::string::String>,
+        }
+        /// The values given to `Work`'s builder.
+        pub struct Work {
+            pub address: ::std::option::Option<super::WorkAddress>,
+        }
+        /// The values given to `WorkAddress`'s builder.
+        pub struct WorkAddress {
+            pub city: ::std::option::Option<::std::string::String>,
+            pub floor: ::std::option::Option<::std::primitive::i64>,
+        }
     }
 }

@@ -202,29 +202,32 @@ impl DocsEdgeCases {
     /// A builder of [`DocsEdgeCases`]: one setter per field, then `.build()`.
     pub fn builder() -> DocsEdgeCasesBuilder {
         DocsEdgeCasesBuilder {
-            meta: ::craftkit_runtime::builder::Unset,
-            extra: ::std::option::Option::None,
-            blank: ::craftkit_runtime::builder::Unset,
-            qr: ::craftkit_runtime::builder::Unset,
-            code: ::craftkit_runtime::builder::Unset,
-            temp: ::craftkit_runtime::builder::Unset,
-            ratio: ::std::option::Option::None,
-            huge: ::std::option::Option::None,
-            whole: ::craftkit_runtime::builder::Unset,
-            floor: ::craftkit_runtime::builder::Unset,
-            r#type: ::craftkit_runtime::builder::Unset,
-            self_: ::craftkit_runtime::builder::Unset,
-            name_pascal: ::craftkit_runtime::builder::Unset,
-            name: ::craftkit_runtime::builder::Unset,
-            quote: ::craftkit_runtime::builder::Unset,
-            when: ::craftkit_runtime::builder::Unset,
-            on: ::craftkit_runtime::builder::Unset,
-            logo: ::std::option::Option::None,
-            sig: ::craftkit_runtime::builder::Unset,
-            levels: ::craftkit_runtime::builder::Unset,
-            weights: ::craftkit_runtime::builder::Unset,
-            none: ::craftkit_runtime::builder::Unset,
-            sections: ::craftkit_runtime::builder::Unset,
+            fields: docs_edge_cases::store::DocsEdgeCases {
+                meta: ::std::option::Option::None,
+                extra: ::std::option::Option::None,
+                blank: ::std::option::Option::None,
+                qr: ::std::option::Option::None,
+                code: ::std::option::Option::None,
+                temp: ::std::option::Option::None,
+                ratio: ::std::option::Option::None,
+                huge: ::std::option::Option::None,
+                whole: ::std::option::Option::None,
+                floor: ::std::option::Option::None,
+                r#type: ::std::option::Option::None,
+                self_: ::std::option::Option::None,
+                name_pascal: ::std::option::Option::None,
+                name: ::std::option::Option::None,
+                quote: ::std::option::Option::None,
+                when: ::std::option::Option::None,
+                on: ::std::option::Option::None,
+                logo: ::std::option::Option::None,
+                sig: ::std::option::Option::None,
+                levels: ::std::option::Option::None,
+                weights: ::std::option::Option::None,
+                none: ::std::option::Option::None,
+                sections: ::std::option::Option::None,
+            },
+            state: ::std::marker::PhantomData,
         }
     }
 }
@@ -232,7 +235,7 @@ impl DocsEdgeCases {
 ///
 /// `.build()` compiles once the required fields are set (`meta`, `blank`, `qr`, `code`, `temp`, `whole`, `floor`, `type`, `self_`, `name_pascal`, `name`, `quote`, `when`, `on`, `sig`, `levels`, `weights`, `none`, `sections`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
 #[must_use = "a builder does nothing until `.build()` is called"]
-#[allow(dead_code)]
+#[allow(dead_code, clippy::type_complexity)]
 pub struct DocsEdgeCasesBuilder<
     S0 = ::craftkit_runtime::builder::Unset,
     S1 = ::craftkit_runtime::builder::Unset,
@@ -254,34 +257,30 @@ pub struct DocsEdgeCasesBuilder<
     S17 = ::craftkit_runtime::builder::Unset,
     S18 = ::craftkit_runtime::builder::Unset,
 > {
-    meta: S0,
-    extra: ::std::option::Option<
-        ::craftkit_runtime::serde_json::Map<
-            ::std::string::String,
-            ::craftkit_runtime::serde_json::Value,
-        >,
+    fields: docs_edge_cases::store::DocsEdgeCases,
+    state: ::std::marker::PhantomData<
+        fn() -> (
+            S0,
+            S1,
+            S2,
+            S3,
+            S4,
+            S5,
+            S6,
+            S7,
+            S8,
+            S9,
+            S10,
+            S11,
+            S12,
+            S13,
+            S14,
+            S15,
+            S16,
+            S17,
+            S18,
+        ),
     >,
-    blank: S1,
-    qr: S2,
-    code: S3,
-    temp: S4,
-    ratio: ::std::option::Option<::std::primitive::f64>,
-    huge: ::std::option::Option<::std::primitive::f64>,
-    whole: S5,
-    floor: S6,
-    r#type: S7,
-    self_: S8,
-    name_pascal: S9,
-    name: S10,
-    quote: S11,
-    when: S12,
-    on: S13,
-    logo: ::std::option::Option<::craftkit_runtime::Image>,
-    sig: S14,
-    levels: S15,
-    weights: S16,
-    none: S17,
-    sections: S18,
 }
 #[allow(dead_code, clippy::type_complexity)]
 impl<
@@ -327,7 +326,7 @@ impl<
 > {
     /// Sets `meta`.
     pub fn meta(
-        self,
+        mut self,
         value: impl ::std::convert::Into<
             ::craftkit_runtime::serde_json::Map<
                 ::std::string::String,
@@ -363,30 +362,12 @@ impl<
     where
         S0: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::meta>,
     {
+        self.fields.meta = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         DocsEdgeCasesBuilder {
-            meta: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
-            extra: self.extra,
-            blank: self.blank,
-            qr: self.qr,
-            code: self.code,
-            temp: self.temp,
-            ratio: self.ratio,
-            huge: self.huge,
-            whole: self.whole,
-            floor: self.floor,
-            r#type: self.r#type,
-            self_: self.self_,
-            name_pascal: self.name_pascal,
-            name: self.name,
-            quote: self.quote,
-            when: self.when,
-            on: self.on,
-            logo: self.logo,
-            sig: self.sig,
-            levels: self.levels,
-            weights: self.weights,
-            none: self.none,
-            sections: self.sections,
+            fields: self.fields,
+            state: ::std::marker::PhantomData,
         }
     }
     /// Sets `extra`.
@@ -399,7 +380,9 @@ impl<
             >,
         >,
     ) -> Self {
-        self.extra = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self.fields.extra = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         self
     }
     /// Sets `extra` to `value`, or leaves it out of the JSON with `None`.
@@ -412,12 +395,12 @@ impl<
             >,
         >,
     ) -> Self {
-        self.extra = value;
+        self.fields.extra = value;
         self
     }
     /// Sets `blank`.
     pub fn blank(
-        self,
+        mut self,
         value: impl ::std::convert::Into<
             ::craftkit_runtime::serde_json::Map<
                 ::std::string::String,
@@ -453,35 +436,17 @@ impl<
     where
         S1: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::blank>,
     {
+        self.fields.blank = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         DocsEdgeCasesBuilder {
-            meta: self.meta,
-            extra: self.extra,
-            blank: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
-            qr: self.qr,
-            code: self.code,
-            temp: self.temp,
-            ratio: self.ratio,
-            huge: self.huge,
-            whole: self.whole,
-            floor: self.floor,
-            r#type: self.r#type,
-            self_: self.self_,
-            name_pascal: self.name_pascal,
-            name: self.name,
-            quote: self.quote,
-            when: self.when,
-            on: self.on,
-            logo: self.logo,
-            sig: self.sig,
-            levels: self.levels,
-            weights: self.weights,
-            none: self.none,
-            sections: self.sections,
+            fields: self.fields,
+            state: ::std::marker::PhantomData,
         }
     }
     /// Sets `qr`.
     pub fn qr(
-        self,
+        mut self,
         value: impl ::std::convert::Into<::craftkit_runtime::serde_json::Value>,
     ) -> DocsEdgeCasesBuilder<
         S0,
@@ -507,35 +472,15 @@ impl<
     where
         S2: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::qr>,
     {
+        self.fields.qr = ::std::option::Option::Some(::std::convert::Into::into(value));
         DocsEdgeCasesBuilder {
-            meta: self.meta,
-            extra: self.extra,
-            blank: self.blank,
-            qr: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
-            code: self.code,
-            temp: self.temp,
-            ratio: self.ratio,
-            huge: self.huge,
-            whole: self.whole,
-            floor: self.floor,
-            r#type: self.r#type,
-            self_: self.self_,
-            name_pascal: self.name_pascal,
-            name: self.name,
-            quote: self.quote,
-            when: self.when,
-            on: self.on,
-            logo: self.logo,
-            sig: self.sig,
-            levels: self.levels,
-            weights: self.weights,
-            none: self.none,
-            sections: self.sections,
+            fields: self.fields,
+            state: ::std::marker::PhantomData,
         }
     }
     /// Sets `code`.
     pub fn code(
-        self,
+        mut self,
         value: impl ::std::convert::Into<::craftkit_runtime::serde_json::Value>,
     ) -> DocsEdgeCasesBuilder<
         S0,
@@ -561,35 +506,17 @@ impl<
     where
         S3: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::code>,
     {
+        self.fields.code = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         DocsEdgeCasesBuilder {
-            meta: self.meta,
-            extra: self.extra,
-            blank: self.blank,
-            qr: self.qr,
-            code: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
-            temp: self.temp,
-            ratio: self.ratio,
-            huge: self.huge,
-            whole: self.whole,
-            floor: self.floor,
-            r#type: self.r#type,
-            self_: self.self_,
-            name_pascal: self.name_pascal,
-            name: self.name,
-            quote: self.quote,
-            when: self.when,
-            on: self.on,
-            logo: self.logo,
-            sig: self.sig,
-            levels: self.levels,
-            weights: self.weights,
-            none: self.none,
-            sections: self.sections,
+            fields: self.fields,
+            state: ::std::marker::PhantomData,
         }
     }
     /// Sets `temp`.
     pub fn temp(
-        self,
+        mut self,
         value: impl ::std::convert::Into<::std::primitive::f64>,
     ) -> DocsEdgeCasesBuilder<
         S0,
@@ -615,30 +542,12 @@ impl<
     where
         S4: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::temp>,
     {
+        self.fields.temp = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         DocsEdgeCasesBuilder {
-            meta: self.meta,
-            extra: self.extra,
-            blank: self.blank,
-            qr: self.qr,
-            code: self.code,
-            temp: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
-            ratio: self.ratio,
-            huge: self.huge,
-            whole: self.whole,
-            floor: self.floor,
-            r#type: self.r#type,
-            self_: self.self_,
-            name_pascal: self.name_pascal,
-            name: self.name,
-            quote: self.quote,
-            when: self.when,
-            on: self.on,
-            logo: self.logo,
-            sig: self.sig,
-            levels: self.levels,
-            weights: self.weights,
-            none: self.none,
-            sections: self.sections,
+            fields: self.fields,
+            state: ::std::marker::PhantomData,
         }
     }
     /// Sets `ratio`.
@@ -646,7 +555,9 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::primitive::f64>,
     ) -> Self {
-        self.ratio = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self.fields.ratio = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         self
     }
     /// Sets `ratio` to `value`, or leaves it out of the JSON with `None`.
@@ -654,7 +565,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::primitive::f64>,
     ) -> Self {
-        self.ratio = value;
+        self.fields.ratio = value;
         self
     }
     /// Sets `huge`.
@@ -662,7 +573,9 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::primitive::f64>,
     ) -> Self {
-        self.huge = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self.fields.huge = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         self
     }
     /// Sets `huge` to `value`, or leaves it out of the JSON with `None`.
@@ -670,12 +583,12 @@ impl<
         mut self,
         value: ::std::option::Option<::std::primitive::f64>,
     ) -> Self {
-        self.huge = value;
+        self.fields.huge = value;
         self
     }
     /// Sets `whole`.
     pub fn whole(
-        self,
+        mut self,
         value: impl ::std::convert::Into<::std::primitive::f64>,
     ) -> DocsEdgeCasesBuilder<
         S0,
@@ -701,35 +614,17 @@ impl<
     where
         S5: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::whole>,
     {
+        self.fields.whole = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         DocsEdgeCasesBuilder {
-            meta: self.meta,
-            extra: self.extra,
-            blank: self.blank,
-            qr: self.qr,
-            code: self.code,
-            temp: self.temp,
-            ratio: self.ratio,
-            huge: self.huge,
-            whole: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
-            floor: self.floor,
-            r#type: self.r#type,
-            self_: self.self_,
-            name_pascal: self.name_pascal,
-            name: self.name,
-            quote: self.quote,
-            when: self.when,
-            on: self.on,
-            logo: self.logo,
-            sig: self.sig,
-            levels: self.levels,
-            weights: self.weights,
-            none: self.none,
-            sections: self.sections,
+            fields: self.fields,
+            state: ::std::marker::PhantomData,
         }
     }
     /// Sets `floor`.
     pub fn floor(
-        self,
+        mut self,
         value: impl ::std::convert::Into<::std::primitive::i64>,
     ) -> DocsEdgeCasesBuilder<
         S0,
@@ -755,35 +650,17 @@ impl<
     where
         S6: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::floor>,
     {
+        self.fields.floor = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         DocsEdgeCasesBuilder {
-            meta: self.meta,
-            extra: self.extra,
-            blank: self.blank,
-            qr: self.qr,
-            code: self.code,
-            temp: self.temp,
-            ratio: self.ratio,
-            huge: self.huge,
-            whole: self.whole,
-            floor: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
-            r#type: self.r#type,
-            self_: self.self_,
-            name_pascal: self.name_pascal,
-            name: self.name,
-            quote: self.quote,
-            when: self.when,
-            on: self.on,
-            logo: self.logo,
-            sig: self.sig,
-            levels: self.levels,
-            weights: self.weights,
-            none: self.none,
-            sections: self.sections,
+            fields: self.fields,
+            state: ::std::marker::PhantomData,
         }
     }
     /// Sets `type`.
     pub fn r#type(
-        self,
+        mut self,
         value: impl ::std::convert::Into<docs_edge_cases::Type>,
     ) -> DocsEdgeCasesBuilder<
         S0,
@@ -809,35 +686,17 @@ impl<
     where
         S7: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::r#type>,
     {
+        self.fields.r#type = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         DocsEdgeCasesBuilder {
-            meta: self.meta,
-            extra: self.extra,
-            blank: self.blank,
-            qr: self.qr,
-            code: self.code,
-            temp: self.temp,
-            ratio: self.ratio,
-            huge: self.huge,
-            whole: self.whole,
-            floor: self.floor,
-            r#type: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
-            self_: self.self_,
-            name_pascal: self.name_pascal,
-            name: self.name,
-            quote: self.quote,
-            when: self.when,
-            on: self.on,
-            logo: self.logo,
-            sig: self.sig,
-            levels: self.levels,
-            weights: self.weights,
-            none: self.none,
-            sections: self.sections,
+            fields: self.fields,
+            state: ::std::marker::PhantomData,
         }
     }
     /// Sets `self_`.
     pub fn self_(
-        self,
+        mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> DocsEdgeCasesBuilder<
         S0,
@@ -863,35 +722,17 @@ impl<
     where
         S8: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::self_>,
     {
+        self.fields.self_ = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         DocsEdgeCasesBuilder {
-            meta: self.meta,
-            extra: self.extra,
-            blank: self.blank,
-            qr: self.qr,
-            code: self.code,
-            temp: self.temp,
-            ratio: self.ratio,
-            huge: self.huge,
-            whole: self.whole,
-            floor: self.floor,
-            r#type: self.r#type,
-            self_: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
-            name_pascal: self.name_pascal,
-            name: self.name,
-            quote: self.quote,
-            when: self.when,
-            on: self.on,
-            logo: self.logo,
-            sig: self.sig,
-            levels: self.levels,
-            weights: self.weights,
-            none: self.none,
-            sections: self.sections,
+            fields: self.fields,
+            state: ::std::marker::PhantomData,
         }
     }
     /// Sets `name_pascal`.
     pub fn name_pascal(
-        self,
+        mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> DocsEdgeCasesBuilder<
         S0,
@@ -917,37 +758,17 @@ impl<
     where
         S9: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::name_pascal>,
     {
+        self.fields.name_pascal = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         DocsEdgeCasesBuilder {
-            meta: self.meta,
-            extra: self.extra,
-            blank: self.blank,
-            qr: self.qr,
-            code: self.code,
-            temp: self.temp,
-            ratio: self.ratio,
-            huge: self.huge,
-            whole: self.whole,
-            floor: self.floor,
-            r#type: self.r#type,
-            self_: self.self_,
-            name_pascal: ::craftkit_runtime::builder::Set(
-                ::std::convert::Into::into(value),
-            ),
-            name: self.name,
-            quote: self.quote,
-            when: self.when,
-            on: self.on,
-            logo: self.logo,
-            sig: self.sig,
-            levels: self.levels,
-            weights: self.weights,
-            none: self.none,
-            sections: self.sections,
+            fields: self.fields,
+            state: ::std::marker::PhantomData,
         }
     }
     /// Sets `name`.
     pub fn name(
-        self,
+        mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> DocsEdgeCasesBuilder<
         S0,
@@ -973,35 +794,17 @@ impl<
     where
         S10: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::name>,
     {
+        self.fields.name = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         DocsEdgeCasesBuilder {
-            meta: self.meta,
-            extra: self.extra,
-            blank: self.blank,
-            qr: self.qr,
-            code: self.code,
-            temp: self.temp,
-            ratio: self.ratio,
-            huge: self.huge,
-            whole: self.whole,
-            floor: self.floor,
-            r#type: self.r#type,
-            self_: self.self_,
-            name_pascal: self.name_pascal,
-            name: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
-            quote: self.quote,
-            when: self.when,
-            on: self.on,
-            logo: self.logo,
-            sig: self.sig,
-            levels: self.levels,
-            weights: self.weights,
-            none: self.none,
-            sections: self.sections,
+            fields: self.fields,
+            state: ::std::marker::PhantomData,
         }
     }
     /// Sets `quote`.
     pub fn quote(
-        self,
+        mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> DocsEdgeCasesBuilder<
         S0,
@@ -1027,35 +830,17 @@ impl<
     where
         S11: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::quote>,
     {
+        self.fields.quote = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         DocsEdgeCasesBuilder {
-            meta: self.meta,
-            extra: self.extra,
-            blank: self.blank,
-            qr: self.qr,
-            code: self.code,
-            temp: self.temp,
-            ratio: self.ratio,
-            huge: self.huge,
-            whole: self.whole,
-            floor: self.floor,
-            r#type: self.r#type,
-            self_: self.self_,
-            name_pascal: self.name_pascal,
-            name: self.name,
-            quote: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
-            when: self.when,
-            on: self.on,
-            logo: self.logo,
-            sig: self.sig,
-            levels: self.levels,
-            weights: self.weights,
-            none: self.none,
-            sections: self.sections,
+            fields: self.fields,
+            state: ::std::marker::PhantomData,
         }
     }
     /// Sets `when`.
     pub fn when(
-        self,
+        mut self,
         value: impl ::std::convert::Into<::craftkit_runtime::DateTime>,
     ) -> DocsEdgeCasesBuilder<
         S0,
@@ -1081,35 +866,17 @@ impl<
     where
         S12: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::when>,
     {
+        self.fields.when = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         DocsEdgeCasesBuilder {
-            meta: self.meta,
-            extra: self.extra,
-            blank: self.blank,
-            qr: self.qr,
-            code: self.code,
-            temp: self.temp,
-            ratio: self.ratio,
-            huge: self.huge,
-            whole: self.whole,
-            floor: self.floor,
-            r#type: self.r#type,
-            self_: self.self_,
-            name_pascal: self.name_pascal,
-            name: self.name,
-            quote: self.quote,
-            when: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
-            on: self.on,
-            logo: self.logo,
-            sig: self.sig,
-            levels: self.levels,
-            weights: self.weights,
-            none: self.none,
-            sections: self.sections,
+            fields: self.fields,
+            state: ::std::marker::PhantomData,
         }
     }
     /// Sets `on`.
     pub fn on(
-        self,
+        mut self,
         value: impl ::std::convert::Into<::craftkit_runtime::Date>,
     ) -> DocsEdgeCasesBuilder<
         S0,
@@ -1135,30 +902,10 @@ impl<
     where
         S13: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::on>,
     {
+        self.fields.on = ::std::option::Option::Some(::std::convert::Into::into(value));
         DocsEdgeCasesBuilder {
-            meta: self.meta,
-            extra: self.extra,
-            blank: self.blank,
-            qr: self.qr,
-            code: self.code,
-            temp: self.temp,
-            ratio: self.ratio,
-            huge: self.huge,
-            whole: self.whole,
-            floor: self.floor,
-            r#type: self.r#type,
-            self_: self.self_,
-            name_pascal: self.name_pascal,
-            name: self.name,
-            quote: self.quote,
-            when: self.when,
-            on: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
-            logo: self.logo,
-            sig: self.sig,
-            levels: self.levels,
-            weights: self.weights,
-            none: self.none,
-            sections: self.sections,
+            fields: self.fields,
+            state: ::std::marker::PhantomData,
         }
     }
     /// Sets `logo`.
@@ -1166,7 +913,9 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::craftkit_runtime::Image>,
     ) -> Self {
-        self.logo = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self.fields.logo = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         self
     }
     /// Sets `logo` to `value`, or leaves it out of the JSON with `None`.
@@ -1174,12 +923,12 @@ impl<
         mut self,
         value: ::std::option::Option<::craftkit_runtime::Image>,
     ) -> Self {
-        self.logo = value;
+        self.fields.logo = value;
         self
     }
     /// Sets `sig`.
     pub fn sig(
-        self,
+        mut self,
         value: impl ::std::convert::Into<::craftkit_runtime::Signature>,
     ) -> DocsEdgeCasesBuilder<
         S0,
@@ -1205,35 +954,15 @@ impl<
     where
         S14: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::sig>,
     {
+        self.fields.sig = ::std::option::Option::Some(::std::convert::Into::into(value));
         DocsEdgeCasesBuilder {
-            meta: self.meta,
-            extra: self.extra,
-            blank: self.blank,
-            qr: self.qr,
-            code: self.code,
-            temp: self.temp,
-            ratio: self.ratio,
-            huge: self.huge,
-            whole: self.whole,
-            floor: self.floor,
-            r#type: self.r#type,
-            self_: self.self_,
-            name_pascal: self.name_pascal,
-            name: self.name,
-            quote: self.quote,
-            when: self.when,
-            on: self.on,
-            logo: self.logo,
-            sig: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
-            levels: self.levels,
-            weights: self.weights,
-            none: self.none,
-            sections: self.sections,
+            fields: self.fields,
+            state: ::std::marker::PhantomData,
         }
     }
     /// Sets `levels`.
     pub fn levels(
-        self,
+        mut self,
         value: impl ::std::convert::Into<::std::vec::Vec<docs_edge_cases::Level>>,
     ) -> DocsEdgeCasesBuilder<
         S0,
@@ -1259,35 +988,17 @@ impl<
     where
         S15: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::levels>,
     {
+        self.fields.levels = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         DocsEdgeCasesBuilder {
-            meta: self.meta,
-            extra: self.extra,
-            blank: self.blank,
-            qr: self.qr,
-            code: self.code,
-            temp: self.temp,
-            ratio: self.ratio,
-            huge: self.huge,
-            whole: self.whole,
-            floor: self.floor,
-            r#type: self.r#type,
-            self_: self.self_,
-            name_pascal: self.name_pascal,
-            name: self.name,
-            quote: self.quote,
-            when: self.when,
-            on: self.on,
-            logo: self.logo,
-            sig: self.sig,
-            levels: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
-            weights: self.weights,
-            none: self.none,
-            sections: self.sections,
+            fields: self.fields,
+            state: ::std::marker::PhantomData,
         }
     }
     /// Sets `weights`.
     pub fn weights(
-        self,
+        mut self,
         value: impl ::std::convert::Into<::std::vec::Vec<::std::primitive::f64>>,
     ) -> DocsEdgeCasesBuilder<
         S0,
@@ -1313,35 +1024,17 @@ impl<
     where
         S16: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::weights>,
     {
+        self.fields.weights = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         DocsEdgeCasesBuilder {
-            meta: self.meta,
-            extra: self.extra,
-            blank: self.blank,
-            qr: self.qr,
-            code: self.code,
-            temp: self.temp,
-            ratio: self.ratio,
-            huge: self.huge,
-            whole: self.whole,
-            floor: self.floor,
-            r#type: self.r#type,
-            self_: self.self_,
-            name_pascal: self.name_pascal,
-            name: self.name,
-            quote: self.quote,
-            when: self.when,
-            on: self.on,
-            logo: self.logo,
-            sig: self.sig,
-            levels: self.levels,
-            weights: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
-            none: self.none,
-            sections: self.sections,
+            fields: self.fields,
+            state: ::std::marker::PhantomData,
         }
     }
     /// Sets `none`.
     pub fn none(
-        self,
+        mut self,
         value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
     ) -> DocsEdgeCasesBuilder<
         S0,
@@ -1367,35 +1060,17 @@ impl<
     where
         S17: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::none>,
     {
+        self.fields.none = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         DocsEdgeCasesBuilder {
-            meta: self.meta,
-            extra: self.extra,
-            blank: self.blank,
-            qr: self.qr,
-            code: self.code,
-            temp: self.temp,
-            ratio: self.ratio,
-            huge: self.huge,
-            whole: self.whole,
-            floor: self.floor,
-            r#type: self.r#type,
-            self_: self.self_,
-            name_pascal: self.name_pascal,
-            name: self.name,
-            quote: self.quote,
-            when: self.when,
-            on: self.on,
-            logo: self.logo,
-            sig: self.sig,
-            levels: self.levels,
-            weights: self.weights,
-            none: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
-            sections: self.sections,
+            fields: self.fields,
+            state: ::std::marker::PhantomData,
         }
     }
     /// Sets `sections`.
     pub fn sections(
-        self,
+        mut self,
         value: impl ::std::convert::Into<::std::vec::Vec<docs_edge_cases::Section>>,
     ) -> DocsEdgeCasesBuilder<
         S0,
@@ -1421,30 +1096,12 @@ impl<
     where
         S18: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::sections>,
     {
+        self.fields.sections = ::std::option::Option::Some(
+            ::std::convert::Into::into(value),
+        );
         DocsEdgeCasesBuilder {
-            meta: self.meta,
-            extra: self.extra,
-            blank: self.blank,
-            qr: self.qr,
-            code: self.code,
-            temp: self.temp,
-            ratio: self.ratio,
-            huge: self.huge,
-            whole: self.whole,
-            floor: self.floor,
-            r#type: self.r#type,
-            self_: self.self_,
-            name_pascal: self.name_pascal,
-            name: self.name,
-            quote: self.quote,
-            when: self.when,
-            on: self.on,
-            logo: self.logo,
-            sig: self.sig,
-            levels: self.levels,
-            weights: self.weights,
-            none: self.none,
-            sections: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            fields: self.fields,
+            state: ::std::marker::PhantomData,
         }
     }
     /// The [`DocsEdgeCases`]. Compiles only once every required field is set.
@@ -1533,32 +1190,94 @@ impl<
             ::std::vec::Vec<docs_edge_cases::Section>,
         >,
     {
+        let fields = self.fields;
         DocsEdgeCases {
-            meta: ::craftkit_runtime::builder::IsSet::into_value(self.meta),
-            extra: self.extra,
-            blank: ::craftkit_runtime::builder::IsSet::into_value(self.blank),
-            qr: ::craftkit_runtime::builder::IsSet::into_value(self.qr),
-            code: ::craftkit_runtime::builder::IsSet::into_value(self.code),
-            temp: ::craftkit_runtime::builder::IsSet::into_value(self.temp),
-            ratio: self.ratio,
-            huge: self.huge,
-            whole: ::craftkit_runtime::builder::IsSet::into_value(self.whole),
-            floor: ::craftkit_runtime::builder::IsSet::into_value(self.floor),
-            r#type: ::craftkit_runtime::builder::IsSet::into_value(self.r#type),
-            self_: ::craftkit_runtime::builder::IsSet::into_value(self.self_),
-            name_pascal: ::craftkit_runtime::builder::IsSet::into_value(
-                self.name_pascal,
-            ),
-            name: ::craftkit_runtime::builder::IsSet::into_value(self.name),
-            quote: ::craftkit_runtime::builder::IsSet::into_value(self.quote),
-            when: ::craftkit_runtime::builder::IsSet::into_value(self.when),
-            on: ::craftkit_runtime::builder::IsSet::into_value(self.on),
-            logo: self.logo,
-            sig: ::craftkit_runtime::builder::IsSet::into_value(self.sig),
-            levels: ::craftkit_runtime::builder::IsSet::into_value(self.levels),
-            weights: ::craftkit_runtime::builder::IsSet::into_value(self.weights),
-            none: ::craftkit_runtime::builder::IsSet::into_value(self.none),
-            sections: ::craftkit_runtime::builder::IsSet::into_value(self.sections),
+            meta: <S0 as ::craftkit_runtime::builder::IsSet<
+                docs_edge_cases::field::meta,
+                ::craftkit_runtime::serde_json::Map<
+                    ::std::string::String,
+                    ::craftkit_runtime::serde_json::Value,
+                >,
+            >>::value(fields.meta),
+            extra: fields.extra,
+            blank: <S1 as ::craftkit_runtime::builder::IsSet<
+                docs_edge_cases::field::blank,
+                ::craftkit_runtime::serde_json::Map<
+                    ::std::string::String,
+                    ::craftkit_runtime::serde_json::Value,
+                >,
+            >>::value(fields.blank),
+            qr: <S2 as ::craftkit_runtime::builder::IsSet<
+                docs_edge_cases::field::qr,
+                ::craftkit_runtime::serde_json::Value,
+            >>::value(fields.qr),
+            code: <S3 as ::craftkit_runtime::builder::IsSet<
+                docs_edge_cases::field::code,
+                ::craftkit_runtime::serde_json::Value,
+            >>::value(fields.code),
+            temp: <S4 as ::craftkit_runtime::builder::IsSet<
+                docs_edge_cases::field::temp,
+                ::std::primitive::f64,
+            >>::value(fields.temp),
+            ratio: fields.ratio,
+            huge: fields.huge,
+            whole: <S5 as ::craftkit_runtime::builder::IsSet<
+                docs_edge_cases::field::whole,
+                ::std::primitive::f64,
+            >>::value(fields.whole),
+            floor: <S6 as ::craftkit_runtime::builder::IsSet<
+                docs_edge_cases::field::floor,
+                ::std::primitive::i64,
+            >>::value(fields.floor),
+            r#type: <S7 as ::craftkit_runtime::builder::IsSet<
+                docs_edge_cases::field::r#type,
+                docs_edge_cases::Type,
+            >>::value(fields.r#type),
+            self_: <S8 as ::craftkit_runtime::builder::IsSet<
+                docs_edge_cases::field::self_,
+                ::std::string::String,
+            >>::value(fields.self_),
+            name_pascal: <S9 as ::craftkit_runtime::builder::IsSet<
+                docs_edge_cases::field::name_pascal,
+                ::std::string::String,
+            >>::value(fields.name_pascal),
+            name: <S10 as ::craftkit_runtime::builder::IsSet<
+                docs_edge_cases::field::name,
+                ::std::string::String,
+            >>::value(fields.name),
+            quote: <S11 as ::craftkit_runtime::builder::IsSet<
+                docs_edge_cases::field::quote,
+                ::std::string::String,
+            >>::value(fields.quote),
+            when: <S12 as ::craftkit_runtime::builder::IsSet<
+                docs_edge_cases::field::when,
+                ::craftkit_runtime::DateTime,
+            >>::value(fields.when),
+            on: <S13 as ::craftkit_runtime::builder::IsSet<
+                docs_edge_cases::field::on,
+                ::craftkit_runtime::Date,
+            >>::value(fields.on),
+            logo: fields.logo,
+            sig: <S14 as ::craftkit_runtime::builder::IsSet<
+                docs_edge_cases::field::sig,
+                ::craftkit_runtime::Signature,
+            >>::value(fields.sig),
+            levels: <S15 as ::craftkit_runtime::builder::IsSet<
+                docs_edge_cases::field::levels,
+                ::std::vec::Vec<docs_edge_cases::Level>,
+            >>::value(fields.levels),
+            weights: <S16 as ::craftkit_runtime::builder::IsSet<
+                docs_edge_cases::field::weights,
+                ::std::vec::Vec<::std::primitive::f64>,
+            >>::value(fields.weights),
+            none: <S17 as ::craftkit_runtime::builder::IsSet<
+                docs_edge_cases::field::none,
+                ::std::vec::Vec<::std::string::String>,
+            >>::value(fields.none),
+            sections: <S18 as ::craftkit_runtime::builder::IsSet<
+                docs_edge_cases::field::sections,
+                ::std::vec::Vec<docs_edge_cases::Section>,
+            >>::value(fields.sections),
         }
     }
 }
@@ -1719,8 +1438,11 @@ pub mod docs_edge_cases {
         /// A builder of [`Section`]: one setter per field, then `.build()`.
         pub fn builder() -> SectionBuilder {
             SectionBuilder {
-                rows: ::craftkit_runtime::builder::Unset,
-                title: ::std::option::Option::None,
+                fields: self::store::Section {
+                    rows: ::std::option::Option::None,
+                    title: ::std::option::Option::None,
+                },
+                state: ::std::marker::PhantomData,
             }
         }
     }
@@ -1728,26 +1450,27 @@ pub mod docs_edge_cases {
     ///
     /// `.build()` compiles once the required fields are set (`rows`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code)]
+    #[allow(dead_code, clippy::type_complexity)]
     pub struct SectionBuilder<Rows = ::craftkit_runtime::builder::Unset> {
-        rows: Rows,
-        title: ::std::option::Option<::std::string::String>,
+        fields: self::store::Section,
+        state: ::std::marker::PhantomData<fn() -> (Rows,)>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl<Rows> SectionBuilder<Rows> {
         /// Sets `rows`.
         pub fn rows(
-            self,
+            mut self,
             value: impl ::std::convert::Into<::std::vec::Vec<self::Row>>,
         ) -> SectionBuilder<::craftkit_runtime::builder::Set<::std::vec::Vec<self::Row>>>
         where
             Rows: ::craftkit_runtime::builder::IsUnset<self::field::rows>,
         {
+            self.fields.rows = ::std::option::Option::Some(
+                ::std::convert::Into::into(value),
+            );
             SectionBuilder {
-                rows: ::craftkit_runtime::builder::Set(
-                    ::std::convert::Into::into(value),
-                ),
-                title: self.title,
+                fields: self.fields,
+                state: ::std::marker::PhantomData,
             }
         }
         /// Sets `title`.
@@ -1755,7 +1478,9 @@ pub mod docs_edge_cases {
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
-            self.title = ::std::option::Option::Some(::std::convert::Into::into(value));
+            self.fields.title = ::std::option::Option::Some(
+                ::std::convert::Into::into(value),
+            );
             self
         }
         /// Sets `title` to `value`, or leaves it out of the JSON with `None`.
@@ -1763,7 +1488,7 @@ pub mod docs_edge_cases {
             mut self,
             value: ::std::option::Option<::std::string::String>,
         ) -> Self {
-            self.title = value;
+            self.fields.title = value;
             self
         }
         /// The [`Section`]. Compiles only once every required field is set.
@@ -1774,9 +1499,13 @@ pub mod docs_edge_cases {
                 ::std::vec::Vec<self::Row>,
             >,
         {
+            let fields = self.fields;
             Section {
-                rows: ::craftkit_runtime::builder::IsSet::into_value(self.rows),
-                title: self.title,
+                rows: <Rows as ::craftkit_runtime::builder::IsSet<
+                    self::field::rows,
+                    ::std::vec::Vec<self::Row>,
+                >>::value(fields.rows),
+                title: fields.title,
             }
         }
     }
@@ -1823,8 +1552,11 @@ pub mod docs_edge_cases {
         /// A builder of [`Row`]: one setter per field, then `.build()`.
         pub fn builder() -> RowBuilder {
             RowBuilder {
-                cells: ::craftkit_runtime::builder::Unset,
-                r#fn: ::std::option::Option::None,
+                fields: self::store::Row {
+                    cells: ::std::option::Option::None,
+                    r#fn: ::std::option::Option::None,
+                },
+                state: ::std::marker::PhantomData,
             }
         }
     }
@@ -1832,16 +1564,16 @@ pub mod docs_edge_cases {
     ///
     /// `.build()` compiles once the required fields are set (`cells`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code)]
+    #[allow(dead_code, clippy::type_complexity)]
     pub struct RowBuilder<Cells = ::craftkit_runtime::builder::Unset> {
-        cells: Cells,
-        r#fn: ::std::option::Option<::std::primitive::bool>,
+        fields: self::store::Row,
+        state: ::std::marker::PhantomData<fn() -> (Cells,)>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl<Cells> RowBuilder<Cells> {
         /// Sets `cells`.
         pub fn cells(
-            self,
+            mut self,
             value: impl ::std::convert::Into<::std::vec::Vec<::std::primitive::i64>>,
         ) -> RowBuilder<
             ::craftkit_runtime::builder::Set<::std::vec::Vec<::std::primitive::i64>>,
@@ -1849,11 +1581,12 @@ pub mod docs_edge_cases {
         where
             Cells: ::craftkit_runtime::builder::IsUnset<self::field::cells>,
         {
+            self.fields.cells = ::std::option::Option::Some(
+                ::std::convert::Into::into(value),
+            );
             RowBuilder {
-                cells: ::craftkit_runtime::builder::Set(
-                    ::std::convert::Into::into(value),
-                ),
-                r#fn: self.r#fn,
+                fields: self.fields,
+                state: ::std::marker::PhantomData,
             }
         }
         /// Sets `fn`.
@@ -1861,7 +1594,9 @@ pub mod docs_edge_cases {
             mut self,
             value: impl ::std::convert::Into<::std::primitive::bool>,
         ) -> Self {
-            self.r#fn = ::std::option::Option::Some(::std::convert::Into::into(value));
+            self.fields.r#fn = ::std::option::Option::Some(
+                ::std::convert::Into::into(value),
+            );
             self
         }
         /// Sets `fn` to `value`, or leaves it out of the JSON with `None`.
@@ -1869,7 +1604,7 @@ pub mod docs_edge_cases {
             mut self,
             value: ::std::option::Option<::std::primitive::bool>,
         ) -> Self {
-            self.r#fn = value;
+            self.fields.r#fn = value;
             self
         }
         /// The [`Row`]. Compiles only once every required field is set.
@@ -1880,9 +1615,13 @@ pub mod docs_edge_cases {
                 ::std::vec::Vec<::std::primitive::i64>,
             >,
         {
+            let fields = self.fields;
             Row {
-                cells: ::craftkit_runtime::builder::IsSet::into_value(self.cells),
-                r#fn: self.r#fn,
+                cells: <Cells as ::craftkit_runtime::builder::IsSet<
+                    self::field::cells,
+                    ::std::vec::Vec<::std::primitive::i64>,
+                >>::value(fields.cells),
+                r#fn: fields.r#fn,
             }
         }
     }
@@ -1912,5 +1651,61 @@ pub mod docs_edge_cases {
         pub enum weights {}
         pub enum when {}
         pub enum whole {}
+    }
+    /// The builders' stores: each builder keeps its values in one of these, whatever its
+    /// state (see [`craftkit_runtime::builder`]).
+    #[doc(hidden)]
+    pub mod store {
+        /// The values given to `DocsEdgeCases`'s builder.
+        pub struct DocsEdgeCases {
+            pub meta: ::std::option::Option<
+                ::craftkit_runtime::serde_json::Map<
+                    ::std::string::String,
+                    ::craftkit_runtime::serde_json::Value,
+                >,
+            >,
+            pub extra: ::std::option::Option<
+                ::craftkit_runtime::serde_json::Map<
+                    ::std::string::String,
+                    ::craftkit_runtime::serde_json::Value,
+                >,
+            >,
+            pub blank: ::std::option::Option<
+                ::craftkit_runtime::serde_json::Map<
+                    ::std::string::String,
+                    ::craftkit_runtime::serde_json::Value,
+                >,
+            >,
+            pub qr: ::std::option::Option<::craftkit_runtime::serde_json::Value>,
+            pub code: ::std::option::Option<::craftkit_runtime::serde_json::Value>,
+            pub temp: ::std::option::Option<::std::primitive::f64>,
+            pub ratio: ::std::option::Option<::std::primitive::f64>,
+            pub huge: ::std::option::Option<::std::primitive::f64>,
+            pub whole: ::std::option::Option<::std::primitive::f64>,
+            pub floor: ::std::option::Option<::std::primitive::i64>,
+            pub r#type: ::std::option::Option<super::Type>,
+            pub self_: ::std::option::Option<::std::string::String>,
+            pub name_pascal: ::std::option::Option<::std::string::String>,
+            pub name: ::std::option::Option<::std::string::String>,
+            pub quote: ::std::option::Option<::std::string::String>,
+            pub when: ::std::option::Option<::craftkit_runtime::DateTime>,
+            pub on: ::std::option::Option<::craftkit_runtime::Date>,
+            pub logo: ::std::option::Option<::craftkit_runtime::Image>,
+            pub sig: ::std::option::Option<::craftkit_runtime::Signature>,
+            pub levels: ::std::option::Option<::std::vec::Vec<super::Level>>,
+            pub weights: ::std::option::Option<::std::vec::Vec<::std::primitive::f64>>,
+            pub none: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            pub sections: ::std::option::Option<::std::vec::Vec<super::Section>>,
+        }
+        /// The values given to `Section`'s builder.
+        pub struct Section {
+            pub rows: ::std::option::Option<::std::vec::Vec<super::Row>>,
+            pub title: ::std::option::Option<::std::string::String>,
+        }
+        /// The values given to `Row`'s builder.
+        pub struct Row {
+            pub cells: ::std::option::Option<::std::vec::Vec<::std::primitive::i64>>,
+            pub r#fn: ::std::option::Option<::std::primitive::bool>,
+        }
     }
 }
