@@ -690,19 +690,29 @@ impl ValidManifest {
                 }
             }
         }
+        fn any_required(children: &[Child]) -> bool {
+            children.iter().any(|child| {
+                child.effective_required()
+                    || match &child.shape {
+                        Shape::Object { children, .. } | Shape::ArrayOf { children, .. } => {
+                            any_required(children)
+                        }
+                        _ => false,
+                    }
+            })
+        }
         let mut acc = (0, 0);
         count(&self.root, &mut acc);
         let (structs, enums) = acc;
         [
-            // Each struct, its builder and its builder's store.
-            3 * (1 + structs),
+            // Each struct and its builder.
+            2 * (1 + structs),
             enums,
             // `Template`; each struct's `Deserialize`, `builder()` impl and builder impl; each
             // enum's inherent impl, `Display` and `TryFrom<String>`.
             1 + 3 * (1 + structs) + 3 * enums,
-            // The module of nested types, always there for the builders' stores, and its
-            // module of stores.
-            2,
+            // The module of nested types, also there for the field markers of the builders.
+            usize::from(structs + enums > 0 || any_required(&self.root)),
             0,
         ]
     }
@@ -1803,11 +1813,11 @@ fn a_path_at_the_depth_limit_generates() {
             .to_file_string()
     });
     let file = syn::parse_file(&text).expect("parses");
-    // Each struct, its builder and its store; each struct's `Deserialize`, `builder()` and
-    // builder impls, and the root's `Template`; the module of nested types and its stores.
+    // Each struct and its builder; each struct's `Deserialize`, `builder()` and builder impls,
+    // and the root's `Template`.
     assert_eq!(
         count_items(&file.items),
-        [3 * MAX_PATH_DEPTH, 0, 3 * MAX_PATH_DEPTH + 1, 2, 0]
+        [2 * MAX_PATH_DEPTH, 0, 3 * MAX_PATH_DEPTH + 1, 1, 0]
     );
 }
 

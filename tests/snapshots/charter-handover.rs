@@ -155,24 +155,21 @@ impl CharterHandover {
     /// A builder of [`CharterHandover`]: one setter per field, then `.build()`.
     pub fn builder() -> CharterHandoverBuilder {
         CharterHandoverBuilder {
-            fields: charter_handover::store::CharterHandover {
-                booking: ::std::option::Option::None,
-                vessel: ::std::option::Option::None,
-                charterer: ::std::option::Option::None,
-                guests: ::std::option::Option::None,
-                crew: ::std::option::Option::None,
-                fuel_level: ::std::option::Option::None,
-                water_level: ::std::option::Option::None,
-                engine_hours: ::std::option::Option::None,
-                deposit_taken: ::std::option::Option::None,
-                areas: ::std::option::Option::None,
-                inventory: ::std::option::Option::None,
-                handover_notes: ::std::option::Option::None,
-                handed_over_on: ::std::option::Option::None,
-                signatures: ::std::option::Option::None,
-                company_logo: ::std::option::Option::None,
-            },
-            state: ::std::marker::PhantomData,
+            booking: ::craftkit_runtime::builder::Unset,
+            vessel: ::craftkit_runtime::builder::Unset,
+            charterer: ::craftkit_runtime::builder::Unset,
+            guests: ::craftkit_runtime::builder::Unset,
+            crew: ::std::option::Option::None,
+            fuel_level: ::craftkit_runtime::builder::Unset,
+            water_level: ::std::option::Option::None,
+            engine_hours: ::std::option::Option::None,
+            deposit_taken: ::craftkit_runtime::builder::Unset,
+            areas: ::craftkit_runtime::builder::Unset,
+            inventory: ::std::option::Option::None,
+            handover_notes: ::std::option::Option::None,
+            handed_over_on: ::craftkit_runtime::builder::Unset,
+            signatures: ::craftkit_runtime::builder::Unset,
+            company_logo: ::std::option::Option::None,
         }
     }
 }
@@ -180,7 +177,7 @@ impl CharterHandover {
 ///
 /// `.build()` compiles once the required fields are set (`booking`, `vessel`, `charterer`, `guests`, `fuel_level`, `deposit_taken`, `areas`, `handed_over_on`, `signatures`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
 #[must_use = "a builder does nothing until `.build()` is called"]
-#[allow(dead_code, clippy::type_complexity)]
+#[allow(dead_code)]
 pub struct CharterHandoverBuilder<
     Booking = ::craftkit_runtime::builder::Unset,
     Vessel = ::craftkit_runtime::builder::Unset,
@@ -192,20 +189,21 @@ pub struct CharterHandoverBuilder<
     HandedOverOn = ::craftkit_runtime::builder::Unset,
     Signatures = ::craftkit_runtime::builder::Unset,
 > {
-    fields: charter_handover::store::CharterHandover,
-    state: ::std::marker::PhantomData<
-        fn() -> (
-            Booking,
-            Vessel,
-            Charterer,
-            Guests,
-            FuelLevel,
-            DepositTaken,
-            Areas,
-            HandedOverOn,
-            Signatures,
-        ),
-    >,
+    booking: Booking,
+    vessel: Vessel,
+    charterer: Charterer,
+    guests: Guests,
+    crew: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    fuel_level: FuelLevel,
+    water_level: ::std::option::Option<::std::primitive::f64>,
+    engine_hours: ::std::option::Option<::std::primitive::i64>,
+    deposit_taken: DepositTaken,
+    areas: Areas,
+    inventory: ::std::option::Option<::std::vec::Vec<charter_handover::InventoryItem>>,
+    handover_notes: ::std::option::Option<::std::string::String>,
+    handed_over_on: HandedOverOn,
+    signatures: Signatures,
+    company_logo: ::std::option::Option<::craftkit_runtime::Image>,
 }
 #[allow(dead_code, clippy::type_complexity)]
 impl<
@@ -231,7 +229,7 @@ impl<
 > {
     /// Sets `booking`.
     pub fn booking(
-        mut self,
+        self,
         value: impl ::std::convert::Into<charter_handover::Booking>,
     ) -> CharterHandoverBuilder<
         ::craftkit_runtime::builder::Set<charter_handover::Booking>,
@@ -247,17 +245,27 @@ impl<
     where
         Booking: ::craftkit_runtime::builder::IsUnset<charter_handover::field::booking>,
     {
-        self.fields.booking = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         CharterHandoverBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            booking: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            vessel: self.vessel,
+            charterer: self.charterer,
+            guests: self.guests,
+            crew: self.crew,
+            fuel_level: self.fuel_level,
+            water_level: self.water_level,
+            engine_hours: self.engine_hours,
+            deposit_taken: self.deposit_taken,
+            areas: self.areas,
+            inventory: self.inventory,
+            handover_notes: self.handover_notes,
+            handed_over_on: self.handed_over_on,
+            signatures: self.signatures,
+            company_logo: self.company_logo,
         }
     }
     /// Sets `vessel`.
     pub fn vessel(
-        mut self,
+        self,
         value: impl ::std::convert::Into<charter_handover::Vessel>,
     ) -> CharterHandoverBuilder<
         Booking,
@@ -273,17 +281,27 @@ impl<
     where
         Vessel: ::craftkit_runtime::builder::IsUnset<charter_handover::field::vessel>,
     {
-        self.fields.vessel = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         CharterHandoverBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            booking: self.booking,
+            vessel: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            charterer: self.charterer,
+            guests: self.guests,
+            crew: self.crew,
+            fuel_level: self.fuel_level,
+            water_level: self.water_level,
+            engine_hours: self.engine_hours,
+            deposit_taken: self.deposit_taken,
+            areas: self.areas,
+            inventory: self.inventory,
+            handover_notes: self.handover_notes,
+            handed_over_on: self.handed_over_on,
+            signatures: self.signatures,
+            company_logo: self.company_logo,
         }
     }
     /// Sets `charterer`.
     pub fn charterer(
-        mut self,
+        self,
         value: impl ::std::convert::Into<charter_handover::Charterer>,
     ) -> CharterHandoverBuilder<
         Booking,
@@ -301,17 +319,29 @@ impl<
             charter_handover::field::charterer,
         >,
     {
-        self.fields.charterer = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         CharterHandoverBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            booking: self.booking,
+            vessel: self.vessel,
+            charterer: ::craftkit_runtime::builder::Set(
+                ::std::convert::Into::into(value),
+            ),
+            guests: self.guests,
+            crew: self.crew,
+            fuel_level: self.fuel_level,
+            water_level: self.water_level,
+            engine_hours: self.engine_hours,
+            deposit_taken: self.deposit_taken,
+            areas: self.areas,
+            inventory: self.inventory,
+            handover_notes: self.handover_notes,
+            handed_over_on: self.handed_over_on,
+            signatures: self.signatures,
+            company_logo: self.company_logo,
         }
     }
     /// Sets `guests`.
     pub fn guests(
-        mut self,
+        self,
         value: impl ::std::convert::Into<::std::primitive::i64>,
     ) -> CharterHandoverBuilder<
         Booking,
@@ -327,12 +357,22 @@ impl<
     where
         Guests: ::craftkit_runtime::builder::IsUnset<charter_handover::field::guests>,
     {
-        self.fields.guests = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         CharterHandoverBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            booking: self.booking,
+            vessel: self.vessel,
+            charterer: self.charterer,
+            guests: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            crew: self.crew,
+            fuel_level: self.fuel_level,
+            water_level: self.water_level,
+            engine_hours: self.engine_hours,
+            deposit_taken: self.deposit_taken,
+            areas: self.areas,
+            inventory: self.inventory,
+            handover_notes: self.handover_notes,
+            handed_over_on: self.handed_over_on,
+            signatures: self.signatures,
+            company_logo: self.company_logo,
         }
     }
     /// Sets `crew`.
@@ -340,9 +380,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
-        self.fields.crew = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
+        self.crew = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `crew` to `value`, or leaves it out of the JSON with `None`.
@@ -350,12 +388,12 @@ impl<
         mut self,
         value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
-        self.fields.crew = value;
+        self.crew = value;
         self
     }
     /// Sets `fuel_level`.
     pub fn fuel_level(
-        mut self,
+        self,
         value: impl ::std::convert::Into<::std::primitive::f64>,
     ) -> CharterHandoverBuilder<
         Booking,
@@ -373,12 +411,24 @@ impl<
             charter_handover::field::fuel_level,
         >,
     {
-        self.fields.fuel_level = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         CharterHandoverBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            booking: self.booking,
+            vessel: self.vessel,
+            charterer: self.charterer,
+            guests: self.guests,
+            crew: self.crew,
+            fuel_level: ::craftkit_runtime::builder::Set(
+                ::std::convert::Into::into(value),
+            ),
+            water_level: self.water_level,
+            engine_hours: self.engine_hours,
+            deposit_taken: self.deposit_taken,
+            areas: self.areas,
+            inventory: self.inventory,
+            handover_notes: self.handover_notes,
+            handed_over_on: self.handed_over_on,
+            signatures: self.signatures,
+            company_logo: self.company_logo,
         }
     }
     /// Sets `water_level`.
@@ -386,7 +436,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::primitive::f64>,
     ) -> Self {
-        self.fields.water_level = ::std::option::Option::Some(
+        self.water_level = ::std::option::Option::Some(
             ::std::convert::Into::into(value),
         );
         self
@@ -396,7 +446,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::primitive::f64>,
     ) -> Self {
-        self.fields.water_level = value;
+        self.water_level = value;
         self
     }
     /// Sets `engine_hours`.
@@ -404,7 +454,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::primitive::i64>,
     ) -> Self {
-        self.fields.engine_hours = ::std::option::Option::Some(
+        self.engine_hours = ::std::option::Option::Some(
             ::std::convert::Into::into(value),
         );
         self
@@ -414,12 +464,12 @@ impl<
         mut self,
         value: ::std::option::Option<::std::primitive::i64>,
     ) -> Self {
-        self.fields.engine_hours = value;
+        self.engine_hours = value;
         self
     }
     /// Sets `deposit_taken`.
     pub fn deposit_taken(
-        mut self,
+        self,
         value: impl ::std::convert::Into<::std::primitive::bool>,
     ) -> CharterHandoverBuilder<
         Booking,
@@ -437,17 +487,29 @@ impl<
             charter_handover::field::deposit_taken,
         >,
     {
-        self.fields.deposit_taken = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         CharterHandoverBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            booking: self.booking,
+            vessel: self.vessel,
+            charterer: self.charterer,
+            guests: self.guests,
+            crew: self.crew,
+            fuel_level: self.fuel_level,
+            water_level: self.water_level,
+            engine_hours: self.engine_hours,
+            deposit_taken: ::craftkit_runtime::builder::Set(
+                ::std::convert::Into::into(value),
+            ),
+            areas: self.areas,
+            inventory: self.inventory,
+            handover_notes: self.handover_notes,
+            handed_over_on: self.handed_over_on,
+            signatures: self.signatures,
+            company_logo: self.company_logo,
         }
     }
     /// Sets `areas`.
     pub fn areas(
-        mut self,
+        self,
         value: impl ::std::convert::Into<::std::vec::Vec<charter_handover::Area>>,
     ) -> CharterHandoverBuilder<
         Booking,
@@ -463,12 +525,22 @@ impl<
     where
         Areas: ::craftkit_runtime::builder::IsUnset<charter_handover::field::areas>,
     {
-        self.fields.areas = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         CharterHandoverBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            booking: self.booking,
+            vessel: self.vessel,
+            charterer: self.charterer,
+            guests: self.guests,
+            crew: self.crew,
+            fuel_level: self.fuel_level,
+            water_level: self.water_level,
+            engine_hours: self.engine_hours,
+            deposit_taken: self.deposit_taken,
+            areas: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            inventory: self.inventory,
+            handover_notes: self.handover_notes,
+            handed_over_on: self.handed_over_on,
+            signatures: self.signatures,
+            company_logo: self.company_logo,
         }
     }
     /// Sets `inventory`.
@@ -478,9 +550,7 @@ impl<
             ::std::vec::Vec<charter_handover::InventoryItem>,
         >,
     ) -> Self {
-        self.fields.inventory = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
+        self.inventory = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `inventory` to `value`, or leaves it out of the JSON with `None`.
@@ -488,7 +558,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::vec::Vec<charter_handover::InventoryItem>>,
     ) -> Self {
-        self.fields.inventory = value;
+        self.inventory = value;
         self
     }
     /// Sets `handover_notes`.
@@ -496,7 +566,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        self.fields.handover_notes = ::std::option::Option::Some(
+        self.handover_notes = ::std::option::Option::Some(
             ::std::convert::Into::into(value),
         );
         self
@@ -506,12 +576,12 @@ impl<
         mut self,
         value: ::std::option::Option<::std::string::String>,
     ) -> Self {
-        self.fields.handover_notes = value;
+        self.handover_notes = value;
         self
     }
     /// Sets `handed_over_on`.
     pub fn handed_over_on(
-        mut self,
+        self,
         value: impl ::std::convert::Into<::craftkit_runtime::Date>,
     ) -> CharterHandoverBuilder<
         Booking,
@@ -529,17 +599,29 @@ impl<
             charter_handover::field::handed_over_on,
         >,
     {
-        self.fields.handed_over_on = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         CharterHandoverBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            booking: self.booking,
+            vessel: self.vessel,
+            charterer: self.charterer,
+            guests: self.guests,
+            crew: self.crew,
+            fuel_level: self.fuel_level,
+            water_level: self.water_level,
+            engine_hours: self.engine_hours,
+            deposit_taken: self.deposit_taken,
+            areas: self.areas,
+            inventory: self.inventory,
+            handover_notes: self.handover_notes,
+            handed_over_on: ::craftkit_runtime::builder::Set(
+                ::std::convert::Into::into(value),
+            ),
+            signatures: self.signatures,
+            company_logo: self.company_logo,
         }
     }
     /// Sets `signatures`.
     pub fn signatures(
-        mut self,
+        self,
         value: impl ::std::convert::Into<charter_handover::Signatures>,
     ) -> CharterHandoverBuilder<
         Booking,
@@ -557,12 +639,24 @@ impl<
             charter_handover::field::signatures,
         >,
     {
-        self.fields.signatures = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         CharterHandoverBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            booking: self.booking,
+            vessel: self.vessel,
+            charterer: self.charterer,
+            guests: self.guests,
+            crew: self.crew,
+            fuel_level: self.fuel_level,
+            water_level: self.water_level,
+            engine_hours: self.engine_hours,
+            deposit_taken: self.deposit_taken,
+            areas: self.areas,
+            inventory: self.inventory,
+            handover_notes: self.handover_notes,
+            handed_over_on: self.handed_over_on,
+            signatures: ::craftkit_runtime::builder::Set(
+                ::std::convert::Into::into(value),
+            ),
+            company_logo: self.company_logo,
         }
     }
     /// Sets `company_logo`.
@@ -570,7 +664,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::craftkit_runtime::Image>,
     ) -> Self {
-        self.fields.company_logo = ::std::option::Option::Some(
+        self.company_logo = ::std::option::Option::Some(
             ::std::convert::Into::into(value),
         );
         self
@@ -580,7 +674,7 @@ impl<
         mut self,
         value: ::std::option::Option<::craftkit_runtime::Image>,
     ) -> Self {
-        self.fields.company_logo = value;
+        self.company_logo = value;
         self
     }
     /// The [`CharterHandover`]. Compiles only once every required field is set.
@@ -623,50 +717,26 @@ impl<
             charter_handover::Signatures,
         >,
     {
-        let fields = self.fields;
         CharterHandover {
-            booking: <Booking as ::craftkit_runtime::builder::IsSet<
-                charter_handover::field::booking,
-                charter_handover::Booking,
-            >>::value(fields.booking),
-            vessel: <Vessel as ::craftkit_runtime::builder::IsSet<
-                charter_handover::field::vessel,
-                charter_handover::Vessel,
-            >>::value(fields.vessel),
-            charterer: <Charterer as ::craftkit_runtime::builder::IsSet<
-                charter_handover::field::charterer,
-                charter_handover::Charterer,
-            >>::value(fields.charterer),
-            guests: <Guests as ::craftkit_runtime::builder::IsSet<
-                charter_handover::field::guests,
-                ::std::primitive::i64,
-            >>::value(fields.guests),
-            crew: fields.crew,
-            fuel_level: <FuelLevel as ::craftkit_runtime::builder::IsSet<
-                charter_handover::field::fuel_level,
-                ::std::primitive::f64,
-            >>::value(fields.fuel_level),
-            water_level: fields.water_level,
-            engine_hours: fields.engine_hours,
-            deposit_taken: <DepositTaken as ::craftkit_runtime::builder::IsSet<
-                charter_handover::field::deposit_taken,
-                ::std::primitive::bool,
-            >>::value(fields.deposit_taken),
-            areas: <Areas as ::craftkit_runtime::builder::IsSet<
-                charter_handover::field::areas,
-                ::std::vec::Vec<charter_handover::Area>,
-            >>::value(fields.areas),
-            inventory: fields.inventory,
-            handover_notes: fields.handover_notes,
-            handed_over_on: <HandedOverOn as ::craftkit_runtime::builder::IsSet<
-                charter_handover::field::handed_over_on,
-                ::craftkit_runtime::Date,
-            >>::value(fields.handed_over_on),
-            signatures: <Signatures as ::craftkit_runtime::builder::IsSet<
-                charter_handover::field::signatures,
-                charter_handover::Signatures,
-            >>::value(fields.signatures),
-            company_logo: fields.company_logo,
+            booking: ::craftkit_runtime::builder::IsSet::into_value(self.booking),
+            vessel: ::craftkit_runtime::builder::IsSet::into_value(self.vessel),
+            charterer: ::craftkit_runtime::builder::IsSet::into_value(self.charterer),
+            guests: ::craftkit_runtime::builder::IsSet::into_value(self.guests),
+            crew: self.crew,
+            fuel_level: ::craftkit_runtime::builder::IsSet::into_value(self.fuel_level),
+            water_level: self.water_level,
+            engine_hours: self.engine_hours,
+            deposit_taken: ::craftkit_runtime::builder::IsSet::into_value(
+                self.deposit_taken,
+            ),
+            areas: ::craftkit_runtime::builder::IsSet::into_value(self.areas),
+            inventory: self.inventory,
+            handover_notes: self.handover_notes,
+            handed_over_on: ::craftkit_runtime::builder::IsSet::into_value(
+                self.handed_over_on,
+            ),
+            signatures: ::craftkit_runtime::builder::IsSet::into_value(self.signatures),
+            company_logo: self.company_logo,
         }
     }
 }
@@ -735,13 +805,10 @@ pub mod charter_handover {
         /// A builder of [`Booking`]: one setter per field, then `.build()`.
         pub fn builder() -> BookingBuilder {
             BookingBuilder {
-                fields: self::store::Booking {
-                    code: ::std::option::Option::None,
-                    embarkation: ::std::option::Option::None,
-                    disembarkation: ::std::option::Option::None,
-                    base: ::std::option::Option::None,
-                },
-                state: ::std::marker::PhantomData,
+                code: ::craftkit_runtime::builder::Unset,
+                embarkation: ::craftkit_runtime::builder::Unset,
+                disembarkation: ::craftkit_runtime::builder::Unset,
+                base: ::std::option::Option::None,
             }
         }
     }
@@ -749,14 +816,16 @@ pub mod charter_handover {
     ///
     /// `.build()` compiles once the required fields are set (`code`, `embarkation`, `disembarkation`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code, clippy::type_complexity)]
+    #[allow(dead_code)]
     pub struct BookingBuilder<
         Code = ::craftkit_runtime::builder::Unset,
         Embarkation = ::craftkit_runtime::builder::Unset,
         Disembarkation = ::craftkit_runtime::builder::Unset,
     > {
-        fields: self::store::Booking,
-        state: ::std::marker::PhantomData<fn() -> (Code, Embarkation, Disembarkation)>,
+        code: Code,
+        embarkation: Embarkation,
+        disembarkation: Disembarkation,
+        base: ::std::option::Option<::std::string::String>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl<
@@ -766,7 +835,7 @@ pub mod charter_handover {
     > BookingBuilder<Code, Embarkation, Disembarkation> {
         /// Sets `code`.
         pub fn code(
-            mut self,
+            self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> BookingBuilder<
             ::craftkit_runtime::builder::Set<::std::string::String>,
@@ -776,17 +845,18 @@ pub mod charter_handover {
         where
             Code: ::craftkit_runtime::builder::IsUnset<self::field::code>,
         {
-            self.fields.code = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             BookingBuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                code: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                embarkation: self.embarkation,
+                disembarkation: self.disembarkation,
+                base: self.base,
             }
         }
         /// Sets `embarkation`.
         pub fn embarkation(
-            mut self,
+            self,
             value: impl ::std::convert::Into<::craftkit_runtime::DateTime>,
         ) -> BookingBuilder<
             Code,
@@ -796,17 +866,18 @@ pub mod charter_handover {
         where
             Embarkation: ::craftkit_runtime::builder::IsUnset<self::field::embarkation>,
         {
-            self.fields.embarkation = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             BookingBuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                code: self.code,
+                embarkation: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                disembarkation: self.disembarkation,
+                base: self.base,
             }
         }
         /// Sets `disembarkation`.
         pub fn disembarkation(
-            mut self,
+            self,
             value: impl ::std::convert::Into<::craftkit_runtime::DateTime>,
         ) -> BookingBuilder<
             Code,
@@ -818,12 +889,13 @@ pub mod charter_handover {
                 self::field::disembarkation,
             >,
         {
-            self.fields.disembarkation = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             BookingBuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                code: self.code,
+                embarkation: self.embarkation,
+                disembarkation: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                base: self.base,
             }
         }
         /// Sets `base`.
@@ -831,9 +903,7 @@ pub mod charter_handover {
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
-            self.fields.base = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
+            self.base = ::std::option::Option::Some(::std::convert::Into::into(value));
             self
         }
         /// Sets `base` to `value`, or leaves it out of the JSON with `None`.
@@ -841,7 +911,7 @@ pub mod charter_handover {
             mut self,
             value: ::std::option::Option<::std::string::String>,
         ) -> Self {
-            self.fields.base = value;
+            self.base = value;
             self
         }
         /// The [`Booking`]. Compiles only once every required field is set.
@@ -860,21 +930,15 @@ pub mod charter_handover {
                 ::craftkit_runtime::DateTime,
             >,
         {
-            let fields = self.fields;
             Booking {
-                code: <Code as ::craftkit_runtime::builder::IsSet<
-                    self::field::code,
-                    ::std::string::String,
-                >>::value(fields.code),
-                embarkation: <Embarkation as ::craftkit_runtime::builder::IsSet<
-                    self::field::embarkation,
-                    ::craftkit_runtime::DateTime,
-                >>::value(fields.embarkation),
-                disembarkation: <Disembarkation as ::craftkit_runtime::builder::IsSet<
-                    self::field::disembarkation,
-                    ::craftkit_runtime::DateTime,
-                >>::value(fields.disembarkation),
-                base: fields.base,
+                code: ::craftkit_runtime::builder::IsSet::into_value(self.code),
+                embarkation: ::craftkit_runtime::builder::IsSet::into_value(
+                    self.embarkation,
+                ),
+                disembarkation: ::craftkit_runtime::builder::IsSet::into_value(
+                    self.disembarkation,
+                ),
+                base: self.base,
             }
         }
     }
@@ -935,13 +999,10 @@ pub mod charter_handover {
         /// A builder of [`Vessel`]: one setter per field, then `.build()`.
         pub fn builder() -> VesselBuilder {
             VesselBuilder {
-                fields: self::store::Vessel {
-                    name: ::std::option::Option::None,
-                    model: ::std::option::Option::None,
-                    length_m: ::std::option::Option::None,
-                    registration: ::std::option::Option::None,
-                },
-                state: ::std::marker::PhantomData,
+                name: ::craftkit_runtime::builder::Unset,
+                model: ::std::option::Option::None,
+                length_m: ::std::option::Option::None,
+                registration: ::std::option::Option::None,
             }
         }
     }
@@ -949,27 +1010,30 @@ pub mod charter_handover {
     ///
     /// `.build()` compiles once the required fields are set (`name`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code, clippy::type_complexity)]
+    #[allow(dead_code)]
     pub struct VesselBuilder<Name = ::craftkit_runtime::builder::Unset> {
-        fields: self::store::Vessel,
-        state: ::std::marker::PhantomData<fn() -> (Name,)>,
+        name: Name,
+        model: ::std::option::Option<::std::string::String>,
+        length_m: ::std::option::Option<::std::primitive::f64>,
+        registration: ::std::option::Option<::std::string::String>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl<Name> VesselBuilder<Name> {
         /// Sets `name`.
         pub fn name(
-            mut self,
+            self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> VesselBuilder<::craftkit_runtime::builder::Set<::std::string::String>>
         where
             Name: ::craftkit_runtime::builder::IsUnset<self::field::name>,
         {
-            self.fields.name = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             VesselBuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                name: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                model: self.model,
+                length_m: self.length_m,
+                registration: self.registration,
             }
         }
         /// Sets `model`.
@@ -977,9 +1041,7 @@ pub mod charter_handover {
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
-            self.fields.model = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
+            self.model = ::std::option::Option::Some(::std::convert::Into::into(value));
             self
         }
         /// Sets `model` to `value`, or leaves it out of the JSON with `None`.
@@ -987,7 +1049,7 @@ pub mod charter_handover {
             mut self,
             value: ::std::option::Option<::std::string::String>,
         ) -> Self {
-            self.fields.model = value;
+            self.model = value;
             self
         }
         /// Sets `length_m`.
@@ -995,7 +1057,7 @@ pub mod charter_handover {
             mut self,
             value: impl ::std::convert::Into<::std::primitive::f64>,
         ) -> Self {
-            self.fields.length_m = ::std::option::Option::Some(
+            self.length_m = ::std::option::Option::Some(
                 ::std::convert::Into::into(value),
             );
             self
@@ -1005,7 +1067,7 @@ pub mod charter_handover {
             mut self,
             value: ::std::option::Option<::std::primitive::f64>,
         ) -> Self {
-            self.fields.length_m = value;
+            self.length_m = value;
             self
         }
         /// Sets `registration`.
@@ -1013,7 +1075,7 @@ pub mod charter_handover {
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
-            self.fields.registration = ::std::option::Option::Some(
+            self.registration = ::std::option::Option::Some(
                 ::std::convert::Into::into(value),
             );
             self
@@ -1023,7 +1085,7 @@ pub mod charter_handover {
             mut self,
             value: ::std::option::Option<::std::string::String>,
         ) -> Self {
-            self.fields.registration = value;
+            self.registration = value;
             self
         }
         /// The [`Vessel`]. Compiles only once every required field is set.
@@ -1034,15 +1096,11 @@ pub mod charter_handover {
                 ::std::string::String,
             >,
         {
-            let fields = self.fields;
             Vessel {
-                name: <Name as ::craftkit_runtime::builder::IsSet<
-                    self::field::name,
-                    ::std::string::String,
-                >>::value(fields.name),
-                model: fields.model,
-                length_m: fields.length_m,
-                registration: fields.registration,
+                name: ::craftkit_runtime::builder::IsSet::into_value(self.name),
+                model: self.model,
+                length_m: self.length_m,
+                registration: self.registration,
             }
         }
     }
@@ -1104,13 +1162,10 @@ pub mod charter_handover {
         /// A builder of [`Charterer`]: one setter per field, then `.build()`.
         pub fn builder() -> ChartererBuilder {
             ChartererBuilder {
-                fields: self::store::Charterer {
-                    full_name: ::std::option::Option::None,
-                    email: ::std::option::Option::None,
-                    phone: ::std::option::Option::None,
-                    licence_number: ::std::option::Option::None,
-                },
-                state: ::std::marker::PhantomData,
+                full_name: ::craftkit_runtime::builder::Unset,
+                email: ::std::option::Option::None,
+                phone: ::std::option::Option::None,
+                licence_number: ::std::option::Option::None,
             }
         }
     }
@@ -1118,27 +1173,30 @@ pub mod charter_handover {
     ///
     /// `.build()` compiles once the required fields are set (`full_name`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code, clippy::type_complexity)]
+    #[allow(dead_code)]
     pub struct ChartererBuilder<FullName = ::craftkit_runtime::builder::Unset> {
-        fields: self::store::Charterer,
-        state: ::std::marker::PhantomData<fn() -> (FullName,)>,
+        full_name: FullName,
+        email: ::std::option::Option<::std::string::String>,
+        phone: ::std::option::Option<::std::string::String>,
+        licence_number: ::std::option::Option<::std::string::String>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl<FullName> ChartererBuilder<FullName> {
         /// Sets `full_name`.
         pub fn full_name(
-            mut self,
+            self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> ChartererBuilder<::craftkit_runtime::builder::Set<::std::string::String>>
         where
             FullName: ::craftkit_runtime::builder::IsUnset<self::field::full_name>,
         {
-            self.fields.full_name = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             ChartererBuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                full_name: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                email: self.email,
+                phone: self.phone,
+                licence_number: self.licence_number,
             }
         }
         /// Sets `email`.
@@ -1146,9 +1204,7 @@ pub mod charter_handover {
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
-            self.fields.email = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
+            self.email = ::std::option::Option::Some(::std::convert::Into::into(value));
             self
         }
         /// Sets `email` to `value`, or leaves it out of the JSON with `None`.
@@ -1156,7 +1212,7 @@ pub mod charter_handover {
             mut self,
             value: ::std::option::Option<::std::string::String>,
         ) -> Self {
-            self.fields.email = value;
+            self.email = value;
             self
         }
         /// Sets `phone`.
@@ -1164,9 +1220,7 @@ pub mod charter_handover {
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
-            self.fields.phone = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
+            self.phone = ::std::option::Option::Some(::std::convert::Into::into(value));
             self
         }
         /// Sets `phone` to `value`, or leaves it out of the JSON with `None`.
@@ -1174,7 +1228,7 @@ pub mod charter_handover {
             mut self,
             value: ::std::option::Option<::std::string::String>,
         ) -> Self {
-            self.fields.phone = value;
+            self.phone = value;
             self
         }
         /// Sets `licence_number`.
@@ -1182,7 +1236,7 @@ pub mod charter_handover {
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
-            self.fields.licence_number = ::std::option::Option::Some(
+            self.licence_number = ::std::option::Option::Some(
                 ::std::convert::Into::into(value),
             );
             self
@@ -1192,7 +1246,7 @@ pub mod charter_handover {
             mut self,
             value: ::std::option::Option<::std::string::String>,
         ) -> Self {
-            self.fields.licence_number = value;
+            self.licence_number = value;
             self
         }
         /// The [`Charterer`]. Compiles only once every required field is set.
@@ -1203,15 +1257,13 @@ pub mod charter_handover {
                 ::std::string::String,
             >,
         {
-            let fields = self.fields;
             Charterer {
-                full_name: <FullName as ::craftkit_runtime::builder::IsSet<
-                    self::field::full_name,
-                    ::std::string::String,
-                >>::value(fields.full_name),
-                email: fields.email,
-                phone: fields.phone,
-                licence_number: fields.licence_number,
+                full_name: ::craftkit_runtime::builder::IsSet::into_value(
+                    self.full_name,
+                ),
+                email: self.email,
+                phone: self.phone,
+                licence_number: self.licence_number,
             }
         }
     }
@@ -1273,13 +1325,10 @@ pub mod charter_handover {
         /// A builder of [`Area`]: one setter per field, then `.build()`.
         pub fn builder() -> AreaBuilder {
             AreaBuilder {
-                fields: self::store::Area {
-                    name: ::std::option::Option::None,
-                    condition: ::std::option::Option::None,
-                    notes: ::std::option::Option::None,
-                    photos: ::std::option::Option::None,
-                },
-                state: ::std::marker::PhantomData,
+                name: ::craftkit_runtime::builder::Unset,
+                condition: ::craftkit_runtime::builder::Unset,
+                notes: ::std::option::Option::None,
+                photos: ::std::option::Option::None,
             }
         }
     }
@@ -1287,19 +1336,21 @@ pub mod charter_handover {
     ///
     /// `.build()` compiles once the required fields are set (`name`, `condition`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code, clippy::type_complexity)]
+    #[allow(dead_code)]
     pub struct AreaBuilder<
         Name = ::craftkit_runtime::builder::Unset,
         Condition = ::craftkit_runtime::builder::Unset,
     > {
-        fields: self::store::Area,
-        state: ::std::marker::PhantomData<fn() -> (Name, Condition)>,
+        name: Name,
+        condition: Condition,
+        notes: ::std::option::Option<::std::string::String>,
+        photos: ::std::option::Option<::std::vec::Vec<::craftkit_runtime::Image>>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl<Name, Condition> AreaBuilder<Name, Condition> {
         /// Sets `name`.
         pub fn name(
-            mut self,
+            self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> AreaBuilder<
             ::craftkit_runtime::builder::Set<::std::string::String>,
@@ -1308,28 +1359,30 @@ pub mod charter_handover {
         where
             Name: ::craftkit_runtime::builder::IsUnset<self::field::name>,
         {
-            self.fields.name = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             AreaBuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                name: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                condition: self.condition,
+                notes: self.notes,
+                photos: self.photos,
             }
         }
         /// Sets `condition`.
         pub fn condition(
-            mut self,
+            self,
             value: impl ::std::convert::Into<self::Condition>,
         ) -> AreaBuilder<Name, ::craftkit_runtime::builder::Set<self::Condition>>
         where
             Condition: ::craftkit_runtime::builder::IsUnset<self::field::condition>,
         {
-            self.fields.condition = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             AreaBuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                name: self.name,
+                condition: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                notes: self.notes,
+                photos: self.photos,
             }
         }
         /// Sets `notes`.
@@ -1337,9 +1390,7 @@ pub mod charter_handover {
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
-            self.fields.notes = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
+            self.notes = ::std::option::Option::Some(::std::convert::Into::into(value));
             self
         }
         /// Sets `notes` to `value`, or leaves it out of the JSON with `None`.
@@ -1347,7 +1398,7 @@ pub mod charter_handover {
             mut self,
             value: ::std::option::Option<::std::string::String>,
         ) -> Self {
-            self.fields.notes = value;
+            self.notes = value;
             self
         }
         /// Sets `photos`.
@@ -1355,9 +1406,7 @@ pub mod charter_handover {
             mut self,
             value: impl ::std::convert::Into<::std::vec::Vec<::craftkit_runtime::Image>>,
         ) -> Self {
-            self.fields.photos = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
+            self.photos = ::std::option::Option::Some(::std::convert::Into::into(value));
             self
         }
         /// Sets `photos` to `value`, or leaves it out of the JSON with `None`.
@@ -1365,7 +1414,7 @@ pub mod charter_handover {
             mut self,
             value: ::std::option::Option<::std::vec::Vec<::craftkit_runtime::Image>>,
         ) -> Self {
-            self.fields.photos = value;
+            self.photos = value;
             self
         }
         /// The [`Area`]. Compiles only once every required field is set.
@@ -1380,18 +1429,13 @@ pub mod charter_handover {
                 self::Condition,
             >,
         {
-            let fields = self.fields;
             Area {
-                name: <Name as ::craftkit_runtime::builder::IsSet<
-                    self::field::name,
-                    ::std::string::String,
-                >>::value(fields.name),
-                condition: <Condition as ::craftkit_runtime::builder::IsSet<
-                    self::field::condition,
-                    self::Condition,
-                >>::value(fields.condition),
-                notes: fields.notes,
-                photos: fields.photos,
+                name: ::craftkit_runtime::builder::IsSet::into_value(self.name),
+                condition: ::craftkit_runtime::builder::IsSet::into_value(
+                    self.condition,
+                ),
+                notes: self.notes,
+                photos: self.photos,
             }
         }
     }
@@ -1510,12 +1554,9 @@ pub mod charter_handover {
         /// A builder of [`InventoryItem`]: one setter per field, then `.build()`.
         pub fn builder() -> InventoryItemBuilder {
             InventoryItemBuilder {
-                fields: self::store::InventoryItem {
-                    item: ::std::option::Option::None,
-                    quantity: ::std::option::Option::None,
-                    checked: ::std::option::Option::None,
-                },
-                state: ::std::marker::PhantomData,
+                item: ::craftkit_runtime::builder::Unset,
+                quantity: ::craftkit_runtime::builder::Unset,
+                checked: ::std::option::Option::None,
             }
         }
     }
@@ -1523,19 +1564,20 @@ pub mod charter_handover {
     ///
     /// `.build()` compiles once the required fields are set (`item`, `quantity`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code, clippy::type_complexity)]
+    #[allow(dead_code)]
     pub struct InventoryItemBuilder<
         Item = ::craftkit_runtime::builder::Unset,
         Quantity = ::craftkit_runtime::builder::Unset,
     > {
-        fields: self::store::InventoryItem,
-        state: ::std::marker::PhantomData<fn() -> (Item, Quantity)>,
+        item: Item,
+        quantity: Quantity,
+        checked: ::std::option::Option<::std::primitive::bool>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl<Item, Quantity> InventoryItemBuilder<Item, Quantity> {
         /// Sets `item`.
         pub fn item(
-            mut self,
+            self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> InventoryItemBuilder<
             ::craftkit_runtime::builder::Set<::std::string::String>,
@@ -1544,17 +1586,17 @@ pub mod charter_handover {
         where
             Item: ::craftkit_runtime::builder::IsUnset<self::field::item>,
         {
-            self.fields.item = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             InventoryItemBuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                item: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                quantity: self.quantity,
+                checked: self.checked,
             }
         }
         /// Sets `quantity`.
         pub fn quantity(
-            mut self,
+            self,
             value: impl ::std::convert::Into<::std::primitive::i64>,
         ) -> InventoryItemBuilder<
             Item,
@@ -1563,12 +1605,12 @@ pub mod charter_handover {
         where
             Quantity: ::craftkit_runtime::builder::IsUnset<self::field::quantity>,
         {
-            self.fields.quantity = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             InventoryItemBuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                item: self.item,
+                quantity: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                checked: self.checked,
             }
         }
         /// Sets `checked`.
@@ -1576,7 +1618,7 @@ pub mod charter_handover {
             mut self,
             value: impl ::std::convert::Into<::std::primitive::bool>,
         ) -> Self {
-            self.fields.checked = ::std::option::Option::Some(
+            self.checked = ::std::option::Option::Some(
                 ::std::convert::Into::into(value),
             );
             self
@@ -1586,7 +1628,7 @@ pub mod charter_handover {
             mut self,
             value: ::std::option::Option<::std::primitive::bool>,
         ) -> Self {
-            self.fields.checked = value;
+            self.checked = value;
             self
         }
         /// The [`InventoryItem`]. Compiles only once every required field is set.
@@ -1601,17 +1643,10 @@ pub mod charter_handover {
                 ::std::primitive::i64,
             >,
         {
-            let fields = self.fields;
             InventoryItem {
-                item: <Item as ::craftkit_runtime::builder::IsSet<
-                    self::field::item,
-                    ::std::string::String,
-                >>::value(fields.item),
-                quantity: <Quantity as ::craftkit_runtime::builder::IsSet<
-                    self::field::quantity,
-                    ::std::primitive::i64,
-                >>::value(fields.quantity),
-                checked: fields.checked,
+                item: ::craftkit_runtime::builder::IsSet::into_value(self.item),
+                quantity: ::craftkit_runtime::builder::IsSet::into_value(self.quantity),
+                checked: self.checked,
             }
         }
     }
@@ -1659,11 +1694,8 @@ pub mod charter_handover {
         /// A builder of [`Signatures`]: one setter per field, then `.build()`.
         pub fn builder() -> SignaturesBuilder {
             SignaturesBuilder {
-                fields: self::store::Signatures {
-                    captain: ::std::option::Option::None,
-                    charterer: ::std::option::Option::None,
-                },
-                state: ::std::marker::PhantomData,
+                captain: ::craftkit_runtime::builder::Unset,
+                charterer: ::craftkit_runtime::builder::Unset,
             }
         }
     }
@@ -1671,19 +1703,19 @@ pub mod charter_handover {
     ///
     /// `.build()` compiles once the required fields are set (`captain`, `charterer`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code, clippy::type_complexity)]
+    #[allow(dead_code)]
     pub struct SignaturesBuilder<
         Captain = ::craftkit_runtime::builder::Unset,
         Charterer = ::craftkit_runtime::builder::Unset,
     > {
-        fields: self::store::Signatures,
-        state: ::std::marker::PhantomData<fn() -> (Captain, Charterer)>,
+        captain: Captain,
+        charterer: Charterer,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl<Captain, Charterer> SignaturesBuilder<Captain, Charterer> {
         /// Sets `captain`.
         pub fn captain(
-            mut self,
+            self,
             value: impl ::std::convert::Into<::craftkit_runtime::Signature>,
         ) -> SignaturesBuilder<
             ::craftkit_runtime::builder::Set<::craftkit_runtime::Signature>,
@@ -1692,17 +1724,16 @@ pub mod charter_handover {
         where
             Captain: ::craftkit_runtime::builder::IsUnset<self::field::captain>,
         {
-            self.fields.captain = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             SignaturesBuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                captain: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                charterer: self.charterer,
             }
         }
         /// Sets `charterer`.
         pub fn charterer(
-            mut self,
+            self,
             value: impl ::std::convert::Into<::craftkit_runtime::Signature>,
         ) -> SignaturesBuilder<
             Captain,
@@ -1711,12 +1742,11 @@ pub mod charter_handover {
         where
             Charterer: ::craftkit_runtime::builder::IsUnset<self::field::charterer>,
         {
-            self.fields.charterer = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             SignaturesBuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                captain: self.captain,
+                charterer: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
             }
         }
         /// The [`Signatures`]. Compiles only once every required field is set.
@@ -1731,16 +1761,9 @@ pub mod charter_handover {
                 ::craftkit_runtime::Signature,
             >,
         {
-            let fields = self.fields;
             Signatures {
-                captain: <Captain as ::craftkit_runtime::builder::IsSet<
-                    self::field::captain,
-                    ::craftkit_runtime::Signature,
-                >>::value(fields.captain),
-                charterer: <Charterer as ::craftkit_runtime::builder::IsSet<
-                    self::field::charterer,
-                    ::craftkit_runtime::Signature,
-                >>::value(fields.charterer),
+                captain: ::craftkit_runtime::builder::IsSet::into_value(self.captain),
+                charterer: ::craftkit_runtime::builder::IsSet::into_value(self.charterer),
             }
         }
     }
@@ -1767,69 +1790,5 @@ pub mod charter_handover {
         pub enum quantity {}
         pub enum signatures {}
         pub enum vessel {}
-    }
-    /// The builders' stores: each builder keeps its values in one of these, whatever its
-    /// state (see [`craftkit_runtime::builder`]).
-    #[doc(hidden)]
-    pub mod store {
-        /// The values given to `CharterHandover`'s builder.
-        pub struct CharterHandover {
-            pub booking: ::std::option::Option<super::Booking>,
-            pub vessel: ::std::option::Option<super::Vessel>,
-            pub charterer: ::std::option::Option<super::Charterer>,
-            pub guests: ::std::option::Option<::std::primitive::i64>,
-            pub crew: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-            pub fuel_level: ::std::option::Option<::std::primitive::f64>,
-            pub water_level: ::std::option::Option<::std::primitive::f64>,
-            pub engine_hours: ::std::option::Option<::std::primitive::i64>,
-            pub deposit_taken: ::std::option::Option<::std::primitive::bool>,
-            pub areas: ::std::option::Option<::std::vec::Vec<super::Area>>,
-            pub inventory: ::std::option::Option<::std::vec::Vec<super::InventoryItem>>,
-            pub handover_notes: ::std::option::Option<::std::string::String>,
-            pub handed_over_on: ::std::option::Option<::craftkit_runtime::Date>,
-            pub signatures: ::std::option::Option<super::Signatures>,
-            pub company_logo: ::std::option::Option<::craftkit_runtime::Image>,
-        }
-        /// The values given to `Booking`'s builder.
-        pub struct Booking {
-            pub code: ::std::option::Option<::std::string::String>,
-            pub embarkation: ::std::option::Option<::craftkit_runtime::DateTime>,
-            pub disembarkation: ::std::option::Option<::craftkit_runtime::DateTime>,
-            pub base: ::std::option::Option<::std::string::String>,
-        }
-        /// The values given to `Vessel`'s builder.
-        pub struct Vessel {
-            pub name: ::std::option::Option<::std::string::String>,
-            pub model: ::std::option::Option<::std::string::String>,
-            pub length_m: ::std::option::Option<::std::primitive::f64>,
-            pub registration: ::std::option::Option<::std::string::String>,
-        }
-        /// The values given to `Charterer`'s builder.
-        pub struct Charterer {
-            pub full_name: ::std::option::Option<::std::string::String>,
-            pub email: ::std::option::Option<::std::string::String>,
-            pub phone: ::std::option::Option<::std::string::String>,
-            pub licence_number: ::std::option::Option<::std::string::String>,
-        }
-        /// The values given to `Area`'s builder.
-        pub struct Area {
-            pub name: ::std::option::Option<::std::string::String>,
-            pub condition: ::std::option::Option<super::Condition>,
-            pub notes: ::std::option::Option<::std::string::String>,
-            pub photos: ::std::option::Option<
-                ::std::vec::Vec<::craftkit_runtime::Image>,
-            >,
-        }
-        /// The values given to `InventoryItem`'s builder.
-        pub struct InventoryItem {
-            pub item: ::std::option::Option<::std::string::String>,
-            pub quantity: ::std::option::Option<::std::primitive::i64>,
-            pub checked: ::std::option::Option<::std::primitive::bool>,
-        }
-        /// The values given to `Signatures`'s builder.
-        pub struct Signatures {
-            pub captain: ::std::option::Option<::craftkit_runtime::Signature>,
-            pub charterer: ::std::option::Option<::craftkit_runtime::Signature>,
-        }
     }
 }

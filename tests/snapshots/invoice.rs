@@ -115,21 +115,18 @@ impl Invoice {
     /// A builder of [`Invoice`]: one setter per field, then `.build()`.
     pub fn builder() -> InvoiceBuilder {
         InvoiceBuilder {
-            fields: invoice::store::Invoice {
-                number: ::std::option::Option::None,
-                issued_on: ::std::option::Option::None,
-                due_on: ::std::option::Option::None,
-                currency: ::std::option::Option::None,
-                seller: ::std::option::Option::None,
-                buyer: ::std::option::Option::None,
-                lines: ::std::option::Option::None,
-                totals: ::std::option::Option::None,
-                paid: ::std::option::Option::None,
-                payment_terms: ::std::option::Option::None,
-                logo: ::std::option::Option::None,
-                approved_by: ::std::option::Option::None,
-            },
-            state: ::std::marker::PhantomData,
+            number: ::craftkit_runtime::builder::Unset,
+            issued_on: ::craftkit_runtime::builder::Unset,
+            due_on: ::craftkit_runtime::builder::Unset,
+            currency: ::craftkit_runtime::builder::Unset,
+            seller: ::craftkit_runtime::builder::Unset,
+            buyer: ::craftkit_runtime::builder::Unset,
+            lines: ::craftkit_runtime::builder::Unset,
+            totals: ::craftkit_runtime::builder::Unset,
+            paid: ::std::option::Option::None,
+            payment_terms: ::std::option::Option::None,
+            logo: ::std::option::Option::None,
+            approved_by: ::std::option::Option::None,
         }
     }
 }
@@ -137,7 +134,7 @@ impl Invoice {
 ///
 /// `.build()` compiles once the required fields are set (`number`, `issued_on`, `due_on`, `currency`, `seller`, `buyer`, `lines`, `totals`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
 #[must_use = "a builder does nothing until `.build()` is called"]
-#[allow(dead_code, clippy::type_complexity)]
+#[allow(dead_code)]
 pub struct InvoiceBuilder<
     Number = ::craftkit_runtime::builder::Unset,
     IssuedOn = ::craftkit_runtime::builder::Unset,
@@ -148,10 +145,18 @@ pub struct InvoiceBuilder<
     Lines = ::craftkit_runtime::builder::Unset,
     Totals = ::craftkit_runtime::builder::Unset,
 > {
-    fields: invoice::store::Invoice,
-    state: ::std::marker::PhantomData<
-        fn() -> (Number, IssuedOn, DueOn, Currency, Seller, Buyer, Lines, Totals),
-    >,
+    number: Number,
+    issued_on: IssuedOn,
+    due_on: DueOn,
+    currency: Currency,
+    seller: Seller,
+    buyer: Buyer,
+    lines: Lines,
+    totals: Totals,
+    paid: ::std::option::Option<::std::primitive::bool>,
+    payment_terms: ::std::option::Option<::std::string::String>,
+    logo: ::std::option::Option<::craftkit_runtime::Image>,
+    approved_by: ::std::option::Option<::craftkit_runtime::Signature>,
 }
 #[allow(dead_code, clippy::type_complexity)]
 impl<
@@ -166,7 +171,7 @@ impl<
 > InvoiceBuilder<Number, IssuedOn, DueOn, Currency, Seller, Buyer, Lines, Totals> {
     /// Sets `number`.
     pub fn number(
-        mut self,
+        self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> InvoiceBuilder<
         ::craftkit_runtime::builder::Set<::std::string::String>,
@@ -181,17 +186,24 @@ impl<
     where
         Number: ::craftkit_runtime::builder::IsUnset<invoice::field::number>,
     {
-        self.fields.number = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         InvoiceBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            number: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            issued_on: self.issued_on,
+            due_on: self.due_on,
+            currency: self.currency,
+            seller: self.seller,
+            buyer: self.buyer,
+            lines: self.lines,
+            totals: self.totals,
+            paid: self.paid,
+            payment_terms: self.payment_terms,
+            logo: self.logo,
+            approved_by: self.approved_by,
         }
     }
     /// Sets `issued_on`.
     pub fn issued_on(
-        mut self,
+        self,
         value: impl ::std::convert::Into<::craftkit_runtime::Date>,
     ) -> InvoiceBuilder<
         Number,
@@ -206,17 +218,26 @@ impl<
     where
         IssuedOn: ::craftkit_runtime::builder::IsUnset<invoice::field::issued_on>,
     {
-        self.fields.issued_on = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         InvoiceBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            number: self.number,
+            issued_on: ::craftkit_runtime::builder::Set(
+                ::std::convert::Into::into(value),
+            ),
+            due_on: self.due_on,
+            currency: self.currency,
+            seller: self.seller,
+            buyer: self.buyer,
+            lines: self.lines,
+            totals: self.totals,
+            paid: self.paid,
+            payment_terms: self.payment_terms,
+            logo: self.logo,
+            approved_by: self.approved_by,
         }
     }
     /// Sets `due_on`.
     pub fn due_on(
-        mut self,
+        self,
         value: impl ::std::convert::Into<::craftkit_runtime::Date>,
     ) -> InvoiceBuilder<
         Number,
@@ -231,17 +252,24 @@ impl<
     where
         DueOn: ::craftkit_runtime::builder::IsUnset<invoice::field::due_on>,
     {
-        self.fields.due_on = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         InvoiceBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            number: self.number,
+            issued_on: self.issued_on,
+            due_on: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            currency: self.currency,
+            seller: self.seller,
+            buyer: self.buyer,
+            lines: self.lines,
+            totals: self.totals,
+            paid: self.paid,
+            payment_terms: self.payment_terms,
+            logo: self.logo,
+            approved_by: self.approved_by,
         }
     }
     /// Sets `currency`.
     pub fn currency(
-        mut self,
+        self,
         value: impl ::std::convert::Into<invoice::Currency>,
     ) -> InvoiceBuilder<
         Number,
@@ -256,17 +284,26 @@ impl<
     where
         Currency: ::craftkit_runtime::builder::IsUnset<invoice::field::currency>,
     {
-        self.fields.currency = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         InvoiceBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            number: self.number,
+            issued_on: self.issued_on,
+            due_on: self.due_on,
+            currency: ::craftkit_runtime::builder::Set(
+                ::std::convert::Into::into(value),
+            ),
+            seller: self.seller,
+            buyer: self.buyer,
+            lines: self.lines,
+            totals: self.totals,
+            paid: self.paid,
+            payment_terms: self.payment_terms,
+            logo: self.logo,
+            approved_by: self.approved_by,
         }
     }
     /// Sets `seller`.
     pub fn seller(
-        mut self,
+        self,
         value: impl ::std::convert::Into<invoice::Seller>,
     ) -> InvoiceBuilder<
         Number,
@@ -281,17 +318,24 @@ impl<
     where
         Seller: ::craftkit_runtime::builder::IsUnset<invoice::field::seller>,
     {
-        self.fields.seller = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         InvoiceBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            number: self.number,
+            issued_on: self.issued_on,
+            due_on: self.due_on,
+            currency: self.currency,
+            seller: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            buyer: self.buyer,
+            lines: self.lines,
+            totals: self.totals,
+            paid: self.paid,
+            payment_terms: self.payment_terms,
+            logo: self.logo,
+            approved_by: self.approved_by,
         }
     }
     /// Sets `buyer`.
     pub fn buyer(
-        mut self,
+        self,
         value: impl ::std::convert::Into<invoice::Buyer>,
     ) -> InvoiceBuilder<
         Number,
@@ -306,17 +350,24 @@ impl<
     where
         Buyer: ::craftkit_runtime::builder::IsUnset<invoice::field::buyer>,
     {
-        self.fields.buyer = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         InvoiceBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            number: self.number,
+            issued_on: self.issued_on,
+            due_on: self.due_on,
+            currency: self.currency,
+            seller: self.seller,
+            buyer: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            lines: self.lines,
+            totals: self.totals,
+            paid: self.paid,
+            payment_terms: self.payment_terms,
+            logo: self.logo,
+            approved_by: self.approved_by,
         }
     }
     /// Sets `lines`.
     pub fn lines(
-        mut self,
+        self,
         value: impl ::std::convert::Into<::std::vec::Vec<invoice::Line>>,
     ) -> InvoiceBuilder<
         Number,
@@ -331,17 +382,24 @@ impl<
     where
         Lines: ::craftkit_runtime::builder::IsUnset<invoice::field::lines>,
     {
-        self.fields.lines = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         InvoiceBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            number: self.number,
+            issued_on: self.issued_on,
+            due_on: self.due_on,
+            currency: self.currency,
+            seller: self.seller,
+            buyer: self.buyer,
+            lines: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            totals: self.totals,
+            paid: self.paid,
+            payment_terms: self.payment_terms,
+            logo: self.logo,
+            approved_by: self.approved_by,
         }
     }
     /// Sets `totals`.
     pub fn totals(
-        mut self,
+        self,
         value: impl ::std::convert::Into<invoice::Totals>,
     ) -> InvoiceBuilder<
         Number,
@@ -356,12 +414,19 @@ impl<
     where
         Totals: ::craftkit_runtime::builder::IsUnset<invoice::field::totals>,
     {
-        self.fields.totals = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         InvoiceBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            number: self.number,
+            issued_on: self.issued_on,
+            due_on: self.due_on,
+            currency: self.currency,
+            seller: self.seller,
+            buyer: self.buyer,
+            lines: self.lines,
+            totals: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            paid: self.paid,
+            payment_terms: self.payment_terms,
+            logo: self.logo,
+            approved_by: self.approved_by,
         }
     }
     /// Sets `paid`.
@@ -369,9 +434,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::primitive::bool>,
     ) -> Self {
-        self.fields.paid = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
+        self.paid = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `paid` to `value`, or leaves it out of the JSON with `None`.
@@ -379,7 +442,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::primitive::bool>,
     ) -> Self {
-        self.fields.paid = value;
+        self.paid = value;
         self
     }
     /// Sets `payment_terms`.
@@ -387,7 +450,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        self.fields.payment_terms = ::std::option::Option::Some(
+        self.payment_terms = ::std::option::Option::Some(
             ::std::convert::Into::into(value),
         );
         self
@@ -397,7 +460,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::string::String>,
     ) -> Self {
-        self.fields.payment_terms = value;
+        self.payment_terms = value;
         self
     }
     /// Sets `logo`.
@@ -405,9 +468,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::craftkit_runtime::Image>,
     ) -> Self {
-        self.fields.logo = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
+        self.logo = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `logo` to `value`, or leaves it out of the JSON with `None`.
@@ -415,7 +476,7 @@ impl<
         mut self,
         value: ::std::option::Option<::craftkit_runtime::Image>,
     ) -> Self {
-        self.fields.logo = value;
+        self.logo = value;
         self
     }
     /// Sets `approved_by`.
@@ -423,7 +484,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::craftkit_runtime::Signature>,
     ) -> Self {
-        self.fields.approved_by = ::std::option::Option::Some(
+        self.approved_by = ::std::option::Option::Some(
             ::std::convert::Into::into(value),
         );
         self
@@ -433,7 +494,7 @@ impl<
         mut self,
         value: ::std::option::Option<::craftkit_runtime::Signature>,
     ) -> Self {
-        self.fields.approved_by = value;
+        self.approved_by = value;
         self
     }
     /// The [`Invoice`]. Compiles only once every required field is set.
@@ -469,44 +530,19 @@ impl<
             invoice::Totals,
         >,
     {
-        let fields = self.fields;
         Invoice {
-            number: <Number as ::craftkit_runtime::builder::IsSet<
-                invoice::field::number,
-                ::std::string::String,
-            >>::value(fields.number),
-            issued_on: <IssuedOn as ::craftkit_runtime::builder::IsSet<
-                invoice::field::issued_on,
-                ::craftkit_runtime::Date,
-            >>::value(fields.issued_on),
-            due_on: <DueOn as ::craftkit_runtime::builder::IsSet<
-                invoice::field::due_on,
-                ::craftkit_runtime::Date,
-            >>::value(fields.due_on),
-            currency: <Currency as ::craftkit_runtime::builder::IsSet<
-                invoice::field::currency,
-                invoice::Currency,
-            >>::value(fields.currency),
-            seller: <Seller as ::craftkit_runtime::builder::IsSet<
-                invoice::field::seller,
-                invoice::Seller,
-            >>::value(fields.seller),
-            buyer: <Buyer as ::craftkit_runtime::builder::IsSet<
-                invoice::field::buyer,
-                invoice::Buyer,
-            >>::value(fields.buyer),
-            lines: <Lines as ::craftkit_runtime::builder::IsSet<
-                invoice::field::lines,
-                ::std::vec::Vec<invoice::Line>,
-            >>::value(fields.lines),
-            totals: <Totals as ::craftkit_runtime::builder::IsSet<
-                invoice::field::totals,
-                invoice::Totals,
-            >>::value(fields.totals),
-            paid: fields.paid,
-            payment_terms: fields.payment_terms,
-            logo: fields.logo,
-            approved_by: fields.approved_by,
+            number: ::craftkit_runtime::builder::IsSet::into_value(self.number),
+            issued_on: ::craftkit_runtime::builder::IsSet::into_value(self.issued_on),
+            due_on: ::craftkit_runtime::builder::IsSet::into_value(self.due_on),
+            currency: ::craftkit_runtime::builder::IsSet::into_value(self.currency),
+            seller: ::craftkit_runtime::builder::IsSet::into_value(self.seller),
+            buyer: ::craftkit_runtime::builder::IsSet::into_value(self.buyer),
+            lines: ::craftkit_runtime::builder::IsSet::into_value(self.lines),
+            totals: ::craftkit_runtime::builder::IsSet::into_value(self.totals),
+            paid: self.paid,
+            payment_terms: self.payment_terms,
+            logo: self.logo,
+            approved_by: self.approved_by,
         }
     }
 }
@@ -617,12 +653,9 @@ pub mod invoice {
         /// A builder of [`Seller`]: one setter per field, then `.build()`.
         pub fn builder() -> SellerBuilder {
             SellerBuilder {
-                fields: self::store::Seller {
-                    name: ::std::option::Option::None,
-                    vat_id: ::std::option::Option::None,
-                    address: ::std::option::Option::None,
-                },
-                state: ::std::marker::PhantomData,
+                name: ::craftkit_runtime::builder::Unset,
+                vat_id: ::std::option::Option::None,
+                address: ::craftkit_runtime::builder::Unset,
             }
         }
     }
@@ -630,19 +663,20 @@ pub mod invoice {
     ///
     /// `.build()` compiles once the required fields are set (`name`, `address`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code, clippy::type_complexity)]
+    #[allow(dead_code)]
     pub struct SellerBuilder<
         Name = ::craftkit_runtime::builder::Unset,
         Address = ::craftkit_runtime::builder::Unset,
     > {
-        fields: self::store::Seller,
-        state: ::std::marker::PhantomData<fn() -> (Name, Address)>,
+        name: Name,
+        vat_id: ::std::option::Option<::std::string::String>,
+        address: Address,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl<Name, Address> SellerBuilder<Name, Address> {
         /// Sets `name`.
         pub fn name(
-            mut self,
+            self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> SellerBuilder<
             ::craftkit_runtime::builder::Set<::std::string::String>,
@@ -651,12 +685,12 @@ pub mod invoice {
         where
             Name: ::craftkit_runtime::builder::IsUnset<self::field::name>,
         {
-            self.fields.name = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             SellerBuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                name: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                vat_id: self.vat_id,
+                address: self.address,
             }
         }
         /// Sets `vat_id`.
@@ -664,9 +698,7 @@ pub mod invoice {
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
-            self.fields.vat_id = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
+            self.vat_id = ::std::option::Option::Some(::std::convert::Into::into(value));
             self
         }
         /// Sets `vat_id` to `value`, or leaves it out of the JSON with `None`.
@@ -674,23 +706,23 @@ pub mod invoice {
             mut self,
             value: ::std::option::Option<::std::string::String>,
         ) -> Self {
-            self.fields.vat_id = value;
+            self.vat_id = value;
             self
         }
         /// Sets `address`.
         pub fn address(
-            mut self,
+            self,
             value: impl ::std::convert::Into<self::SellerAddress>,
         ) -> SellerBuilder<Name, ::craftkit_runtime::builder::Set<self::SellerAddress>>
         where
             Address: ::craftkit_runtime::builder::IsUnset<self::field::address>,
         {
-            self.fields.address = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             SellerBuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                name: self.name,
+                vat_id: self.vat_id,
+                address: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
             }
         }
         /// The [`Seller`]. Compiles only once every required field is set.
@@ -705,17 +737,10 @@ pub mod invoice {
                 self::SellerAddress,
             >,
         {
-            let fields = self.fields;
             Seller {
-                name: <Name as ::craftkit_runtime::builder::IsSet<
-                    self::field::name,
-                    ::std::string::String,
-                >>::value(fields.name),
-                vat_id: fields.vat_id,
-                address: <Address as ::craftkit_runtime::builder::IsSet<
-                    self::field::address,
-                    self::SellerAddress,
-                >>::value(fields.address),
+                name: ::craftkit_runtime::builder::IsSet::into_value(self.name),
+                vat_id: self.vat_id,
+                address: ::craftkit_runtime::builder::IsSet::into_value(self.address),
             }
         }
     }
@@ -767,13 +792,10 @@ pub mod invoice {
         /// A builder of [`SellerAddress`]: one setter per field, then `.build()`.
         pub fn builder() -> SellerAddressBuilder {
             SellerAddressBuilder {
-                fields: self::store::SellerAddress {
-                    street: ::std::option::Option::None,
-                    city: ::std::option::Option::None,
-                    postcode: ::std::option::Option::None,
-                    country: ::std::option::Option::None,
-                },
-                state: ::std::marker::PhantomData,
+                street: ::craftkit_runtime::builder::Unset,
+                city: ::craftkit_runtime::builder::Unset,
+                postcode: ::craftkit_runtime::builder::Unset,
+                country: ::craftkit_runtime::builder::Unset,
             }
         }
     }
@@ -781,15 +803,17 @@ pub mod invoice {
     ///
     /// `.build()` compiles once the required fields are set (`street`, `city`, `postcode`, `country`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code, clippy::type_complexity)]
+    #[allow(dead_code)]
     pub struct SellerAddressBuilder<
         Street = ::craftkit_runtime::builder::Unset,
         City = ::craftkit_runtime::builder::Unset,
         Postcode = ::craftkit_runtime::builder::Unset,
         Country = ::craftkit_runtime::builder::Unset,
     > {
-        fields: self::store::SellerAddress,
-        state: ::std::marker::PhantomData<fn() -> (Street, City, Postcode, Country)>,
+        street: Street,
+        city: City,
+        postcode: Postcode,
+        country: Country,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl<
@@ -800,7 +824,7 @@ pub mod invoice {
     > SellerAddressBuilder<Street, City, Postcode, Country> {
         /// Sets `street`.
         pub fn street(
-            mut self,
+            self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> SellerAddressBuilder<
             ::craftkit_runtime::builder::Set<::std::string::String>,
@@ -811,17 +835,18 @@ pub mod invoice {
         where
             Street: ::craftkit_runtime::builder::IsUnset<self::field::street>,
         {
-            self.fields.street = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             SellerAddressBuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                street: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                city: self.city,
+                postcode: self.postcode,
+                country: self.country,
             }
         }
         /// Sets `city`.
         pub fn city(
-            mut self,
+            self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> SellerAddressBuilder<
             Street,
@@ -832,17 +857,18 @@ pub mod invoice {
         where
             City: ::craftkit_runtime::builder::IsUnset<self::field::city>,
         {
-            self.fields.city = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             SellerAddressBuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                street: self.street,
+                city: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                postcode: self.postcode,
+                country: self.country,
             }
         }
         /// Sets `postcode`.
         pub fn postcode(
-            mut self,
+            self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> SellerAddressBuilder<
             Street,
@@ -853,17 +879,18 @@ pub mod invoice {
         where
             Postcode: ::craftkit_runtime::builder::IsUnset<self::field::postcode>,
         {
-            self.fields.postcode = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             SellerAddressBuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                street: self.street,
+                city: self.city,
+                postcode: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                country: self.country,
             }
         }
         /// Sets `country`.
         pub fn country(
-            mut self,
+            self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> SellerAddressBuilder<
             Street,
@@ -874,12 +901,13 @@ pub mod invoice {
         where
             Country: ::craftkit_runtime::builder::IsUnset<self::field::country>,
         {
-            self.fields.country = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             SellerAddressBuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                street: self.street,
+                city: self.city,
+                postcode: self.postcode,
+                country: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
             }
         }
         /// The [`SellerAddress`]. Compiles only once every required field is set.
@@ -902,24 +930,11 @@ pub mod invoice {
                 ::std::string::String,
             >,
         {
-            let fields = self.fields;
             SellerAddress {
-                street: <Street as ::craftkit_runtime::builder::IsSet<
-                    self::field::street,
-                    ::std::string::String,
-                >>::value(fields.street),
-                city: <City as ::craftkit_runtime::builder::IsSet<
-                    self::field::city,
-                    ::std::string::String,
-                >>::value(fields.city),
-                postcode: <Postcode as ::craftkit_runtime::builder::IsSet<
-                    self::field::postcode,
-                    ::std::string::String,
-                >>::value(fields.postcode),
-                country: <Country as ::craftkit_runtime::builder::IsSet<
-                    self::field::country,
-                    ::std::string::String,
-                >>::value(fields.country),
+                street: ::craftkit_runtime::builder::IsSet::into_value(self.street),
+                city: ::craftkit_runtime::builder::IsSet::into_value(self.city),
+                postcode: ::craftkit_runtime::builder::IsSet::into_value(self.postcode),
+                country: ::craftkit_runtime::builder::IsSet::into_value(self.country),
             }
         }
     }
@@ -970,12 +985,9 @@ pub mod invoice {
         /// A builder of [`Buyer`]: one setter per field, then `.build()`.
         pub fn builder() -> BuyerBuilder {
             BuyerBuilder {
-                fields: self::store::Buyer {
-                    name: ::std::option::Option::None,
-                    address: ::std::option::Option::None,
-                    reference: ::std::option::Option::None,
-                },
-                state: ::std::marker::PhantomData,
+                name: ::craftkit_runtime::builder::Unset,
+                address: ::craftkit_runtime::builder::Unset,
+                reference: ::std::option::Option::None,
             }
         }
     }
@@ -983,19 +995,20 @@ pub mod invoice {
     ///
     /// `.build()` compiles once the required fields are set (`name`, `address`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code, clippy::type_complexity)]
+    #[allow(dead_code)]
     pub struct BuyerBuilder<
         Name = ::craftkit_runtime::builder::Unset,
         Address = ::craftkit_runtime::builder::Unset,
     > {
-        fields: self::store::Buyer,
-        state: ::std::marker::PhantomData<fn() -> (Name, Address)>,
+        name: Name,
+        address: Address,
+        reference: ::std::option::Option<::std::string::String>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl<Name, Address> BuyerBuilder<Name, Address> {
         /// Sets `name`.
         pub fn name(
-            mut self,
+            self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> BuyerBuilder<
             ::craftkit_runtime::builder::Set<::std::string::String>,
@@ -1004,28 +1017,28 @@ pub mod invoice {
         where
             Name: ::craftkit_runtime::builder::IsUnset<self::field::name>,
         {
-            self.fields.name = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             BuyerBuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                name: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                address: self.address,
+                reference: self.reference,
             }
         }
         /// Sets `address`.
         pub fn address(
-            mut self,
+            self,
             value: impl ::std::convert::Into<self::BuyerAddress>,
         ) -> BuyerBuilder<Name, ::craftkit_runtime::builder::Set<self::BuyerAddress>>
         where
             Address: ::craftkit_runtime::builder::IsUnset<self::field::address>,
         {
-            self.fields.address = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             BuyerBuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                name: self.name,
+                address: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                reference: self.reference,
             }
         }
         /// Sets `reference`.
@@ -1033,7 +1046,7 @@ pub mod invoice {
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
-            self.fields.reference = ::std::option::Option::Some(
+            self.reference = ::std::option::Option::Some(
                 ::std::convert::Into::into(value),
             );
             self
@@ -1043,7 +1056,7 @@ pub mod invoice {
             mut self,
             value: ::std::option::Option<::std::string::String>,
         ) -> Self {
-            self.fields.reference = value;
+            self.reference = value;
             self
         }
         /// The [`Buyer`]. Compiles only once every required field is set.
@@ -1058,17 +1071,10 @@ pub mod invoice {
                 self::BuyerAddress,
             >,
         {
-            let fields = self.fields;
             Buyer {
-                name: <Name as ::craftkit_runtime::builder::IsSet<
-                    self::field::name,
-                    ::std::string::String,
-                >>::value(fields.name),
-                address: <Address as ::craftkit_runtime::builder::IsSet<
-                    self::field::address,
-                    self::BuyerAddress,
-                >>::value(fields.address),
-                reference: fields.reference,
+                name: ::craftkit_runtime::builder::IsSet::into_value(self.name),
+                address: ::craftkit_runtime::builder::IsSet::into_value(self.address),
+                reference: self.reference,
             }
         }
     }
@@ -1121,13 +1127,10 @@ pub mod invoice {
         /// A builder of [`BuyerAddress`]: one setter per field, then `.build()`.
         pub fn builder() -> BuyerAddressBuilder {
             BuyerAddressBuilder {
-                fields: self::store::BuyerAddress {
-                    street: ::std::option::Option::None,
-                    city: ::std::option::Option::None,
-                    postcode: ::std::option::Option::None,
-                    country: ::std::option::Option::None,
-                },
-                state: ::std::marker::PhantomData,
+                street: ::craftkit_runtime::builder::Unset,
+                city: ::craftkit_runtime::builder::Unset,
+                postcode: ::std::option::Option::None,
+                country: ::craftkit_runtime::builder::Unset,
             }
         }
     }
@@ -1135,20 +1138,22 @@ pub mod invoice {
     ///
     /// `.build()` compiles once the required fields are set (`street`, `city`, `country`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code, clippy::type_complexity)]
+    #[allow(dead_code)]
     pub struct BuyerAddressBuilder<
         Street = ::craftkit_runtime::builder::Unset,
         City = ::craftkit_runtime::builder::Unset,
         Country = ::craftkit_runtime::builder::Unset,
     > {
-        fields: self::store::BuyerAddress,
-        state: ::std::marker::PhantomData<fn() -> (Street, City, Country)>,
+        street: Street,
+        city: City,
+        postcode: ::std::option::Option<::std::string::String>,
+        country: Country,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl<Street, City, Country> BuyerAddressBuilder<Street, City, Country> {
         /// Sets `street`.
         pub fn street(
-            mut self,
+            self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> BuyerAddressBuilder<
             ::craftkit_runtime::builder::Set<::std::string::String>,
@@ -1158,17 +1163,18 @@ pub mod invoice {
         where
             Street: ::craftkit_runtime::builder::IsUnset<self::field::street>,
         {
-            self.fields.street = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             BuyerAddressBuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                street: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                city: self.city,
+                postcode: self.postcode,
+                country: self.country,
             }
         }
         /// Sets `city`.
         pub fn city(
-            mut self,
+            self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> BuyerAddressBuilder<
             Street,
@@ -1178,12 +1184,13 @@ pub mod invoice {
         where
             City: ::craftkit_runtime::builder::IsUnset<self::field::city>,
         {
-            self.fields.city = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             BuyerAddressBuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                street: self.street,
+                city: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                postcode: self.postcode,
+                country: self.country,
             }
         }
         /// Sets `postcode`.
@@ -1191,7 +1198,7 @@ pub mod invoice {
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
-            self.fields.postcode = ::std::option::Option::Some(
+            self.postcode = ::std::option::Option::Some(
                 ::std::convert::Into::into(value),
             );
             self
@@ -1201,12 +1208,12 @@ pub mod invoice {
             mut self,
             value: ::std::option::Option<::std::string::String>,
         ) -> Self {
-            self.fields.postcode = value;
+            self.postcode = value;
             self
         }
         /// Sets `country`.
         pub fn country(
-            mut self,
+            self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> BuyerAddressBuilder<
             Street,
@@ -1216,12 +1223,13 @@ pub mod invoice {
         where
             Country: ::craftkit_runtime::builder::IsUnset<self::field::country>,
         {
-            self.fields.country = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             BuyerAddressBuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                street: self.street,
+                city: self.city,
+                postcode: self.postcode,
+                country: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
             }
         }
         /// The [`BuyerAddress`]. Compiles only once every required field is set.
@@ -1240,21 +1248,11 @@ pub mod invoice {
                 ::std::string::String,
             >,
         {
-            let fields = self.fields;
             BuyerAddress {
-                street: <Street as ::craftkit_runtime::builder::IsSet<
-                    self::field::street,
-                    ::std::string::String,
-                >>::value(fields.street),
-                city: <City as ::craftkit_runtime::builder::IsSet<
-                    self::field::city,
-                    ::std::string::String,
-                >>::value(fields.city),
-                postcode: fields.postcode,
-                country: <Country as ::craftkit_runtime::builder::IsSet<
-                    self::field::country,
-                    ::std::string::String,
-                >>::value(fields.country),
+                street: ::craftkit_runtime::builder::IsSet::into_value(self.street),
+                city: ::craftkit_runtime::builder::IsSet::into_value(self.city),
+                postcode: self.postcode,
+                country: ::craftkit_runtime::builder::IsSet::into_value(self.country),
             }
         }
     }
@@ -1318,14 +1316,11 @@ pub mod invoice {
         /// A builder of [`Line`]: one setter per field, then `.build()`.
         pub fn builder() -> LineBuilder {
             LineBuilder {
-                fields: self::store::Line {
-                    description: ::std::option::Option::None,
-                    quantity: ::std::option::Option::None,
-                    unit: ::std::option::Option::None,
-                    unit_price: ::std::option::Option::None,
-                    tax_rate: ::std::option::Option::None,
-                },
-                state: ::std::marker::PhantomData,
+                description: ::craftkit_runtime::builder::Unset,
+                quantity: ::craftkit_runtime::builder::Unset,
+                unit: ::std::option::Option::None,
+                unit_price: ::craftkit_runtime::builder::Unset,
+                tax_rate: ::std::option::Option::None,
             }
         }
     }
@@ -1333,14 +1328,17 @@ pub mod invoice {
     ///
     /// `.build()` compiles once the required fields are set (`description`, `quantity`, `unit_price`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code, clippy::type_complexity)]
+    #[allow(dead_code)]
     pub struct LineBuilder<
         Description = ::craftkit_runtime::builder::Unset,
         Quantity = ::craftkit_runtime::builder::Unset,
         UnitPrice = ::craftkit_runtime::builder::Unset,
     > {
-        fields: self::store::Line,
-        state: ::std::marker::PhantomData<fn() -> (Description, Quantity, UnitPrice)>,
+        description: Description,
+        quantity: Quantity,
+        unit: ::std::option::Option<self::Unit>,
+        unit_price: UnitPrice,
+        tax_rate: ::std::option::Option<::std::primitive::f64>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl<
@@ -1350,7 +1348,7 @@ pub mod invoice {
     > LineBuilder<Description, Quantity, UnitPrice> {
         /// Sets `description`.
         pub fn description(
-            mut self,
+            self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> LineBuilder<
             ::craftkit_runtime::builder::Set<::std::string::String>,
@@ -1360,17 +1358,19 @@ pub mod invoice {
         where
             Description: ::craftkit_runtime::builder::IsUnset<self::field::description>,
         {
-            self.fields.description = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             LineBuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                description: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                quantity: self.quantity,
+                unit: self.unit,
+                unit_price: self.unit_price,
+                tax_rate: self.tax_rate,
             }
         }
         /// Sets `quantity`.
         pub fn quantity(
-            mut self,
+            self,
             value: impl ::std::convert::Into<::std::primitive::f64>,
         ) -> LineBuilder<
             Description,
@@ -1380,29 +1380,29 @@ pub mod invoice {
         where
             Quantity: ::craftkit_runtime::builder::IsUnset<self::field::quantity>,
         {
-            self.fields.quantity = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             LineBuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                description: self.description,
+                quantity: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                unit: self.unit,
+                unit_price: self.unit_price,
+                tax_rate: self.tax_rate,
             }
         }
         /// Sets `unit`.
         pub fn unit(mut self, value: impl ::std::convert::Into<self::Unit>) -> Self {
-            self.fields.unit = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
+            self.unit = ::std::option::Option::Some(::std::convert::Into::into(value));
             self
         }
         /// Sets `unit` to `value`, or leaves it out of the JSON with `None`.
         pub fn maybe_unit(mut self, value: ::std::option::Option<self::Unit>) -> Self {
-            self.fields.unit = value;
+            self.unit = value;
             self
         }
         /// Sets `unit_price`.
         pub fn unit_price(
-            mut self,
+            self,
             value: impl ::std::convert::Into<::std::primitive::f64>,
         ) -> LineBuilder<
             Description,
@@ -1412,12 +1412,14 @@ pub mod invoice {
         where
             UnitPrice: ::craftkit_runtime::builder::IsUnset<self::field::unit_price>,
         {
-            self.fields.unit_price = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             LineBuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                description: self.description,
+                quantity: self.quantity,
+                unit: self.unit,
+                unit_price: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                tax_rate: self.tax_rate,
             }
         }
         /// Sets `tax_rate`.
@@ -1425,7 +1427,7 @@ pub mod invoice {
             mut self,
             value: impl ::std::convert::Into<::std::primitive::f64>,
         ) -> Self {
-            self.fields.tax_rate = ::std::option::Option::Some(
+            self.tax_rate = ::std::option::Option::Some(
                 ::std::convert::Into::into(value),
             );
             self
@@ -1435,7 +1437,7 @@ pub mod invoice {
             mut self,
             value: ::std::option::Option<::std::primitive::f64>,
         ) -> Self {
-            self.fields.tax_rate = value;
+            self.tax_rate = value;
             self
         }
         /// The [`Line`]. Compiles only once every required field is set.
@@ -1454,22 +1456,16 @@ pub mod invoice {
                 ::std::primitive::f64,
             >,
         {
-            let fields = self.fields;
             Line {
-                description: <Description as ::craftkit_runtime::builder::IsSet<
-                    self::field::description,
-                    ::std::string::String,
-                >>::value(fields.description),
-                quantity: <Quantity as ::craftkit_runtime::builder::IsSet<
-                    self::field::quantity,
-                    ::std::primitive::f64,
-                >>::value(fields.quantity),
-                unit: fields.unit,
-                unit_price: <UnitPrice as ::craftkit_runtime::builder::IsSet<
-                    self::field::unit_price,
-                    ::std::primitive::f64,
-                >>::value(fields.unit_price),
-                tax_rate: fields.tax_rate,
+                description: ::craftkit_runtime::builder::IsSet::into_value(
+                    self.description,
+                ),
+                quantity: ::craftkit_runtime::builder::IsSet::into_value(self.quantity),
+                unit: self.unit,
+                unit_price: ::craftkit_runtime::builder::IsSet::into_value(
+                    self.unit_price,
+                ),
+                tax_rate: self.tax_rate,
             }
         }
     }
@@ -1579,12 +1575,9 @@ pub mod invoice {
         /// A builder of [`Totals`]: one setter per field, then `.build()`.
         pub fn builder() -> TotalsBuilder {
             TotalsBuilder {
-                fields: self::store::Totals {
-                    net: ::std::option::Option::None,
-                    tax: ::std::option::Option::None,
-                    gross: ::std::option::Option::None,
-                },
-                state: ::std::marker::PhantomData,
+                net: ::craftkit_runtime::builder::Unset,
+                tax: ::craftkit_runtime::builder::Unset,
+                gross: ::craftkit_runtime::builder::Unset,
             }
         }
     }
@@ -1592,20 +1585,21 @@ pub mod invoice {
     ///
     /// `.build()` compiles once the required fields are set (`net`, `tax`, `gross`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code, clippy::type_complexity)]
+    #[allow(dead_code)]
     pub struct TotalsBuilder<
         Net = ::craftkit_runtime::builder::Unset,
         Tax = ::craftkit_runtime::builder::Unset,
         Gross = ::craftkit_runtime::builder::Unset,
     > {
-        fields: self::store::Totals,
-        state: ::std::marker::PhantomData<fn() -> (Net, Tax, Gross)>,
+        net: Net,
+        tax: Tax,
+        gross: Gross,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl<Net, Tax, Gross> TotalsBuilder<Net, Tax, Gross> {
         /// Sets `net`.
         pub fn net(
-            mut self,
+            self,
             value: impl ::std::convert::Into<::std::primitive::f64>,
         ) -> TotalsBuilder<
             ::craftkit_runtime::builder::Set<::std::primitive::f64>,
@@ -1615,17 +1609,15 @@ pub mod invoice {
         where
             Net: ::craftkit_runtime::builder::IsUnset<self::field::net>,
         {
-            self.fields.net = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             TotalsBuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                net: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+                tax: self.tax,
+                gross: self.gross,
             }
         }
         /// Sets `tax`.
         pub fn tax(
-            mut self,
+            self,
             value: impl ::std::convert::Into<::std::primitive::f64>,
         ) -> TotalsBuilder<
             Net,
@@ -1635,17 +1627,15 @@ pub mod invoice {
         where
             Tax: ::craftkit_runtime::builder::IsUnset<self::field::tax>,
         {
-            self.fields.tax = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             TotalsBuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                net: self.net,
+                tax: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+                gross: self.gross,
             }
         }
         /// Sets `gross`.
         pub fn gross(
-            mut self,
+            self,
             value: impl ::std::convert::Into<::std::primitive::f64>,
         ) -> TotalsBuilder<
             Net,
@@ -1655,12 +1645,12 @@ pub mod invoice {
         where
             Gross: ::craftkit_runtime::builder::IsUnset<self::field::gross>,
         {
-            self.fields.gross = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             TotalsBuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                net: self.net,
+                tax: self.tax,
+                gross: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
             }
         }
         /// The [`Totals`]. Compiles only once every required field is set.
@@ -1679,20 +1669,10 @@ pub mod invoice {
                 ::std::primitive::f64,
             >,
         {
-            let fields = self.fields;
             Totals {
-                net: <Net as ::craftkit_runtime::builder::IsSet<
-                    self::field::net,
-                    ::std::primitive::f64,
-                >>::value(fields.net),
-                tax: <Tax as ::craftkit_runtime::builder::IsSet<
-                    self::field::tax,
-                    ::std::primitive::f64,
-                >>::value(fields.tax),
-                gross: <Gross as ::craftkit_runtime::builder::IsSet<
-                    self::field::gross,
-                    ::std::primitive::f64,
-                >>::value(fields.gross),
+                net: ::craftkit_runtime::builder::IsSet::into_value(self.net),
+                tax: ::craftkit_runtime::builder::IsSet::into_value(self.tax),
+                gross: ::craftkit_runtime::builder::IsSet::into_value(self.gross),
             }
         }
     }
@@ -1721,65 +1701,5 @@ pub mod invoice {
         pub enum tax {}
         pub enum totals {}
         pub enum unit_price {}
-    }
-    /// The builders' stores: each builder keeps its values in one of these, whatever its
-    /// state (see [`craftkit_runtime::builder`]).
-    #[doc(hidden)]
-    pub mod store {
-        /// The values given to `Invoice`'s builder.
-        pub struct Invoice {
-            pub number: ::std::option::Option<::std::string::String>,
-            pub issued_on: ::std::option::Option<::craftkit_runtime::Date>,
-            pub due_on: ::std::option::Option<::craftkit_runtime::Date>,
-            pub currency: ::std::option::Option<super::Currency>,
-            pub seller: ::std::option::Option<super::Seller>,
-            pub buyer: ::std::option::Option<super::Buyer>,
-            pub lines: ::std::option::Option<::std::vec::Vec<super::Line>>,
-            pub totals: ::std::option::Option<super::Totals>,
-            pub paid: ::std::option::Option<::std::primitive::bool>,
-            pub payment_terms: ::std::option::Option<::std::string::String>,
-            pub logo: ::std::option::Option<::craftkit_runtime::Image>,
-            pub approved_by: ::std::option::Option<::craftkit_runtime::Signature>,
-        }
-        /// The values given to `Seller`'s builder.
-        pub struct Seller {
-            pub name: ::std::option::Option<::std::string::String>,
-            pub vat_id: ::std::option::Option<::std::string::String>,
-            pub address: ::std::option::Option<super::SellerAddress>,
-        }
-        /// The values given to `SellerAddress`'s builder.
-        pub struct SellerAddress {
-            pub street: ::std::option::Option<::std::string::String>,
-            pub city: ::std::option::Option<::std::string::String>,
-            pub postcode: ::std::option::Option<::std::string::String>,
-            pub country: ::std::option::Option<::std::string::String>,
-        }
-        /// The values given to `Buyer`'s builder.
-        pub struct Buyer {
-            pub name: ::std::option::Option<::std::string::String>,
-            pub address: ::std::option::Option<super::BuyerAddress>,
-            pub reference: ::std::option::Option<::std::string::String>,
-        }
-        /// The values given to `BuyerAddress`'s builder.
-        pub struct BuyerAddress {
-            pub street: ::std::option::Option<::std::string::String>,
-            pub city: ::std::option::Option<::std::string::String>,
-            pub postcode: ::std::option::Option<::std::string::String>,
-            pub country: ::std::option::Option<::std::string::String>,
-        }
-        /// The values given to `Line`'s builder.
-        pub struct Line {
-            pub description: ::std::option::Option<::std::string::String>,
-            pub quantity: ::std::option::Option<::std::primitive::f64>,
-            pub unit: ::std::option::Option<super::Unit>,
-            pub unit_price: ::std::option::Option<::std::primitive::f64>,
-            pub tax_rate: ::std::option::Option<::std::primitive::f64>,
-        }
-        /// The values given to `Totals`'s builder.
-        pub struct Totals {
-            pub net: ::std::option::Option<::std::primitive::f64>,
-            pub tax: ::std::option::Option<::std::primitive::f64>,
-            pub gross: ::std::option::Option<::std::primitive::f64>,
-        }
     }
 }

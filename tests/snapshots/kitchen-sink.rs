@@ -281,49 +281,46 @@ impl KitchenSink {
     /// A builder of [`KitchenSink`]: one setter per field, then `.build()`.
     pub fn builder() -> KitchenSinkBuilder {
         KitchenSinkBuilder {
-            fields: kitchen_sink::store::KitchenSink {
-                title: ::std::option::Option::None,
-                body: ::std::option::Option::None,
-                ratio: ::std::option::Option::None,
-                count: ::std::option::Option::None,
-                big: ::std::option::Option::None,
-                flag: ::std::option::Option::None,
-                day: ::std::option::Option::None,
-                at: ::std::option::Option::None,
-                status: ::std::option::Option::None,
-                logo: ::std::option::Option::None,
-                sig: ::std::option::Option::None,
-                qr: ::std::option::Option::None,
-                r#type: ::std::option::Option::None,
-                r#fn: ::std::option::Option::None,
-                self_: ::std::option::Option::None,
-                self_pascal: ::std::option::Option::None,
-                crate_: ::std::option::Option::None,
-                super_: ::std::option::Option::None,
-                r#async: ::std::option::Option::None,
-                underscore: ::std::option::Option::None,
-                first_name_camel: ::std::option::Option::None,
-                first_name: ::std::option::Option::None,
-                first_name_kebab: ::std::option::Option::None,
-                name_pascal: ::std::option::Option::None,
-                name: ::std::option::Option::None,
-                _2nd_line: ::std::option::Option::None,
-                anderungs_datum: ::std::option::Option::None,
-                e_mail: ::std::option::Option::None,
-                option: ::std::option::Option::None,
-                result: ::std::option::Option::None,
-                string: ::std::option::Option::None,
-                kitchen_sink: ::std::option::Option::None,
-                tags: ::std::option::Option::None,
-                scores: ::std::option::Option::None,
-                levels: ::std::option::Option::None,
-                gallery: ::std::option::Option::None,
-                a: ::std::option::Option::None,
-                sections: ::std::option::Option::None,
-                home: ::std::option::Option::None,
-                work: ::std::option::Option::None,
-            },
-            state: ::std::marker::PhantomData,
+            title: ::craftkit_runtime::builder::Unset,
+            body: ::std::option::Option::None,
+            ratio: ::std::option::Option::None,
+            count: ::craftkit_runtime::builder::Unset,
+            big: ::std::option::Option::None,
+            flag: ::std::option::Option::None,
+            day: ::std::option::Option::None,
+            at: ::std::option::Option::None,
+            status: ::craftkit_runtime::builder::Unset,
+            logo: ::std::option::Option::None,
+            sig: ::std::option::Option::None,
+            qr: ::std::option::Option::None,
+            r#type: ::std::option::Option::None,
+            r#fn: ::std::option::Option::None,
+            self_: ::std::option::Option::None,
+            self_pascal: ::std::option::Option::None,
+            crate_: ::std::option::Option::None,
+            super_: ::std::option::Option::None,
+            r#async: ::std::option::Option::None,
+            underscore: ::std::option::Option::None,
+            first_name_camel: ::std::option::Option::None,
+            first_name: ::std::option::Option::None,
+            first_name_kebab: ::std::option::Option::None,
+            name_pascal: ::std::option::Option::None,
+            name: ::std::option::Option::None,
+            _2nd_line: ::std::option::Option::None,
+            anderungs_datum: ::std::option::Option::None,
+            e_mail: ::std::option::Option::None,
+            option: ::std::option::Option::None,
+            result: ::std::option::Option::None,
+            string: ::std::option::Option::None,
+            kitchen_sink: ::std::option::Option::None,
+            tags: ::std::option::Option::None,
+            scores: ::std::option::Option::None,
+            levels: ::std::option::Option::None,
+            gallery: ::std::option::Option::None,
+            a: ::craftkit_runtime::builder::Unset,
+            sections: ::craftkit_runtime::builder::Unset,
+            home: ::craftkit_runtime::builder::Unset,
+            work: ::std::option::Option::None,
         }
     }
 }
@@ -331,7 +328,7 @@ impl KitchenSink {
 ///
 /// `.build()` compiles once the required fields are set (`title`, `count`, `status`, `a`, `sections`, `home`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
 #[must_use = "a builder does nothing until `.build()` is called"]
-#[allow(dead_code, clippy::type_complexity)]
+#[allow(dead_code)]
 pub struct KitchenSinkBuilder<
     Title = ::craftkit_runtime::builder::Unset,
     Count = ::craftkit_runtime::builder::Unset,
@@ -340,8 +337,46 @@ pub struct KitchenSinkBuilder<
     Sections = ::craftkit_runtime::builder::Unset,
     Home = ::craftkit_runtime::builder::Unset,
 > {
-    fields: kitchen_sink::store::KitchenSink,
-    state: ::std::marker::PhantomData<fn() -> (Title, Count, Status, A, Sections, Home)>,
+    title: Title,
+    body: ::std::option::Option<::std::string::String>,
+    ratio: ::std::option::Option<::std::primitive::f64>,
+    count: Count,
+    big: ::std::option::Option<::std::primitive::i64>,
+    flag: ::std::option::Option<::std::primitive::bool>,
+    day: ::std::option::Option<::craftkit_runtime::Date>,
+    at: ::std::option::Option<::craftkit_runtime::DateTime>,
+    status: Status,
+    logo: ::std::option::Option<::craftkit_runtime::Image>,
+    sig: ::std::option::Option<::craftkit_runtime::Signature>,
+    qr: ::std::option::Option<::craftkit_runtime::serde_json::Value>,
+    r#type: ::std::option::Option<::std::string::String>,
+    r#fn: ::std::option::Option<::std::string::String>,
+    self_: ::std::option::Option<::std::string::String>,
+    self_pascal: ::std::option::Option<::std::string::String>,
+    crate_: ::std::option::Option<::std::string::String>,
+    super_: ::std::option::Option<::std::string::String>,
+    r#async: ::std::option::Option<::std::string::String>,
+    underscore: ::std::option::Option<::std::string::String>,
+    first_name_camel: ::std::option::Option<::std::string::String>,
+    first_name: ::std::option::Option<::std::string::String>,
+    first_name_kebab: ::std::option::Option<::std::string::String>,
+    name_pascal: ::std::option::Option<::std::string::String>,
+    name: ::std::option::Option<::std::string::String>,
+    _2nd_line: ::std::option::Option<::std::string::String>,
+    anderungs_datum: ::std::option::Option<::craftkit_runtime::Date>,
+    e_mail: ::std::option::Option<::std::string::String>,
+    option: ::std::option::Option<kitchen_sink::OptionObject>,
+    result: ::std::option::Option<kitchen_sink::ResultObject>,
+    string: ::std::option::Option<kitchen_sink::StringObject>,
+    kitchen_sink: ::std::option::Option<kitchen_sink::KitchenSinkObject>,
+    tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    scores: ::std::option::Option<::std::vec::Vec<::std::primitive::i64>>,
+    levels: ::std::option::Option<::std::vec::Vec<kitchen_sink::Level>>,
+    gallery: ::std::option::Option<::std::vec::Vec<::craftkit_runtime::Image>>,
+    a: A,
+    sections: Sections,
+    home: Home,
+    work: ::std::option::Option<kitchen_sink::Work>,
 }
 #[allow(dead_code, clippy::type_complexity)]
 impl<
@@ -354,7 +389,7 @@ impl<
 > KitchenSinkBuilder<Title, Count, Status, A, Sections, Home> {
     /// Sets `title`.
     pub fn title(
-        mut self,
+        self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> KitchenSinkBuilder<
         ::craftkit_runtime::builder::Set<::std::string::String>,
@@ -367,12 +402,47 @@ impl<
     where
         Title: ::craftkit_runtime::builder::IsUnset<kitchen_sink::field::title>,
     {
-        self.fields.title = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         KitchenSinkBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            title: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            body: self.body,
+            ratio: self.ratio,
+            count: self.count,
+            big: self.big,
+            flag: self.flag,
+            day: self.day,
+            at: self.at,
+            status: self.status,
+            logo: self.logo,
+            sig: self.sig,
+            qr: self.qr,
+            r#type: self.r#type,
+            r#fn: self.r#fn,
+            self_: self.self_,
+            self_pascal: self.self_pascal,
+            crate_: self.crate_,
+            super_: self.super_,
+            r#async: self.r#async,
+            underscore: self.underscore,
+            first_name_camel: self.first_name_camel,
+            first_name: self.first_name,
+            first_name_kebab: self.first_name_kebab,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            _2nd_line: self._2nd_line,
+            anderungs_datum: self.anderungs_datum,
+            e_mail: self.e_mail,
+            option: self.option,
+            result: self.result,
+            string: self.string,
+            kitchen_sink: self.kitchen_sink,
+            tags: self.tags,
+            scores: self.scores,
+            levels: self.levels,
+            gallery: self.gallery,
+            a: self.a,
+            sections: self.sections,
+            home: self.home,
+            work: self.work,
         }
     }
     /// Sets `body`.
@@ -380,9 +450,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        self.fields.body = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
+        self.body = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `body` to `value`, or leaves it out of the JSON with `None`.
@@ -390,7 +458,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::string::String>,
     ) -> Self {
-        self.fields.body = value;
+        self.body = value;
         self
     }
     /// Sets `ratio`.
@@ -398,9 +466,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::primitive::f64>,
     ) -> Self {
-        self.fields.ratio = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
+        self.ratio = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `ratio` to `value`, or leaves it out of the JSON with `None`.
@@ -408,12 +474,12 @@ impl<
         mut self,
         value: ::std::option::Option<::std::primitive::f64>,
     ) -> Self {
-        self.fields.ratio = value;
+        self.ratio = value;
         self
     }
     /// Sets `count`.
     pub fn count(
-        mut self,
+        self,
         value: impl ::std::convert::Into<::std::primitive::i64>,
     ) -> KitchenSinkBuilder<
         Title,
@@ -426,12 +492,47 @@ impl<
     where
         Count: ::craftkit_runtime::builder::IsUnset<kitchen_sink::field::count>,
     {
-        self.fields.count = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         KitchenSinkBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            title: self.title,
+            body: self.body,
+            ratio: self.ratio,
+            count: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            big: self.big,
+            flag: self.flag,
+            day: self.day,
+            at: self.at,
+            status: self.status,
+            logo: self.logo,
+            sig: self.sig,
+            qr: self.qr,
+            r#type: self.r#type,
+            r#fn: self.r#fn,
+            self_: self.self_,
+            self_pascal: self.self_pascal,
+            crate_: self.crate_,
+            super_: self.super_,
+            r#async: self.r#async,
+            underscore: self.underscore,
+            first_name_camel: self.first_name_camel,
+            first_name: self.first_name,
+            first_name_kebab: self.first_name_kebab,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            _2nd_line: self._2nd_line,
+            anderungs_datum: self.anderungs_datum,
+            e_mail: self.e_mail,
+            option: self.option,
+            result: self.result,
+            string: self.string,
+            kitchen_sink: self.kitchen_sink,
+            tags: self.tags,
+            scores: self.scores,
+            levels: self.levels,
+            gallery: self.gallery,
+            a: self.a,
+            sections: self.sections,
+            home: self.home,
+            work: self.work,
         }
     }
     /// Sets `big`.
@@ -439,7 +540,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::primitive::i64>,
     ) -> Self {
-        self.fields.big = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self.big = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `big` to `value`, or leaves it out of the JSON with `None`.
@@ -447,7 +548,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::primitive::i64>,
     ) -> Self {
-        self.fields.big = value;
+        self.big = value;
         self
     }
     /// Sets `flag`.
@@ -455,9 +556,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::primitive::bool>,
     ) -> Self {
-        self.fields.flag = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
+        self.flag = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `flag` to `value`, or leaves it out of the JSON with `None`.
@@ -465,7 +564,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::primitive::bool>,
     ) -> Self {
-        self.fields.flag = value;
+        self.flag = value;
         self
     }
     /// Sets `day`.
@@ -473,7 +572,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::craftkit_runtime::Date>,
     ) -> Self {
-        self.fields.day = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self.day = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `day` to `value`, or leaves it out of the JSON with `None`.
@@ -481,7 +580,7 @@ impl<
         mut self,
         value: ::std::option::Option<::craftkit_runtime::Date>,
     ) -> Self {
-        self.fields.day = value;
+        self.day = value;
         self
     }
     /// Sets `at`.
@@ -489,7 +588,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::craftkit_runtime::DateTime>,
     ) -> Self {
-        self.fields.at = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self.at = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `at` to `value`, or leaves it out of the JSON with `None`.
@@ -497,12 +596,12 @@ impl<
         mut self,
         value: ::std::option::Option<::craftkit_runtime::DateTime>,
     ) -> Self {
-        self.fields.at = value;
+        self.at = value;
         self
     }
     /// Sets `status`.
     pub fn status(
-        mut self,
+        self,
         value: impl ::std::convert::Into<kitchen_sink::Status>,
     ) -> KitchenSinkBuilder<
         Title,
@@ -515,12 +614,47 @@ impl<
     where
         Status: ::craftkit_runtime::builder::IsUnset<kitchen_sink::field::status>,
     {
-        self.fields.status = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         KitchenSinkBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            title: self.title,
+            body: self.body,
+            ratio: self.ratio,
+            count: self.count,
+            big: self.big,
+            flag: self.flag,
+            day: self.day,
+            at: self.at,
+            status: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            logo: self.logo,
+            sig: self.sig,
+            qr: self.qr,
+            r#type: self.r#type,
+            r#fn: self.r#fn,
+            self_: self.self_,
+            self_pascal: self.self_pascal,
+            crate_: self.crate_,
+            super_: self.super_,
+            r#async: self.r#async,
+            underscore: self.underscore,
+            first_name_camel: self.first_name_camel,
+            first_name: self.first_name,
+            first_name_kebab: self.first_name_kebab,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            _2nd_line: self._2nd_line,
+            anderungs_datum: self.anderungs_datum,
+            e_mail: self.e_mail,
+            option: self.option,
+            result: self.result,
+            string: self.string,
+            kitchen_sink: self.kitchen_sink,
+            tags: self.tags,
+            scores: self.scores,
+            levels: self.levels,
+            gallery: self.gallery,
+            a: self.a,
+            sections: self.sections,
+            home: self.home,
+            work: self.work,
         }
     }
     /// Sets `logo`.
@@ -528,9 +662,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::craftkit_runtime::Image>,
     ) -> Self {
-        self.fields.logo = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
+        self.logo = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `logo` to `value`, or leaves it out of the JSON with `None`.
@@ -538,7 +670,7 @@ impl<
         mut self,
         value: ::std::option::Option<::craftkit_runtime::Image>,
     ) -> Self {
-        self.fields.logo = value;
+        self.logo = value;
         self
     }
     /// Sets `sig`.
@@ -546,7 +678,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::craftkit_runtime::Signature>,
     ) -> Self {
-        self.fields.sig = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self.sig = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `sig` to `value`, or leaves it out of the JSON with `None`.
@@ -554,7 +686,7 @@ impl<
         mut self,
         value: ::std::option::Option<::craftkit_runtime::Signature>,
     ) -> Self {
-        self.fields.sig = value;
+        self.sig = value;
         self
     }
     /// Sets `qr`.
@@ -562,7 +694,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::craftkit_runtime::serde_json::Value>,
     ) -> Self {
-        self.fields.qr = ::std::option::Option::Some(::std::convert::Into::into(value));
+        self.qr = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `qr` to `value`, or leaves it out of the JSON with `None`.
@@ -570,7 +702,7 @@ impl<
         mut self,
         value: ::std::option::Option<::craftkit_runtime::serde_json::Value>,
     ) -> Self {
-        self.fields.qr = value;
+        self.qr = value;
         self
     }
     /// Sets `type`.
@@ -578,9 +710,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        self.fields.r#type = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
+        self.r#type = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `type` to `value`, or leaves it out of the JSON with `None`.
@@ -588,7 +718,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::string::String>,
     ) -> Self {
-        self.fields.r#type = value;
+        self.r#type = value;
         self
     }
     /// Sets `fn`.
@@ -596,9 +726,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        self.fields.r#fn = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
+        self.r#fn = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `fn` to `value`, or leaves it out of the JSON with `None`.
@@ -606,7 +734,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::string::String>,
     ) -> Self {
-        self.fields.r#fn = value;
+        self.r#fn = value;
         self
     }
     /// Sets `self_`.
@@ -614,9 +742,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        self.fields.self_ = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
+        self.self_ = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `self_` to `value`, or leaves it out of the JSON with `None`.
@@ -624,7 +750,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::string::String>,
     ) -> Self {
-        self.fields.self_ = value;
+        self.self_ = value;
         self
     }
     /// Sets `self_pascal`.
@@ -632,7 +758,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        self.fields.self_pascal = ::std::option::Option::Some(
+        self.self_pascal = ::std::option::Option::Some(
             ::std::convert::Into::into(value),
         );
         self
@@ -642,7 +768,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::string::String>,
     ) -> Self {
-        self.fields.self_pascal = value;
+        self.self_pascal = value;
         self
     }
     /// Sets `crate_`.
@@ -650,9 +776,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        self.fields.crate_ = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
+        self.crate_ = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `crate_` to `value`, or leaves it out of the JSON with `None`.
@@ -660,7 +784,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::string::String>,
     ) -> Self {
-        self.fields.crate_ = value;
+        self.crate_ = value;
         self
     }
     /// Sets `super_`.
@@ -668,9 +792,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        self.fields.super_ = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
+        self.super_ = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `super_` to `value`, or leaves it out of the JSON with `None`.
@@ -678,7 +800,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::string::String>,
     ) -> Self {
-        self.fields.super_ = value;
+        self.super_ = value;
         self
     }
     /// Sets `async`.
@@ -686,9 +808,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        self.fields.r#async = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
+        self.r#async = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `async` to `value`, or leaves it out of the JSON with `None`.
@@ -696,7 +816,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::string::String>,
     ) -> Self {
-        self.fields.r#async = value;
+        self.r#async = value;
         self
     }
     /// Sets `underscore`.
@@ -704,9 +824,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        self.fields.underscore = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
+        self.underscore = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `underscore` to `value`, or leaves it out of the JSON with `None`.
@@ -714,7 +832,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::string::String>,
     ) -> Self {
-        self.fields.underscore = value;
+        self.underscore = value;
         self
     }
     /// Sets `first_name_camel`.
@@ -722,7 +840,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        self.fields.first_name_camel = ::std::option::Option::Some(
+        self.first_name_camel = ::std::option::Option::Some(
             ::std::convert::Into::into(value),
         );
         self
@@ -732,7 +850,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::string::String>,
     ) -> Self {
-        self.fields.first_name_camel = value;
+        self.first_name_camel = value;
         self
     }
     /// Sets `first_name`.
@@ -740,9 +858,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        self.fields.first_name = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
+        self.first_name = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `first_name` to `value`, or leaves it out of the JSON with `None`.
@@ -750,7 +866,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::string::String>,
     ) -> Self {
-        self.fields.first_name = value;
+        self.first_name = value;
         self
     }
     /// Sets `first_name_kebab`.
@@ -758,7 +874,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        self.fields.first_name_kebab = ::std::option::Option::Some(
+        self.first_name_kebab = ::std::option::Option::Some(
             ::std::convert::Into::into(value),
         );
         self
@@ -768,7 +884,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::string::String>,
     ) -> Self {
-        self.fields.first_name_kebab = value;
+        self.first_name_kebab = value;
         self
     }
     /// Sets `name_pascal`.
@@ -776,7 +892,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        self.fields.name_pascal = ::std::option::Option::Some(
+        self.name_pascal = ::std::option::Option::Some(
             ::std::convert::Into::into(value),
         );
         self
@@ -786,7 +902,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::string::String>,
     ) -> Self {
-        self.fields.name_pascal = value;
+        self.name_pascal = value;
         self
     }
     /// Sets `name`.
@@ -794,9 +910,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        self.fields.name = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
+        self.name = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `name` to `value`, or leaves it out of the JSON with `None`.
@@ -804,7 +918,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::string::String>,
     ) -> Self {
-        self.fields.name = value;
+        self.name = value;
         self
     }
     /// Sets `_2nd_line`.
@@ -812,9 +926,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        self.fields._2nd_line = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
+        self._2nd_line = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `_2nd_line` to `value`, or leaves it out of the JSON with `None`.
@@ -822,7 +934,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::string::String>,
     ) -> Self {
-        self.fields._2nd_line = value;
+        self._2nd_line = value;
         self
     }
     /// Sets `anderungs_datum`.
@@ -830,7 +942,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::craftkit_runtime::Date>,
     ) -> Self {
-        self.fields.anderungs_datum = ::std::option::Option::Some(
+        self.anderungs_datum = ::std::option::Option::Some(
             ::std::convert::Into::into(value),
         );
         self
@@ -840,7 +952,7 @@ impl<
         mut self,
         value: ::std::option::Option<::craftkit_runtime::Date>,
     ) -> Self {
-        self.fields.anderungs_datum = value;
+        self.anderungs_datum = value;
         self
     }
     /// Sets `e_mail`.
@@ -848,9 +960,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        self.fields.e_mail = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
+        self.e_mail = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `e_mail` to `value`, or leaves it out of the JSON with `None`.
@@ -858,7 +968,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::string::String>,
     ) -> Self {
-        self.fields.e_mail = value;
+        self.e_mail = value;
         self
     }
     /// Sets `option`.
@@ -866,9 +976,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<kitchen_sink::OptionObject>,
     ) -> Self {
-        self.fields.option = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
+        self.option = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `option` to `value`, or leaves it out of the JSON with `None`.
@@ -876,7 +984,7 @@ impl<
         mut self,
         value: ::std::option::Option<kitchen_sink::OptionObject>,
     ) -> Self {
-        self.fields.option = value;
+        self.option = value;
         self
     }
     /// Sets `result`.
@@ -884,9 +992,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<kitchen_sink::ResultObject>,
     ) -> Self {
-        self.fields.result = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
+        self.result = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `result` to `value`, or leaves it out of the JSON with `None`.
@@ -894,7 +1000,7 @@ impl<
         mut self,
         value: ::std::option::Option<kitchen_sink::ResultObject>,
     ) -> Self {
-        self.fields.result = value;
+        self.result = value;
         self
     }
     /// Sets `string`.
@@ -902,9 +1008,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<kitchen_sink::StringObject>,
     ) -> Self {
-        self.fields.string = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
+        self.string = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `string` to `value`, or leaves it out of the JSON with `None`.
@@ -912,7 +1016,7 @@ impl<
         mut self,
         value: ::std::option::Option<kitchen_sink::StringObject>,
     ) -> Self {
-        self.fields.string = value;
+        self.string = value;
         self
     }
     /// Sets `kitchen_sink`.
@@ -920,7 +1024,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<kitchen_sink::KitchenSinkObject>,
     ) -> Self {
-        self.fields.kitchen_sink = ::std::option::Option::Some(
+        self.kitchen_sink = ::std::option::Option::Some(
             ::std::convert::Into::into(value),
         );
         self
@@ -930,7 +1034,7 @@ impl<
         mut self,
         value: ::std::option::Option<kitchen_sink::KitchenSinkObject>,
     ) -> Self {
-        self.fields.kitchen_sink = value;
+        self.kitchen_sink = value;
         self
     }
     /// Sets `tags`.
@@ -938,9 +1042,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
-        self.fields.tags = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
+        self.tags = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `tags` to `value`, or leaves it out of the JSON with `None`.
@@ -948,7 +1050,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     ) -> Self {
-        self.fields.tags = value;
+        self.tags = value;
         self
     }
     /// Sets `scores`.
@@ -956,9 +1058,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::vec::Vec<::std::primitive::i64>>,
     ) -> Self {
-        self.fields.scores = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
+        self.scores = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `scores` to `value`, or leaves it out of the JSON with `None`.
@@ -966,7 +1066,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::vec::Vec<::std::primitive::i64>>,
     ) -> Self {
-        self.fields.scores = value;
+        self.scores = value;
         self
     }
     /// Sets `levels`.
@@ -974,9 +1074,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::vec::Vec<kitchen_sink::Level>>,
     ) -> Self {
-        self.fields.levels = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
+        self.levels = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `levels` to `value`, or leaves it out of the JSON with `None`.
@@ -984,7 +1082,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::vec::Vec<kitchen_sink::Level>>,
     ) -> Self {
-        self.fields.levels = value;
+        self.levels = value;
         self
     }
     /// Sets `gallery`.
@@ -992,9 +1090,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::vec::Vec<::craftkit_runtime::Image>>,
     ) -> Self {
-        self.fields.gallery = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
+        self.gallery = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `gallery` to `value`, or leaves it out of the JSON with `None`.
@@ -1002,12 +1098,12 @@ impl<
         mut self,
         value: ::std::option::Option<::std::vec::Vec<::craftkit_runtime::Image>>,
     ) -> Self {
-        self.fields.gallery = value;
+        self.gallery = value;
         self
     }
     /// Sets `a`.
     pub fn a(
-        mut self,
+        self,
         value: impl ::std::convert::Into<kitchen_sink::A>,
     ) -> KitchenSinkBuilder<
         Title,
@@ -1020,15 +1116,52 @@ impl<
     where
         A: ::craftkit_runtime::builder::IsUnset<kitchen_sink::field::a>,
     {
-        self.fields.a = ::std::option::Option::Some(::std::convert::Into::into(value));
         KitchenSinkBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            title: self.title,
+            body: self.body,
+            ratio: self.ratio,
+            count: self.count,
+            big: self.big,
+            flag: self.flag,
+            day: self.day,
+            at: self.at,
+            status: self.status,
+            logo: self.logo,
+            sig: self.sig,
+            qr: self.qr,
+            r#type: self.r#type,
+            r#fn: self.r#fn,
+            self_: self.self_,
+            self_pascal: self.self_pascal,
+            crate_: self.crate_,
+            super_: self.super_,
+            r#async: self.r#async,
+            underscore: self.underscore,
+            first_name_camel: self.first_name_camel,
+            first_name: self.first_name,
+            first_name_kebab: self.first_name_kebab,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            _2nd_line: self._2nd_line,
+            anderungs_datum: self.anderungs_datum,
+            e_mail: self.e_mail,
+            option: self.option,
+            result: self.result,
+            string: self.string,
+            kitchen_sink: self.kitchen_sink,
+            tags: self.tags,
+            scores: self.scores,
+            levels: self.levels,
+            gallery: self.gallery,
+            a: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            sections: self.sections,
+            home: self.home,
+            work: self.work,
         }
     }
     /// Sets `sections`.
     pub fn sections(
-        mut self,
+        self,
         value: impl ::std::convert::Into<::std::vec::Vec<kitchen_sink::Section>>,
     ) -> KitchenSinkBuilder<
         Title,
@@ -1041,17 +1174,54 @@ impl<
     where
         Sections: ::craftkit_runtime::builder::IsUnset<kitchen_sink::field::sections>,
     {
-        self.fields.sections = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         KitchenSinkBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            title: self.title,
+            body: self.body,
+            ratio: self.ratio,
+            count: self.count,
+            big: self.big,
+            flag: self.flag,
+            day: self.day,
+            at: self.at,
+            status: self.status,
+            logo: self.logo,
+            sig: self.sig,
+            qr: self.qr,
+            r#type: self.r#type,
+            r#fn: self.r#fn,
+            self_: self.self_,
+            self_pascal: self.self_pascal,
+            crate_: self.crate_,
+            super_: self.super_,
+            r#async: self.r#async,
+            underscore: self.underscore,
+            first_name_camel: self.first_name_camel,
+            first_name: self.first_name,
+            first_name_kebab: self.first_name_kebab,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            _2nd_line: self._2nd_line,
+            anderungs_datum: self.anderungs_datum,
+            e_mail: self.e_mail,
+            option: self.option,
+            result: self.result,
+            string: self.string,
+            kitchen_sink: self.kitchen_sink,
+            tags: self.tags,
+            scores: self.scores,
+            levels: self.levels,
+            gallery: self.gallery,
+            a: self.a,
+            sections: ::craftkit_runtime::builder::Set(
+                ::std::convert::Into::into(value),
+            ),
+            home: self.home,
+            work: self.work,
         }
     }
     /// Sets `home`.
     pub fn home(
-        mut self,
+        self,
         value: impl ::std::convert::Into<kitchen_sink::Home>,
     ) -> KitchenSinkBuilder<
         Title,
@@ -1064,19 +1234,52 @@ impl<
     where
         Home: ::craftkit_runtime::builder::IsUnset<kitchen_sink::field::home>,
     {
-        self.fields.home = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         KitchenSinkBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            title: self.title,
+            body: self.body,
+            ratio: self.ratio,
+            count: self.count,
+            big: self.big,
+            flag: self.flag,
+            day: self.day,
+            at: self.at,
+            status: self.status,
+            logo: self.logo,
+            sig: self.sig,
+            qr: self.qr,
+            r#type: self.r#type,
+            r#fn: self.r#fn,
+            self_: self.self_,
+            self_pascal: self.self_pascal,
+            crate_: self.crate_,
+            super_: self.super_,
+            r#async: self.r#async,
+            underscore: self.underscore,
+            first_name_camel: self.first_name_camel,
+            first_name: self.first_name,
+            first_name_kebab: self.first_name_kebab,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            _2nd_line: self._2nd_line,
+            anderungs_datum: self.anderungs_datum,
+            e_mail: self.e_mail,
+            option: self.option,
+            result: self.result,
+            string: self.string,
+            kitchen_sink: self.kitchen_sink,
+            tags: self.tags,
+            scores: self.scores,
+            levels: self.levels,
+            gallery: self.gallery,
+            a: self.a,
+            sections: self.sections,
+            home: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            work: self.work,
         }
     }
     /// Sets `work`.
     pub fn work(mut self, value: impl ::std::convert::Into<kitchen_sink::Work>) -> Self {
-        self.fields.work = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
+        self.work = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `work` to `value`, or leaves it out of the JSON with `None`.
@@ -1084,7 +1287,7 @@ impl<
         mut self,
         value: ::std::option::Option<kitchen_sink::Work>,
     ) -> Self {
-        self.fields.work = value;
+        self.work = value;
         self
     }
     /// The [`KitchenSink`]. Compiles only once every required field is set.
@@ -1112,66 +1315,47 @@ impl<
             kitchen_sink::Home,
         >,
     {
-        let fields = self.fields;
         KitchenSink {
-            title: <Title as ::craftkit_runtime::builder::IsSet<
-                kitchen_sink::field::title,
-                ::std::string::String,
-            >>::value(fields.title),
-            body: fields.body,
-            ratio: fields.ratio,
-            count: <Count as ::craftkit_runtime::builder::IsSet<
-                kitchen_sink::field::count,
-                ::std::primitive::i64,
-            >>::value(fields.count),
-            big: fields.big,
-            flag: fields.flag,
-            day: fields.day,
-            at: fields.at,
-            status: <Status as ::craftkit_runtime::builder::IsSet<
-                kitchen_sink::field::status,
-                kitchen_sink::Status,
-            >>::value(fields.status),
-            logo: fields.logo,
-            sig: fields.sig,
-            qr: fields.qr,
-            r#type: fields.r#type,
-            r#fn: fields.r#fn,
-            self_: fields.self_,
-            self_pascal: fields.self_pascal,
-            crate_: fields.crate_,
-            super_: fields.super_,
-            r#async: fields.r#async,
-            underscore: fields.underscore,
-            first_name_camel: fields.first_name_camel,
-            first_name: fields.first_name,
-            first_name_kebab: fields.first_name_kebab,
-            name_pascal: fields.name_pascal,
-            name: fields.name,
-            _2nd_line: fields._2nd_line,
-            anderungs_datum: fields.anderungs_datum,
-            e_mail: fields.e_mail,
-            option: fields.option,
-            result: fields.result,
-            string: fields.string,
-            kitchen_sink: fields.kitchen_sink,
-            tags: fields.tags,
-            scores: fields.scores,
-            levels: fields.levels,
-            gallery: fields.gallery,
-            a: <A as ::craftkit_runtime::builder::IsSet<
-                kitchen_sink::field::a,
-                kitchen_sink::A,
-            >>::value(fields.a),
-            sections: <Sections as ::craftkit_runtime::builder::IsSet<
-                kitchen_sink::field::sections,
-                ::std::vec::Vec<kitchen_sink::Section>,
-            >>::value(fields.sections),
-            home: <Home as ::craftkit_runtime::builder::IsSet<
-                kitchen_sink::field::home,
-                kitchen_sink::Home,
-            >>::value(fields.home),
-            work: fields.work,
+            title: ::craftkit_runtime::builder::IsSet::into_value(self.title),
+            body: self.body,
+            ratio: self.ratio,
+            count: ::craftkit_runtime::builder::IsSet::into_value(self.count),
+            big: self.big,
+            flag: self.flag,
+            day: self.day,
+            at: self.at,
+            status: ::craftkit_runtime::builder::IsSet::into_value(self.status),
+            logo: self.logo,
+            sig: self.sig,
+            qr: self.qr,
+            r#type: self.r#type,
+            r#fn: self.r#fn,
+            self_: self.self_,
+            self_pascal: self.self_pascal,
+            crate_: self.crate_,
+            super_: self.super_,
+            r#async: self.r#async,
+            underscore: self.underscore,
+            first_name_camel: self.first_name_camel,
+            first_name: self.first_name,
+            first_name_kebab: self.first_name_kebab,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            _2nd_line: self._2nd_line,
+            anderungs_datum: self.anderungs_datum,
+            e_mail: self.e_mail,
+            option: self.option,
+            result: self.result,
+            string: self.string,
+            kitchen_sink: self.kitchen_sink,
+            tags: self.tags,
+            scores: self.scores,
+            levels: self.levels,
+            gallery: self.gallery,
+            a: ::craftkit_runtime::builder::IsSet::into_value(self.a),
+            sections: ::craftkit_runtime::builder::IsSet::into_value(self.sections),
+            home: ::craftkit_runtime::builder::IsSet::into_value(self.home),
+            work: self.work,
         }
     }
 }
@@ -1292,10 +1476,7 @@ pub mod kitchen_sink {
         /// A builder of [`OptionObject`]: one setter per field, then `.build()`.
         pub fn builder() -> OptionObjectBuilder {
             OptionObjectBuilder {
-                fields: self::store::OptionObject {
-                    some: ::std::option::Option::None,
-                },
-                state: ::std::marker::PhantomData,
+                some: ::std::option::Option::None,
             }
         }
     }
@@ -1303,10 +1484,9 @@ pub mod kitchen_sink {
     ///
     /// Every field is optional: `.build()` compiles at any point.
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code, clippy::type_complexity)]
+    #[allow(dead_code)]
     pub struct OptionObjectBuilder {
-        fields: self::store::OptionObject,
-        state: ::std::marker::PhantomData<fn() -> ()>,
+        some: ::std::option::Option<::std::string::String>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl OptionObjectBuilder {
@@ -1315,9 +1495,7 @@ pub mod kitchen_sink {
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
-            self.fields.some = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
+            self.some = ::std::option::Option::Some(::std::convert::Into::into(value));
             self
         }
         /// Sets `some` to `value`, or leaves it out of the JSON with `None`.
@@ -1325,13 +1503,12 @@ pub mod kitchen_sink {
             mut self,
             value: ::std::option::Option<::std::string::String>,
         ) -> Self {
-            self.fields.some = value;
+            self.some = value;
             self
         }
         /// The [`OptionObject`]. Compiles only once every required field is set.
         pub fn build(self) -> OptionObject {
-            let fields = self.fields;
-            OptionObject { some: fields.some }
+            OptionObject { some: self.some }
         }
     }
     /// The object at `result`.
@@ -1372,10 +1549,7 @@ pub mod kitchen_sink {
         /// A builder of [`ResultObject`]: one setter per field, then `.build()`.
         pub fn builder() -> ResultObjectBuilder {
             ResultObjectBuilder {
-                fields: self::store::ResultObject {
-                    ok: ::std::option::Option::None,
-                },
-                state: ::std::marker::PhantomData,
+                ok: ::std::option::Option::None,
             }
         }
     }
@@ -1383,10 +1557,9 @@ pub mod kitchen_sink {
     ///
     /// Every field is optional: `.build()` compiles at any point.
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code, clippy::type_complexity)]
+    #[allow(dead_code)]
     pub struct ResultObjectBuilder {
-        fields: self::store::ResultObject,
-        state: ::std::marker::PhantomData<fn() -> ()>,
+        ok: ::std::option::Option<::std::primitive::bool>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl ResultObjectBuilder {
@@ -1395,9 +1568,7 @@ pub mod kitchen_sink {
             mut self,
             value: impl ::std::convert::Into<::std::primitive::bool>,
         ) -> Self {
-            self.fields.ok = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
+            self.ok = ::std::option::Option::Some(::std::convert::Into::into(value));
             self
         }
         /// Sets `ok` to `value`, or leaves it out of the JSON with `None`.
@@ -1405,13 +1576,12 @@ pub mod kitchen_sink {
             mut self,
             value: ::std::option::Option<::std::primitive::bool>,
         ) -> Self {
-            self.fields.ok = value;
+            self.ok = value;
             self
         }
         /// The [`ResultObject`]. Compiles only once every required field is set.
         pub fn build(self) -> ResultObject {
-            let fields = self.fields;
-            ResultObject { ok: fields.ok }
+            ResultObject { ok: self.ok }
         }
     }
     /// The object at `string`.
@@ -1454,10 +1624,7 @@ pub mod kitchen_sink {
         /// A builder of [`StringObject`]: one setter per field, then `.build()`.
         pub fn builder() -> StringObjectBuilder {
             StringObjectBuilder {
-                fields: self::store::StringObject {
-                    vec: ::std::option::Option::None,
-                },
-                state: ::std::marker::PhantomData,
+                vec: ::std::option::Option::None,
             }
         }
     }
@@ -1465,10 +1632,9 @@ pub mod kitchen_sink {
     ///
     /// Every field is optional: `.build()` compiles at any point.
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code, clippy::type_complexity)]
+    #[allow(dead_code)]
     pub struct StringObjectBuilder {
-        fields: self::store::StringObject,
-        state: ::std::marker::PhantomData<fn() -> ()>,
+        vec: ::std::option::Option<::std::string::String>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl StringObjectBuilder {
@@ -1477,9 +1643,7 @@ pub mod kitchen_sink {
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
-            self.fields.vec = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
+            self.vec = ::std::option::Option::Some(::std::convert::Into::into(value));
             self
         }
         /// Sets `vec` to `value`, or leaves it out of the JSON with `None`.
@@ -1487,13 +1651,12 @@ pub mod kitchen_sink {
             mut self,
             value: ::std::option::Option<::std::string::String>,
         ) -> Self {
-            self.fields.vec = value;
+            self.vec = value;
             self
         }
         /// The [`StringObject`]. Compiles only once every required field is set.
         pub fn build(self) -> StringObject {
-            let fields = self.fields;
-            StringObject { vec: fields.vec }
+            StringObject { vec: self.vec }
         }
     }
     /// The object at `kitchen_sink`.
@@ -1536,10 +1699,7 @@ pub mod kitchen_sink {
         /// A builder of [`KitchenSinkObject`]: one setter per field, then `.build()`.
         pub fn builder() -> KitchenSinkObjectBuilder {
             KitchenSinkObjectBuilder {
-                fields: self::store::KitchenSinkObject {
-                    again: ::std::option::Option::None,
-                },
-                state: ::std::marker::PhantomData,
+                again: ::std::option::Option::None,
             }
         }
     }
@@ -1547,10 +1707,9 @@ pub mod kitchen_sink {
     ///
     /// Every field is optional: `.build()` compiles at any point.
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code, clippy::type_complexity)]
+    #[allow(dead_code)]
     pub struct KitchenSinkObjectBuilder {
-        fields: self::store::KitchenSinkObject,
-        state: ::std::marker::PhantomData<fn() -> ()>,
+        again: ::std::option::Option<::std::string::String>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl KitchenSinkObjectBuilder {
@@ -1559,9 +1718,7 @@ pub mod kitchen_sink {
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
-            self.fields.again = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
+            self.again = ::std::option::Option::Some(::std::convert::Into::into(value));
             self
         }
         /// Sets `again` to `value`, or leaves it out of the JSON with `None`.
@@ -1569,14 +1726,13 @@ pub mod kitchen_sink {
             mut self,
             value: ::std::option::Option<::std::string::String>,
         ) -> Self {
-            self.fields.again = value;
+            self.again = value;
             self
         }
         /// The [`KitchenSinkObject`]. Compiles only once every required field is set.
         pub fn build(self) -> KitchenSinkObject {
-            let fields = self.fields;
             KitchenSinkObject {
-                again: fields.again,
+                again: self.again,
             }
         }
     }
@@ -1667,10 +1823,7 @@ pub mod kitchen_sink {
         /// A builder of [`A`]: one setter per field, then `.build()`.
         pub fn builder() -> ABuilder {
             ABuilder {
-                fields: self::store::A {
-                    b: ::std::option::Option::None,
-                },
-                state: ::std::marker::PhantomData,
+                b: ::craftkit_runtime::builder::Unset,
             }
         }
     }
@@ -1678,27 +1831,22 @@ pub mod kitchen_sink {
     ///
     /// `.build()` compiles once the required fields are set (`b`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code, clippy::type_complexity)]
+    #[allow(dead_code)]
     pub struct ABuilder<B = ::craftkit_runtime::builder::Unset> {
-        fields: self::store::A,
-        state: ::std::marker::PhantomData<fn() -> (B,)>,
+        b: B,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl<B> ABuilder<B> {
         /// Sets `b`.
         pub fn b(
-            mut self,
+            self,
             value: impl ::std::convert::Into<self::B>,
         ) -> ABuilder<::craftkit_runtime::builder::Set<self::B>>
         where
             B: ::craftkit_runtime::builder::IsUnset<self::field::b>,
         {
-            self.fields.b = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             ABuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                b: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
             }
         }
         /// The [`A`]. Compiles only once every required field is set.
@@ -1706,12 +1854,8 @@ pub mod kitchen_sink {
         where
             B: ::craftkit_runtime::builder::IsSet<self::field::b, self::B>,
         {
-            let fields = self.fields;
             A {
-                b: <B as ::craftkit_runtime::builder::IsSet<
-                    self::field::b,
-                    self::B,
-                >>::value(fields.b),
+                b: ::craftkit_runtime::builder::IsSet::into_value(self.b),
             }
         }
     }
@@ -1756,11 +1900,8 @@ pub mod kitchen_sink {
         /// A builder of [`B`]: one setter per field, then `.build()`.
         pub fn builder() -> BBuilder {
             BBuilder {
-                fields: self::store::B {
-                    c: ::std::option::Option::None,
-                    x: ::std::option::Option::None,
-                },
-                state: ::std::marker::PhantomData,
+                c: ::craftkit_runtime::builder::Unset,
+                x: ::std::option::Option::None,
             }
         }
     }
@@ -1768,27 +1909,24 @@ pub mod kitchen_sink {
     ///
     /// `.build()` compiles once the required fields are set (`c`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code, clippy::type_complexity)]
+    #[allow(dead_code)]
     pub struct BBuilder<C = ::craftkit_runtime::builder::Unset> {
-        fields: self::store::B,
-        state: ::std::marker::PhantomData<fn() -> (C,)>,
+        c: C,
+        x: ::std::option::Option<::std::primitive::i64>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl<C> BBuilder<C> {
         /// Sets `c`.
         pub fn c(
-            mut self,
+            self,
             value: impl ::std::convert::Into<self::C>,
         ) -> BBuilder<::craftkit_runtime::builder::Set<self::C>>
         where
             C: ::craftkit_runtime::builder::IsUnset<self::field::c>,
         {
-            self.fields.c = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             BBuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                c: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+                x: self.x,
             }
         }
         /// Sets `x`.
@@ -1796,9 +1934,7 @@ pub mod kitchen_sink {
             mut self,
             value: impl ::std::convert::Into<::std::primitive::i64>,
         ) -> Self {
-            self.fields.x = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
+            self.x = ::std::option::Option::Some(::std::convert::Into::into(value));
             self
         }
         /// Sets `x` to `value`, or leaves it out of the JSON with `None`.
@@ -1806,7 +1942,7 @@ pub mod kitchen_sink {
             mut self,
             value: ::std::option::Option<::std::primitive::i64>,
         ) -> Self {
-            self.fields.x = value;
+            self.x = value;
             self
         }
         /// The [`B`]. Compiles only once every required field is set.
@@ -1814,13 +1950,9 @@ pub mod kitchen_sink {
         where
             C: ::craftkit_runtime::builder::IsSet<self::field::c, self::C>,
         {
-            let fields = self.fields;
             B {
-                c: <C as ::craftkit_runtime::builder::IsSet<
-                    self::field::c,
-                    self::C,
-                >>::value(fields.c),
-                x: fields.x,
+                c: ::craftkit_runtime::builder::IsSet::into_value(self.c),
+                x: self.x,
             }
         }
     }
@@ -1856,10 +1988,7 @@ pub mod kitchen_sink {
         /// A builder of [`C`]: one setter per field, then `.build()`.
         pub fn builder() -> CBuilder {
             CBuilder {
-                fields: self::store::C {
-                    d: ::std::option::Option::None,
-                },
-                state: ::std::marker::PhantomData,
+                d: ::craftkit_runtime::builder::Unset,
             }
         }
     }
@@ -1867,27 +1996,22 @@ pub mod kitchen_sink {
     ///
     /// `.build()` compiles once the required fields are set (`d`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code, clippy::type_complexity)]
+    #[allow(dead_code)]
     pub struct CBuilder<D = ::craftkit_runtime::builder::Unset> {
-        fields: self::store::C,
-        state: ::std::marker::PhantomData<fn() -> (D,)>,
+        d: D,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl<D> CBuilder<D> {
         /// Sets `d`.
         pub fn d(
-            mut self,
+            self,
             value: impl ::std::convert::Into<self::D>,
         ) -> CBuilder<::craftkit_runtime::builder::Set<self::D>>
         where
             D: ::craftkit_runtime::builder::IsUnset<self::field::d>,
         {
-            self.fields.d = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             CBuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                d: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
             }
         }
         /// The [`C`]. Compiles only once every required field is set.
@@ -1895,12 +2019,8 @@ pub mod kitchen_sink {
         where
             D: ::craftkit_runtime::builder::IsSet<self::field::d, self::D>,
         {
-            let fields = self.fields;
             C {
-                d: <D as ::craftkit_runtime::builder::IsSet<
-                    self::field::d,
-                    self::D,
-                >>::value(fields.d),
+                d: ::craftkit_runtime::builder::IsSet::into_value(self.d),
             }
         }
     }
@@ -1936,10 +2056,7 @@ pub mod kitchen_sink {
         /// A builder of [`D`]: one setter per field, then `.build()`.
         pub fn builder() -> DBuilder {
             DBuilder {
-                fields: self::store::D {
-                    e: ::std::option::Option::None,
-                },
-                state: ::std::marker::PhantomData,
+                e: ::craftkit_runtime::builder::Unset,
             }
         }
     }
@@ -1947,27 +2064,22 @@ pub mod kitchen_sink {
     ///
     /// `.build()` compiles once the required fields are set (`e`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code, clippy::type_complexity)]
+    #[allow(dead_code)]
     pub struct DBuilder<E = ::craftkit_runtime::builder::Unset> {
-        fields: self::store::D,
-        state: ::std::marker::PhantomData<fn() -> (E,)>,
+        e: E,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl<E> DBuilder<E> {
         /// Sets `e`.
         pub fn e(
-            mut self,
+            self,
             value: impl ::std::convert::Into<self::E>,
         ) -> DBuilder<::craftkit_runtime::builder::Set<self::E>>
         where
             E: ::craftkit_runtime::builder::IsUnset<self::field::e>,
         {
-            self.fields.e = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             DBuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                e: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
             }
         }
         /// The [`D`]. Compiles only once every required field is set.
@@ -1975,12 +2087,8 @@ pub mod kitchen_sink {
         where
             E: ::craftkit_runtime::builder::IsSet<self::field::e, self::E>,
         {
-            let fields = self.fields;
             D {
-                e: <E as ::craftkit_runtime::builder::IsSet<
-                    self::field::e,
-                    self::E,
-                >>::value(fields.e),
+                e: ::craftkit_runtime::builder::IsSet::into_value(self.e),
             }
         }
     }
@@ -2018,10 +2126,7 @@ pub mod kitchen_sink {
         /// A builder of [`E`]: one setter per field, then `.build()`.
         pub fn builder() -> EBuilder {
             EBuilder {
-                fields: self::store::E {
-                    f: ::std::option::Option::None,
-                },
-                state: ::std::marker::PhantomData,
+                f: ::craftkit_runtime::builder::Unset,
             }
         }
     }
@@ -2029,27 +2134,22 @@ pub mod kitchen_sink {
     ///
     /// `.build()` compiles once the required fields are set (`f`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code, clippy::type_complexity)]
+    #[allow(dead_code)]
     pub struct EBuilder<F = ::craftkit_runtime::builder::Unset> {
-        fields: self::store::E,
-        state: ::std::marker::PhantomData<fn() -> (F,)>,
+        f: F,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl<F> EBuilder<F> {
         /// Sets `f`.
         pub fn f(
-            mut self,
+            self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> EBuilder<::craftkit_runtime::builder::Set<::std::string::String>>
         where
             F: ::craftkit_runtime::builder::IsUnset<self::field::f>,
         {
-            self.fields.f = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             EBuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                f: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
             }
         }
         /// The [`E`]. Compiles only once every required field is set.
@@ -2057,12 +2157,8 @@ pub mod kitchen_sink {
         where
             F: ::craftkit_runtime::builder::IsSet<self::field::f, ::std::string::String>,
         {
-            let fields = self.fields;
             E {
-                f: <F as ::craftkit_runtime::builder::IsSet<
-                    self::field::f,
-                    ::std::string::String,
-                >>::value(fields.f),
+                f: ::craftkit_runtime::builder::IsSet::into_value(self.f),
             }
         }
     }
@@ -2107,11 +2203,8 @@ pub mod kitchen_sink {
         /// A builder of [`Section`]: one setter per field, then `.build()`.
         pub fn builder() -> SectionBuilder {
             SectionBuilder {
-                fields: self::store::Section {
-                    heading: ::std::option::Option::None,
-                    rows: ::std::option::Option::None,
-                },
-                state: ::std::marker::PhantomData,
+                heading: ::craftkit_runtime::builder::Unset,
+                rows: ::std::option::Option::None,
             }
         }
     }
@@ -2119,27 +2212,26 @@ pub mod kitchen_sink {
     ///
     /// `.build()` compiles once the required fields are set (`heading`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code, clippy::type_complexity)]
+    #[allow(dead_code)]
     pub struct SectionBuilder<Heading = ::craftkit_runtime::builder::Unset> {
-        fields: self::store::Section,
-        state: ::std::marker::PhantomData<fn() -> (Heading,)>,
+        heading: Heading,
+        rows: ::std::option::Option<::std::vec::Vec<self::Row>>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl<Heading> SectionBuilder<Heading> {
         /// Sets `heading`.
         pub fn heading(
-            mut self,
+            self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> SectionBuilder<::craftkit_runtime::builder::Set<::std::string::String>>
         where
             Heading: ::craftkit_runtime::builder::IsUnset<self::field::heading>,
         {
-            self.fields.heading = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             SectionBuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                heading: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                rows: self.rows,
             }
         }
         /// Sets `rows`.
@@ -2147,9 +2239,7 @@ pub mod kitchen_sink {
             mut self,
             value: impl ::std::convert::Into<::std::vec::Vec<self::Row>>,
         ) -> Self {
-            self.fields.rows = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
+            self.rows = ::std::option::Option::Some(::std::convert::Into::into(value));
             self
         }
         /// Sets `rows` to `value`, or leaves it out of the JSON with `None`.
@@ -2157,7 +2247,7 @@ pub mod kitchen_sink {
             mut self,
             value: ::std::option::Option<::std::vec::Vec<self::Row>>,
         ) -> Self {
-            self.fields.rows = value;
+            self.rows = value;
             self
         }
         /// The [`Section`]. Compiles only once every required field is set.
@@ -2168,13 +2258,9 @@ pub mod kitchen_sink {
                 ::std::string::String,
             >,
         {
-            let fields = self.fields;
             Section {
-                heading: <Heading as ::craftkit_runtime::builder::IsSet<
-                    self::field::heading,
-                    ::std::string::String,
-                >>::value(fields.heading),
-                rows: fields.rows,
+                heading: ::craftkit_runtime::builder::IsSet::into_value(self.heading),
+                rows: self.rows,
             }
         }
     }
@@ -2221,11 +2307,8 @@ pub mod kitchen_sink {
         /// A builder of [`Row`]: one setter per field, then `.build()`.
         pub fn builder() -> RowBuilder {
             RowBuilder {
-                fields: self::store::Row {
-                    cells: ::std::option::Option::None,
-                    address: ::std::option::Option::None,
-                },
-                state: ::std::marker::PhantomData,
+                cells: ::std::option::Option::None,
+                address: ::std::option::Option::None,
             }
         }
     }
@@ -2233,10 +2316,10 @@ pub mod kitchen_sink {
     ///
     /// Every field is optional: `.build()` compiles at any point.
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code, clippy::type_complexity)]
+    #[allow(dead_code)]
     pub struct RowBuilder {
-        fields: self::store::Row,
-        state: ::std::marker::PhantomData<fn() -> ()>,
+        cells: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        address: ::std::option::Option<self::RowAddress>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl RowBuilder {
@@ -2245,9 +2328,7 @@ pub mod kitchen_sink {
             mut self,
             value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
         ) -> Self {
-            self.fields.cells = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
+            self.cells = ::std::option::Option::Some(::std::convert::Into::into(value));
             self
         }
         /// Sets `cells` to `value`, or leaves it out of the JSON with `None`.
@@ -2255,7 +2336,7 @@ pub mod kitchen_sink {
             mut self,
             value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         ) -> Self {
-            self.fields.cells = value;
+            self.cells = value;
             self
         }
         /// Sets `address`.
@@ -2263,7 +2344,7 @@ pub mod kitchen_sink {
             mut self,
             value: impl ::std::convert::Into<self::RowAddress>,
         ) -> Self {
-            self.fields.address = ::std::option::Option::Some(
+            self.address = ::std::option::Option::Some(
                 ::std::convert::Into::into(value),
             );
             self
@@ -2273,15 +2354,14 @@ pub mod kitchen_sink {
             mut self,
             value: ::std::option::Option<self::RowAddress>,
         ) -> Self {
-            self.fields.address = value;
+            self.address = value;
             self
         }
         /// The [`Row`]. Compiles only once every required field is set.
         pub fn build(self) -> Row {
-            let fields = self.fields;
             Row {
-                cells: fields.cells,
-                address: fields.address,
+                cells: self.cells,
+                address: self.address,
             }
         }
     }
@@ -2323,10 +2403,7 @@ pub mod kitchen_sink {
         /// A builder of [`RowAddress`]: one setter per field, then `.build()`.
         pub fn builder() -> RowAddressBuilder {
             RowAddressBuilder {
-                fields: self::store::RowAddress {
-                    city: ::std::option::Option::None,
-                },
-                state: ::std::marker::PhantomData,
+                city: ::std::option::Option::None,
             }
         }
     }
@@ -2334,10 +2411,9 @@ pub mod kitchen_sink {
     ///
     /// Every field is optional: `.build()` compiles at any point.
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code, clippy::type_complexity)]
+    #[allow(dead_code)]
     pub struct RowAddressBuilder {
-        fields: self::store::RowAddress,
-        state: ::std::marker::PhantomData<fn() -> ()>,
+        city: ::std::option::Option<::std::string::String>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl RowAddressBuilder {
@@ -2346,9 +2422,7 @@ pub mod kitchen_sink {
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
-            self.fields.city = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
+            self.city = ::std::option::Option::Some(::std::convert::Into::into(value));
             self
         }
         /// Sets `city` to `value`, or leaves it out of the JSON with `None`.
@@ -2356,13 +2430,12 @@ pub mod kitchen_sink {
             mut self,
             value: ::std::option::Option<::std::string::String>,
         ) -> Self {
-            self.fields.city = value;
+            self.city = value;
             self
         }
         /// The [`RowAddress`]. Compiles only once every required field is set.
         pub fn build(self) -> RowAddress {
-            let fields = self.fields;
-            RowAddress { city: fields.city }
+            RowAddress { city: self.city }
         }
     }
     /// The object at `home`.
@@ -2401,10 +2474,7 @@ pub mod kitchen_sink {
         /// A builder of [`Home`]: one setter per field, then `.build()`.
         pub fn builder() -> HomeBuilder {
             HomeBuilder {
-                fields: self::store::Home {
-                    address: ::std::option::Option::None,
-                },
-                state: ::std::marker::PhantomData,
+                address: ::craftkit_runtime::builder::Unset,
             }
         }
     }
@@ -2412,27 +2482,24 @@ pub mod kitchen_sink {
     ///
     /// `.build()` compiles once the required fields are set (`address`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code, clippy::type_complexity)]
+    #[allow(dead_code)]
     pub struct HomeBuilder<Address = ::craftkit_runtime::builder::Unset> {
-        fields: self::store::Home,
-        state: ::std::marker::PhantomData<fn() -> (Address,)>,
+        address: Address,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl<Address> HomeBuilder<Address> {
         /// Sets `address`.
         pub fn address(
-            mut self,
+            self,
             value: impl ::std::convert::Into<self::HomeAddress>,
         ) -> HomeBuilder<::craftkit_runtime::builder::Set<self::HomeAddress>>
         where
             Address: ::craftkit_runtime::builder::IsUnset<self::field::address>,
         {
-            self.fields.address = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             HomeBuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                address: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
             }
         }
         /// The [`Home`]. Compiles only once every required field is set.
@@ -2443,12 +2510,8 @@ pub mod kitchen_sink {
                 self::HomeAddress,
             >,
         {
-            let fields = self.fields;
             Home {
-                address: <Address as ::craftkit_runtime::builder::IsSet<
-                    self::field::address,
-                    self::HomeAddress,
-                >>::value(fields.address),
+                address: ::craftkit_runtime::builder::IsSet::into_value(self.address),
             }
         }
     }
@@ -2493,11 +2556,8 @@ pub mod kitchen_sink {
         /// A builder of [`HomeAddress`]: one setter per field, then `.build()`.
         pub fn builder() -> HomeAddressBuilder {
             HomeAddressBuilder {
-                fields: self::store::HomeAddress {
-                    city: ::std::option::Option::None,
-                    zip: ::std::option::Option::None,
-                },
-                state: ::std::marker::PhantomData,
+                city: ::craftkit_runtime::builder::Unset,
+                zip: ::std::option::Option::None,
             }
         }
     }
@@ -2505,27 +2565,26 @@ pub mod kitchen_sink {
     ///
     /// `.build()` compiles once the required fields are set (`city`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code, clippy::type_complexity)]
+    #[allow(dead_code)]
     pub struct HomeAddressBuilder<City = ::craftkit_runtime::builder::Unset> {
-        fields: self::store::HomeAddress,
-        state: ::std::marker::PhantomData<fn() -> (City,)>,
+        city: City,
+        zip: ::std::option::Option<::std::string::String>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl<City> HomeAddressBuilder<City> {
         /// Sets `city`.
         pub fn city(
-            mut self,
+            self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> HomeAddressBuilder<::craftkit_runtime::builder::Set<::std::string::String>>
         where
             City: ::craftkit_runtime::builder::IsUnset<self::field::city>,
         {
-            self.fields.city = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             HomeAddressBuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                city: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                zip: self.zip,
             }
         }
         /// Sets `zip`.
@@ -2533,9 +2592,7 @@ pub mod kitchen_sink {
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
-            self.fields.zip = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
+            self.zip = ::std::option::Option::Some(::std::convert::Into::into(value));
             self
         }
         /// Sets `zip` to `value`, or leaves it out of the JSON with `None`.
@@ -2543,7 +2600,7 @@ pub mod kitchen_sink {
             mut self,
             value: ::std::option::Option<::std::string::String>,
         ) -> Self {
-            self.fields.zip = value;
+            self.zip = value;
             self
         }
         /// The [`HomeAddress`]. Compiles only once every required field is set.
@@ -2554,13 +2611,9 @@ pub mod kitchen_sink {
                 ::std::string::String,
             >,
         {
-            let fields = self.fields;
             HomeAddress {
-                city: <City as ::craftkit_runtime::builder::IsSet<
-                    self::field::city,
-                    ::std::string::String,
-                >>::value(fields.city),
-                zip: fields.zip,
+                city: ::craftkit_runtime::builder::IsSet::into_value(self.city),
+                zip: self.zip,
             }
         }
     }
@@ -2602,10 +2655,7 @@ pub mod kitchen_sink {
         /// A builder of [`Work`]: one setter per field, then `.build()`.
         pub fn builder() -> WorkBuilder {
             WorkBuilder {
-                fields: self::store::Work {
-                    address: ::std::option::Option::None,
-                },
-                state: ::std::marker::PhantomData,
+                address: ::std::option::Option::None,
             }
         }
     }
@@ -2613,10 +2663,9 @@ pub mod kitchen_sink {
     ///
     /// Every field is optional: `.build()` compiles at any point.
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code, clippy::type_complexity)]
+    #[allow(dead_code)]
     pub struct WorkBuilder {
-        fields: self::store::Work,
-        state: ::std::marker::PhantomData<fn() -> ()>,
+        address: ::std::option::Option<self::WorkAddress>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl WorkBuilder {
@@ -2625,7 +2674,7 @@ pub mod kitchen_sink {
             mut self,
             value: impl ::std::convert::Into<self::WorkAddress>,
         ) -> Self {
-            self.fields.address = ::std::option::Option::Some(
+            self.address = ::std::option::Option::Some(
                 ::std::convert::Into::into(value),
             );
             self
@@ -2635,13 +2684,12 @@ pub mod kitchen_sink {
             mut self,
             value: ::std::option::Option<self::WorkAddress>,
         ) -> Self {
-            self.fields.address = value;
+            self.address = value;
             self
         }
         /// The [`Work`]. Compiles only once every required field is set.
         pub fn build(self) -> Work {
-            let fields = self.fields;
-            Work { address: fields.address }
+            Work { address: self.address }
         }
     }
     /// The object at `work.address`.
@@ -2687,11 +2735,8 @@ pub mod kitchen_sink {
         /// A builder of [`WorkAddress`]: one setter per field, then `.build()`.
         pub fn builder() -> WorkAddressBuilder {
             WorkAddressBuilder {
-                fields: self::store::WorkAddress {
-                    city: ::std::option::Option::None,
-                    floor: ::std::option::Option::None,
-                },
-                state: ::std::marker::PhantomData,
+                city: ::std::option::Option::None,
+                floor: ::std::option::Option::None,
             }
         }
     }
@@ -2699,10 +2744,10 @@ pub mod kitchen_sink {
     ///
     /// Every field is optional: `.build()` compiles at any point.
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code, clippy::type_complexity)]
+    #[allow(dead_code)]
     pub struct WorkAddressBuilder {
-        fields: self::store::WorkAddress,
-        state: ::std::marker::PhantomData<fn() -> ()>,
+        city: ::std::option::Option<::std::string::String>,
+        floor: ::std::option::Option<::std::primitive::i64>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl WorkAddressBuilder {
@@ -2711,9 +2756,7 @@ pub mod kitchen_sink {
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
-            self.fields.city = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
+            self.city = ::std::option::Option::Some(::std::convert::Into::into(value));
             self
         }
         /// Sets `city` to `value`, or leaves it out of the JSON with `None`.
@@ -2721,7 +2764,7 @@ pub mod kitchen_sink {
             mut self,
             value: ::std::option::Option<::std::string::String>,
         ) -> Self {
-            self.fields.city = value;
+            self.city = value;
             self
         }
         /// Sets `floor`.
@@ -2729,9 +2772,7 @@ pub mod kitchen_sink {
             mut self,
             value: impl ::std::convert::Into<::std::primitive::i64>,
         ) -> Self {
-            self.fields.floor = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
+            self.floor = ::std::option::Option::Some(::std::convert::Into::into(value));
             self
         }
         /// Sets `floor` to `value`, or leaves it out of the JSON with `None`.
@@ -2739,15 +2780,14 @@ pub mod kitchen_sink {
             mut self,
             value: ::std::option::Option<::std::primitive::i64>,
         ) -> Self {
-            self.fields.floor = value;
+            self.floor = value;
             self
         }
         /// The [`WorkAddress`]. Compiles only once every required field is set.
         pub fn build(self) -> WorkAddress {
-            let fields = self.fields;
             WorkAddress {
-                city: fields.city,
-                floor: fields.floor,
+                city: self.city,
+                floor: self.floor,
             }
         }
     }
@@ -2770,124 +2810,5 @@ pub mod kitchen_sink {
         pub enum sections {}
         pub enum status {}
         pub enum title {}
-    }
-    /// The builders' stores: each builder keeps its values in one of these, whatever its
-    /// state (see [`craftkit_runtime::builder`]).
-    #[doc(hidden)]
-    pub mod store {
-        /// The values given to `KitchenSink`'s builder.
-        pub struct KitchenSink {
-            pub title: ::std::option::Option<::std::string::String>,
-            pub body: ::std::option::Option<::std::string::String>,
-            pub ratio: ::std::option::Option<::std::primitive::f64>,
-            pub count: ::std::option::Option<::std::primitive::i64>,
-            pub big: ::std::option::Option<::std::primitive::i64>,
-            pub flag: ::std::option::Option<::std::primitive::bool>,
-            pub day: ::std::option::Option<::craftkit_runtime::Date>,
-            pub at: ::std::option::Option<::craftkit_runtime::DateTime>,
-            pub status: ::std::option::Option<super::Status>,
-            pub logo: ::std::option::Option<::craftkit_runtime::Image>,
-            pub sig: ::std::option::Option<::craftkit_runtime::Signature>,
-            pub qr: ::std::option::Option<::craftkit_runtime::serde_json::Value>,
-            pub r#type: ::std::option::Option<::std::string::String>,
-            pub r#fn: ::std::option::Option<::std::string::String>,
-            pub self_: ::std::option::Option<::std::string::String>,
-            pub self_pascal: ::std::option::Option<::std::string::String>,
-            pub crate_: ::std::option::Option<::std::string::String>,
-            pub super_: ::std::option::Option<::std::string::String>,
-            pub r#async: ::std::option::Option<::std::string::String>,
-            pub underscore: ::std::option::Option<::std::string::String>,
-            pub first_name_camel: ::std::option::Option<::std::string::String>,
-            pub first_name: ::std::option::Option<::std::string::String>,
-            pub first_name_kebab: ::std::option::Option<::std::string::String>,
-            pub name_pascal: ::std::option::Option<::std::string::String>,
-            pub name: ::std::option::Option<::std::string::String>,
-            pub _2nd_line: ::std::option::Option<::std::string::String>,
-            pub anderungs_datum: ::std::option::Option<::craftkit_runtime::Date>,
-            pub e_mail: ::std::option::Option<::std::string::String>,
-            pub option: ::std::option::Option<super::OptionObject>,
-            pub result: ::std::option::Option<super::ResultObject>,
-            pub string: ::std::option::Option<super::StringObject>,
-            pub kitchen_sink: ::std::option::Option<super::KitchenSinkObject>,
-            pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-            pub scores: ::std::option::Option<::std::vec::Vec<::std::primitive::i64>>,
-            pub levels: ::std::option::Option<::std::vec::Vec<super::Level>>,
-            pub gallery: ::std::option::Option<
-                ::std::vec::Vec<::craftkit_runtime::Image>,
-            >,
-            pub a: ::std::option::Option<super::A>,
-            pub sections: ::std::option::Option<::std::vec::Vec<super::Section>>,
-            pub home: ::std::option::Option<super::Home>,
-            pub work: ::std::option::Option<super::Work>,
-        }
-        /// The values given to `OptionObject`'s builder.
-        pub struct OptionObject {
-            pub some: ::std::option::Option<::std::string::String>,
-        }
-        /// The values given to `ResultObject`'s builder.
-        pub struct ResultObject {
-            pub ok: ::std::option::Option<::std::primitive::bool>,
-        }
-        /// The values given to `StringObject`'s builder.
-        pub struct StringObject {
-            pub vec: ::std::option::Option<::std::string::String>,
-        }
-        /// The values given to `KitchenSinkObject`'s builder.
-        pub struct KitchenSinkObject {
-            pub again: ::std::option::Option<::std::string::String>,
-        }
-        /// The values given to `A`'s builder.
-        pub struct A {
-            pub b: ::std::option::Option<super::B>,
-        }
-        /// The values given to `B`'s builder.
-        pub struct B {
-            pub c: ::std::option::Option<super::C>,
-            pub x: ::std::option::Option<::std::primitive::i64>,
-        }
-        /// The values given to `C`'s builder.
-        pub struct C {
-            pub d: ::std::option::Option<super::D>,
-        }
-        /// The values given to `D`'s builder.
-        pub struct D {
-            pub e: ::std::option::Option<super::E>,
-        }
-        /// The values given to `E`'s builder.
-        pub struct E {
-            pub f: ::std::option::Option<::std::string::String>,
-        }
-        /// The values given to `Section`'s builder.
-        pub struct Section {
-            pub heading: ::std::option::Option<::std::string::String>,
-            pub rows: ::std::option::Option<::std::vec::Vec<super::Row>>,
-        }
-        /// The values given to `Row`'s builder.
-        pub struct Row {
-            pub cells: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-            pub address: ::std::option::Option<super::RowAddress>,
-        }
-        /// The values given to `RowAddress`'s builder.
-        pub struct RowAddress {
-            pub city: ::std::option::Option<::std::string::String>,
-        }
-        /// The values given to `Home`'s builder.
-        pub struct Home {
-            pub address: ::std::option::Option<super::HomeAddress>,
-        }
-        /// The values given to `HomeAddress`'s builder.
-        pub struct HomeAddress {
-            pub city: ::std::option::Option<::std::string::String>,
-            pub zip: ::std::option::Option<::std::string::String>,
-        }
-        /// The values given to `Work`'s builder.
-        pub struct Work {
-            pub address: ::std::option::Option<super::WorkAddress>,
-        }
-        /// The values given to `WorkAddress`'s builder.
-        pub struct WorkAddress {
-            pub city: ::std::option::Option<::std::string::String>,
-            pub floor: ::std::option::Option<::std::primitive::i64>,
-        }
     }
 }

@@ -106,18 +106,15 @@ impl LeaseForm {
     /// A builder of [`LeaseForm`]: one setter per field, then `.build()`.
     pub fn builder() -> LeaseFormBuilder {
         LeaseFormBuilder {
-            fields: lease_form::store::LeaseForm {
-                tenant_name: ::std::option::Option::None,
-                tenant: ::std::option::Option::None,
-                _1st_payment: ::std::option::Option::None,
-                monthly_rent: ::std::option::Option::None,
-                monthly_rent_in_words: ::std::option::Option::None,
-                r#type: ::std::option::Option::None,
-                pets_allowed: ::std::option::Option::None,
-                self_: ::std::option::Option::None,
-                landlord: ::std::option::Option::None,
-            },
-            state: ::std::marker::PhantomData,
+            tenant_name: ::craftkit_runtime::builder::Unset,
+            tenant: ::craftkit_runtime::builder::Unset,
+            _1st_payment: ::craftkit_runtime::builder::Unset,
+            monthly_rent: ::craftkit_runtime::builder::Unset,
+            monthly_rent_in_words: ::std::option::Option::None,
+            r#type: ::craftkit_runtime::builder::Unset,
+            pets_allowed: ::std::option::Option::None,
+            self_: ::std::option::Option::None,
+            landlord: ::craftkit_runtime::builder::Unset,
         }
     }
 }
@@ -125,7 +122,7 @@ impl LeaseForm {
 ///
 /// `.build()` compiles once the required fields are set (`tenant_name`, `tenant`, `_1st_payment`, `monthly_rent`, `type`, `landlord`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
 #[must_use = "a builder does nothing until `.build()` is called"]
-#[allow(dead_code, clippy::type_complexity)]
+#[allow(dead_code)]
 pub struct LeaseFormBuilder<
     S0 = ::craftkit_runtime::builder::Unset,
     S1 = ::craftkit_runtime::builder::Unset,
@@ -134,14 +131,21 @@ pub struct LeaseFormBuilder<
     S4 = ::craftkit_runtime::builder::Unset,
     S5 = ::craftkit_runtime::builder::Unset,
 > {
-    fields: lease_form::store::LeaseForm,
-    state: ::std::marker::PhantomData<fn() -> (S0, S1, S2, S3, S4, S5)>,
+    tenant_name: S0,
+    tenant: S1,
+    _1st_payment: S2,
+    monthly_rent: S3,
+    monthly_rent_in_words: ::std::option::Option<::std::string::String>,
+    r#type: S4,
+    pets_allowed: ::std::option::Option<::std::primitive::bool>,
+    self_: ::std::option::Option<::std::string::String>,
+    landlord: S5,
 }
 #[allow(dead_code, clippy::type_complexity)]
 impl<S0, S1, S2, S3, S4, S5> LeaseFormBuilder<S0, S1, S2, S3, S4, S5> {
     /// Sets `tenant_name`.
     pub fn tenant_name(
-        mut self,
+        self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> LeaseFormBuilder<
         ::craftkit_runtime::builder::Set<::std::string::String>,
@@ -154,17 +158,23 @@ impl<S0, S1, S2, S3, S4, S5> LeaseFormBuilder<S0, S1, S2, S3, S4, S5> {
     where
         S0: ::craftkit_runtime::builder::IsUnset<lease_form::field::tenant_name>,
     {
-        self.fields.tenant_name = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         LeaseFormBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            tenant_name: ::craftkit_runtime::builder::Set(
+                ::std::convert::Into::into(value),
+            ),
+            tenant: self.tenant,
+            _1st_payment: self._1st_payment,
+            monthly_rent: self.monthly_rent,
+            monthly_rent_in_words: self.monthly_rent_in_words,
+            r#type: self.r#type,
+            pets_allowed: self.pets_allowed,
+            self_: self.self_,
+            landlord: self.landlord,
         }
     }
     /// Sets `tenant`.
     pub fn tenant(
-        mut self,
+        self,
         value: impl ::std::convert::Into<lease_form::Tenant>,
     ) -> LeaseFormBuilder<
         S0,
@@ -177,17 +187,21 @@ impl<S0, S1, S2, S3, S4, S5> LeaseFormBuilder<S0, S1, S2, S3, S4, S5> {
     where
         S1: ::craftkit_runtime::builder::IsUnset<lease_form::field::tenant>,
     {
-        self.fields.tenant = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         LeaseFormBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            tenant_name: self.tenant_name,
+            tenant: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            _1st_payment: self._1st_payment,
+            monthly_rent: self.monthly_rent,
+            monthly_rent_in_words: self.monthly_rent_in_words,
+            r#type: self.r#type,
+            pets_allowed: self.pets_allowed,
+            self_: self.self_,
+            landlord: self.landlord,
         }
     }
     /// Sets `_1st_payment`.
     pub fn _1st_payment(
-        mut self,
+        self,
         value: impl ::std::convert::Into<::craftkit_runtime::Date>,
     ) -> LeaseFormBuilder<
         S0,
@@ -200,17 +214,23 @@ impl<S0, S1, S2, S3, S4, S5> LeaseFormBuilder<S0, S1, S2, S3, S4, S5> {
     where
         S2: ::craftkit_runtime::builder::IsUnset<lease_form::field::_1st_payment>,
     {
-        self.fields._1st_payment = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         LeaseFormBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            tenant_name: self.tenant_name,
+            tenant: self.tenant,
+            _1st_payment: ::craftkit_runtime::builder::Set(
+                ::std::convert::Into::into(value),
+            ),
+            monthly_rent: self.monthly_rent,
+            monthly_rent_in_words: self.monthly_rent_in_words,
+            r#type: self.r#type,
+            pets_allowed: self.pets_allowed,
+            self_: self.self_,
+            landlord: self.landlord,
         }
     }
     /// Sets `monthly_rent`.
     pub fn monthly_rent(
-        mut self,
+        self,
         value: impl ::std::convert::Into<::std::primitive::f64>,
     ) -> LeaseFormBuilder<
         S0,
@@ -223,12 +243,18 @@ impl<S0, S1, S2, S3, S4, S5> LeaseFormBuilder<S0, S1, S2, S3, S4, S5> {
     where
         S3: ::craftkit_runtime::builder::IsUnset<lease_form::field::monthly_rent>,
     {
-        self.fields.monthly_rent = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         LeaseFormBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            tenant_name: self.tenant_name,
+            tenant: self.tenant,
+            _1st_payment: self._1st_payment,
+            monthly_rent: ::craftkit_runtime::builder::Set(
+                ::std::convert::Into::into(value),
+            ),
+            monthly_rent_in_words: self.monthly_rent_in_words,
+            r#type: self.r#type,
+            pets_allowed: self.pets_allowed,
+            self_: self.self_,
+            landlord: self.landlord,
         }
     }
     /// Sets `monthly_rent_in_words`.
@@ -236,7 +262,7 @@ impl<S0, S1, S2, S3, S4, S5> LeaseFormBuilder<S0, S1, S2, S3, S4, S5> {
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        self.fields.monthly_rent_in_words = ::std::option::Option::Some(
+        self.monthly_rent_in_words = ::std::option::Option::Some(
             ::std::convert::Into::into(value),
         );
         self
@@ -246,12 +272,12 @@ impl<S0, S1, S2, S3, S4, S5> LeaseFormBuilder<S0, S1, S2, S3, S4, S5> {
         mut self,
         value: ::std::option::Option<::std::string::String>,
     ) -> Self {
-        self.fields.monthly_rent_in_words = value;
+        self.monthly_rent_in_words = value;
         self
     }
     /// Sets `type`.
     pub fn r#type(
-        mut self,
+        self,
         value: impl ::std::convert::Into<lease_form::Type>,
     ) -> LeaseFormBuilder<
         S0,
@@ -264,12 +290,16 @@ impl<S0, S1, S2, S3, S4, S5> LeaseFormBuilder<S0, S1, S2, S3, S4, S5> {
     where
         S4: ::craftkit_runtime::builder::IsUnset<lease_form::field::r#type>,
     {
-        self.fields.r#type = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         LeaseFormBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            tenant_name: self.tenant_name,
+            tenant: self.tenant,
+            _1st_payment: self._1st_payment,
+            monthly_rent: self.monthly_rent,
+            monthly_rent_in_words: self.monthly_rent_in_words,
+            r#type: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            pets_allowed: self.pets_allowed,
+            self_: self.self_,
+            landlord: self.landlord,
         }
     }
     /// Sets `pets_allowed`.
@@ -277,7 +307,7 @@ impl<S0, S1, S2, S3, S4, S5> LeaseFormBuilder<S0, S1, S2, S3, S4, S5> {
         mut self,
         value: impl ::std::convert::Into<::std::primitive::bool>,
     ) -> Self {
-        self.fields.pets_allowed = ::std::option::Option::Some(
+        self.pets_allowed = ::std::option::Option::Some(
             ::std::convert::Into::into(value),
         );
         self
@@ -287,7 +317,7 @@ impl<S0, S1, S2, S3, S4, S5> LeaseFormBuilder<S0, S1, S2, S3, S4, S5> {
         mut self,
         value: ::std::option::Option<::std::primitive::bool>,
     ) -> Self {
-        self.fields.pets_allowed = value;
+        self.pets_allowed = value;
         self
     }
     /// Sets `self_`.
@@ -295,9 +325,7 @@ impl<S0, S1, S2, S3, S4, S5> LeaseFormBuilder<S0, S1, S2, S3, S4, S5> {
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> Self {
-        self.fields.self_ = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
+        self.self_ = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `self_` to `value`, or leaves it out of the JSON with `None`.
@@ -305,12 +333,12 @@ impl<S0, S1, S2, S3, S4, S5> LeaseFormBuilder<S0, S1, S2, S3, S4, S5> {
         mut self,
         value: ::std::option::Option<::std::string::String>,
     ) -> Self {
-        self.fields.self_ = value;
+        self.self_ = value;
         self
     }
     /// Sets `landlord`.
     pub fn landlord(
-        mut self,
+        self,
         value: impl ::std::convert::Into<lease_form::Landlord>,
     ) -> LeaseFormBuilder<
         S0,
@@ -323,12 +351,16 @@ impl<S0, S1, S2, S3, S4, S5> LeaseFormBuilder<S0, S1, S2, S3, S4, S5> {
     where
         S5: ::craftkit_runtime::builder::IsUnset<lease_form::field::landlord>,
     {
-        self.fields.landlord = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         LeaseFormBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            tenant_name: self.tenant_name,
+            tenant: self.tenant,
+            _1st_payment: self._1st_payment,
+            monthly_rent: self.monthly_rent,
+            monthly_rent_in_words: self.monthly_rent_in_words,
+            r#type: self.r#type,
+            pets_allowed: self.pets_allowed,
+            self_: self.self_,
+            landlord: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
         }
     }
     /// The [`LeaseForm`]. Compiles only once every required field is set.
@@ -359,35 +391,22 @@ impl<S0, S1, S2, S3, S4, S5> LeaseFormBuilder<S0, S1, S2, S3, S4, S5> {
             lease_form::Landlord,
         >,
     {
-        let fields = self.fields;
         LeaseForm {
-            tenant_name: <S0 as ::craftkit_runtime::builder::IsSet<
-                lease_form::field::tenant_name,
-                ::std::string::String,
-            >>::value(fields.tenant_name),
-            tenant: <S1 as ::craftkit_runtime::builder::IsSet<
-                lease_form::field::tenant,
-                lease_form::Tenant,
-            >>::value(fields.tenant),
-            _1st_payment: <S2 as ::craftkit_runtime::builder::IsSet<
-                lease_form::field::_1st_payment,
-                ::craftkit_runtime::Date,
-            >>::value(fields._1st_payment),
-            monthly_rent: <S3 as ::craftkit_runtime::builder::IsSet<
-                lease_form::field::monthly_rent,
-                ::std::primitive::f64,
-            >>::value(fields.monthly_rent),
-            monthly_rent_in_words: fields.monthly_rent_in_words,
-            r#type: <S4 as ::craftkit_runtime::builder::IsSet<
-                lease_form::field::r#type,
-                lease_form::Type,
-            >>::value(fields.r#type),
-            pets_allowed: fields.pets_allowed,
-            self_: fields.self_,
-            landlord: <S5 as ::craftkit_runtime::builder::IsSet<
-                lease_form::field::landlord,
-                lease_form::Landlord,
-            >>::value(fields.landlord),
+            tenant_name: ::craftkit_runtime::builder::IsSet::into_value(
+                self.tenant_name,
+            ),
+            tenant: ::craftkit_runtime::builder::IsSet::into_value(self.tenant),
+            _1st_payment: ::craftkit_runtime::builder::IsSet::into_value(
+                self._1st_payment,
+            ),
+            monthly_rent: ::craftkit_runtime::builder::IsSet::into_value(
+                self.monthly_rent,
+            ),
+            monthly_rent_in_words: self.monthly_rent_in_words,
+            r#type: ::craftkit_runtime::builder::IsSet::into_value(self.r#type),
+            pets_allowed: self.pets_allowed,
+            self_: self.self_,
+            landlord: ::craftkit_runtime::builder::IsSet::into_value(self.landlord),
         }
     }
 }
@@ -443,12 +462,9 @@ pub mod lease_form {
         /// A builder of [`Tenant`]: one setter per field, then `.build()`.
         pub fn builder() -> TenantBuilder {
             TenantBuilder {
-                fields: self::store::Tenant {
-                    e_mail: ::std::option::Option::None,
-                    phone_number: ::std::option::Option::None,
-                    signature: ::std::option::Option::None,
-                },
-                state: ::std::marker::PhantomData,
+                e_mail: ::std::option::Option::None,
+                phone_number: ::std::option::Option::None,
+                signature: ::craftkit_runtime::builder::Unset,
             }
         }
     }
@@ -456,10 +472,11 @@ pub mod lease_form {
     ///
     /// `.build()` compiles once the required fields are set (`signature`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code, clippy::type_complexity)]
+    #[allow(dead_code)]
     pub struct TenantBuilder<Signature = ::craftkit_runtime::builder::Unset> {
-        fields: self::store::Tenant,
-        state: ::std::marker::PhantomData<fn() -> (Signature,)>,
+        e_mail: ::std::option::Option<::std::string::String>,
+        phone_number: ::std::option::Option<::std::string::String>,
+        signature: Signature,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl<Signature> TenantBuilder<Signature> {
@@ -468,9 +485,7 @@ pub mod lease_form {
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
-            self.fields.e_mail = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
+            self.e_mail = ::std::option::Option::Some(::std::convert::Into::into(value));
             self
         }
         /// Sets `e_mail` to `value`, or leaves it out of the JSON with `None`.
@@ -478,7 +493,7 @@ pub mod lease_form {
             mut self,
             value: ::std::option::Option<::std::string::String>,
         ) -> Self {
-            self.fields.e_mail = value;
+            self.e_mail = value;
             self
         }
         /// Sets `phone_number`.
@@ -486,7 +501,7 @@ pub mod lease_form {
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
-            self.fields.phone_number = ::std::option::Option::Some(
+            self.phone_number = ::std::option::Option::Some(
                 ::std::convert::Into::into(value),
             );
             self
@@ -496,12 +511,12 @@ pub mod lease_form {
             mut self,
             value: ::std::option::Option<::std::string::String>,
         ) -> Self {
-            self.fields.phone_number = value;
+            self.phone_number = value;
             self
         }
         /// Sets `signature`.
         pub fn signature(
-            mut self,
+            self,
             value: impl ::std::convert::Into<::craftkit_runtime::Signature>,
         ) -> TenantBuilder<
             ::craftkit_runtime::builder::Set<::craftkit_runtime::Signature>,
@@ -509,12 +524,12 @@ pub mod lease_form {
         where
             Signature: ::craftkit_runtime::builder::IsUnset<self::field::signature>,
         {
-            self.fields.signature = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             TenantBuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                e_mail: self.e_mail,
+                phone_number: self.phone_number,
+                signature: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
             }
         }
         /// The [`Tenant`]. Compiles only once every required field is set.
@@ -525,14 +540,10 @@ pub mod lease_form {
                 ::craftkit_runtime::Signature,
             >,
         {
-            let fields = self.fields;
             Tenant {
-                e_mail: fields.e_mail,
-                phone_number: fields.phone_number,
-                signature: <Signature as ::craftkit_runtime::builder::IsSet<
-                    self::field::signature,
-                    ::craftkit_runtime::Signature,
-                >>::value(fields.signature),
+                e_mail: self.e_mail,
+                phone_number: self.phone_number,
+                signature: ::craftkit_runtime::builder::IsSet::into_value(self.signature),
             }
         }
     }
@@ -631,10 +642,7 @@ pub mod lease_form {
         /// A builder of [`Landlord`]: one setter per field, then `.build()`.
         pub fn builder() -> LandlordBuilder {
             LandlordBuilder {
-                fields: self::store::Landlord {
-                    signature: ::std::option::Option::None,
-                },
-                state: ::std::marker::PhantomData,
+                signature: ::craftkit_runtime::builder::Unset,
             }
         }
     }
@@ -642,16 +650,15 @@ pub mod lease_form {
     ///
     /// `.build()` compiles once the required fields are set (`signature`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code, clippy::type_complexity)]
+    #[allow(dead_code)]
     pub struct LandlordBuilder<Signature = ::craftkit_runtime::builder::Unset> {
-        fields: self::store::Landlord,
-        state: ::std::marker::PhantomData<fn() -> (Signature,)>,
+        signature: Signature,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl<Signature> LandlordBuilder<Signature> {
         /// Sets `signature`.
         pub fn signature(
-            mut self,
+            self,
             value: impl ::std::convert::Into<::craftkit_runtime::Signature>,
         ) -> LandlordBuilder<
             ::craftkit_runtime::builder::Set<::craftkit_runtime::Signature>,
@@ -659,12 +666,10 @@ pub mod lease_form {
         where
             Signature: ::craftkit_runtime::builder::IsUnset<self::field::signature>,
         {
-            self.fields.signature = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             LandlordBuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                signature: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
             }
         }
         /// The [`Landlord`]. Compiles only once every required field is set.
@@ -675,12 +680,8 @@ pub mod lease_form {
                 ::craftkit_runtime::Signature,
             >,
         {
-            let fields = self.fields;
             Landlord {
-                signature: <Signature as ::craftkit_runtime::builder::IsSet<
-                    self::field::signature,
-                    ::craftkit_runtime::Signature,
-                >>::value(fields.signature),
+                signature: ::craftkit_runtime::builder::IsSet::into_value(self.signature),
             }
         }
     }
@@ -696,32 +697,5 @@ pub mod lease_form {
         pub enum tenant {}
         pub enum tenant_name {}
         pub enum r#type {}
-    }
-    /// The builders' stores: each builder keeps its values in one of these, whatever its
-    /// state (see [`craftkit_runtime::builder`]).
-    #[doc(hidden)]
-    pub mod store {
-        /// The values given to `LeaseForm`'s builder.
-        pub struct LeaseForm {
-            pub tenant_name: ::std::option::Option<::std::string::String>,
-            pub tenant: ::std::option::Option<super::Tenant>,
-            pub _1st_payment: ::std::option::Option<::craftkit_runtime::Date>,
-            pub monthly_rent: ::std::option::Option<::std::primitive::f64>,
-            pub monthly_rent_in_words: ::std::option::Option<::std::string::String>,
-            pub r#type: ::std::option::Option<super::Type>,
-            pub pets_allowed: ::std::option::Option<::std::primitive::bool>,
-            pub self_: ::std::option::Option<::std::string::String>,
-            pub landlord: ::std::option::Option<super::Landlord>,
-        }
-        /// The values given to `Tenant`'s builder.
-        pub struct Tenant {
-            pub e_mail: ::std::option::Option<::std::string::String>,
-            pub phone_number: ::std::option::Option<::std::string::String>,
-            pub signature: ::std::option::Option<::craftkit_runtime::Signature>,
-        }
-        /// The values given to `Landlord`'s builder.
-        pub struct Landlord {
-            pub signature: ::std::option::Option<::craftkit_runtime::Signature>,
-        }
     }
 }

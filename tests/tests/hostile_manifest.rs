@@ -155,7 +155,6 @@ struct Walk {
     impls: usize,
     fns: BTreeSet<String>,
     markers: Vec<String>,
-    stores: Vec<syn::ItemStruct>,
 }
 
 fn walk(items: &[syn::Item], walk_: &mut Walk, depth: usize) {
@@ -204,34 +203,6 @@ fn walk(items: &[syn::Item], walk_: &mut Walk, depth: usize) {
                     walk_.markers.push(e.ident.to_string());
                 }
             }
-            // The builders' stores: one struct per struct, named as it, every field an `Option`.
-            syn::Item::Mod(m) if depth == 1 && m.ident == "store" => {
-                // Its attributes are fixed text: two doc lines and `doc(hidden)`.
-                let attrs: Vec<String> = m.attrs.iter().map(quote_of).collect();
-                assert_eq!(attrs.len(), 3, "{attrs:?}");
-                assert!(attrs[2] == "# [doc (hidden)]", "{attrs:?}");
-                let (_, content) = m.content.as_ref().expect("an inline module");
-                for store in content {
-                    let syn::Item::Struct(s) = store else {
-                        panic!("an injected item: {}", quote_of(store));
-                    };
-                    // One doc line, which names the struct and nothing of the manifest.
-                    assert_eq!(s.attrs.len(), 1);
-                    assert_eq!(
-                        doc_of(&s.attrs),
-                        format!("The values given to `{}`'s builder.", s.ident)
-                    );
-                    for field in &s.fields {
-                        assert!(field.attrs.is_empty(), "{}", quote_of(field));
-                        assert!(
-                            quote_of(&field.ty).starts_with(":: std :: option :: Option <"),
-                            "{}",
-                            quote_of(field)
-                        );
-                    }
-                    walk_.stores.push(s.clone());
-                }
-            }
             syn::Item::Mod(m) if depth == 0 => {
                 check_attrs(&m.attrs, &mut walk_.docs);
                 let (_, content) = m.content.as_ref().expect("an inline module");
@@ -261,7 +232,6 @@ fn walked() -> Walk {
         impls: 0,
         fns: BTreeSet::new(),
         markers: Vec::new(),
-        stores: Vec::new(),
     };
     walk(&file.items, &mut w, 0);
     w
@@ -290,22 +260,6 @@ fn the_file_declares_exactly_what_the_manifest_declares() {
         );
     }
     assert_eq!(all.len(), 2 * names.len());
-    // Each struct's builder keeps its values in a store of the same name and fields.
-    let field_names = |s: &syn::ItemStruct| -> Vec<String> {
-        s.fields.iter().map(|f| quote_of(&f.ident)).collect()
-    };
-    let stores: Vec<(String, Vec<String>)> = w
-        .stores
-        .iter()
-        .map(|s| (s.ident.to_string(), field_names(s)))
-        .collect();
-    let structs: Vec<(String, Vec<String>)> = w
-        .structs
-        .iter()
-        .filter(|s| !s.ident.to_string().ends_with("Builder"))
-        .map(|s| (s.ident.to_string(), field_names(s)))
-        .collect();
-    assert_eq!(stores, structs);
     assert_eq!(w.enums.len(), enums);
     assert_eq!(w.impls, 1 + 3 * names.len() + 3 * enums);
     // Beyond the impls' own functions: `builder`, `build`, and one setter per field (`x`,

@@ -1,19 +1,12 @@
 //! A generated struct's builder: `Booking::builder()`, the `BookingBuilder` type, one setter
 //! per field named as the field, and `build()`.
 //!
-//! The builder holds every field's value in one store, `store::Booking` in the module of
-//! nested types: a plain struct of `Option`s, the same type in every state. Each required
-//! field is also a type parameter of the builder, only in `PhantomData`:
-//! `craftkit_runtime::builder::Unset` until its setter is called and `Set<T>` after. A setter
-//! fills its slot and moves the store into the builder of the next state, so its body is the
-//! same two statements however many fields the struct has (the builders' first form rebuilt
-//! the builder field by field in every required setter, O(fields x required fields) of
-//! type-checking per struct). A required setter is bounded by `IsUnset<field::name>` and
-//! `build()` by `IsSet<field::name, T>` for each required field, where `field::name` is an
-//! uninhabited marker named after the field: the runtime's `#[diagnostic::on_unimplemented]`
-//! turns a missing or repeated field into an error that names it. `build()` takes each
-//! required value out of its slot through `IsSet::value`, which only `Set` implements.
-//! Optional fields cost no type parameter, and their last call wins.
+//! Each required field is a type parameter of the builder, `craftkit_runtime::builder::Unset`
+//! until its setter is called and `Set<T>` (holding the value) after. A required setter is
+//! bounded by `IsUnset<field::name>` and `build()` by `IsSet<field::name, T>` for each required
+//! field, where `field::name` is an uninhabited marker named after the field: the runtime's
+//! `#[diagnostic::on_unimplemented]` turns a missing or repeated field into an error that
+//! names it. Optional fields are plain `Option`s (last call wins) and cost no type parameter.
 
 use std::collections::{BTreeSet, HashSet};
 
@@ -22,15 +15,12 @@ use quote::{format_ident, quote};
 use syn::{Item, LitStr, Visibility, parse_quote};
 
 use super::attrs;
-use super::paths::{Scope, field_type, ident, in_module, name_ident};
+use super::paths::{Scope, field_type, ident, name_ident};
 use crate::model::{FieldDef, Struct};
 use crate::names::{self, Case};
 
 /// The name of the module of field markers, inside the module of nested types.
 const MARKERS: &str = "field";
-
-/// The name of the module of the builders' stores, inside the module of nested types.
-const STORES: &str = "store";
 
 /// The builder's type name of the struct named `name`.
 pub(crate) fn builder_name(name: &str) -> String {
@@ -38,21 +28,26 @@ pub(crate) fn builder_name(name: &str) -> String {
 }
 
 /// `impl S { fn builder() }`, the builder struct and its impl, for the struct `s` seen from
-/// `scope` (the root's builder sits beside the root, the others in the module; the store is
-/// in the module's [`stores`]).
+/// `scope` (the root's builder sits beside the root, the others in the module).
 pub(super) fn items(s: &Struct, scope: Scope<'_>, vis: &Visibility, out: &mut Vec<Item>) {
     let target = ident(&s.name);
     let builder = ident(&builder_name(&s.name));
-    let markers = in_module(scope, [ident(MARKERS)]);
-    let store = in_module(scope, [ident(STORES), target.clone()]);
+    let module = ident(MARKERS);
+    let markers = match scope {
+        Scope::Root { module: nested } => quote!(#nested::#module),
+        Scope::Module => quote!(self::#module),
+    };
     let required: Vec<&FieldDef> = s.fields.iter().filter(|f| !f.optional).collect();
     let params = type_params(&required);
     let unset = quote!(::craftkit_runtime::builder::Unset);
-    let phantom = quote!(::std::marker::PhantomData);
 
-    let empty = s.fields.iter().map(|f| {
+    let initial = s.fields.iter().map(|f| {
         let name = name_ident(&f.name);
-        quote!(#name: ::std::option::Option::None)
+        if f.optional {
+            quote!(#name: ::std::option::Option::None)
+        } else {
+            quote!(#name: #unset)
+        }
     });
     let builder_doc = attrs::docs(&builder_doc(s, &required)).collect::<Vec<_>>();
     let fn_doc = format!(
@@ -64,14 +59,22 @@ pub(super) fn items(s: &Struct, scope: Scope<'_>, vis: &Visibility, out: &mut Ve
         impl #target {
             #[doc = #fn_doc]
             pub fn builder() -> #builder {
-                #builder {
-                    fields: #store { #(#empty,)* },
-                    state: #phantom,
-                }
+                #builder { #(#initial,)* }
             }
         }
     });
 
+    let fields = s.fields.iter().map(|f| {
+        let name = name_ident(&f.name);
+        let ty = field_type(&f.ty, scope);
+        match required.iter().position(|r| r.name == f.name) {
+            Some(i) => {
+                let param = &params[i];
+                quote!(#name: #param)
+            }
+            None => quote!(#name: ::std::option::Option<#ty>),
+        }
+    });
     let defaults = params.iter().map(|p| quote!(#p = #unset));
     let must_use = LitStr::new(
         "a builder does nothing until `.build()` is called",
@@ -80,10 +83,9 @@ pub(super) fn items(s: &Struct, scope: Scope<'_>, vis: &Visibility, out: &mut Ve
     out.push(parse_quote! {
         #(#builder_doc)*
         #[must_use = #must_use]
-        #[allow(dead_code, clippy::type_complexity)]
+        #[allow(dead_code)]
         #vis struct #builder<#(#defaults),*> {
-            fields: #store,
-            state: #phantom<fn() -> (#(#params,)*)>,
+            #(#fields,)*
         }
     });
 
@@ -96,6 +98,7 @@ pub(super) fn items(s: &Struct, scope: Scope<'_>, vis: &Visibility, out: &mut Ve
         match required.iter().position(|r| r.name == f.name) {
             Some(i) => {
                 let param = &params[i];
+                let marker = name_ident(&f.name);
                 let state = params.iter().enumerate().map(|(j, p)| {
                     if j == i {
                         quote!(::craftkit_runtime::builder::Set<#ty>)
@@ -103,14 +106,21 @@ pub(super) fn items(s: &Struct, scope: Scope<'_>, vis: &Visibility, out: &mut Ve
                         quote!(#p)
                     }
                 });
+                let moved = s.fields.iter().map(|other| {
+                    let other = name_ident(&other.name);
+                    if other == name {
+                        quote!(#other: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)))
+                    } else {
+                        quote!(#other: self.#other)
+                    }
+                });
                 setters.push(quote! {
                     #[doc = #setter_doc]
-                    pub fn #name(mut self, value: impl ::std::convert::Into<#ty>) -> #builder<#(#state),*>
+                    pub fn #name(self, value: impl ::std::convert::Into<#ty>) -> #builder<#(#state),*>
                     where
-                        #param: ::craftkit_runtime::builder::IsUnset<#markers::#name>,
+                        #param: ::craftkit_runtime::builder::IsUnset<#markers::#marker>,
                     {
-                        self.fields.#name = ::std::option::Option::Some(::std::convert::Into::into(value));
-                        #builder { fields: self.fields, state: #phantom }
+                        #builder { #(#moved,)* }
                     }
                 });
             }
@@ -123,12 +133,12 @@ pub(super) fn items(s: &Struct, scope: Scope<'_>, vis: &Visibility, out: &mut Ve
                 setters.push(quote! {
                     #[doc = #setter_doc]
                     pub fn #name(mut self, value: impl ::std::convert::Into<#ty>) -> Self {
-                        self.fields.#name = ::std::option::Option::Some(::std::convert::Into::into(value));
+                        self.#name = ::std::option::Option::Some(::std::convert::Into::into(value));
                         self
                     }
                     #[doc = #maybe_doc]
                     pub fn #maybe(mut self, value: ::std::option::Option<#ty>) -> Self {
-                        self.fields.#name = value;
+                        self.#name = value;
                         self
                     }
                 });
@@ -136,23 +146,17 @@ pub(super) fn items(s: &Struct, scope: Scope<'_>, vis: &Visibility, out: &mut Ve
         }
     }
     let build = format_ident!("{}", methods.build);
-    let is_set = |f: &FieldDef| {
+    let bounds = required.iter().zip(&params).map(|(f, param)| {
         let marker = name_ident(&f.name);
         let ty = field_type(&f.ty, scope);
-        quote!(::craftkit_runtime::builder::IsSet<#markers::#marker, #ty>)
-    };
-    let bounds = required.iter().zip(&params).map(|(f, param)| {
-        let is_set = is_set(f);
-        quote!(#param: #is_set)
+        quote!(#param: ::craftkit_runtime::builder::IsSet<#markers::#marker, #ty>)
     });
     let values = s.fields.iter().map(|f| {
         let name = name_ident(&f.name);
-        match required.iter().position(|r| r.name == f.name) {
-            Some(i) => {
-                let (param, is_set) = (&params[i], is_set(f));
-                quote!(#name: <#param as #is_set>::value(fields.#name))
-            }
-            None => quote!(#name: fields.#name),
+        if f.optional {
+            quote!(#name: self.#name)
+        } else {
+            quote!(#name: ::craftkit_runtime::builder::IsSet::into_value(self.#name))
         }
     });
     let build_doc = format!(
@@ -168,38 +172,10 @@ pub(super) fn items(s: &Struct, scope: Scope<'_>, vis: &Visibility, out: &mut Ve
             where
                 #(#bounds,)*
             {
-                let fields = self.fields;
                 #target { #(#values,)* }
             }
         }
     });
-}
-
-/// The module of the builders' stores, one struct per struct of the template, named as it:
-/// every field as an `Option` (seen from the module of nested types, the store's parent).
-pub(super) fn stores<'a>(structs: impl IntoIterator<Item = &'a Struct>) -> Item {
-    let module = ident(STORES);
-    let stores = structs.into_iter().map(|s| {
-        let name = ident(&s.name);
-        let doc = format!(" The values given to `{}`'s builder.", s.name);
-        let fields = s.fields.iter().map(|f| {
-            let field = name_ident(&f.name);
-            let ty = field_type(&f.ty, Scope::Store);
-            quote!(pub #field: ::std::option::Option<#ty>)
-        });
-        quote! {
-            #[doc = #doc]
-            pub struct #name { #(#fields,)* }
-        }
-    });
-    parse_quote! {
-        /// The builders' stores: each builder keeps its values in one of these, whatever its
-        /// state (see [`craftkit_runtime::builder`]).
-        #[doc(hidden)]
-        pub mod #module {
-            #(#stores)*
-        }
-    }
 }
 
 /// A builder's methods that are not named as a field: `maybe_x` for each optional field `x`

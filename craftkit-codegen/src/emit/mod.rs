@@ -29,7 +29,7 @@ pub(crate) use builder_item::{builder_name, method_names};
 use paths::{Scope, ident};
 
 /// The generated items of one template: the root struct (after the user's attributes), its
-/// `Template` impl, and the module of nested types (which also holds the builders' stores).
+/// `Template` impl, and the module of nested types unless there are none.
 #[derive(Clone)]
 pub(crate) struct Emitted {
     file: syn::File,
@@ -92,7 +92,6 @@ pub(crate) fn emit(
         }
     }
     nested.extend(builder_item::markers(model.structs()));
-    nested.push(builder_item::stores(model.structs()));
     if !nested.is_empty() {
         let docs = format!(" The types nested in [`{}`].", model.root.name);
         items.push(Item::Mod(ItemMod {

@@ -1,7 +1,6 @@
 //! Identifiers, paths and field types of the generated code. Paths into `std` and
 //! `craftkit_runtime` are absolute (`::std::string::String`); nested types are named from
-//! where they are used (`module::Name` from the root, `self::Name` inside the module,
-//! `super::Name` in the builders' stores).
+//! where they are used (`module::Name` from the root, `self::Name` inside the module).
 
 use proc_macro2::Ident;
 use syn::{
@@ -11,13 +10,11 @@ use syn::{
 
 use crate::model::Ty;
 
-/// Where a named type is referred to from: the root's scope, inside the module, or inside the
-/// module's module of builder stores.
+/// Where a named type is referred to from: the root's scope or inside the module.
 #[derive(Clone, Copy)]
 pub(super) enum Scope<'a> {
     Root { module: &'a Ident },
     Module,
-    Store,
 }
 
 pub(crate) use crate::names::{ident, name_ident};
@@ -69,16 +66,6 @@ pub(super) fn option(inner: Type) -> Type {
     generic(&["std", "option", "Option"], [inner])
 }
 
-/// The path of an item of the module of nested types (`segments` inside it), seen from `scope`.
-pub(super) fn in_module(scope: Scope<'_>, segments: impl IntoIterator<Item = Ident>) -> Path {
-    let first = match scope {
-        Scope::Root { module } => module.clone(),
-        Scope::Module => ident("self"),
-        Scope::Store => ident("super"),
-    };
-    relative(std::iter::once(first).chain(segments))
-}
-
 /// A field's Rust type.
 pub(super) fn field_type(ty: &Ty, scope: Scope<'_>) -> Type {
     let absolute_type = |segments: &[&str]| path_type(absolute(segments));
@@ -99,7 +86,13 @@ pub(super) fn field_type(ty: &Ty, scope: Scope<'_>) -> Type {
                 absolute_type(&["craftkit_runtime", "serde_json", "Value"]),
             ],
         ),
-        Ty::Named(name) => path_type(in_module(scope, [ident(name)])),
+        Ty::Named(name) => {
+            let first = match scope {
+                Scope::Root { module } => module.clone(),
+                Scope::Module => ident("self"),
+            };
+            path_type(relative([first, ident(name)]))
+        }
         Ty::Vec(item) => generic(&["std", "vec", "Vec"], [field_type(item, scope)]),
         Ty::Custom(custom) => custom.ty.clone(),
     }

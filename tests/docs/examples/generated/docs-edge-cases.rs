@@ -202,32 +202,29 @@ impl DocsEdgeCases {
     /// A builder of [`DocsEdgeCases`]: one setter per field, then `.build()`.
     pub fn builder() -> DocsEdgeCasesBuilder {
         DocsEdgeCasesBuilder {
-            fields: docs_edge_cases::store::DocsEdgeCases {
-                meta: ::std::option::Option::None,
-                extra: ::std::option::Option::None,
-                blank: ::std::option::Option::None,
-                qr: ::std::option::Option::None,
-                code: ::std::option::Option::None,
-                temp: ::std::option::Option::None,
-                ratio: ::std::option::Option::None,
-                huge: ::std::option::Option::None,
-                whole: ::std::option::Option::None,
-                floor: ::std::option::Option::None,
-                r#type: ::std::option::Option::None,
-                self_: ::std::option::Option::None,
-                name_pascal: ::std::option::Option::None,
-                name: ::std::option::Option::None,
-                quote: ::std::option::Option::None,
-                when: ::std::option::Option::None,
-                on: ::std::option::Option::None,
-                logo: ::std::option::Option::None,
-                sig: ::std::option::Option::None,
-                levels: ::std::option::Option::None,
-                weights: ::std::option::Option::None,
-                none: ::std::option::Option::None,
-                sections: ::std::option::Option::None,
-            },
-            state: ::std::marker::PhantomData,
+            meta: ::craftkit_runtime::builder::Unset,
+            extra: ::std::option::Option::None,
+            blank: ::craftkit_runtime::builder::Unset,
+            qr: ::craftkit_runtime::builder::Unset,
+            code: ::craftkit_runtime::builder::Unset,
+            temp: ::craftkit_runtime::builder::Unset,
+            ratio: ::std::option::Option::None,
+            huge: ::std::option::Option::None,
+            whole: ::craftkit_runtime::builder::Unset,
+            floor: ::craftkit_runtime::builder::Unset,
+            r#type: ::craftkit_runtime::builder::Unset,
+            self_: ::craftkit_runtime::builder::Unset,
+            name_pascal: ::craftkit_runtime::builder::Unset,
+            name: ::craftkit_runtime::builder::Unset,
+            quote: ::craftkit_runtime::builder::Unset,
+            when: ::craftkit_runtime::builder::Unset,
+            on: ::craftkit_runtime::builder::Unset,
+            logo: ::std::option::Option::None,
+            sig: ::craftkit_runtime::builder::Unset,
+            levels: ::craftkit_runtime::builder::Unset,
+            weights: ::craftkit_runtime::builder::Unset,
+            none: ::craftkit_runtime::builder::Unset,
+            sections: ::craftkit_runtime::builder::Unset,
         }
     }
 }
@@ -235,7 +232,7 @@ impl DocsEdgeCases {
 ///
 /// `.build()` compiles once the required fields are set (`meta`, `blank`, `qr`, `code`, `temp`, `whole`, `floor`, `type`, `self_`, `name_pascal`, `name`, `quote`, `when`, `on`, `sig`, `levels`, `weights`, `none`, `sections`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
 #[must_use = "a builder does nothing until `.build()` is called"]
-#[allow(dead_code, clippy::type_complexity)]
+#[allow(dead_code)]
 pub struct DocsEdgeCasesBuilder<
     S0 = ::craftkit_runtime::builder::Unset,
     S1 = ::craftkit_runtime::builder::Unset,
@@ -257,30 +254,34 @@ pub struct DocsEdgeCasesBuilder<
     S17 = ::craftkit_runtime::builder::Unset,
     S18 = ::craftkit_runtime::builder::Unset,
 > {
-    fields: docs_edge_cases::store::DocsEdgeCases,
-    state: ::std::marker::PhantomData<
-        fn() -> (
-            S0,
-            S1,
-            S2,
-            S3,
-            S4,
-            S5,
-            S6,
-            S7,
-            S8,
-            S9,
-            S10,
-            S11,
-            S12,
-            S13,
-            S14,
-            S15,
-            S16,
-            S17,
-            S18,
-        ),
+    meta: S0,
+    extra: ::std::option::Option<
+        ::craftkit_runtime::serde_json::Map<
+            ::std::string::String,
+            ::craftkit_runtime::serde_json::Value,
+        >,
     >,
+    blank: S1,
+    qr: S2,
+    code: S3,
+    temp: S4,
+    ratio: ::std::option::Option<::std::primitive::f64>,
+    huge: ::std::option::Option<::std::primitive::f64>,
+    whole: S5,
+    floor: S6,
+    r#type: S7,
+    self_: S8,
+    name_pascal: S9,
+    name: S10,
+    quote: S11,
+    when: S12,
+    on: S13,
+    logo: ::std::option::Option<::craftkit_runtime::Image>,
+    sig: S14,
+    levels: S15,
+    weights: S16,
+    none: S17,
+    sections: S18,
 }
 #[allow(dead_code, clippy::type_complexity)]
 impl<
@@ -326,7 +327,7 @@ impl<
 > {
     /// Sets `meta`.
     pub fn meta(
-        mut self,
+        self,
         value: impl ::std::convert::Into<
             ::craftkit_runtime::serde_json::Map<
                 ::std::string::String,
@@ -362,12 +363,30 @@ impl<
     where
         S0: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::meta>,
     {
-        self.fields.meta = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         DocsEdgeCasesBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            meta: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            extra: self.extra,
+            blank: self.blank,
+            qr: self.qr,
+            code: self.code,
+            temp: self.temp,
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: self.whole,
+            floor: self.floor,
+            r#type: self.r#type,
+            self_: self.self_,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            quote: self.quote,
+            when: self.when,
+            on: self.on,
+            logo: self.logo,
+            sig: self.sig,
+            levels: self.levels,
+            weights: self.weights,
+            none: self.none,
+            sections: self.sections,
         }
     }
     /// Sets `extra`.
@@ -380,9 +399,7 @@ impl<
             >,
         >,
     ) -> Self {
-        self.fields.extra = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
+        self.extra = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `extra` to `value`, or leaves it out of the JSON with `None`.
@@ -395,12 +412,12 @@ impl<
             >,
         >,
     ) -> Self {
-        self.fields.extra = value;
+        self.extra = value;
         self
     }
     /// Sets `blank`.
     pub fn blank(
-        mut self,
+        self,
         value: impl ::std::convert::Into<
             ::craftkit_runtime::serde_json::Map<
                 ::std::string::String,
@@ -436,17 +453,35 @@ impl<
     where
         S1: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::blank>,
     {
-        self.fields.blank = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         DocsEdgeCasesBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            meta: self.meta,
+            extra: self.extra,
+            blank: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            qr: self.qr,
+            code: self.code,
+            temp: self.temp,
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: self.whole,
+            floor: self.floor,
+            r#type: self.r#type,
+            self_: self.self_,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            quote: self.quote,
+            when: self.when,
+            on: self.on,
+            logo: self.logo,
+            sig: self.sig,
+            levels: self.levels,
+            weights: self.weights,
+            none: self.none,
+            sections: self.sections,
         }
     }
     /// Sets `qr`.
     pub fn qr(
-        mut self,
+        self,
         value: impl ::std::convert::Into<::craftkit_runtime::serde_json::Value>,
     ) -> DocsEdgeCasesBuilder<
         S0,
@@ -472,15 +507,35 @@ impl<
     where
         S2: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::qr>,
     {
-        self.fields.qr = ::std::option::Option::Some(::std::convert::Into::into(value));
         DocsEdgeCasesBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            meta: self.meta,
+            extra: self.extra,
+            blank: self.blank,
+            qr: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            code: self.code,
+            temp: self.temp,
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: self.whole,
+            floor: self.floor,
+            r#type: self.r#type,
+            self_: self.self_,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            quote: self.quote,
+            when: self.when,
+            on: self.on,
+            logo: self.logo,
+            sig: self.sig,
+            levels: self.levels,
+            weights: self.weights,
+            none: self.none,
+            sections: self.sections,
         }
     }
     /// Sets `code`.
     pub fn code(
-        mut self,
+        self,
         value: impl ::std::convert::Into<::craftkit_runtime::serde_json::Value>,
     ) -> DocsEdgeCasesBuilder<
         S0,
@@ -506,17 +561,35 @@ impl<
     where
         S3: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::code>,
     {
-        self.fields.code = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         DocsEdgeCasesBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            meta: self.meta,
+            extra: self.extra,
+            blank: self.blank,
+            qr: self.qr,
+            code: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            temp: self.temp,
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: self.whole,
+            floor: self.floor,
+            r#type: self.r#type,
+            self_: self.self_,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            quote: self.quote,
+            when: self.when,
+            on: self.on,
+            logo: self.logo,
+            sig: self.sig,
+            levels: self.levels,
+            weights: self.weights,
+            none: self.none,
+            sections: self.sections,
         }
     }
     /// Sets `temp`.
     pub fn temp(
-        mut self,
+        self,
         value: impl ::std::convert::Into<::std::primitive::f64>,
     ) -> DocsEdgeCasesBuilder<
         S0,
@@ -542,12 +615,30 @@ impl<
     where
         S4: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::temp>,
     {
-        self.fields.temp = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         DocsEdgeCasesBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            meta: self.meta,
+            extra: self.extra,
+            blank: self.blank,
+            qr: self.qr,
+            code: self.code,
+            temp: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: self.whole,
+            floor: self.floor,
+            r#type: self.r#type,
+            self_: self.self_,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            quote: self.quote,
+            when: self.when,
+            on: self.on,
+            logo: self.logo,
+            sig: self.sig,
+            levels: self.levels,
+            weights: self.weights,
+            none: self.none,
+            sections: self.sections,
         }
     }
     /// Sets `ratio`.
@@ -555,9 +646,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::primitive::f64>,
     ) -> Self {
-        self.fields.ratio = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
+        self.ratio = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `ratio` to `value`, or leaves it out of the JSON with `None`.
@@ -565,7 +654,7 @@ impl<
         mut self,
         value: ::std::option::Option<::std::primitive::f64>,
     ) -> Self {
-        self.fields.ratio = value;
+        self.ratio = value;
         self
     }
     /// Sets `huge`.
@@ -573,9 +662,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::std::primitive::f64>,
     ) -> Self {
-        self.fields.huge = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
+        self.huge = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `huge` to `value`, or leaves it out of the JSON with `None`.
@@ -583,12 +670,12 @@ impl<
         mut self,
         value: ::std::option::Option<::std::primitive::f64>,
     ) -> Self {
-        self.fields.huge = value;
+        self.huge = value;
         self
     }
     /// Sets `whole`.
     pub fn whole(
-        mut self,
+        self,
         value: impl ::std::convert::Into<::std::primitive::f64>,
     ) -> DocsEdgeCasesBuilder<
         S0,
@@ -614,17 +701,35 @@ impl<
     where
         S5: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::whole>,
     {
-        self.fields.whole = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         DocsEdgeCasesBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            meta: self.meta,
+            extra: self.extra,
+            blank: self.blank,
+            qr: self.qr,
+            code: self.code,
+            temp: self.temp,
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            floor: self.floor,
+            r#type: self.r#type,
+            self_: self.self_,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            quote: self.quote,
+            when: self.when,
+            on: self.on,
+            logo: self.logo,
+            sig: self.sig,
+            levels: self.levels,
+            weights: self.weights,
+            none: self.none,
+            sections: self.sections,
         }
     }
     /// Sets `floor`.
     pub fn floor(
-        mut self,
+        self,
         value: impl ::std::convert::Into<::std::primitive::i64>,
     ) -> DocsEdgeCasesBuilder<
         S0,
@@ -650,17 +755,35 @@ impl<
     where
         S6: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::floor>,
     {
-        self.fields.floor = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         DocsEdgeCasesBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            meta: self.meta,
+            extra: self.extra,
+            blank: self.blank,
+            qr: self.qr,
+            code: self.code,
+            temp: self.temp,
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: self.whole,
+            floor: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            r#type: self.r#type,
+            self_: self.self_,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            quote: self.quote,
+            when: self.when,
+            on: self.on,
+            logo: self.logo,
+            sig: self.sig,
+            levels: self.levels,
+            weights: self.weights,
+            none: self.none,
+            sections: self.sections,
         }
     }
     /// Sets `type`.
     pub fn r#type(
-        mut self,
+        self,
         value: impl ::std::convert::Into<docs_edge_cases::Type>,
     ) -> DocsEdgeCasesBuilder<
         S0,
@@ -686,17 +809,35 @@ impl<
     where
         S7: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::r#type>,
     {
-        self.fields.r#type = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         DocsEdgeCasesBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            meta: self.meta,
+            extra: self.extra,
+            blank: self.blank,
+            qr: self.qr,
+            code: self.code,
+            temp: self.temp,
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: self.whole,
+            floor: self.floor,
+            r#type: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            self_: self.self_,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            quote: self.quote,
+            when: self.when,
+            on: self.on,
+            logo: self.logo,
+            sig: self.sig,
+            levels: self.levels,
+            weights: self.weights,
+            none: self.none,
+            sections: self.sections,
         }
     }
     /// Sets `self_`.
     pub fn self_(
-        mut self,
+        self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> DocsEdgeCasesBuilder<
         S0,
@@ -722,17 +863,35 @@ impl<
     where
         S8: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::self_>,
     {
-        self.fields.self_ = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         DocsEdgeCasesBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            meta: self.meta,
+            extra: self.extra,
+            blank: self.blank,
+            qr: self.qr,
+            code: self.code,
+            temp: self.temp,
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: self.whole,
+            floor: self.floor,
+            r#type: self.r#type,
+            self_: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            name_pascal: self.name_pascal,
+            name: self.name,
+            quote: self.quote,
+            when: self.when,
+            on: self.on,
+            logo: self.logo,
+            sig: self.sig,
+            levels: self.levels,
+            weights: self.weights,
+            none: self.none,
+            sections: self.sections,
         }
     }
     /// Sets `name_pascal`.
     pub fn name_pascal(
-        mut self,
+        self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> DocsEdgeCasesBuilder<
         S0,
@@ -758,17 +917,37 @@ impl<
     where
         S9: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::name_pascal>,
     {
-        self.fields.name_pascal = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         DocsEdgeCasesBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            meta: self.meta,
+            extra: self.extra,
+            blank: self.blank,
+            qr: self.qr,
+            code: self.code,
+            temp: self.temp,
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: self.whole,
+            floor: self.floor,
+            r#type: self.r#type,
+            self_: self.self_,
+            name_pascal: ::craftkit_runtime::builder::Set(
+                ::std::convert::Into::into(value),
+            ),
+            name: self.name,
+            quote: self.quote,
+            when: self.when,
+            on: self.on,
+            logo: self.logo,
+            sig: self.sig,
+            levels: self.levels,
+            weights: self.weights,
+            none: self.none,
+            sections: self.sections,
         }
     }
     /// Sets `name`.
     pub fn name(
-        mut self,
+        self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> DocsEdgeCasesBuilder<
         S0,
@@ -794,17 +973,35 @@ impl<
     where
         S10: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::name>,
     {
-        self.fields.name = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         DocsEdgeCasesBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            meta: self.meta,
+            extra: self.extra,
+            blank: self.blank,
+            qr: self.qr,
+            code: self.code,
+            temp: self.temp,
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: self.whole,
+            floor: self.floor,
+            r#type: self.r#type,
+            self_: self.self_,
+            name_pascal: self.name_pascal,
+            name: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            quote: self.quote,
+            when: self.when,
+            on: self.on,
+            logo: self.logo,
+            sig: self.sig,
+            levels: self.levels,
+            weights: self.weights,
+            none: self.none,
+            sections: self.sections,
         }
     }
     /// Sets `quote`.
     pub fn quote(
-        mut self,
+        self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> DocsEdgeCasesBuilder<
         S0,
@@ -830,17 +1027,35 @@ impl<
     where
         S11: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::quote>,
     {
-        self.fields.quote = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         DocsEdgeCasesBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            meta: self.meta,
+            extra: self.extra,
+            blank: self.blank,
+            qr: self.qr,
+            code: self.code,
+            temp: self.temp,
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: self.whole,
+            floor: self.floor,
+            r#type: self.r#type,
+            self_: self.self_,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            quote: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            when: self.when,
+            on: self.on,
+            logo: self.logo,
+            sig: self.sig,
+            levels: self.levels,
+            weights: self.weights,
+            none: self.none,
+            sections: self.sections,
         }
     }
     /// Sets `when`.
     pub fn when(
-        mut self,
+        self,
         value: impl ::std::convert::Into<::craftkit_runtime::DateTime>,
     ) -> DocsEdgeCasesBuilder<
         S0,
@@ -866,17 +1081,35 @@ impl<
     where
         S12: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::when>,
     {
-        self.fields.when = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         DocsEdgeCasesBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            meta: self.meta,
+            extra: self.extra,
+            blank: self.blank,
+            qr: self.qr,
+            code: self.code,
+            temp: self.temp,
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: self.whole,
+            floor: self.floor,
+            r#type: self.r#type,
+            self_: self.self_,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            quote: self.quote,
+            when: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            on: self.on,
+            logo: self.logo,
+            sig: self.sig,
+            levels: self.levels,
+            weights: self.weights,
+            none: self.none,
+            sections: self.sections,
         }
     }
     /// Sets `on`.
     pub fn on(
-        mut self,
+        self,
         value: impl ::std::convert::Into<::craftkit_runtime::Date>,
     ) -> DocsEdgeCasesBuilder<
         S0,
@@ -902,10 +1135,30 @@ impl<
     where
         S13: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::on>,
     {
-        self.fields.on = ::std::option::Option::Some(::std::convert::Into::into(value));
         DocsEdgeCasesBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            meta: self.meta,
+            extra: self.extra,
+            blank: self.blank,
+            qr: self.qr,
+            code: self.code,
+            temp: self.temp,
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: self.whole,
+            floor: self.floor,
+            r#type: self.r#type,
+            self_: self.self_,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            quote: self.quote,
+            when: self.when,
+            on: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            logo: self.logo,
+            sig: self.sig,
+            levels: self.levels,
+            weights: self.weights,
+            none: self.none,
+            sections: self.sections,
         }
     }
     /// Sets `logo`.
@@ -913,9 +1166,7 @@ impl<
         mut self,
         value: impl ::std::convert::Into<::craftkit_runtime::Image>,
     ) -> Self {
-        self.fields.logo = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
+        self.logo = ::std::option::Option::Some(::std::convert::Into::into(value));
         self
     }
     /// Sets `logo` to `value`, or leaves it out of the JSON with `None`.
@@ -923,12 +1174,12 @@ impl<
         mut self,
         value: ::std::option::Option<::craftkit_runtime::Image>,
     ) -> Self {
-        self.fields.logo = value;
+        self.logo = value;
         self
     }
     /// Sets `sig`.
     pub fn sig(
-        mut self,
+        self,
         value: impl ::std::convert::Into<::craftkit_runtime::Signature>,
     ) -> DocsEdgeCasesBuilder<
         S0,
@@ -954,15 +1205,35 @@ impl<
     where
         S14: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::sig>,
     {
-        self.fields.sig = ::std::option::Option::Some(::std::convert::Into::into(value));
         DocsEdgeCasesBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            meta: self.meta,
+            extra: self.extra,
+            blank: self.blank,
+            qr: self.qr,
+            code: self.code,
+            temp: self.temp,
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: self.whole,
+            floor: self.floor,
+            r#type: self.r#type,
+            self_: self.self_,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            quote: self.quote,
+            when: self.when,
+            on: self.on,
+            logo: self.logo,
+            sig: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            levels: self.levels,
+            weights: self.weights,
+            none: self.none,
+            sections: self.sections,
         }
     }
     /// Sets `levels`.
     pub fn levels(
-        mut self,
+        self,
         value: impl ::std::convert::Into<::std::vec::Vec<docs_edge_cases::Level>>,
     ) -> DocsEdgeCasesBuilder<
         S0,
@@ -988,17 +1259,35 @@ impl<
     where
         S15: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::levels>,
     {
-        self.fields.levels = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         DocsEdgeCasesBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            meta: self.meta,
+            extra: self.extra,
+            blank: self.blank,
+            qr: self.qr,
+            code: self.code,
+            temp: self.temp,
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: self.whole,
+            floor: self.floor,
+            r#type: self.r#type,
+            self_: self.self_,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            quote: self.quote,
+            when: self.when,
+            on: self.on,
+            logo: self.logo,
+            sig: self.sig,
+            levels: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            weights: self.weights,
+            none: self.none,
+            sections: self.sections,
         }
     }
     /// Sets `weights`.
     pub fn weights(
-        mut self,
+        self,
         value: impl ::std::convert::Into<::std::vec::Vec<::std::primitive::f64>>,
     ) -> DocsEdgeCasesBuilder<
         S0,
@@ -1024,17 +1313,35 @@ impl<
     where
         S16: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::weights>,
     {
-        self.fields.weights = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         DocsEdgeCasesBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            meta: self.meta,
+            extra: self.extra,
+            blank: self.blank,
+            qr: self.qr,
+            code: self.code,
+            temp: self.temp,
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: self.whole,
+            floor: self.floor,
+            r#type: self.r#type,
+            self_: self.self_,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            quote: self.quote,
+            when: self.when,
+            on: self.on,
+            logo: self.logo,
+            sig: self.sig,
+            levels: self.levels,
+            weights: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            none: self.none,
+            sections: self.sections,
         }
     }
     /// Sets `none`.
     pub fn none(
-        mut self,
+        self,
         value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
     ) -> DocsEdgeCasesBuilder<
         S0,
@@ -1060,17 +1367,35 @@ impl<
     where
         S17: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::none>,
     {
-        self.fields.none = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         DocsEdgeCasesBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            meta: self.meta,
+            extra: self.extra,
+            blank: self.blank,
+            qr: self.qr,
+            code: self.code,
+            temp: self.temp,
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: self.whole,
+            floor: self.floor,
+            r#type: self.r#type,
+            self_: self.self_,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            quote: self.quote,
+            when: self.when,
+            on: self.on,
+            logo: self.logo,
+            sig: self.sig,
+            levels: self.levels,
+            weights: self.weights,
+            none: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            sections: self.sections,
         }
     }
     /// Sets `sections`.
     pub fn sections(
-        mut self,
+        self,
         value: impl ::std::convert::Into<::std::vec::Vec<docs_edge_cases::Section>>,
     ) -> DocsEdgeCasesBuilder<
         S0,
@@ -1096,12 +1421,30 @@ impl<
     where
         S18: ::craftkit_runtime::builder::IsUnset<docs_edge_cases::field::sections>,
     {
-        self.fields.sections = ::std::option::Option::Some(
-            ::std::convert::Into::into(value),
-        );
         DocsEdgeCasesBuilder {
-            fields: self.fields,
-            state: ::std::marker::PhantomData,
+            meta: self.meta,
+            extra: self.extra,
+            blank: self.blank,
+            qr: self.qr,
+            code: self.code,
+            temp: self.temp,
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: self.whole,
+            floor: self.floor,
+            r#type: self.r#type,
+            self_: self.self_,
+            name_pascal: self.name_pascal,
+            name: self.name,
+            quote: self.quote,
+            when: self.when,
+            on: self.on,
+            logo: self.logo,
+            sig: self.sig,
+            levels: self.levels,
+            weights: self.weights,
+            none: self.none,
+            sections: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
         }
     }
     /// The [`DocsEdgeCases`]. Compiles only once every required field is set.
@@ -1190,94 +1533,32 @@ impl<
             ::std::vec::Vec<docs_edge_cases::Section>,
         >,
     {
-        let fields = self.fields;
         DocsEdgeCases {
-            meta: <S0 as ::craftkit_runtime::builder::IsSet<
-                docs_edge_cases::field::meta,
-                ::craftkit_runtime::serde_json::Map<
-                    ::std::string::String,
-                    ::craftkit_runtime::serde_json::Value,
-                >,
-            >>::value(fields.meta),
-            extra: fields.extra,
-            blank: <S1 as ::craftkit_runtime::builder::IsSet<
-                docs_edge_cases::field::blank,
-                ::craftkit_runtime::serde_json::Map<
-                    ::std::string::String,
-                    ::craftkit_runtime::serde_json::Value,
-                >,
-            >>::value(fields.blank),
-            qr: <S2 as ::craftkit_runtime::builder::IsSet<
-                docs_edge_cases::field::qr,
-                ::craftkit_runtime::serde_json::Value,
-            >>::value(fields.qr),
-            code: <S3 as ::craftkit_runtime::builder::IsSet<
-                docs_edge_cases::field::code,
-                ::craftkit_runtime::serde_json::Value,
-            >>::value(fields.code),
-            temp: <S4 as ::craftkit_runtime::builder::IsSet<
-                docs_edge_cases::field::temp,
-                ::std::primitive::f64,
-            >>::value(fields.temp),
-            ratio: fields.ratio,
-            huge: fields.huge,
-            whole: <S5 as ::craftkit_runtime::builder::IsSet<
-                docs_edge_cases::field::whole,
-                ::std::primitive::f64,
-            >>::value(fields.whole),
-            floor: <S6 as ::craftkit_runtime::builder::IsSet<
-                docs_edge_cases::field::floor,
-                ::std::primitive::i64,
-            >>::value(fields.floor),
-            r#type: <S7 as ::craftkit_runtime::builder::IsSet<
-                docs_edge_cases::field::r#type,
-                docs_edge_cases::Type,
-            >>::value(fields.r#type),
-            self_: <S8 as ::craftkit_runtime::builder::IsSet<
-                docs_edge_cases::field::self_,
-                ::std::string::String,
-            >>::value(fields.self_),
-            name_pascal: <S9 as ::craftkit_runtime::builder::IsSet<
-                docs_edge_cases::field::name_pascal,
-                ::std::string::String,
-            >>::value(fields.name_pascal),
-            name: <S10 as ::craftkit_runtime::builder::IsSet<
-                docs_edge_cases::field::name,
-                ::std::string::String,
-            >>::value(fields.name),
-            quote: <S11 as ::craftkit_runtime::builder::IsSet<
-                docs_edge_cases::field::quote,
-                ::std::string::String,
-            >>::value(fields.quote),
-            when: <S12 as ::craftkit_runtime::builder::IsSet<
-                docs_edge_cases::field::when,
-                ::craftkit_runtime::DateTime,
-            >>::value(fields.when),
-            on: <S13 as ::craftkit_runtime::builder::IsSet<
-                docs_edge_cases::field::on,
-                ::craftkit_runtime::Date,
-            >>::value(fields.on),
-            logo: fields.logo,
-            sig: <S14 as ::craftkit_runtime::builder::IsSet<
-                docs_edge_cases::field::sig,
-                ::craftkit_runtime::Signature,
-            >>::value(fields.sig),
-            levels: <S15 as ::craftkit_runtime::builder::IsSet<
-                docs_edge_cases::field::levels,
-                ::std::vec::Vec<docs_edge_cases::Level>,
-            >>::value(fields.levels),
-            weights: <S16 as ::craftkit_runtime::builder::IsSet<
-                docs_edge_cases::field::weights,
-                ::std::vec::Vec<::std::primitive::f64>,
-            >>::value(fields.weights),
-            none: <S17 as ::craftkit_runtime::builder::IsSet<
-                docs_edge_cases::field::none,
-                ::std::vec::Vec<::std::string::String>,
-            >>::value(fields.none),
-            sections: <S18 as ::craftkit_runtime::builder::IsSet<
-                docs_edge_cases::field::sections,
-                ::std::vec::Vec<docs_edge_cases::Section>,
-            >>::value(fields.sections),
+            meta: ::craftkit_runtime::builder::IsSet::into_value(self.meta),
+            extra: self.extra,
+            blank: ::craftkit_runtime::builder::IsSet::into_value(self.blank),
+            qr: ::craftkit_runtime::builder::IsSet::into_value(self.qr),
+            code: ::craftkit_runtime::builder::IsSet::into_value(self.code),
+            temp: ::craftkit_runtime::builder::IsSet::into_value(self.temp),
+            ratio: self.ratio,
+            huge: self.huge,
+            whole: ::craftkit_runtime::builder::IsSet::into_value(self.whole),
+            floor: ::craftkit_runtime::builder::IsSet::into_value(self.floor),
+            r#type: ::craftkit_runtime::builder::IsSet::into_value(self.r#type),
+            self_: ::craftkit_runtime::builder::IsSet::into_value(self.self_),
+            name_pascal: ::craftkit_runtime::builder::IsSet::into_value(
+                self.name_pascal,
+            ),
+            name: ::craftkit_runtime::builder::IsSet::into_value(self.name),
+            quote: ::craftkit_runtime::builder::IsSet::into_value(self.quote),
+            when: ::craftkit_runtime::builder::IsSet::into_value(self.when),
+            on: ::craftkit_runtime::builder::IsSet::into_value(self.on),
+            logo: self.logo,
+            sig: ::craftkit_runtime::builder::IsSet::into_value(self.sig),
+            levels: ::craftkit_runtime::builder::IsSet::into_value(self.levels),
+            weights: ::craftkit_runtime::builder::IsSet::into_value(self.weights),
+            none: ::craftkit_runtime::builder::IsSet::into_value(self.none),
+            sections: ::craftkit_runtime::builder::IsSet::into_value(self.sections),
         }
     }
 }
@@ -1438,11 +1719,8 @@ pub mod docs_edge_cases {
         /// A builder of [`Section`]: one setter per field, then `.build()`.
         pub fn builder() -> SectionBuilder {
             SectionBuilder {
-                fields: self::store::Section {
-                    rows: ::std::option::Option::None,
-                    title: ::std::option::Option::None,
-                },
-                state: ::std::marker::PhantomData,
+                rows: ::craftkit_runtime::builder::Unset,
+                title: ::std::option::Option::None,
             }
         }
     }
@@ -1450,27 +1728,26 @@ pub mod docs_edge_cases {
     ///
     /// `.build()` compiles once the required fields are set (`rows`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code, clippy::type_complexity)]
+    #[allow(dead_code)]
     pub struct SectionBuilder<Rows = ::craftkit_runtime::builder::Unset> {
-        fields: self::store::Section,
-        state: ::std::marker::PhantomData<fn() -> (Rows,)>,
+        rows: Rows,
+        title: ::std::option::Option<::std::string::String>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl<Rows> SectionBuilder<Rows> {
         /// Sets `rows`.
         pub fn rows(
-            mut self,
+            self,
             value: impl ::std::convert::Into<::std::vec::Vec<self::Row>>,
         ) -> SectionBuilder<::craftkit_runtime::builder::Set<::std::vec::Vec<self::Row>>>
         where
             Rows: ::craftkit_runtime::builder::IsUnset<self::field::rows>,
         {
-            self.fields.rows = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             SectionBuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                rows: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                title: self.title,
             }
         }
         /// Sets `title`.
@@ -1478,9 +1755,7 @@ pub mod docs_edge_cases {
             mut self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
-            self.fields.title = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
+            self.title = ::std::option::Option::Some(::std::convert::Into::into(value));
             self
         }
         /// Sets `title` to `value`, or leaves it out of the JSON with `None`.
@@ -1488,7 +1763,7 @@ pub mod docs_edge_cases {
             mut self,
             value: ::std::option::Option<::std::string::String>,
         ) -> Self {
-            self.fields.title = value;
+            self.title = value;
             self
         }
         /// The [`Section`]. Compiles only once every required field is set.
@@ -1499,13 +1774,9 @@ pub mod docs_edge_cases {
                 ::std::vec::Vec<self::Row>,
             >,
         {
-            let fields = self.fields;
             Section {
-                rows: <Rows as ::craftkit_runtime::builder::IsSet<
-                    self::field::rows,
-                    ::std::vec::Vec<self::Row>,
-                >>::value(fields.rows),
-                title: fields.title,
+                rows: ::craftkit_runtime::builder::IsSet::into_value(self.rows),
+                title: self.title,
             }
         }
     }
@@ -1552,11 +1823,8 @@ pub mod docs_edge_cases {
         /// A builder of [`Row`]: one setter per field, then `.build()`.
         pub fn builder() -> RowBuilder {
             RowBuilder {
-                fields: self::store::Row {
-                    cells: ::std::option::Option::None,
-                    r#fn: ::std::option::Option::None,
-                },
-                state: ::std::marker::PhantomData,
+                cells: ::craftkit_runtime::builder::Unset,
+                r#fn: ::std::option::Option::None,
             }
         }
     }
@@ -1564,16 +1832,16 @@ pub mod docs_edge_cases {
     ///
     /// `.build()` compiles once the required fields are set (`cells`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
-    #[allow(dead_code, clippy::type_complexity)]
+    #[allow(dead_code)]
     pub struct RowBuilder<Cells = ::craftkit_runtime::builder::Unset> {
-        fields: self::store::Row,
-        state: ::std::marker::PhantomData<fn() -> (Cells,)>,
+        cells: Cells,
+        r#fn: ::std::option::Option<::std::primitive::bool>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl<Cells> RowBuilder<Cells> {
         /// Sets `cells`.
         pub fn cells(
-            mut self,
+            self,
             value: impl ::std::convert::Into<::std::vec::Vec<::std::primitive::i64>>,
         ) -> RowBuilder<
             ::craftkit_runtime::builder::Set<::std::vec::Vec<::std::primitive::i64>>,
@@ -1581,12 +1849,11 @@ pub mod docs_edge_cases {
         where
             Cells: ::craftkit_runtime::builder::IsUnset<self::field::cells>,
         {
-            self.fields.cells = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
             RowBuilder {
-                fields: self.fields,
-                state: ::std::marker::PhantomData,
+                cells: ::craftkit_runtime::builder::Set(
+                    ::std::convert::Into::into(value),
+                ),
+                r#fn: self.r#fn,
             }
         }
         /// Sets `fn`.
@@ -1594,9 +1861,7 @@ pub mod docs_edge_cases {
             mut self,
             value: impl ::std::convert::Into<::std::primitive::bool>,
         ) -> Self {
-            self.fields.r#fn = ::std::option::Option::Some(
-                ::std::convert::Into::into(value),
-            );
+            self.r#fn = ::std::option::Option::Some(::std::convert::Into::into(value));
             self
         }
         /// Sets `fn` to `value`, or leaves it out of the JSON with `None`.
@@ -1604,7 +1869,7 @@ pub mod docs_edge_cases {
             mut self,
             value: ::std::option::Option<::std::primitive::bool>,
         ) -> Self {
-            self.fields.r#fn = value;
+            self.r#fn = value;
             self
         }
         /// The [`Row`]. Compiles only once every required field is set.
@@ -1615,13 +1880,9 @@ pub mod docs_edge_cases {
                 ::std::vec::Vec<::std::primitive::i64>,
             >,
         {
-            let fields = self.fields;
             Row {
-                cells: <Cells as ::craftkit_runtime::builder::IsSet<
-                    self::field::cells,
-                    ::std::vec::Vec<::std::primitive::i64>,
-                >>::value(fields.cells),
-                r#fn: fields.r#fn,
+                cells: ::craftkit_runtime::builder::IsSet::into_value(self.cells),
+                r#fn: self.r#fn,
             }
         }
     }
@@ -1651,61 +1912,5 @@ pub mod docs_edge_cases {
         pub enum weights {}
         pub enum when {}
         pub enum whole {}
-    }
-    /// The builders' stores: each builder keeps its values in one of these, whatever its
-    /// state (see [`craftkit_runtime::builder`]).
-    #[doc(hidden)]
-    pub mod store {
-        /// The values given to `DocsEdgeCases`'s builder.
-        pub struct DocsEdgeCases {
-            pub meta: ::std::option::Option<
-                ::craftkit_runtime::serde_json::Map<
-                    ::std::string::String,
-                    ::craftkit_runtime::serde_json::Value,
-                >,
-            >,
-            pub extra: ::std::option::Option<
-                ::craftkit_runtime::serde_json::Map<
-                    ::std::string::String,
-                    ::craftkit_runtime::serde_json::Value,
-                >,
-            >,
-            pub blank: ::std::option::Option<
-                ::craftkit_runtime::serde_json::Map<
-                    ::std::string::String,
-                    ::craftkit_runtime::serde_json::Value,
-                >,
-            >,
-            pub qr: ::std::option::Option<::craftkit_runtime::serde_json::Value>,
-            pub code: ::std::option::Option<::craftkit_runtime::serde_json::Value>,
-            pub temp: ::std::option::Option<::std::primitive::f64>,
-            pub ratio: ::std::option::Option<::std::primitive::f64>,
-            pub huge: ::std::option::Option<::std::primitive::f64>,
-            pub whole: ::std::option::Option<::std::primitive::f64>,
-            pub floor: ::std::option::Option<::std::primitive::i64>,
-            pub r#type: ::std::option::Option<super::Type>,
-            pub self_: ::std::option::Option<::std::string::String>,
-            pub name_pascal: ::std::option::Option<::std::string::String>,
-            pub name: ::std::option::Option<::std::string::String>,
-            pub quote: ::std::option::Option<::std::string::String>,
-            pub when: ::std::option::Option<::craftkit_runtime::DateTime>,
-            pub on: ::std::option::Option<::craftkit_runtime::Date>,
-            pub logo: ::std::option::Option<::craftkit_runtime::Image>,
-            pub sig: ::std::option::Option<::craftkit_runtime::Signature>,
-            pub levels: ::std::option::Option<::std::vec::Vec<super::Level>>,
-            pub weights: ::std::option::Option<::std::vec::Vec<::std::primitive::f64>>,
-            pub none: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-            pub sections: ::std::option::Option<::std::vec::Vec<super::Section>>,
-        }
-        /// The values given to `Section`'s builder.
-        pub struct Section {
-            pub rows: ::std::option::Option<::std::vec::Vec<super::Row>>,
-            pub title: ::std::option::Option<::std::string::String>,
-        }
-        /// The values given to `Row`'s builder.
-        pub struct Row {
-            pub cells: ::std::option::Option<::std::vec::Vec<::std::primitive::i64>>,
-            pub r#fn: ::std::option::Option<::std::primitive::bool>,
-        }
     }
 }
