@@ -101,11 +101,29 @@ impl IntoResponse for Failure {
     }
 }
 
-/// Seconds for `Retry-After`: whole when whole (`2`), else one decimal (`0.5`).
+/// Seconds for `Retry-After`: whole when whole (`2`), else to the microsecond without trailing
+/// zeros (`0.5`, `0.437512`).
 pub(crate) fn format_seconds(seconds: f64) -> String {
-    if seconds.fract() == 0.0 {
-        format!("{seconds:.0}")
-    } else {
-        format!("{seconds:.1}")
+    let text = format!("{seconds:.6}");
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_seconds;
+
+    #[test]
+    fn seconds_are_whole_when_whole_else_to_the_microsecond() {
+        for (seconds, text) in [
+            (2.0, "2"),
+            (10.0, "10"),
+            (0.5, "0.5"),
+            (0.437, "0.437"),
+            (0.437512, "0.437512"),
+            (0.000001, "0.000001"),
+            (1.25, "1.25"),
+        ] {
+            assert_eq!(format_seconds(seconds), text);
+        }
     }
 }

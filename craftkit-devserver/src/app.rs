@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::http::HeaderMap;
 use tokio::sync::Semaphore;
@@ -36,8 +36,8 @@ pub(crate) struct App {
 }
 
 impl App {
-    /// When the key has used its requests of the current second: the seconds until it may
-    /// come back (`429 rate_limited` with that `Retry-After`).
+    /// When the key has used its requests of the current second: the seconds until the next
+    /// second's window opens, to the microsecond (`429 rate_limited` with that `Retry-After`).
     pub fn rate_limit(&self, headers: &HeaderMap) -> Option<f64> {
         let limit = self.config.rate_limit?;
         let key = headers
@@ -57,8 +57,10 @@ impl App {
         if window.1 <= limit {
             return None;
         }
-        let wait = (1.0 - now.duration_since(window.0).as_secs_f64()).max(0.1);
-        Some((wait * 10.0).ceil() / 10.0)
+        // To the microsecond, rounded up: a client that comes back after exactly this long
+        // finds the new window open, and loses none of it.
+        let left = Duration::from_secs(1).saturating_sub(now.duration_since(window.0));
+        Some(left.as_nanos().div_ceil(1_000).max(1) as f64 / 1_000_000.0)
     }
 }
 

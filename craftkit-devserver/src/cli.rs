@@ -43,7 +43,8 @@ pub struct Args {
     /// Render workers.
     #[arg(long, default_value_t = 4)]
     pub workers: usize,
-    /// Requests per second per key; more get 429.
+    /// Requests per second per key (a fixed one-second window); more get 429 with the time
+    /// left of the window as `Retry-After`, to the microsecond.
     #[arg(long)]
     pub rate_limit: Option<u32>,
     /// Drop this share of API requests (0.0-1.0) before handling them.

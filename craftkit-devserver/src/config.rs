@@ -30,7 +30,8 @@ pub struct Config {
     pub render_delay: Duration,
     /// How many renders run at once.
     pub workers: usize,
-    /// Requests per second allowed per key; more get `429 rate_limited`.
+    /// Requests per second allowed per key (a fixed one-second window); more get
+    /// `429 rate_limited` with the time left of the window as `Retry-After`, to the microsecond.
     pub rate_limit: Option<u32>,
     /// Faults to inject, for client tests.
     pub faults: Vec<Fault>,

@@ -219,16 +219,26 @@ fn a_rate_always_or_never_fires() {
 fn the_rate_limit_answers_429_with_retry_after() {
     let server = Server::with(config_with(|c| c.rate_limit = Some(2)));
     server.get("/v1/templates").send().expect(200);
+    // The window opened before this instant, when the server took the first request.
+    let window_opened_before = std::time::Instant::now();
     server
         .get(&format!("/v1/templates/{SLUG}"))
         .send()
         .expect(200);
+    std::thread::sleep(Duration::from_millis(30));
+    let sent = std::time::Instant::now();
     let limited = server.get("/v1/templates").send();
     limited.expect_error_kind(429, "rate_limited");
     let wait = limited.retry_after().expect("a 429 carries Retry-After");
-    assert!(wait > 0.0 && wait <= 1.0, "Retry-After {wait}");
+    // To the microsecond: no more than what is left of the window, plus the rounding.
+    let left = 1.0 - (sent - window_opened_before).as_secs_f64();
+    assert!(
+        wait > 0.0 && wait <= left + 0.000_001,
+        "Retry-After {wait}, at most {left:.3} s were left of the window"
+    );
 
-    std::thread::sleep(Duration::from_secs_f64(wait) + Duration::from_millis(50));
+    // Rounded up: coming back after exactly that long finds the next window open.
+    std::thread::sleep(Duration::from_secs_f64(wait));
     server.get("/v1/templates").send().expect(200);
 }
 

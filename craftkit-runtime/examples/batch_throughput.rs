@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --release -p craftkit-runtime --example batch_throughput -- throughput [RENDERS] [CONCURRENCY] [ROUNDS]
-//! cargo run --release -p craftkit-runtime --example batch_throughput -- ratelimit [LIMIT] [RENDERS]
+//! cargo run --release -p craftkit-runtime --example batch_throughput -- ratelimit [LIMIT] [RENDERS] [ROUNDS]
 //! cargo run --release -p craftkit-runtime --example batch_throughput -- lines [N] > batch.jsonl
 //! ```
 //!
@@ -13,11 +13,14 @@
 //!   `wait()`, CONCURRENCY at a time with `buffer_unordered`). Same client settings (default
 //!   `WaitOptions`), same payload, fresh keys per run. Prints renders/s per run and the
 //!   medians' ratio.
-//! - `ratelimit` (defaults 100 requests/s, 1000 renders): the server with `--rate-limit LIMIT`;
-//!   the plain loop at fixed concurrencies 2 to 64, then `render_many` at most 64 in flight,
-//!   one after the other in this one run. Prints renders/s, the requests the server answered,
-//!   how many of them were `429`, and items that ended in an error. The server's own request
-//!   lines are counted (a `tracing` layer), so both callers are counted alike.
+//! - `ratelimit` (defaults 100 requests/s, 1000 renders, 3 rounds): the server with
+//!   `--rate-limit LIMIT`; the plain loop at fixed concurrencies 2, 4 and 8 once (their own
+//!   latency bounds them far below the limit), then ROUNDS rounds of the plain loop at 16, 32
+//!   and 64 and `render_many` at most 64 in flight, in an order rotated each round, all in
+//!   this one run. Prints each one's median renders/s, the requests the server answered, how
+//!   many of them were `429`, items that ended in an error, and the batch's median over the
+//!   best fixed concurrency's. The server's own request lines are counted (a `tracing`
+//!   layer), so both callers are counted alike.
 //! - `lines`: N lines of `data` (the charter-handover fixture, each with its own booking
 //!   code), for the command line's memory runs.
 
@@ -81,7 +84,12 @@ fn main() {
             number(3, 3),
             cores,
         )),
-        "ratelimit" => runtime.block_on(ratelimit(number(1, 100) as u32, number(2, 1_000), cores)),
+        "ratelimit" => runtime.block_on(ratelimit(
+            number(1, 100) as u32,
+            number(2, 1_000),
+            number(3, 3),
+            cores,
+        )),
         other => panic!("unknown mode {other}: throughput, ratelimit or lines"),
     }
 }
@@ -220,7 +228,7 @@ async fn throughput(renders: usize, concurrency: usize, rounds: usize, cores: us
     server.stop().await;
 }
 
-async fn ratelimit(limit: u32, renders: usize, cores: usize) {
+async fn ratelimit(limit: u32, renders: usize, rounds: usize, cores: usize) {
     let tally = tally::Tally::default();
     tracing::subscriber::set_global_default(
         tracing_subscriber::registry().with(tally::Counting(tally.clone())),
@@ -230,15 +238,25 @@ async fn ratelimit(limit: u32, renders: usize, cores: usize) {
     let client = client(&server);
     let template = Arc::new(fixture());
     println!(
-        "ratelimit: server --rate-limit {limit} (requests/s), {renders} renders per run, render delay 0, default RetryPolicy and WaitOptions"
+        "ratelimit: server --rate-limit {limit} (requests/s), {renders} renders per run, {rounds} rounds, render delay 0, default RetryPolicy and WaitOptions"
     );
-    println!("| caller | renders/s (succeeded) | requests | 429 | 429 share | items in error |");
-    println!("|---|---:|---:|---:|---:|---:|");
-    let runs = [2, 4, 8, 16, 32, 64]
-        .map(|c| (Caller::Loop, c))
-        .into_iter()
-        .chain([(Caller::Batch, 64)]);
-    for (caller, concurrency) in runs {
+    // The low fixed concurrencies are bounded by their own latency, far below the limit: one
+    // run each, in the first round. The others, and the batch, run once a round, in an order
+    // rotated each round.
+    let contenders = [
+        (Caller::Loop, 16),
+        (Caller::Loop, 32),
+        (Caller::Loop, 64),
+        (Caller::Batch, 64),
+    ];
+    let mut schedule: Vec<(Caller, usize)> = [2, 4, 8].map(|c| (Caller::Loop, c)).to_vec();
+    for round in 0..rounds.max(1) {
+        let mut order = contenders.to_vec();
+        order.rotate_left(round % contenders.len());
+        schedule.extend(order);
+    }
+    let mut seen: Vec<((Caller, usize), Vec<Limited>)> = Vec::new();
+    for (n, (caller, concurrency)) in schedule.into_iter().enumerate() {
         // A fresh rate window for each run.
         tokio::time::sleep(Duration::from_millis(1_100)).await;
         tally.clear();
@@ -248,28 +266,71 @@ async fn ratelimit(limit: u32, renders: usize, cores: usize) {
             caller,
             renders,
             concurrency,
-            &format!("limited-{caller:?}-{concurrency}"),
+            &format!("limited-{caller:?}-{concurrency}-{n}"),
         )
         .await;
         let counts = tally.under("server.");
-        let requests = counts.get("requests").copied().unwrap_or(0);
-        let throttled: u64 = counts
-            .iter()
-            .filter(|(name, _)| name.ends_with(" 429"))
-            .map(|(_, n)| n)
-            .sum();
-        let name = match caller {
-            Caller::Loop => format!("plain loop, {concurrency} at a time"),
-            Caller::Batch => format!("render_many, at most {concurrency}"),
+        let limited = Limited {
+            rate: result.rate,
+            errors: result.errors,
+            requests: counts.get("requests").copied().unwrap_or(0),
+            throttled: counts
+                .iter()
+                .filter(|(name, _)| name.ends_with(" 429"))
+                .map(|(_, n)| n)
+                .sum(),
         };
+        eprintln!(
+            "  run {n}: {} {:.2} renders/s",
+            name(caller, concurrency),
+            limited.rate
+        );
+        match seen.iter_mut().find(|(k, _)| *k == (caller, concurrency)) {
+            Some((_, runs)) => runs.push(limited),
+            None => seen.push(((caller, concurrency), vec![limited])),
+        }
+    }
+    println!(
+        "| caller | runs | renders/s (succeeded, median) | requests | 429 | 429 share | items in error |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    let (mut best_fixed, mut batch) = (0.0_f64, 0.0_f64);
+    for ((caller, concurrency), runs) in &seen {
+        let rate = median(&mut runs.iter().map(|r| r.rate).collect::<Vec<_>>());
+        let requests: u64 = runs.iter().map(|r| r.requests).sum();
+        let throttled: u64 = runs.iter().map(|r| r.throttled).sum();
+        let errors: usize = runs.iter().map(|r| r.errors).sum();
+        match caller {
+            Caller::Loop => best_fixed = best_fixed.max(rate),
+            Caller::Batch => batch = rate,
+        }
         println!(
-            "| {name} | {:.1} | {requests} | {throttled} | {:.1}% | {} |",
-            result.rate,
+            "| {} | {} | {rate:.2} | {requests} | {throttled} | {:.1}% | {errors} |",
+            name(*caller, *concurrency),
+            runs.len(),
             throttled as f64 * 100.0 / requests.max(1) as f64,
-            result.errors
         );
     }
+    println!(
+        "ratelimit: render_many {batch:.2} renders/s, best fixed concurrency {best_fixed:.2} renders/s (medians), render_many/best = {:.3}",
+        batch / best_fixed
+    );
     server.stop().await;
+}
+
+/// One run against the rate-limited server.
+struct Limited {
+    rate: f64,
+    errors: usize,
+    requests: u64,
+    throttled: u64,
+}
+
+fn name(caller: Caller, concurrency: usize) -> String {
+    match caller {
+        Caller::Loop => format!("plain loop, {concurrency} at a time"),
+        Caller::Batch => format!("render_many, at most {concurrency}"),
+    }
 }
 
 fn median(rates: &mut [f64]) -> f64 {

@@ -3,7 +3,7 @@
 //! render and exactly one result; a failed render or invalid data is that item's result and
 //! the batch goes on; a second run renders nothing more (replays, or PDFs already on disk);
 //! duplicate keys in one batch make one render and one whole PDF; items are pulled from the
-//! input only as room frees up; a `429` halves the number in flight.
+//! input only as room frees up; a `429` lowers the number in flight.
 
 mod common;
 
@@ -325,7 +325,7 @@ async fn a_rate_limited_batch_slows_down_and_still_renders_each_item_once() {
         stats.throttled > 0,
         "40 requests/s is exceeded at 32 in flight: {stats:?}"
     );
-    assert!(stats.decreases > 0, "a 429 halved the limit: {stats:?}");
+    assert!(stats.decreases > 0, "a 429 lowered the limit: {stats:?}");
     let received = server.requests().len();
     assert_eq!(
         stats.requests as usize, received,

@@ -40,7 +40,7 @@ impl Client {
             });
         }
         let call = download_call(render);
-        let mut retries = Retries::new(&call, self.inner.retry);
+        let mut retries = Retries::new(&call, self);
         loop {
             let (attempt, span) = retries.start();
             let failed = match self.open(&call, attempt).instrument(span.clone()).await {

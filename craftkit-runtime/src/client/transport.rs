@@ -131,14 +131,18 @@ pub(crate) enum Failed {
 pub(crate) struct Retries<'a> {
     call: &'a Call,
     policy: RetryPolicy,
+    /// Whether the client belongs to a batch, whose gate holds every attempt after a `429`.
+    gated: bool,
     attempt: u32,
 }
 
 impl<'a> Retries<'a> {
-    pub fn new(call: &'a Call, policy: RetryPolicy) -> Retries<'a> {
+    /// `call`'s attempts under `client`'s policy.
+    pub fn new(call: &'a Call, client: &Client) -> Retries<'a> {
         Retries {
             call,
-            policy,
+            policy: client.inner.retry,
+            gated: client.inner.throttle.is_some(),
             attempt: 0,
         }
     }
@@ -153,14 +157,15 @@ impl<'a> Retries<'a> {
     /// call (a failure that retrying could not fix or that could duplicate work, the retries
     /// used up, or a `Retry-After` beyond the policy's cap).
     pub async fn after(&self, failed: Failed) -> Result<(), Error> {
-        let (error, retry_after, worth_retrying) = match failed {
+        let (error, retry_after, worth_retrying, throttled) = match failed {
             Failed::Answered {
                 mut failure,
                 retry_after,
                 retryable,
             } => {
                 failure.attempts = self.attempt;
-                (Error::Api(failure), retry_after, retryable)
+                let throttled = failure.status == 429 && retry_after.is_some();
+                (Error::Api(failure), retry_after, retryable, throttled)
             }
             Failed::Unreachable(message) => {
                 let error = Error::Transport {
@@ -169,13 +174,18 @@ impl<'a> Retries<'a> {
                     message,
                     attempts: self.attempt,
                 };
-                (error, None, true)
+                (error, None, true, false)
             }
         };
         if !(worth_retrying && self.call.retryable) || self.attempt > self.policy.max_retries {
             return Err(error);
         }
         match self.policy.delay(self.attempt, retry_after) {
+            // In a batch, the wait after a `429` is the batch's gate: the next attempt waits
+            // there until at least this `Retry-After` has passed (the policy's cap is the
+            // gate's too), and leaves in the gate's order, with no backoff of its own that
+            // would bring it back after the server is free again.
+            Some(_) if self.gated && throttled => Ok(()),
             Some(delay) => {
                 tokio::time::sleep(delay).await;
                 Ok(())
@@ -188,7 +198,7 @@ impl<'a> Retries<'a> {
 impl Client {
     /// Makes `call`, retrying as the policy allows, and returns a 2xx or 304 answer.
     pub(crate) async fn execute(&self, call: Call) -> Result<Answer, Error> {
-        let mut retries = Retries::new(&call, self.inner.retry);
+        let mut retries = Retries::new(&call, self);
         loop {
             let (attempt, span) = retries.start();
             match self.attempt(&call, attempt).instrument(span).await {
@@ -351,5 +361,77 @@ pub(crate) fn describe(error: &reqwest::Error) -> String {
     match error.url() {
         Some(url) => message.replace(url.as_str(), "<url>"),
         None => message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use tokio::time::Instant;
+
+    use super::*;
+    use crate::client::batch::throttle::Throttle;
+
+    fn client() -> Client {
+        Client::builder()
+            .key("ck_test_transportunittests0000001")
+            .base_url("http://127.0.0.1:9")
+            .build()
+            .expect("the client builds")
+    }
+
+    fn throttled(after: Duration) -> Failed {
+        Failed::Answered {
+            failure: Box::new(ApiFailure::from_answer(
+                "GET",
+                "/v1/renders",
+                429,
+                b"",
+                None,
+                1,
+            )),
+            retry_after: Some(after),
+            retryable: true,
+        }
+    }
+
+    /// How long `after` waits following a `429` with `Retry-After: 2`.
+    async fn wait_after_429(client: &Client) -> Duration {
+        let call = Call::get("/v1/renders");
+        let mut retries = Retries::new(&call, client);
+        retries.start();
+        let start = Instant::now();
+        retries
+            .after(throttled(Duration::from_secs(2)))
+            .await
+            .expect("a retry is left");
+        Instant::now() - start
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_429_waits_its_retry_after_alone_and_at_the_gate_in_a_batch() {
+        let alone = client();
+        assert!(wait_after_429(&alone).await >= Duration::from_secs(2));
+        // In a batch the next attempt waits at the gate instead, which every request of the
+        // batch passes: a backoff of its own would bring it back after the others.
+        let throttle = Arc::new(Throttle::new(8, Duration::from_secs(60)));
+        let batch = alone.throttled(throttle);
+        assert_eq!(wait_after_429(&batch).await, Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_retry_after_past_the_cap_ends_the_call_in_a_batch_too() {
+        let throttle = Arc::new(Throttle::new(8, Duration::from_secs(60)));
+        let batch = client().throttled(throttle);
+        let call = Call::get("/v1/renders");
+        let mut retries = Retries::new(&call, &batch);
+        retries.start();
+        let error = retries
+            .after(throttled(Duration::from_secs(3_600)))
+            .await
+            .expect_err("beyond max_retry_after");
+        assert!(matches!(error, Error::Api(ref failure) if failure.status == 429));
     }
 }

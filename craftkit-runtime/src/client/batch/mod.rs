@@ -115,8 +115,9 @@ impl BatchOptions {
 
     /// The most items in flight at once (at least 1). The batch starts at 4 (or this, if
     /// lower) and adds one per good answer until the first `429` or this maximum; a `429`
-    /// halves the number, and from then on each window of good answers (as many as the
-    /// current number) adds one back, never past this.
+    /// lowers the number by half the share of answers refused since the last decrease (all
+    /// refused: half; a few: one less), and from then on each window of good answers (as
+    /// many as the current number) adds one back, never past this.
     pub fn max_in_flight(mut self, max: usize) -> BatchOptions {
         self.max_in_flight = max.max(1);
         self
@@ -245,7 +246,7 @@ pub struct BatchStats {
     pub requests: u64,
     /// Of which answered `429`.
     pub throttled: u64,
-    /// How often a `429` halved the limit.
+    /// How often a `429` lowered the limit (once per congestion event).
     pub decreases: u64,
 }
 
@@ -283,8 +284,9 @@ impl Client {
     /// with their number.
     ///
     /// On a `429` every request of the batch waits for its `Retry-After` (not just the one
-    /// that got it) and the number in flight is halved; it grows back by one per window of
-    /// good answers, up to the maximum. Run the batch again with the same keys and nothing
+    /// that got it; the first to wait goes out when it has passed, the others over the next
+    /// 50 ms) and the number in flight is lowered, as far as the share of answers refused
+    /// says; it grows back by one per window of good answers, up to the maximum. Run the batch again with the same keys and nothing
     /// renders twice: the server answers an item it already has with the original render
     /// ([`BatchOutcome::Rendered`] with `replayed`), and a PDF already in the download
     /// directory skips its item altogether.
