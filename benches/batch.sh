@@ -52,4 +52,4 @@ peak "100,000 lines again, all in the journal" --batch "$work/100k.jsonl" --no-w
 kill "$server"
 
 "$bench" throughput 10000 64 3
-"$bench" ratelimit "${1:-100}" 1000
+"$bench" ratelimit "${1:-100}" 1000 3

@@ -8,11 +8,12 @@
 //! reopening itself and the others over the next 50 ms. Against a limit on concurrent work the
 //! in-flight limit does: it comes down at each congestion event until the `429`s stop.
 //!
-//! How far it comes down follows DCTCP (RFC 8257): to `limit * (1 - f / 2)`, where `f` is the
-//! share of answers refused since the last decrease, and at least one less. A server refusing
-//! every request halves the limit, as TCP Reno would; a rate limit that refuses the last few
-//! requests of each saturated window takes one or two off. A fixed halving there left too few
-//! items in flight to fill each reopened window (`BENCHMARKS.md`, "Bulk rendering").
+//! How far it comes down follows DCTCP's cut (RFC 8257): to `limit * (1 - f / 2)`, where `f`
+//! is the share of answers refused since the last decrease (DCTCP smooths it over windows; here
+//! it is taken as it is), and at least one less. A server refusing every request halves the
+//! limit, as TCP Reno would; a rate limit that refuses the last few requests of each saturated
+//! window takes one or two off. A fixed halving there left too few items in flight to fill
+//! each reopened window (`BENCHMARKS.md`, "Bulk rendering").
 
 use std::sync::Mutex;
 use std::time::Duration;
