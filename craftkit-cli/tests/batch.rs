@@ -10,44 +10,28 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use craftkit_devserver::{Config, DevServer, Fault, FaultKind, FaultWhen};
+use craftkit_devserver::{Config, Fault, FaultKind, FaultWhen};
 use serde_json::{Value, json};
 
 const KEY: &str = "ck_test_clibatchprojectalpha0000001";
 const SLUG: &str = "charter-handover";
 
-struct Live {
-    runtime: tokio::runtime::Runtime,
-    server: Option<DevServer>,
-    dir: PathBuf,
+mod common;
+
+use common::{Live, fixtures};
+
+/// The server for these tests: the one key, and `config`.
+fn start(name: &str, config: Config) -> Live {
+    Live::start(
+        &format!("batch-{name}"),
+        Config {
+            keys: vec![KEY.into()],
+            ..config
+        },
+    )
 }
 
 impl Live {
-    fn start(name: &str, config: Config) -> Live {
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        let templates = craftkit_devserver::load_templates(fixtures().join("manifests")).unwrap();
-        let server = runtime
-            .block_on(DevServer::start(Config {
-                keys: vec![KEY.into()],
-                templates,
-                ..config
-            }))
-            .unwrap();
-        let dir =
-            std::env::temp_dir().join(format!("craftkit-cli-batch-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Live {
-            runtime,
-            server: Some(server),
-            dir,
-        }
-    }
-
-    fn server(&self) -> &DevServer {
-        self.server.as_ref().unwrap()
-    }
-
     fn cmd(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_cargo-craftkit"));
         cmd.arg("craftkit")
@@ -92,19 +76,6 @@ impl Live {
         std::fs::write(&path, lines.join("\n") + "\n").unwrap();
         path
     }
-}
-
-impl Drop for Live {
-    fn drop(&mut self) {
-        if let Some(server) = self.server.take() {
-            self.runtime.block_on(server.stop());
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures")
 }
 
 fn valid_data() -> Value {
@@ -154,7 +125,7 @@ fn whole_pdfs(dir: &Path) -> BTreeSet<String> {
 
 #[test]
 fn every_line_renders_once_and_bad_lines_fail_with_their_numbers() {
-    let live = Live::start(
+    let live = start(
         "summary",
         Config {
             render_delay: Duration::from_millis(5),
@@ -247,7 +218,7 @@ fn every_line_renders_once_and_bad_lines_fail_with_their_numbers() {
 
 #[test]
 fn shards_split_a_file_with_no_overlap_and_nothing_left_out() {
-    let live = Live::start(
+    let live = start(
         "shards",
         Config {
             render_delay: Duration::from_millis(2),
@@ -281,7 +252,7 @@ fn shards_split_a_file_with_no_overlap_and_nothing_left_out() {
 }
 
 fn kill_mid_batch_and_rerun(name: &str, journal: bool) {
-    let live = Live::start(
+    let live = start(
         name,
         Config {
             render_delay: Duration::from_millis(20),
@@ -353,7 +324,7 @@ fn without_a_journal_the_keys_alone_keep_a_killed_batch_exactly_once() {
 
 #[test]
 fn batch_usage_errors_exit_2() {
-    let live = Live::start("usage", Config::default());
+    let live = start("usage", Config::default());
     let batch = live.write("batch.jsonl", &data_lines(1));
     let batch = batch.to_str().unwrap();
     for args in [

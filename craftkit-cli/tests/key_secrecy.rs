@@ -10,7 +10,7 @@ use std::process::{Command as Std, Stdio};
 use std::time::Duration;
 
 use assert_cmd::Command;
-use craftkit_devserver::{Config, DevServer};
+use craftkit_devserver::Config;
 
 /// The key the server knows.
 const KEY: &str = "ck_test_LeakCanaryQ7x9Z2w4Y6v8T0r3P5n1M";
@@ -29,50 +29,26 @@ fn secrets() -> Vec<&'static str> {
     ]
 }
 
-struct Live {
-    runtime: tokio::runtime::Runtime,
-    server: Option<DevServer>,
-    dir: PathBuf,
+mod common;
+
+use common::{Live, fixtures};
+
+/// The server for these tests: it knows [`KEY`]; renders of 10 ms.
+fn start() -> Live {
+    Live::start(
+        "keys",
+        Config {
+            keys: vec![KEY.to_owned()],
+            render_delay: Duration::from_millis(10),
+            ..Config::default()
+        },
+    )
 }
 
 impl Live {
-    fn start() -> Live {
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        let templates = craftkit_devserver::load_templates(fixtures().join("manifests")).unwrap();
-        let server = runtime
-            .block_on(DevServer::start(Config {
-                keys: vec![KEY.to_owned()],
-                templates,
-                render_delay: Duration::from_millis(10),
-                ..Config::default()
-            }))
-            .unwrap();
-        let dir = std::env::temp_dir().join(format!("craftkit-cli-keys-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Live {
-            runtime,
-            server: Some(server),
-            dir,
-        }
-    }
-
     fn url(&self) -> String {
-        self.server.as_ref().unwrap().url().to_owned()
+        self.server().url().to_owned()
     }
-}
-
-impl Drop for Live {
-    fn drop(&mut self) {
-        if let Some(server) = self.server.take() {
-            self.runtime.block_on(server.stop());
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures")
 }
 
 /// An address on which nothing listens.
@@ -126,7 +102,7 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn no_subcommand_prints_or_writes_the_key() {
-    let live = Live::start();
+    let live = start();
     let url = live.url();
     let dir = &live.dir;
     let cache = dir.join("cache");

@@ -1,53 +1,36 @@
 //! Every subcommand of `cargo craftkit` against the local server, through the real binary.
 
-use std::path::{Path, PathBuf};
 use std::process::{Command as Std, Stdio};
 use std::time::Duration;
 
 use assert_cmd::Command;
-use craftkit_devserver::{Config, DevServer};
+use craftkit_devserver::Config;
 use predicates::prelude::*;
 use serde_json::{Value, json};
 
-struct Live {
-    runtime: tokio::runtime::Runtime,
-    server: Option<DevServer>,
-    cache: PathBuf,
+mod common;
+
+use common::{Live, fixtures};
+
+/// The server for these tests: its development key, renders of 10 ms.
+fn start(name: &str) -> Live {
+    Live::start(
+        name,
+        Config {
+            render_delay: Duration::from_millis(10),
+            ..Config::default()
+        },
+    )
 }
 
 impl Live {
-    fn start(name: &str) -> Live {
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        let templates = craftkit_devserver::load_templates(fixtures().join("manifests")).unwrap();
-        let server = runtime
-            .block_on(DevServer::start(Config {
-                templates,
-                render_delay: Duration::from_millis(10),
-                ..Config::default()
-            }))
-            .unwrap();
-        let cache =
-            std::env::temp_dir().join(format!("craftkit-cli-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&cache);
-        std::fs::create_dir_all(&cache).unwrap();
-        Live {
-            runtime,
-            server: Some(server),
-            cache,
-        }
-    }
-
-    fn server(&self) -> &DevServer {
-        self.server.as_ref().unwrap()
-    }
-
     fn cmd(&self, args: &[&str]) -> Command {
         let mut cmd = Command::cargo_bin("cargo-craftkit").unwrap();
         cmd.arg("craftkit")
             .args(args)
             .env("CRAFTKIT_API_URL", self.server().url())
             .env("CRAFTKIT_API_KEY", &self.server().keys()[0])
-            .current_dir(&self.cache);
+            .current_dir(&self.dir);
         cmd
     }
 
@@ -66,19 +49,6 @@ impl Live {
     }
 }
 
-impl Drop for Live {
-    fn drop(&mut self) {
-        if let Some(server) = self.server.take() {
-            self.runtime.block_on(server.stop());
-        }
-        let _ = std::fs::remove_dir_all(&self.cache);
-    }
-}
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures")
-}
-
 fn charter_draft() -> Value {
     let mut manifest: Value = serde_json::from_str(
         &std::fs::read_to_string(fixtures().join("manifests/charter-handover.json")).unwrap(),
@@ -92,8 +62,8 @@ fn charter_draft() -> Value {
 
 #[test]
 fn pull_reports_new_unchanged_and_updated() {
-    let live = Live::start("pull");
-    let dir = live.cache.join("m");
+    let live = start("pull");
+    let dir = live.dir.join("m");
     let dir_arg = dir.to_str().unwrap();
     live.cmd(&["pull", "charter-handover", "--manifest-dir", dir_arg])
         .assert()
@@ -121,8 +91,8 @@ fn pull_reports_new_unchanged_and_updated() {
 
 #[test]
 fn check_passes_compatible_changes_and_fails_breaking_ones() {
-    let live = Live::start("check");
-    let dir = live.cache.join("m");
+    let live = start("check");
+    let dir = live.dir.join("m");
     let dir_arg = dir.to_str().unwrap();
     live.cmd(&["pull", "charter-handover", "--manifest-dir", dir_arg])
         .assert()
@@ -170,8 +140,8 @@ fn check_passes_compatible_changes_and_fails_breaking_ones() {
 
 #[test]
 fn check_counts_a_compatible_change_that_renames_a_rust_type_as_breaking_and_shows_the_pin() {
-    let live = Live::start("check-names");
-    let dir = live.cache.join("m");
+    let live = start("check-names");
+    let dir = live.dir.join("m");
     let dir_arg = dir.to_str().unwrap();
     live.cmd(&["pull", "charter-handover", "--manifest-dir", dir_arg])
         .assert()
@@ -200,7 +170,7 @@ fn check_counts_a_compatible_change_that_renames_a_rust_type_as_breaking_and_sho
     // With the pin in the overrides file beside the cache (valid for the cached manifest and
     // the live one alike), the old name stays: compatible.
     std::fs::write(
-        live.cache.join("config.toml"),
+        live.dir.join("config.toml"),
         "[template.charter-handover.types.\"areas[].condition\"]\nrename = \"Condition\"\n",
     )
     .unwrap();
@@ -212,7 +182,7 @@ fn check_counts_a_compatible_change_that_renames_a_rust_type_as_breaking_and_sho
 
 #[test]
 fn generate_writes_the_same_code_as_the_builder() {
-    let live = Live::start("generate");
+    let live = start("generate");
     let dir = fixtures().join("manifests");
     let dir_arg = dir.to_str().unwrap();
     let expected =
@@ -221,7 +191,7 @@ fn generate_writes_the_same_code_as_the_builder() {
         .assert()
         .success()
         .stdout(expected);
-    let out = live.cache.join("out");
+    let out = live.dir.join("out");
     std::fs::create_dir_all(&out).unwrap();
     live.cmd(&[
         "generate",
@@ -247,7 +217,7 @@ fn generate_writes_the_same_code_as_the_builder() {
                 .and(predicate::str::contains("did you mean").not()),
         );
     // A typo of a cached slug is answered with the slug, by every subcommand that reads one.
-    let docs_out = live.cache.join("docs");
+    let docs_out = live.dir.join("docs");
     let docs_out = docs_out.to_str().unwrap();
     for args in [
         &["generate", "charter-handvoer", "--manifest-dir", dir_arg][..],
@@ -272,8 +242,8 @@ fn generate_writes_the_same_code_as_the_builder() {
 
 #[test]
 fn an_invalid_cached_manifest_is_shown_with_file_line_and_column() {
-    let live = Live::start("invalid");
-    let dir = live.cache.join("m");
+    let live = start("invalid");
+    let dir = live.dir.join("m");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
         dir.join("bad.json"),
@@ -301,9 +271,9 @@ fn an_invalid_cached_manifest_is_shown_with_file_line_and_column() {
 
 #[test]
 fn render_writes_the_pdf_and_no_wait_prints_the_id() {
-    let live = Live::start("render");
+    let live = start("render");
     let data = fixtures().join("payloads/charter-handover.valid.json");
-    let pdf = live.cache.join("out.pdf");
+    let pdf = live.dir.join("out.pdf");
     live.cmd(&[
         "render",
         "charter-handover",
@@ -391,7 +361,7 @@ fn usage_errors_exit_2_and_every_subcommand_has_help_with_an_example() {
 
 #[test]
 fn schema_prints_a_json_schema_of_the_data() {
-    let live = Live::start("schema");
+    let live = start("schema");
     let dir = fixtures().join("manifests");
     let output = live
         .cmd(&[
@@ -417,9 +387,9 @@ fn schema_prints_a_json_schema_of_the_data() {
 
 #[test]
 fn docs_writes_the_same_page_as_the_generator() {
-    let live = Live::start("docs");
+    let live = start("docs");
     let dir = fixtures().join("manifests");
-    let out = live.cache.join("pages");
+    let out = live.dir.join("pages");
     live.cmd(&[
         "docs",
         "charter-handover",
@@ -438,8 +408,8 @@ fn docs_writes_the_same_page_as_the_generator() {
 /// `generate` reads `.craftkit/config.toml` beside the cache, as the macro and the Builder do.
 #[test]
 fn generate_applies_the_overrides_file_beside_the_cache() {
-    let live = Live::start("generate-config");
-    let manifests = live.cache.join(".craftkit/manifests");
+    let live = start("generate-config");
+    let manifests = live.dir.join(".craftkit/manifests");
     std::fs::create_dir_all(&manifests).unwrap();
     std::fs::copy(
         fixtures().join("manifests/invoice.json"),
@@ -447,7 +417,7 @@ fn generate_applies_the_overrides_file_beside_the_cache() {
     )
     .unwrap();
     std::fs::write(
-        live.cache.join(".craftkit/config.toml"),
+        live.dir.join(".craftkit/config.toml"),
         "[replace]\ndate = \"chrono::NaiveDate\"\n[template.invoice.fields.\"buyer.reference\"]\nrename = \"purchase_order\"\n",
     )
     .unwrap();
@@ -460,7 +430,7 @@ fn generate_applies_the_overrides_file_beside_the_cache() {
                 .and(predicate::str::contains("pub purchase_order: ")),
         );
     std::fs::write(
-        live.cache.join(".craftkit/config.toml"),
+        live.dir.join(".craftkit/config.toml"),
         "[template.invoice.fields.\"buyer.refrence\"]\nrename = \"purchase_order\"\n",
     )
     .unwrap();
