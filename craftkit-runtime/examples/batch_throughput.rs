@@ -241,7 +241,7 @@ async fn ratelimit(limit: u32, renders: usize, rounds: usize, cores: usize) {
         "ratelimit: server --rate-limit {limit} (requests/s), {renders} renders per run, {rounds} rounds, render delay 0, default RetryPolicy and WaitOptions"
     );
     // The low fixed concurrencies are bounded by their own latency, far below the limit: one
-    // run each, in the first round. The others, and the batch, run once a round, in an order
+    // run each, before the rounds. The others, and the batch, run once a round, in an order
     // rotated each round.
     let contenders = [
         (Caller::Loop, 16),
@@ -271,8 +271,7 @@ async fn ratelimit(limit: u32, renders: usize, rounds: usize, cores: usize) {
         .await;
         let counts = tally.under("server.");
         let limited = Limited {
-            rate: result.rate,
-            errors: result.errors,
+            run: result,
             requests: counts.get("requests").copied().unwrap_or(0),
             throttled: counts
                 .iter()
@@ -283,7 +282,7 @@ async fn ratelimit(limit: u32, renders: usize, rounds: usize, cores: usize) {
         eprintln!(
             "  run {n}: {} {:.2} renders/s",
             name(caller, concurrency),
-            limited.rate
+            limited.run.rate
         );
         match seen.iter_mut().find(|(k, _)| *k == (caller, concurrency)) {
             Some((_, runs)) => runs.push(limited),
@@ -296,10 +295,10 @@ async fn ratelimit(limit: u32, renders: usize, rounds: usize, cores: usize) {
     println!("|---|---:|---:|---:|---:|---:|---:|");
     let (mut best_fixed, mut batch) = (0.0_f64, 0.0_f64);
     for ((caller, concurrency), runs) in &seen {
-        let rate = median(&mut runs.iter().map(|r| r.rate).collect::<Vec<_>>());
+        let rate = median(&mut runs.iter().map(|r| r.run.rate).collect::<Vec<_>>());
         let requests: u64 = runs.iter().map(|r| r.requests).sum();
         let throttled: u64 = runs.iter().map(|r| r.throttled).sum();
-        let errors: usize = runs.iter().map(|r| r.errors).sum();
+        let errors: usize = runs.iter().map(|r| r.run.errors).sum();
         match caller {
             Caller::Loop => best_fixed = best_fixed.max(rate),
             Caller::Batch => batch = rate,
@@ -318,10 +317,9 @@ async fn ratelimit(limit: u32, renders: usize, rounds: usize, cores: usize) {
     server.stop().await;
 }
 
-/// One run against the rate-limited server.
+/// One run against the rate-limited server, with what the server answered.
 struct Limited {
-    rate: f64,
-    errors: usize,
+    run: Run,
     requests: u64,
     throttled: u64,
 }

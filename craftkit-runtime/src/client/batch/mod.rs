@@ -286,8 +286,8 @@ impl Client {
     /// On a `429` every request of the batch waits for its `Retry-After` (not just the one
     /// that got it; the first to wait goes out when it has passed, the others over the next
     /// 50 ms) and the number in flight is lowered, as far as the share of answers refused
-    /// says; it grows back by one per window of good answers, up to the maximum. Run the batch again with the same keys and nothing
-    /// renders twice: the server answers an item it already has with the original render
+    /// says; it grows back by one per window of good answers, up to the maximum. Run the batch
+    /// again with the same keys and nothing renders twice: the server answers an item it already has with the original render
     /// ([`BatchOutcome::Rendered`] with `replayed`), and a PDF already in the download
     /// directory skips its item altogether.
     ///

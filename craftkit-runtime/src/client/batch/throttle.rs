@@ -62,7 +62,7 @@ struct State {
     answered: u64,
     refused: u64,
     /// Bumped at each decrease: a `429` to a request admitted before the last decrease belongs
-    /// to the same congestion event and does not halve the limit again.
+    /// to the same congestion event and does not lower the limit again.
     epoch: u64,
     /// No request of the batch goes out before this.
     not_before: Option<Instant>,
@@ -133,12 +133,12 @@ impl Throttle {
             };
             match until {
                 Some(until) if until > Instant::now() => {
-                    // The others spread over a little time past the reopening, so that they
-                    // do not all arrive in one burst, of which all but the first few would be
-                    // answered 429 again.
                     if opener {
                         at_the_instant(until).await;
                     } else {
+                        // The others spread over a little time past the reopening, so that
+                        // they do not all arrive in one burst, of which all but the first few
+                        // would be answered 429 again.
                         let spread = SPREAD.mul_f64(fastrand::f64());
                         tokio::time::sleep_until(until + spread).await;
                     }
