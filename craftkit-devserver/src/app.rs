@@ -10,10 +10,8 @@ use tokio::sync::Semaphore;
 use crate::api_error::Failure;
 use crate::config::Config;
 use crate::faults::Faults;
-use crate::persist::{
-    Persist, StoredIdempotency, StoredRender, StoredShare, StoredTemplate, unix_seconds,
-};
-use crate::store::{IdempotencyState, Store};
+use crate::persist::{Change, Persist};
+use crate::store::Store;
 
 #[derive(Clone)]
 pub(crate) struct App {
@@ -66,107 +64,25 @@ impl App {
 
 /// Writing acknowledged state to `--data-dir` (nothing without one).
 impl App {
-    fn saved(&self, what: &str, result: std::io::Result<()>) -> Result<(), Failure> {
-        result.map_err(|error| {
-            tracing::error!(%error, what, "cannot write to the data directory");
+    /// Writes `changes` of the project of `key` as one transaction. Called with the store's
+    /// lock held and before the change is made in memory, so that memory and the database
+    /// change in the same order and a change that cannot be stored is a `500` that changed
+    /// nothing.
+    pub fn commit(&self, key: &str, changes: &[Change<'_>]) -> Result<(), Failure> {
+        let Some(persist) = &self.persist else {
+            return Ok(());
+        };
+        persist.commit(key, changes).map_err(|error| {
+            tracing::error!(%error, "cannot write to the data directory");
             Failure::server_error(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
         })
     }
 
-    pub fn persist_render(&self, key: &str, id: &str) -> Result<(), Failure> {
-        let Some(persist) = &self.persist else {
-            return Ok(());
-        };
-        let record = {
-            let mut store = self.store.lock();
-            let Some(entry) = store.project(key)?.renders.get(id) else {
-                return Ok(());
-            };
-            StoredRender {
-                render: entry.render.clone(),
-                data: entry.data.clone(),
-                download_token: entry.download_token.clone(),
-                fail: entry.fail,
-            }
-        };
-        self.saved("render", persist.save_render(key, &record))
-    }
-
-    pub fn persist_pdf(&self, key: &str, id: &str, pdf: &[u8]) -> Result<(), Failure> {
-        let Some(persist) = &self.persist else {
-            return Ok(());
-        };
-        self.saved("pdf", persist.save_pdf(key, id, pdf))
-    }
-
-    pub fn persist_template(&self, key: &str, slug: &str) -> Result<(), Failure> {
-        let Some(persist) = &self.persist else {
-            return Ok(());
-        };
-        let record = {
-            let mut store = self.store.lock();
-            let Some(entry) = store.project(key)?.templates.get(slug) else {
-                return Ok(());
-            };
-            StoredTemplate {
-                published: entry
-                    .published
-                    .values()
-                    .map(|t| t.manifest().clone())
-                    .collect(),
-                draft: entry.draft.clone(),
-            }
-        };
-        self.saved("template", persist.save_template(key, slug, &record))
-    }
-
-    pub fn persist_share(&self, key: &str, share_id: &str) -> Result<(), Failure> {
-        let Some(persist) = &self.persist else {
-            return Ok(());
-        };
-        let record = {
-            let store = self.store.lock();
-            let token = store
-                .share_tokens
-                .iter()
-                .find(|(_, (_, id))| id == share_id)
-                .map(|(t, _)| t.clone());
-            let share = store
-                .projects
-                .get(key)
-                .and_then(|p| p.shares.get(share_id))
-                .map(|s| s.share.clone());
-            match (share, token) {
-                (Some(share), Some(token)) => StoredShare { share, token },
-                _ => return Ok(()),
-            }
-        };
-        self.saved("share", persist.save_share(key, &record))
-    }
-
-    pub fn persist_idempotency(&self, key: &str, idempotency_key: &str) -> Result<(), Failure> {
-        let Some(persist) = &self.persist else {
-            return Ok(());
-        };
-        let record = {
-            let store = self.store.lock();
-            let Some(entry) = store
-                .projects
-                .get(key)
-                .and_then(|p| p.idempotency.get(idempotency_key))
-            else {
-                return Ok(());
-            };
-            let IdempotencyState::Done(render_id) = &entry.state else {
-                return Ok(());
-            };
-            StoredIdempotency {
-                key: idempotency_key.to_owned(),
-                fingerprint: entry.fingerprint.clone(),
-                render_id: render_id.clone(),
-                created: unix_seconds(entry.created),
-            }
-        };
-        self.saved("idempotency record", persist.save_idempotency(key, &record))
+    /// Stores the PDF of `render_id`, before its render says `succeeded`.
+    pub fn save_pdf(&self, render_id: &str, pdf: &[u8]) -> std::io::Result<()> {
+        match &self.persist {
+            Some(persist) => persist.save_pdf(render_id, pdf),
+            None => Ok(()),
+        }
     }
 }

@@ -26,6 +26,7 @@
 //! | feature | default | what it adds |
 //! |---|---|---|
 //! | `cli` | yes | the `craftkit-devserver` binary and [`cli`], its command line (clap, and tracing-subscriber for its log); a test or example that starts the server in-process can turn it off (`default-features = false`) and compiles neither |
+//! | `sqlite` | yes (and with `cli`) | [`Config::data_dir`]: state kept across restarts in one SQLite database (rusqlite, SQLite compiled from C); without it a server given a data directory refuses to start ([`Error::DataDir`]), and a build that keeps its state in memory compiles no SQLite |
 
 mod api_error;
 mod app;
@@ -91,6 +92,17 @@ pub enum Error {
         path: String,
         /// What the OS said.
         source: std::io::Error,
+    },
+    /// The data directory of [`Config::data_dir`] cannot be used: it cannot be created, its
+    /// database cannot be opened (or was written by a newer version), its files of the
+    /// JSON-file format cannot be imported, or this build has no `sqlite` feature. The text
+    /// says which, and what to do.
+    #[error("cannot keep state in the data directory {path}: {message}")]
+    DataDir {
+        /// The directory.
+        path: String,
+        /// What is wrong.
+        message: String,
     },
     /// The asset fetcher of [`Config::fetch_assets`] could not be set up (a root certificate
     /// that is not DER, or no TLS configuration).
@@ -287,10 +299,20 @@ fn build_app(
     url: String,
 ) -> Result<(app::App, Vec<String>), Error> {
     let store = store::Store::default();
-    let persist = config
-        .data_dir
-        .as_ref()
-        .map(|dir| Arc::new(persist::Persist::new(dir)));
+    let data_dir_error = |message: String| Error::DataDir {
+        path: config
+            .data_dir
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+        message,
+    };
+    let persist = match &config.data_dir {
+        Some(dir) => Some(Arc::new(
+            persist::Persist::open(dir).map_err(data_dir_error)?,
+        )),
+        None => None,
+    };
     let mut unfinished = Vec::new();
     {
         let mut inner = store.lock();
@@ -307,7 +329,7 @@ fn build_app(
                     .insert(manifest.version.max(1), Arc::new(tree));
             }
             if let Some(persist) = &persist {
-                unfinished.extend(persist::restore(&mut inner, persist, key));
+                unfinished.extend(persist.restore(&mut inner, key).map_err(data_dir_error)?);
             }
         }
     }

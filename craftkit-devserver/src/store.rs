@@ -135,8 +135,15 @@ impl Inner {
         }
     }
 
-    /// Publishes `manifest` as the next version of its slug.
-    pub fn publish(&mut self, key: &str, mut manifest: Manifest) -> Result<Arc<Tree>, Failure> {
+    /// Publishes `manifest` as the next version of its slug, once `store` (the data
+    /// directory's transaction) has stored the published manifest; nothing changes when it
+    /// fails.
+    pub fn publish(
+        &mut self,
+        key: &str,
+        mut manifest: Manifest,
+        store: impl FnOnce(&Manifest) -> Result<(), Failure>,
+    ) -> Result<Arc<Tree>, Failure> {
         let project = self.project(key)?;
         let entry = project.templates.entry(manifest.slug.clone()).or_default();
         manifest.version = entry.published.keys().next_back().copied().unwrap_or(0) + 1;
@@ -146,6 +153,7 @@ impl Inner {
                 .tree()
                 .map_err(|e| Failure::invalid_request(e.to_string()))?,
         );
+        store(tree.manifest())?;
         entry.published.insert(manifest.version, tree.clone());
         entry.draft = None;
         Ok(tree)
@@ -209,6 +217,24 @@ impl Inner {
                 project.idempotency.remove(idempotency_key);
             }
         }
+    }
+
+    /// When the claim of `idempotency_key` was made.
+    pub fn claimed_at(&self, key: &str, idempotency_key: &str) -> Option<SystemTime> {
+        Some(self.projects.get(key)?.idempotency.get(idempotency_key)?.created)
+    }
+
+    /// Adds an accepted render (and its public link's token) to the project of `key`.
+    pub fn insert_render(&mut self, key: &str, entry: RenderEntry) -> Result<Render, Failure> {
+        let id = entry.render.id.clone();
+        let render = entry.render.clone();
+        let token = entry.download_token.clone();
+        self.project(key)?.renders.insert(id.clone(), entry);
+        if let Some(token) = token {
+            self.download_tokens.insert(token, (key.to_owned(), id.clone()));
+        }
+        self.render_projects.insert(id, key.to_owned());
+        Ok(render)
     }
 
     pub fn render_mut(&mut self, render_id: &str) -> Option<&mut RenderEntry> {

@@ -8,6 +8,7 @@ use serde_json::Value;
 use crate::app::App;
 use crate::ids::{percent_encode, timestamp};
 use crate::pdf::{Assets, PdfInput, RenderedPdf, render_pdf};
+use crate::persist::Change;
 use crate::webhooks;
 
 pub(crate) fn spawn(app: App, render_id: String) {
@@ -75,9 +76,12 @@ pub(crate) fn spawn(app: App, render_id: String) {
             .unwrap_or_default();
         // The PDF is on disk before the render says it succeeded.
         let outcome = match outcome {
-            Ok(pdf) => match app.persist_pdf(&key, &render_id, &pdf.bytes) {
+            Ok(pdf) => match app.save_pdf(&render_id, &pdf.bytes) {
                 Ok(()) => Ok(pdf),
-                Err(_) => Err(failed("the PDF could not be stored".to_owned())),
+                Err(error) => {
+                    tracing::error!(%error, "cannot write a PDF to the data directory");
+                    Err(failed("the PDF could not be stored".to_owned()))
+                }
             },
             Err(error) => Err(error),
         };
@@ -88,9 +92,6 @@ pub(crate) fn spawn(app: App, render_id: String) {
             let Some(entry) = store.render_mut(&render_id) else {
                 return;
             };
-            // Back for the final record on disk, which keeps it (a restored server renders a
-            // succeeded render again when its PDF file is gone).
-            entry.data = data;
             let render = &mut entry.render;
             render.completed_at = Some(now);
             match outcome {
@@ -115,12 +116,23 @@ pub(crate) fn spawn(app: App, render_id: String) {
                     render.error = Some(error);
                 }
             }
+            // The final record keeps the data (a restored server renders a succeeded render
+            // again when its PDF file is gone). Rendered is rendered: a record that cannot be
+            // written leaves the render queued on disk, to be rendered again after a restart.
+            let stored = app.commit(
+                &key,
+                &[Change::Render {
+                    render: &entry.render,
+                    data: &data,
+                    download_token: entry.download_token.as_deref(),
+                    fail: entry.fail,
+                }],
+            );
+            if stored.is_err() {
+                tracing::warn!(render = %render_id, "the render's final state is not stored");
+            }
             entry.render.clone()
         };
-        let _ = app.persist_render(&key, &render_id);
-        if let Some(entry) = app.store.lock().render_mut(&render_id) {
-            entry.data = Value::Null;
-        }
         webhooks::emit(&app, &render);
     });
 }

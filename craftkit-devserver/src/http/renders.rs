@@ -20,6 +20,7 @@ use crate::api_error::{Failure, format_seconds};
 use crate::app::App;
 use crate::faults::FailRender;
 use crate::ids::{random_id, timestamp};
+use crate::persist::Change;
 use crate::store::{Claim, RenderEntry};
 use crate::worker;
 
@@ -68,16 +69,35 @@ pub(crate) async fn create(
             return Ok(response);
         }
     }
-    let accepted = accept(&app, &key, &slug, request, fail.is_some())
-        .and_then(|render| app.persist_render(&key, &render.id).map(|()| render));
-    if let Some(idem) = &idempotency_key {
-        let id = accepted.as_ref().ok().map(|r| r.id.as_str());
-        app.store.lock().settle(&key, idem, id);
-        if id.is_some() {
-            app.persist_idempotency(&key, idem)?;
+    let accepted = accept(&app, &key, &slug, request, fail.is_some());
+    let render = {
+        let mut store = app.store.lock();
+        // The render and its idempotency key: one transaction, then both in memory.
+        let stored = accepted.and_then(|entry| {
+            let idempotency = idempotency_key.as_deref().map(|idem| Change::Idempotency {
+                key: idem,
+                fingerprint: &fingerprint,
+                render_id: &entry.render.id,
+                created: store
+                    .claimed_at(&key, idem)
+                    .unwrap_or_else(|| app.config.clock.now()),
+            });
+            let mut changes = vec![Change::Render {
+                render: &entry.render,
+                data: &entry.data,
+                download_token: entry.download_token.as_deref(),
+                fail: entry.fail,
+            }];
+            changes.extend(idempotency);
+            app.commit(&key, &changes)?;
+            store.insert_render(&key, entry)
+        });
+        if let Some(idem) = &idempotency_key {
+            let id = stored.as_ref().ok().map(|r| r.id.as_str());
+            store.settle(&key, idem, id);
         }
-    }
-    let render = accepted?;
+        stored?
+    };
     worker::spawn(app.clone(), render.id.clone());
     let mut response = (StatusCode::ACCEPTED, Json(&render)).into_response();
     set_location(&mut response, &render.id);
@@ -105,14 +125,14 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Failure> {
     Ok(Some(text.to_owned()))
 }
 
-/// Checks the request against the published template and stores a queued render.
+/// Checks the request against the published template: the queued render to store.
 fn accept(
     app: &App,
     key: &str,
     slug: &str,
     request: RenderBody,
     fail: bool,
-) -> Result<Render, Failure> {
+) -> Result<RenderEntry, Failure> {
     let tree = app.store.lock().published(key, slug, None)?;
     let manifest = tree.manifest();
     if let Some(wanted) = request.options.template_version {
@@ -184,26 +204,15 @@ fn accept(
         warnings,
     };
     let download_token = (visibility == Visibility::Public).then(|| random_id(""));
-    let mut store = app.store.lock();
-    if let Some(token) = &download_token {
-        store
-            .download_tokens
-            .insert(token.clone(), (key.to_owned(), id.clone()));
-    }
-    store.render_projects.insert(id.clone(), key.to_owned());
-    store.project(key)?.renders.insert(
-        id,
-        RenderEntry {
-            render: render.clone(),
-            tree,
-            data: request.data,
-            rendering_since: None,
-            download_token,
-            pdf: None,
-            fail,
-        },
-    );
-    Ok(render)
+    Ok(RenderEntry {
+        render,
+        tree,
+        data: request.data,
+        rendering_since: None,
+        download_token,
+        pdf: None,
+        fail,
+    })
 }
 
 /// A file name for `Content-Disposition` and the public URL: no path, no control characters.

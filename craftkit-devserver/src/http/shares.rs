@@ -17,6 +17,7 @@ use super::renders::not_ready;
 use crate::api_error::Failure;
 use crate::app::App;
 use crate::ids::{random_id, timestamp};
+use crate::persist::Change;
 use crate::store::ShareEntry;
 
 pub(crate) async fn create(
@@ -72,6 +73,13 @@ pub(crate) async fn create(
         created_at: timestamp(app.config.clock.now()),
         revoked_at: None,
     };
+    app.commit(
+        &key,
+        &[Change::Share {
+            share: &share,
+            token: &token,
+        }],
+    )?;
     project.shares.insert(
         share.id.clone(),
         ShareEntry {
@@ -82,7 +90,6 @@ pub(crate) async fn create(
         .share_tokens
         .insert(token, (key.clone(), share.id.clone()));
     drop(store);
-    app.persist_share(&key, &share.id)?;
     Ok((StatusCode::CREATED, Json(share)).into_response())
 }
 
@@ -126,9 +133,15 @@ pub(crate) async fn revoke(
         .shares
         .get_mut(&share_id)
         .ok_or_else(|| Failure::not_found("share"))?;
-    entry.share.revoked_at.get_or_insert(now);
-    let share = entry.share.clone();
+    if entry.share.revoked_at.is_some() {
+        return Ok(Json(entry.share.clone()));
+    }
+    let share = Share {
+        revoked_at: Some(now),
+        ..entry.share.clone()
+    };
+    app.commit(&key, &[Change::Revoked(&share)])?;
+    entry.share = share.clone();
     drop(store);
-    app.persist_share(&key, &share_id)?;
     Ok(Json(share))
 }

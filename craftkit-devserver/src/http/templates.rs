@@ -16,6 +16,7 @@ use super::auth::ProjectKey;
 use super::body::JsonBody;
 use crate::api_error::Failure;
 use crate::app::App;
+use crate::persist::Change;
 
 #[derive(Deserialize)]
 pub(crate) struct ListQuery {
@@ -188,9 +189,9 @@ pub(crate) async fn create(
             ),
         ));
     }
+    app.commit(&key, &[Change::Draft(&manifest)])?;
     entry.draft = Some(manifest.clone());
     drop(store);
-    app.persist_template(&key, &manifest.slug)?;
     Ok((StatusCode::CREATED, Json(manifest)).into_response())
 }
 
@@ -212,8 +213,8 @@ pub(crate) async fn publish(
             status: Some(Status::Draft),
             ..draft
         },
+        |published| app.commit(&key, &[Change::Published(published)]),
     )?;
     drop(store);
-    app.persist_template(&key, &slug)?;
     Ok(Json(tree.manifest().clone()))
 }
