@@ -221,7 +221,13 @@ impl Inner {
 
     /// When the claim of `idempotency_key` was made.
     pub fn claimed_at(&self, key: &str, idempotency_key: &str) -> Option<SystemTime> {
-        Some(self.projects.get(key)?.idempotency.get(idempotency_key)?.created)
+        Some(
+            self.projects
+                .get(key)?
+                .idempotency
+                .get(idempotency_key)?
+                .created,
+        )
     }
 
     /// Adds an accepted render (and its public link's token) to the project of `key`.
@@ -231,7 +237,8 @@ impl Inner {
         let token = entry.download_token.clone();
         self.project(key)?.renders.insert(id.clone(), entry);
         if let Some(token) = token {
-            self.download_tokens.insert(token, (key.to_owned(), id.clone()));
+            self.download_tokens
+                .insert(token, (key.to_owned(), id.clone()));
         }
         self.render_projects.insert(id, key.to_owned());
         Ok(render)

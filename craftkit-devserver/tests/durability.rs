@@ -49,7 +49,10 @@ fn send(key: &str, method: &str, url: &str, body: Option<&Value>, idem: Option<&
         .limit(64 << 20)
         .read_to_vec()
         .map_err(|e| e.to_string())?;
-    Ok((status, serde_json::from_slice(&bytes).unwrap_or(Value::Null)))
+    Ok((
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    ))
 }
 
 fn call(method: &str, url: &str, body: Option<&Value>) -> (u16, Value) {
@@ -698,5 +701,27 @@ fn the_data_directory_is_private_to_its_user() {
         "directories and files: {seen:?}"
     );
     runtime.block_on(server.stop());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A database written by a newer version (a higher `user_version`) is not opened: the server
+/// refuses to start and says what to do.
+#[test]
+fn a_database_of_a_newer_version_is_refused_with_what_to_do() {
+    let dir = fresh_dir("newer");
+    std::fs::create_dir_all(&dir).unwrap();
+    rusqlite::Connection::open(dir.join(DATABASE))
+        .unwrap()
+        .pragma_update(None, "user_version", 99)
+        .unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let error = runtime
+        .block_on(DevServer::start(config(&dir, KEY)))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("newer craftkit-devserver") && error.contains("another --data-dir"),
+        "{error}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

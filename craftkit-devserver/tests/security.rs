@@ -81,30 +81,35 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-/// Whether `rel` is a file of the layout `persist.rs` documents, with names the server made.
+/// Whether `rel` is a file of the layout `src/persist/mod.rs` documents, with names the server
+/// made.
 fn is_layout_file(rel: &Path) -> bool {
     let parts: Vec<String> = rel
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect();
-    let hex24 = |s: &str| s.len() == 24 && s.bytes().all(|b| b.is_ascii_hexdigit());
     let id = |s: &str, prefix: &str| {
         s.strip_prefix(prefix)
             .is_some_and(|rest| rest.len() == 22 && rest.bytes().all(|b| b.is_ascii_alphanumeric()))
     };
-    let [project, kind, file] = parts.as_slice() else {
-        return false;
-    };
-    let (stem, ext) = file.rsplit_once('.').unwrap_or((file, ""));
-    hex24(project)
-        && match (kind.as_str(), ext) {
-            ("templates", "json") => craftkit_core::manifest::is_valid_slug(stem),
-            ("renders", "json" | "pdf") => id(stem, "rnd_"),
-            ("shares", "json") => id(stem, "shr_"),
-            ("idempotency", "json") => hex24(stem),
-            _ => false,
+    match parts.as_slice() {
+        [database] => DATABASE_FILES.contains(&database.as_str()),
+        [pdfs, file] => {
+            pdfs == "pdfs"
+                && file
+                    .strip_suffix(".pdf")
+                    .is_some_and(|stem| id(stem, "rnd_"))
         }
+        _ => false,
+    }
 }
+
+/// The SQLite database of a data directory, its write-ahead log and that log's index.
+const DATABASE_FILES: [&str; 3] = [
+    "craftkit-devserver.sqlite3",
+    "craftkit-devserver.sqlite3-wal",
+    "craftkit-devserver.sqlite3-shm",
+];
 
 #[test]
 fn hostile_filenames_are_refused_or_kept_as_names() {
@@ -236,9 +241,7 @@ fn with_a_data_dir_nothing_is_written_outside_it_nor_under_a_chosen_name() {
     );
     let inside = files_under(&data);
     assert!(
-        inside
-            .iter()
-            .any(|f| f.to_string_lossy().ends_with("kept-here.json")),
+        inside.iter().any(|f| f.as_os_str() == DATABASE_FILES[0]),
         "{inside:?}"
     );
     for file in &inside {

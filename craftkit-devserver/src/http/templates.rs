@@ -179,8 +179,11 @@ pub(crate) async fn create(
     })?;
     let mut store = app.store.lock();
     let project = store.project(&key)?;
-    let entry = project.templates.entry(manifest.slug.clone()).or_default();
-    if !entry.published.is_empty() && !replace {
+    let published = project
+        .templates
+        .get(&manifest.slug)
+        .is_some_and(|entry| !entry.published.is_empty());
+    if published && !replace {
         return Err(Failure::conflict(
             "template_exists",
             format!(
@@ -190,6 +193,7 @@ pub(crate) async fn create(
         ));
     }
     app.commit(&key, &[Change::Draft(&manifest)])?;
+    let entry = project.templates.entry(manifest.slug.clone()).or_default();
     entry.draft = Some(manifest.clone());
     drop(store);
     Ok((StatusCode::CREATED, Json(manifest)).into_response())

@@ -240,7 +240,9 @@ impl Persist {
                 continue;
             };
             share_tokens.push((token, share.id.clone()));
-            project.shares.insert(share.id.clone(), ShareEntry { share });
+            project
+                .shares
+                .insert(share.id.clone(), ShareEntry { share });
         }
         for row in rows.idempotency {
             project.idempotency.insert(

@@ -111,3 +111,15 @@ fn project_of(key: &str) -> String {
     use sha2::{Digest, Sha256};
     hex::encode(&Sha256::digest(key.as_bytes())[..12])
 }
+
+#[cfg(all(test, not(feature = "sqlite")))]
+mod tests {
+    #[test]
+    fn without_sqlite_a_data_directory_is_refused_with_the_reason() {
+        let message = match super::Persist::open(std::path::Path::new("/tmp/kept")) {
+            Err(message) => message,
+            Ok(persist) => match persist {},
+        };
+        assert!(message.contains("`sqlite` feature"), "{message}");
+    }
+}
