@@ -30,7 +30,8 @@ pub struct Args {
     /// The webhook signing secret (whsec_...).
     #[arg(long)]
     pub webhook_secret: Option<String>,
-    /// Keep templates, renders, shares, idempotency keys and PDFs here across restarts.
+    /// Keep templates, renders, shares, idempotency keys and PDFs here across restarts (a
+    /// SQLite database and a folder of PDFs; a directory of the earlier JSON files is imported).
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
     /// Append every API request to this file as a JSON line (method, path, query, headers

@@ -24,7 +24,8 @@ pub struct Config {
     pub templates: Vec<Manifest>,
     /// Webhook endpoints, each with its signing secret (`whsec_...`).
     pub webhooks: Vec<WebhookEndpoint>,
-    /// Where state lives across restarts; `None` keeps it in memory.
+    /// Where state lives across restarts: a SQLite database and a folder of PDFs (the `sqlite`
+    /// feature; without it the server refuses to start). `None` keeps it in memory.
     pub data_dir: Option<PathBuf>,
     /// How long a render takes once a worker has it.
     pub render_delay: Duration,
