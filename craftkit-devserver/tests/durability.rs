@@ -258,9 +258,28 @@ enum Answered {
     },
 }
 
+/// What one write of the storm asks for.
+enum Write {
+    Draft,
+    Publish {
+        slug: String,
+    },
+    Render {
+        idempotency_key: Option<String>,
+        body: Value,
+    },
+    Share,
+    Revoke {
+        share_id: String,
+        render_id: String,
+        path: String,
+    },
+}
+
 /// The write number `i` of the storm, by `thread`: drafts and publishes of three slugs,
 /// renders with and without an idempotency key, shares of `done` renders and revocations of
-/// this thread's shares. `None` when the server did not answer (it was killed).
+/// this thread's `shares`. `None` when the server did not answer (it was killed); else the
+/// write to find after the restart, if any, or the answer that is neither a 2xx nor expected.
 fn storm_write(
     base: &str,
     thread: usize,
@@ -269,106 +288,94 @@ fn storm_write(
     shares: &mut Vec<(String, String, String)>,
 ) -> Option<Result<Option<Answered>, (u16, Value)>> {
     let slug = format!("storm-{}", i % 3);
-    let render_body = json!({"data": {"text": format!("write {thread}-{i}")}});
-    let (answer, what) = match i % 6 {
+    let (method, path, body, write) = match i % 6 {
         0 => {
-            let name = format!("n{thread}-{i}");
-            let answer = send(
-                KEY,
+            let manifest = note(&slug, &format!("n{thread}-{i}"));
+            (
                 "POST",
-                &format!("{base}/v1/templates"),
-                Some(&note(&slug, &name)),
-                None,
-            );
-            (answer, None)
+                "/v1/templates".to_owned(),
+                Some(manifest),
+                Write::Draft,
+            )
         }
         1 => {
-            let answer = send(
-                KEY,
-                "POST",
-                &format!("{base}/v1/templates/{slug}/publish"),
-                None,
-                None,
-            );
-            (answer, Some("publish"))
+            let path = format!("/v1/templates/{slug}/publish");
+            ("POST", path, None, Write::Publish { slug })
         }
         2 | 3 => {
-            let idem = (i % 6 == 2).then(|| format!("storm-{thread}-{i}"));
-            let answer = send(
-                KEY,
-                "POST",
-                &format!("{base}/v1/templates/note/render"),
-                Some(&render_body),
-                idem.as_deref(),
-            );
+            let body = json!({"data": {"text": format!("write {thread}-{i}")}});
+            let idempotency_key = (i % 6 == 2).then(|| format!("storm-{thread}-{i}"));
+            let write = Write::Render {
+                idempotency_key,
+                body: body.clone(),
+            };
             (
-                answer,
-                Some(if idem.is_some() {
-                    "render-idem"
-                } else {
-                    "render"
-                }),
+                "POST",
+                "/v1/templates/note/render".to_owned(),
+                Some(body),
+                write,
             )
         }
         4 => {
-            let render_id = &done[i % done.len()];
-            let answer = send(
-                KEY,
-                "POST",
-                &format!("{base}/v1/renders/{render_id}/shares"),
-                Some(&json!({"label": format!("s{thread}-{i}")})),
-                None,
-            );
-            (answer, Some("share"))
+            let path = format!("/v1/renders/{}/shares", done[i % done.len()]);
+            let label = json!({"label": format!("s{thread}-{i}")});
+            ("POST", path, Some(label), Write::Share)
         }
-        _ => match shares.pop() {
-            Some((share_id, render_id, path)) => {
-                let answer = send(
-                    KEY,
-                    "DELETE",
-                    &format!("{base}/v1/shares/{share_id}"),
-                    None,
-                    None,
-                );
-                let Ok((status, body)) = answer else {
-                    return None;
-                };
-                return Some(match status {
-                    200 => Ok(Some(Answered::Revoked {
-                        share_id,
-                        render_id,
-                        path,
-                    })),
-                    _ => Err((status, body)),
-                });
-            }
-            None => return Some(Ok(None)),
-        },
+        _ => {
+            let Some((share_id, render_id, path)) = shares.pop() else {
+                return Some(Ok(None));
+            };
+            let url = format!("/v1/shares/{share_id}");
+            (
+                "DELETE",
+                url,
+                None,
+                Write::Revoke {
+                    share_id,
+                    render_id,
+                    path,
+                },
+            )
+        }
     };
-    let (status, body) = answer.ok()?;
-    Some(match (status, what) {
-        (201, None) => Ok(None),
-        (200, Some("publish")) => Ok(Some(Answered::Published {
+    let idempotency_key = match &write {
+        Write::Render {
+            idempotency_key, ..
+        } => idempotency_key.clone(),
+        _ => None,
+    };
+    let answer = send(
+        KEY,
+        method,
+        &format!("{base}{path}"),
+        body.as_ref(),
+        idempotency_key.as_deref(),
+    );
+    let (status, reply) = answer.ok()?;
+    let text = |field: &str| reply[field].as_str().unwrap_or_default().to_owned();
+    Some(match (write, status) {
+        (Write::Draft, 201) => Ok(None),
+        (Write::Publish { .. }, 404) if reply["error"]["type"] == "not_found" => Ok(None),
+        (Write::Publish { slug }, 200) => Ok(Some(Answered::Published {
             slug,
-            version: body["version"].as_u64().unwrap_or(0),
-            name: body["name"].as_str().unwrap_or_default().to_owned(),
+            version: reply["version"].as_u64().unwrap_or(0),
+            name: text("name"),
         })),
-        (404, Some("publish")) if body["error"]["type"] == "not_found" => Ok(None),
-        (202, Some(kind @ ("render" | "render-idem"))) => Ok(Some(Answered::Render {
-            id: body["id"].as_str().unwrap_or_default().to_owned(),
-            idempotency_key: (kind == "render-idem").then(|| format!("storm-{thread}-{i}")),
-            body: render_body,
+        (
+            Write::Render {
+                idempotency_key,
+                body,
+            },
+            202,
+        ) => Ok(Some(Answered::Render {
+            id: text("id"),
+            idempotency_key,
+            body,
         })),
-        (201, Some("share")) => {
-            let id = body["id"].as_str().unwrap_or_default().to_owned();
-            let render_id = body["renderId"].as_str().unwrap_or_default().to_owned();
-            let path = body["url"]
-                .as_str()
-                .unwrap_or_default()
-                .splitn(4, '/')
-                .nth(3)
-                .unwrap_or_default()
-                .to_owned();
+        (Write::Share, 201) => {
+            let (id, render_id) = (text("id"), text("renderId"));
+            let url = text("url");
+            let path = url.splitn(4, '/').nth(3).unwrap_or_default().to_owned();
             shares.push((id.clone(), render_id.clone(), path.clone()));
             Ok(Some(Answered::Share {
                 id,
@@ -376,7 +383,19 @@ fn storm_write(
                 path,
             }))
         }
-        _ => Err((status, body)),
+        (
+            Write::Revoke {
+                share_id,
+                render_id,
+                path,
+            },
+            200,
+        ) => Ok(Some(Answered::Revoked {
+            share_id,
+            render_id,
+            path,
+        })),
+        _ => Err((status, reply)),
     })
 }
 
@@ -555,7 +574,7 @@ fn a_server_killed_in_the_middle_of_writes_keeps_every_answered_one() {
         .unwrap();
     assert_eq!(check, "ok");
     eprintln!(
-        "{} answered writes of {started} started before the kill, all present",
+        "{} answered writes to look for (of {started} started before the kill): all present",
         answered.len()
     );
     std::fs::remove_dir_all(&dir).unwrap();
