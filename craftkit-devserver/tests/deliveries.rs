@@ -576,3 +576,45 @@ fn injected_faults_do_not_lose_or_duplicate_an_event() {
     assert_eq!(failed.len(), 1, "the failed render's event");
     assert_eq!(hits.len(), renders + 1, "the 500 was delivered again");
 }
+
+#[test]
+fn stop_ends_the_redeliveries() {
+    let receiver = Receiver::start(vec![Answer::Status(500); 10_000]);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let server = DevServer::start(config_with(|c| {
+            c.webhooks = vec![receiver.endpoint(SECRET)];
+            c.webhook_backoff = Duration::from_millis(5);
+            c.webhook_backoff_max = Duration::from_millis(10);
+        }))
+        .await
+        .unwrap();
+        let rendered = reqwest::Client::new()
+            .post(format!(
+                "{}{}",
+                server.url(),
+                common::render_path(common::SLUG)
+            ))
+            .bearer_auth(KEY)
+            .json(&valid_body())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(rendered.status(), 202);
+        let started = Instant::now();
+        while receiver.hits().len() < 3 {
+            assert!(started.elapsed() < DEADLINE, "no redeliveries");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(server.pending_deliveries(), 1);
+        server.stop().await;
+        let at_stop = receiver.hits().len();
+        // The runtime still runs: a delivery task left behind would keep posting.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(receiver.hits().len(), at_stop, "redelivered after stop");
+    });
+}
