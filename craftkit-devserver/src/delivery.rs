@@ -253,7 +253,7 @@ async fn deliver(
             .header("content-type", "application/json")
             .header(
                 "craftkit-signature",
-                crate::webhooks::signature_header_of(&secrets, t, body),
+                craftkit_core::webhook::signature_header(&secrets, t, body),
             )
             .body(body.clone())
             .timeout(settings.timeout)

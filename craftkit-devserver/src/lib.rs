@@ -10,6 +10,12 @@
 //! server's routes and the document's paths are the same set; [`DevServer::responses`] records
 //! every answer so that tests can check them against the document.
 //!
+//! Webhooks are delivered as Craftkit delivers them: signed with each endpoint's secret (twice
+//! while it rotates, [`WebhookEndpoint::with_previous_secret`]), and delivered again after no
+//! answer within [`Config::webhook_timeout`] or a non-`2xx` answer, with a jittered exponential
+//! backoff, until a `2xx` or the end of [`Config::webhook_window`]. Every attempt is in
+//! [`DevServer::deliveries`] (and [`Config::delivery_log`]).
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), craftkit_devserver::Error> {
 //! use craftkit_devserver::{Config, DevServer};

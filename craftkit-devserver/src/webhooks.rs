@@ -5,36 +5,18 @@
 use std::time::Duration;
 
 use craftkit_core::api::{Event, EventType, Render, RenderError, RenderStatus, Visibility};
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
 
 use crate::app::App;
 use crate::ids::{random_id, timestamp};
 
-/// The signature header's value for `body` sent at unix time `t`.
+/// The signature header's value for `body` sent at unix time `t`: `t=<t>,v1=<hex>`.
 pub fn signature_header(secret: &str, t: i64, body: &[u8]) -> String {
-    signature_header_of(&[secret], t, body)
-}
-
-/// The signature header's value with one `v1` entry per secret, in order.
-pub(crate) fn signature_header_of(secrets: &[&str], t: i64, body: &[u8]) -> String {
-    let mut header = format!("t={t}");
-    for secret in secrets {
-        header.push_str(",v1=");
-        header.push_str(&sign(secret, t, body));
-    }
-    header
+    craftkit_core::webhook::signature_header(&[secret], t, body)
 }
 
 /// `hex(HMAC-SHA256(secret, "<t>." + body))`.
 pub fn sign(secret: &str, t: i64, body: &[u8]) -> String {
-    // HMAC takes a key of any length, so this cannot fail.
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts any key length");
-    mac.update(t.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    hex::encode(mac.finalize().into_bytes())
+    craftkit_core::webhook::v1_signature(secret.as_bytes(), t, body)
 }
 
 /// A test event of type `kind` (`render.succeeded` or `render.failed`) about `render`, or

@@ -618,3 +618,109 @@ fn stop_ends_the_redeliveries() {
         assert_eq!(receiver.hits().len(), at_stop, "redelivered after stop");
     });
 }
+
+/// The program's flags: `--webhook URL` takes the `--webhook-secret`s after it (two while a
+/// secret rotates), `--webhook-timeout`, `--webhook-window`, `--delivery-log FILE`.
+#[test]
+fn the_program_delivers_to_each_webhook_with_its_secrets_and_logs_each_attempt() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::{Command, Stdio};
+
+    let old = "whsec_programOldSecret000000000000";
+    let rotating = Receiver::start(vec![]);
+    let slow = Receiver::start(vec![Answer::After(Duration::from_millis(1500))]);
+    let log = std::env::temp_dir().join(format!(
+        "craftkit-program-deliveries-{}.jsonl",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&log);
+    let templates = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/manifests");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_craftkit-devserver"))
+        .args(["--port", "0", "--templates", templates, "--key", KEY])
+        .args(["--webhook", &rotating.url, "--webhook-secret", old])
+        .args(["--webhook-secret", SECRET])
+        .args(["--webhook", &slow.url, "--webhook-secret", OTHER_SECRET])
+        .args(["--webhook-timeout", "150ms", "--webhook-window", "10s"])
+        .arg("--delivery-log")
+        .arg(&log)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the program starts");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let base = first
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_owned();
+    let status = ureq::post(format!("{base}{}", common::render_path(common::SLUG)))
+        .header("authorization", format!("Bearer {KEY}"))
+        .send_json(valid_body())
+        .unwrap()
+        .status();
+    assert_eq!(status.as_u16(), 202);
+
+    let started = Instant::now();
+    let lines: Vec<Value> = loop {
+        let lines: Vec<Value> = std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("a JSON line"))
+            .collect();
+        if lines.iter().filter(|l| l["status"] == 200).count() == 2 {
+            break lines;
+        }
+        assert!(started.elapsed() < DEADLINE, "{lines:#?}");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    child.kill().unwrap();
+    let mut logs = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
+    child.wait().unwrap();
+
+    let of = |url: &str| -> Vec<(u64, String)> {
+        lines
+            .iter()
+            .filter(|l| l["endpoint"] == url)
+            .map(|l| {
+                (
+                    l["attempt"].as_u64().unwrap(),
+                    l["outcome"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(of(&rotating.url), [(1, "status".to_owned())]);
+    assert_eq!(
+        of(&slow.url),
+        [(1, "timeout".to_owned()), (2, "status".to_owned())]
+    );
+
+    let now = SystemTime::now();
+    let hit = &rotating.hits()[0];
+    assert_eq!(hit.signature.matches("v1=").count(), 2, "{}", hit.signature);
+    for secret in [old, SECRET] {
+        Verifier::new(secret)
+            .verify(&hit.signature, &hit.body, now)
+            .unwrap();
+    }
+    let hit = &slow.hits()[1];
+    Verifier::new(OTHER_SECRET)
+        .verify(&hit.signature, &hit.body, now)
+        .unwrap();
+
+    assert!(logs.contains("webhook delivered"), "{logs}");
+    for secret in [old, SECRET, OTHER_SECRET, KEY] {
+        assert!(!logs.contains(secret), "the log holds a secret:\n{logs}");
+    }
+    std::fs::remove_file(log).unwrap();
+}
