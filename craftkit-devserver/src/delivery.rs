@@ -273,16 +273,13 @@ async fn deliver(
             random_unit(),
         );
         let retry_in = (!success && Instant::now() + wait <= deadline).then_some(wait);
-        match (&outcome, retry_in) {
-            _ if success => {
-                tracing::info!(event = %event_id, url = %endpoint.url, attempt, "webhook delivered")
-            }
-            (_, Some(wait)) => {
-                tracing::warn!(event = %event_id, url = %endpoint.url, attempt, ?outcome, ?wait, "webhook delivery failed; retrying")
-            }
-            (_, None) => {
-                tracing::warn!(event = %event_id, url = %endpoint.url, attempt, ?outcome, "webhook delivery failed; the redelivery window is over, giving up")
-            }
+        let url = &endpoint.url;
+        if success {
+            tracing::info!(event = %event_id, %url, attempt, "webhook delivered");
+        } else if let Some(wait) = retry_in {
+            tracing::warn!(event = %event_id, %url, attempt, ?outcome, ?wait, "webhook delivery failed; retrying");
+        } else {
+            tracing::warn!(event = %event_id, %url, attempt, ?outcome, "webhook delivery failed; the redelivery window is over, giving up");
         }
         deliveries.record(DeliveryRecord {
             event_id: event_id.to_owned(),

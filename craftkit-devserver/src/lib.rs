@@ -112,6 +112,15 @@ pub enum Error {
     /// that is not DER, or no TLS configuration).
     #[error("{0}")]
     Assets(String),
+    /// A webhook endpoint's URL is not an absolute `http://` or `https://` URL, or its secret
+    /// is empty.
+    #[error("webhook endpoint {url:?}: {message}")]
+    WebhookEndpoint {
+        /// The endpoint's URL, as configured.
+        url: String,
+        /// What is wrong.
+        message: String,
+    },
     /// The HTTP client that delivers webhooks could not be set up (no TLS configuration).
     #[error("cannot set up the webhook client: {0}")]
     WebhookClient(String),
@@ -142,6 +151,7 @@ impl DevServer {
     /// accepts connections.
     pub async fn start(config: Config) -> Result<DevServer, Error> {
         let keys = checked_keys(&config)?;
+        check_webhooks(&config)?;
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))
             .await
             .map_err(|source| Error::Bind {
@@ -316,6 +326,33 @@ impl DevServer {
         let _ = (&mut self.task).await;
         self.app.deliveries.stop().await;
     }
+}
+
+/// Checks that each webhook endpoint can be delivered to: an absolute `http(s)` URL and a
+/// secret, so that a typo fails at start-up instead of every delivery for a day.
+fn check_webhooks(config: &Config) -> Result<(), Error> {
+    for endpoint in &config.webhooks {
+        let error = |message: String| Error::WebhookEndpoint {
+            url: endpoint.url.clone(),
+            message,
+        };
+        match reqwest::Url::parse(&endpoint.url) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") => {}
+            Ok(url) => {
+                return Err(error(format!(
+                    "the scheme is {}: deliveries go to http:// or https:// URLs",
+                    url.scheme()
+                )));
+            }
+            Err(e) => return Err(error(format!("not a URL ({e})"))),
+        }
+        if endpoint.secrets().any(str::is_empty) {
+            return Err(error(
+                "a secret is empty: give the endpoint's signing secret, whsec_...".to_owned(),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The configured keys, deduplicated ([`DEV_KEY`] when there are none), each checked for shape.

@@ -724,3 +724,39 @@ fn the_program_delivers_to_each_webhook_with_its_secrets_and_logs_each_attempt()
     }
     std::fs::remove_file(log).unwrap();
 }
+
+#[test]
+fn an_endpoint_that_cannot_be_delivered_to_is_refused_at_start() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    for (endpoint, says) in [
+        (
+            WebhookEndpoint::new("127.0.0.1:4000/hooks", SECRET),
+            "not a URL",
+        ),
+        (
+            WebhookEndpoint::new("ftp://127.0.0.1/hooks", SECRET),
+            "the scheme is ftp",
+        ),
+        (
+            WebhookEndpoint::new("http://127.0.0.1:4000/hooks", ""),
+            "a secret is empty",
+        ),
+        (
+            WebhookEndpoint::new("http://127.0.0.1:4000/hooks", SECRET).with_previous_secret(""),
+            "a secret is empty",
+        ),
+    ] {
+        let url = endpoint.url.clone();
+        let error = runtime
+            .block_on(DevServer::start(config_with(|c| {
+                c.webhooks = vec![endpoint]
+            })))
+            .expect_err(&url)
+            .to_string();
+        assert!(error.contains(says) && error.contains(&url), "{error}");
+        assert!(!error.contains(SECRET), "{error}");
+    }
+}
