@@ -303,9 +303,11 @@ fn the_end_of_the_window_ends_the_deliveries() {
     let hits = receiver.hits();
     assert_eq!(hits.len(), records.len());
     assert_eq!(hits.len(), settled_hits, "nothing after the window");
+    // No attempt is scheduled past the window; the last one may start a little after it as
+    // the timer fires late, and reach the receiver after its trip.
     let span = hits.last().unwrap().at - hits[0].at;
     assert!(
-        span <= window,
+        span <= window + Duration::from_millis(150),
         "the last attempt started {span:?} after the first"
     );
 }
