@@ -19,12 +19,15 @@
 //! |---|---|---|
 //! | `time` | no | conversions between [`Date`]/[`DateTime`] and the `time` crate's types |
 //! | `chrono` | no | conversions between [`Date`]/[`DateTime`] and the `chrono` crate's types |
+//! | `webhook` | no | the `webhook` module: the signer of webhook deliveries (`Craftkit-Signature`, HMAC-SHA256), shared by the local server and the runtime |
 
 pub mod api;
 pub mod data;
 pub mod manifest;
 mod template;
 pub mod value;
+#[cfg(feature = "webhook")]
+pub mod webhook;
 
 pub use template::{DataError, Template, ValidationError};
 pub use value::{Date, DateTime, Image, Signature, ValueError};

@@ -31,6 +31,8 @@ pub(crate) struct App {
     pub recorder: Arc<crate::recorder::Recorder>,
     /// Fetches linked images before a render, with `--fetch-assets`.
     pub assets: Option<crate::assets::Fetcher>,
+    /// Webhook deliveries in flight, and the log of their attempts.
+    pub deliveries: Arc<crate::delivery::Deliveries>,
 }
 
 impl App {

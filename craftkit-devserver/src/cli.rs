@@ -24,12 +24,21 @@ pub struct Args {
     /// An API key; each is its own project. Without one, the development key is accepted.
     #[arg(long = "key")]
     pub keys: Vec<String>,
-    /// A webhook endpoint URL (with --webhook-secret).
-    #[arg(long, requires = "webhook_secret")]
-    pub webhook: Option<String>,
-    /// The webhook signing secret (whsec_...).
-    #[arg(long)]
-    pub webhook_secret: Option<String>,
+    /// Webhook endpoints, each with its secret (`--webhook URL --webhook-secret whsec_...`).
+    #[command(flatten)]
+    pub webhooks: WebhookArgs,
+    /// How long an endpoint has to answer a delivery before it counts as failed and is
+    /// delivered again: `10s`, `250ms`, `1m`.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub webhook_timeout: Duration,
+    /// How long an event is delivered again (with exponential backoff and jitter) to an
+    /// endpoint that has not answered 2xx, from its first attempt: `24h`, `30s`, `500ms`.
+    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = parse_duration)]
+    pub webhook_window: Duration,
+    /// Append every webhook delivery attempt to this file as a JSON line (at, event_id,
+    /// endpoint, attempt, outcome, status, error, latency_ms, retry_in_ms).
+    #[arg(long, value_name = "FILE")]
+    pub delivery_log: Option<PathBuf>,
     /// Keep templates, renders, shares, idempotency keys and PDFs here across restarts (a
     /// SQLite database and a folder of PDFs; a directory of the earlier JSON files is imported).
     #[arg(long)]
@@ -103,15 +112,14 @@ pub async fn run(args: Args) -> Result<(), String> {
         args.delay_rate,
         FaultKind::Delay(Duration::from_millis(args.delay_ms)),
     );
-    let webhooks = match (args.webhook, args.webhook_secret) {
-        (Some(url), Some(secret)) => vec![WebhookEndpoint { url, secret }],
-        _ => Vec::new(),
-    };
     let config = Config {
+        webhooks: args.webhooks.endpoints,
+        webhook_timeout: args.webhook_timeout,
+        webhook_window: args.webhook_window,
+        delivery_log: args.delivery_log,
         port: args.port,
         keys: args.keys,
         templates,
-        webhooks,
         data_dir: args.data_dir,
         log_requests: args.log_requests,
         render_delay: Duration::from_millis(args.render_ms),
@@ -130,4 +138,207 @@ pub async fn run(args: Args) -> Result<(), String> {
     let _ = tokio::signal::ctrl_c().await;
     server.stop().await;
     Ok(())
+}
+
+/// The webhook endpoints of the command line: each `--webhook URL` takes the
+/// `--webhook-secret`s that follow it, one, or two while its secret rotates (the old one, then
+/// the new one: both sign, as two `v1` entries).
+///
+/// ```text
+/// --webhook http://127.0.0.1:4000/hooks --webhook-secret whsec_a
+/// --webhook http://127.0.0.1:4001/hooks --webhook-secret whsec_old --webhook-secret whsec_new
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WebhookArgs {
+    /// The endpoints, in the order given.
+    pub endpoints: Vec<WebhookEndpoint>,
+}
+
+const WEBHOOK: &str = "webhook";
+const WEBHOOK_SECRET: &str = "webhook_secret";
+
+impl clap::FromArgMatches for WebhookArgs {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<WebhookArgs, clap::Error> {
+        let mut given: Vec<(usize, bool, String)> = Vec::new();
+        for (id, is_url) in [(WEBHOOK, true), (WEBHOOK_SECRET, false)] {
+            let (Some(indices), Some(values)) =
+                (matches.indices_of(id), matches.get_many::<String>(id))
+            else {
+                continue;
+            };
+            given.extend(indices.zip(values).map(|(i, v)| (i, is_url, v.clone())));
+        }
+        given.sort_by_key(|(index, _, _)| *index);
+        let mut endpoints: Vec<(String, Vec<String>)> = Vec::new();
+        for (_, is_url, value) in given {
+            match endpoints.last_mut() {
+                _ if is_url => endpoints.push((value, Vec::new())),
+                Some((_, secrets)) => secrets.push(value),
+                None => {
+                    return Err(webhook_error(
+                        "--webhook-secret comes after the --webhook URL it signs for",
+                    ));
+                }
+            }
+        }
+        endpoints
+            .into_iter()
+            .map(|(url, secrets)| match secrets.as_slice() {
+                [secret] => Ok(WebhookEndpoint::new(&url, secret)),
+                [old, new] => Ok(WebhookEndpoint::new(&url, new).with_previous_secret(old)),
+                [] => Err(webhook_error(&format!(
+                    "--webhook {url} needs a --webhook-secret whsec_... after it"
+                ))),
+                _ => Err(webhook_error(&format!(
+                    "--webhook {url} has more than two --webhook-secret: give one, or two while \
+                     a secret rotates (the old one, then the new one)"
+                ))),
+            })
+            .collect::<Result<_, _>>()
+            .map(|endpoints| WebhookArgs { endpoints })
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = WebhookArgs::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl clap::Args for WebhookArgs {
+    fn augment_args(command: clap::Command) -> clap::Command {
+        command
+            .arg(
+                clap::Arg::new(WEBHOOK)
+                    .long("webhook")
+                    .value_name("URL")
+                    .action(clap::ArgAction::Append)
+                    .help("A webhook endpoint URL, followed by its --webhook-secret; repeat for more endpoints"),
+            )
+            .arg(
+                clap::Arg::new(WEBHOOK_SECRET)
+                    .long("webhook-secret")
+                    .value_name("SECRET")
+                    .action(clap::ArgAction::Append)
+                    .help("The signing secret (whsec_...) of the --webhook before it; twice while a secret rotates (the old one, then the new one: both sign)"),
+            )
+    }
+
+    fn augment_args_for_update(command: clap::Command) -> clap::Command {
+        WebhookArgs::augment_args(command)
+    }
+}
+
+fn webhook_error(message: &str) -> clap::Error {
+    clap::Error::raw(
+        clap::error::ErrorKind::ArgumentConflict,
+        format!("{message}\n"),
+    )
+}
+
+/// A duration written as a number and a unit: `250ms`, `10s`, `5m`, `24h`.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().map_err(|_| {
+        format!("`{text}` is not a duration: write a number and a unit, 250ms, 10s, 5m, 24h")
+    })?;
+    let seconds = match unit {
+        "ms" => return Ok(Duration::from_millis(number)),
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        _ => {
+            return Err(format!(
+                "`{text}`: the unit is ms, s, m or h (250ms, 10s, 5m, 24h)"
+            ));
+        }
+    };
+    number
+        .checked_mul(seconds)
+        .map(Duration::from_secs)
+        .ok_or_else(|| format!("`{text}` is too long a duration"))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Args, clap::Error> {
+        Args::try_parse_from(std::iter::once("craftkit-devserver").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn each_webhook_takes_the_secrets_that_follow_it() {
+        let args = parse(&[
+            "--webhook",
+            "http://127.0.0.1:1/a",
+            "--webhook-secret",
+            "whsec_a",
+            "--port",
+            "0",
+            "--webhook",
+            "http://127.0.0.1:2/b",
+            "--webhook-secret",
+            "whsec_old",
+            "--webhook-secret",
+            "whsec_new",
+        ])
+        .unwrap();
+        assert_eq!(
+            args.webhooks.endpoints,
+            [
+                WebhookEndpoint::new("http://127.0.0.1:1/a", "whsec_a"),
+                WebhookEndpoint::new("http://127.0.0.1:2/b", "whsec_new")
+                    .with_previous_secret("whsec_old"),
+            ]
+        );
+        assert_eq!(args.webhook_timeout, Duration::from_secs(10));
+        assert_eq!(args.webhook_window, Duration::from_secs(24 * 3600));
+        assert!(parse(&[]).unwrap().webhooks.endpoints.is_empty());
+    }
+
+    #[test]
+    fn a_webhook_without_its_secret_or_with_three_is_refused() {
+        let message = |args: &[&str]| parse(args).unwrap_err().to_string();
+        assert!(
+            message(&["--webhook", "http://h/a"])
+                .contains("--webhook http://h/a needs a --webhook-secret"),
+            "{}",
+            message(&["--webhook", "http://h/a"])
+        );
+        assert!(
+            message(&["--webhook-secret", "whsec_a", "--webhook", "http://h/a"])
+                .contains("comes after the --webhook URL")
+        );
+        let three = [
+            "--webhook",
+            "http://h/a",
+            "--webhook-secret",
+            "a",
+            "--webhook-secret",
+            "b",
+            "--webhook-secret",
+            "c",
+        ];
+        assert!(message(&three).contains("more than two"));
+    }
+
+    #[test]
+    fn durations_take_a_unit() {
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("24h"), Ok(Duration::from_secs(86_400)));
+        assert!(parse_duration("10").unwrap_err().contains("the unit"));
+        assert!(parse_duration("s").unwrap_err().contains("not a duration"));
+        assert!(parse_duration("99999999999999999999h").is_err());
+        let args = parse(&["--webhook-timeout", "50ms", "--webhook-window", "2s"]).unwrap();
+        assert_eq!(args.webhook_timeout, Duration::from_millis(50));
+        assert_eq!(args.webhook_window, Duration::from_secs(2));
+    }
 }

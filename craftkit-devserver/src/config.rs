@@ -42,10 +42,29 @@ pub struct Config {
     pub clock: Clock,
     /// How long an idempotency key is remembered.
     pub idempotency_ttl: Duration,
-    /// How many times a webhook delivery is tried before it is given up.
-    pub webhook_attempts: u32,
-    /// The first wait between webhook attempts (it doubles, up to 30 s).
+    /// How long a webhook endpoint has to answer a delivery (its status line and headers):
+    /// no answer in time is a failed attempt, delivered again. 10 s, as Craftkit; tests set a
+    /// few milliseconds.
+    pub webhook_timeout: Duration,
+    /// How long an event is delivered again to an endpoint that has not answered `2xx`,
+    /// counted from its first attempt (real time, not [`Config::clock`]): no attempt starts
+    /// after it. 24 h, as Craftkit; tests set a short one.
+    pub webhook_window: Duration,
+    /// The wait before the first redelivery. Each next wait doubles, up to
+    /// [`webhook_backoff_max`](Config::webhook_backoff_max), and each is drawn at random
+    /// between half and all of that (jitter), so the endpoints' retries spread out.
     pub webhook_backoff: Duration,
+    /// The longest wait between two attempts (before jitter). 10 minutes.
+    pub webhook_backoff_max: Duration,
+    /// A file to append every delivery attempt to, as JSON lines (see
+    /// [`DeliveryRecord`](crate::DeliveryRecord)); the attempts are also kept in memory for
+    /// [`DevServer::deliveries`](crate::DevServer::deliveries).
+    pub delivery_log: Option<PathBuf>,
+    /// How many delivery attempts [`DevServer::deliveries`](crate::DevServer::deliveries) keeps:
+    /// the newest ones, [`DELIVERY_LOG_CAPACITY`](crate::DELIVERY_LOG_CAPACITY) (100,000) by
+    /// default, so a long run's memory stays bounded. The file of
+    /// [`delivery_log`](Config::delivery_log) gets every one.
+    pub delivery_log_capacity: usize,
     /// A file to append every API request to, as JSON lines (the key redacted); every
     /// request is also kept in memory for [`DevServer::requests`](crate::DevServer::requests).
     pub log_requests: Option<PathBuf>,
@@ -70,21 +89,66 @@ impl Default for Config {
             fault_seed: 1,
             clock: Clock::system(),
             idempotency_ttl: Duration::from_secs(24 * 60 * 60),
-            webhook_attempts: 8,
+            webhook_timeout: Duration::from_secs(10),
+            webhook_window: Duration::from_secs(24 * 60 * 60),
             webhook_backoff: Duration::from_millis(500),
+            webhook_backoff_max: Duration::from_secs(10 * 60),
+            delivery_log: None,
+            delivery_log_capacity: crate::delivery::DELIVERY_LOG_CAPACITY,
             log_requests: None,
             fetch_assets: None,
         }
     }
 }
 
-/// A webhook endpoint.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A webhook endpoint: where events are posted, and the secrets that sign them.
+///
+/// While a secret rotates, both sign: the header carries two `v1` entries, the previous
+/// secret's first (`t=...,v1=<previous>,v1=<secret>`), so a receiver that knows either
+/// accepts the delivery.
+///
+/// ```
+/// use craftkit_devserver::WebhookEndpoint;
+///
+/// let endpoint = WebhookEndpoint::new("http://127.0.0.1:8080/hooks", "whsec_new")
+///     .with_previous_secret("whsec_old");
+/// assert_eq!(endpoint.secrets().collect::<Vec<_>>(), ["whsec_old", "whsec_new"]);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WebhookEndpoint {
     /// Where events are posted.
     pub url: String,
-    /// The signing secret, `whsec_<base62>`.
+    /// The signing secret, `whsec_<base62>` (the new one while a secret rotates).
     pub secret: String,
+    /// The secret being rotated out, which still signs every delivery until it is removed.
+    pub previous_secret: Option<String>,
+}
+
+impl WebhookEndpoint {
+    /// An endpoint at `url` whose deliveries `secret` signs.
+    pub fn new(url: impl Into<String>, secret: impl Into<String>) -> WebhookEndpoint {
+        WebhookEndpoint {
+            url: url.into(),
+            secret: secret.into(),
+            previous_secret: None,
+        }
+    }
+
+    /// Also signs with `previous`, the secret being rotated out: two `v1` entries.
+    #[must_use]
+    pub fn with_previous_secret(mut self, previous: impl Into<String>) -> WebhookEndpoint {
+        self.previous_secret = Some(previous.into());
+        self
+    }
+
+    /// The secrets that sign a delivery, in the header's order: the previous one, if any, then
+    /// the current one.
+    pub fn secrets(&self) -> impl Iterator<Item = &str> {
+        self.previous_secret
+            .as_deref()
+            .into_iter()
+            .chain(std::iter::once(self.secret.as_str()))
+    }
 }
 
 /// A fault to inject: what, and when.

@@ -10,6 +10,12 @@
 //! server's routes and the document's paths are the same set; [`DevServer::responses`] records
 //! every answer so that tests can check them against the document.
 //!
+//! Webhooks are delivered as Craftkit delivers them: signed with each endpoint's secret (twice
+//! while it rotates, [`WebhookEndpoint::with_previous_secret`]), and delivered again after no
+//! answer within [`Config::webhook_timeout`] or a non-`2xx` answer, with a jittered exponential
+//! backoff, until a `2xx` or the end of [`Config::webhook_window`]. Every attempt is in
+//! [`DevServer::deliveries`] (and [`Config::delivery_log`]).
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), craftkit_devserver::Error> {
 //! use craftkit_devserver::{Config, DevServer};
@@ -34,6 +40,7 @@ mod assets;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod config;
+mod delivery;
 mod faults;
 mod http;
 mod ids;
@@ -56,6 +63,7 @@ pub use assets::AssetFetch;
 pub use config::{
     Clock, Config, DEV_KEY, Fault, FaultKind, FaultWhen, WebhookEndpoint, is_key_shaped,
 };
+pub use delivery::{DELIVERY_LOG_CAPACITY, DeliveryOutcome, DeliveryRecord};
 pub use recorder::{RecordedRequest, RecordedResponse};
 pub use webhooks::{deliver_once, sign, signature_header, test_event};
 
@@ -104,10 +112,30 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// The `delivery_log` file could not be opened for appending.
+    #[error("cannot open the delivery log {path}: {source}")]
+    DeliveryLog {
+        /// The file.
+        path: String,
+        /// What the OS said.
+        source: std::io::Error,
+    },
     /// The asset fetcher of [`Config::fetch_assets`] could not be set up (a root certificate
     /// that is not DER, or no TLS configuration).
     #[error("{0}")]
     Assets(String),
+    /// A webhook endpoint's URL is not an absolute `http://` or `https://` URL, or its secret
+    /// is empty.
+    #[error("webhook endpoint {url:?}: {message}")]
+    WebhookEndpoint {
+        /// The endpoint's URL, as configured.
+        url: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The HTTP client that delivers webhooks could not be set up (no TLS configuration).
+    #[error("cannot set up the webhook client: {0}")]
+    WebhookClient(String),
 }
 
 /// A running server. Dropping it leaves it running until the runtime ends; call
@@ -135,6 +163,7 @@ impl DevServer {
     /// accepts connections.
     pub async fn start(config: Config) -> Result<DevServer, Error> {
         let keys = checked_keys(&config)?;
+        check_webhooks(&config)?;
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))
             .await
             .map_err(|source| Error::Bind {
@@ -261,13 +290,81 @@ impl DevServer {
         Ok((event, status))
     }
 
-    /// Stops accepting connections, finishes the requests in flight, and returns.
+    /// Every webhook delivery attempt so far, oldest first: the event, the endpoint, the
+    /// attempt's number, what the endpoint answered (a status, a timeout, a connection
+    /// error), how long it took, and the wait before the next attempt. The newest
+    /// [`Config::delivery_log_capacity`] attempts are kept ([`DELIVERY_LOG_CAPACITY`], 100,000,
+    /// by default); [`Config::delivery_log`] writes every one to a file.
+    ///
+    /// ```
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use std::time::Duration;
+    /// use craftkit_devserver::{Config, DevServer, WebhookEndpoint};
+    ///
+    /// let server = DevServer::start(Config {
+    ///     webhooks: vec![WebhookEndpoint::new("http://127.0.0.1:9/hooks", "whsec_test")],
+    ///     webhook_timeout: Duration::from_millis(200),
+    ///     webhook_window: Duration::from_secs(5),
+    ///     ..Config::default()
+    /// })
+    /// .await?;
+    /// // ... render, wait for server.pending_deliveries() == 0 ...
+    /// for attempt in server.deliveries() {
+    ///     println!(
+    ///         "{} -> {} #{}: {:?} in {:?}",
+    ///         attempt.event_id, attempt.endpoint, attempt.attempt, attempt.outcome, attempt.latency
+    ///     );
+    /// }
+    /// server.stop().await;
+    /// # Ok(()) }
+    /// ```
+    pub fn deliveries(&self) -> Vec<DeliveryRecord> {
+        self.app.deliveries.records()
+    }
+
+    /// How many (event, endpoint) pairs are still being delivered: neither acknowledged with
+    /// a `2xx` nor past the redelivery window. 0 once every event is settled.
+    pub fn pending_deliveries(&self) -> usize {
+        self.app.deliveries.pending()
+    }
+
+    /// Stops accepting connections, finishes the requests in flight, ends the webhook
+    /// deliveries in flight (an attempt being sent is abandoned, no redelivery follows), and
+    /// returns.
     pub async fn stop(mut self) {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
         let _ = (&mut self.task).await;
+        self.app.deliveries.stop().await;
     }
+}
+
+/// Checks that each webhook endpoint can be delivered to: an absolute `http(s)` URL and a
+/// secret, so that a typo fails at start-up instead of every delivery for a day.
+fn check_webhooks(config: &Config) -> Result<(), Error> {
+    for endpoint in &config.webhooks {
+        let error = |message: String| Error::WebhookEndpoint {
+            url: endpoint.url.clone(),
+            message,
+        };
+        match reqwest::Url::parse(&endpoint.url) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") => {}
+            Ok(url) => {
+                return Err(error(format!(
+                    "the scheme is {}: deliveries go to http:// or https:// URLs",
+                    url.scheme()
+                )));
+            }
+            Err(e) => return Err(error(format!("not a URL ({e})"))),
+        }
+        if endpoint.secrets().any(str::is_empty) {
+            return Err(error(
+                "a secret is empty: give the endpoint's signing secret, whsec_...".to_owned(),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The configured keys, deduplicated ([`DEV_KEY`] when there are none), each checked for shape.
@@ -343,7 +440,18 @@ fn build_app(
             source,
         }
     })?;
+    let deliveries =
+        delivery::Deliveries::new(config.delivery_log_capacity, config.delivery_log.as_deref())
+            .map_err(|source| Error::DeliveryLog {
+                path: config
+                    .delivery_log
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+                source,
+            })?;
     let app = app::App {
+        deliveries: Arc::new(deliveries),
         recorder: Arc::new(recorder),
         faults: Arc::new(faults::Faults::new(
             config.faults.clone(),
@@ -354,7 +462,11 @@ fn build_app(
         http: {
             // reqwest panics without a crypto provider when rustls is on in the build.
             let _ = rustls::crypto::ring::default_provider().install_default();
-            reqwest::Client::new()
+            // A redirect is an answer that is not 2xx, retried as any other: never followed.
+            reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .map_err(|e| Error::WebhookClient(e.to_string()))?
         },
         rate_windows: Arc::new(Mutex::new(Default::default())),
         assets: match &config.fetch_assets {

@@ -1,29 +1,22 @@
-//! Signed webhook deliveries: `Craftkit-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
-//! "<t>.<body>">`, retried with backoff on a non-2xx answer or none within 10 s.
+//! Signed webhook events: `Craftkit-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of
+//! "<t>.<body>">`, one `v1` per secret while a secret rotates. Their delivery, retried with
+//! backoff, is `delivery`'s.
 
 use std::time::Duration;
 
 use craftkit_core::api::{Event, EventType, Render, RenderError, RenderStatus, Visibility};
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
 
 use crate::app::App;
 use crate::ids::{random_id, timestamp};
 
-/// The signature header's value for `body` sent at unix time `t`.
+/// The signature header's value for `body` sent at unix time `t`: `t=<t>,v1=<hex>`.
 pub fn signature_header(secret: &str, t: i64, body: &[u8]) -> String {
-    format!("t={t},v1={}", sign(secret, t, body))
+    craftkit_core::webhook::signature_header(&[secret], t, body)
 }
 
 /// `hex(HMAC-SHA256(secret, "<t>." + body))`.
 pub fn sign(secret: &str, t: i64, body: &[u8]) -> String {
-    // HMAC takes a key of any length, so this cannot fail.
-    let mut mac =
-        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts any key length");
-    mac.update(t.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    hex::encode(mac.finalize().into_bytes())
+    craftkit_core::webhook::v1_signature(secret.as_bytes(), t, body)
 }
 
 /// A test event of type `kind` (`render.succeeded` or `render.failed`) about `render`, or
@@ -91,7 +84,8 @@ pub async fn deliver_once(
     Ok(response.status().as_u16())
 }
 
-/// Sends the event for a render that just reached a terminal state to every endpoint.
+/// Starts delivering the event of a render that just reached a terminal state to every
+/// endpoint, each on its own task (see `delivery`): the render path does not wait.
 pub(crate) fn emit(app: &App, render: &Render) {
     if app.config.webhooks.is_empty() {
         return;
@@ -111,42 +105,15 @@ pub(crate) fn emit(app: &App, render: &Render) {
     let Ok(body) = serde_json::to_vec(&event) else {
         return;
     };
-    for endpoint in app.config.webhooks.clone() {
-        let app = app.clone();
-        let body = body.clone();
-        let event_id = event.id.clone();
-        tokio::spawn(async move {
-            let mut wait = app.config.webhook_backoff;
-            for attempt in 1..=app.config.webhook_attempts {
-                let t = app
-                    .config
-                    .clock
-                    .now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-                let sent = app
-                    .http
-                    .post(&endpoint.url)
-                    .header("content-type", "application/json")
-                    .header(
-                        "craftkit-signature",
-                        signature_header(&endpoint.secret, t, &body),
-                    )
-                    .body(body.clone())
-                    .timeout(Duration::from_secs(10))
-                    .send()
-                    .await;
-                let status = sent.as_ref().map(|r| r.status().as_u16()).ok();
-                if status.is_some_and(|s| (200..300).contains(&s)) {
-                    tracing::info!(event = %event_id, attempt, "webhook delivered");
-                    return;
-                }
-                tracing::warn!(event = %event_id, attempt, ?status, "webhook delivery failed; retrying");
-                tokio::time::sleep(wait).await;
-                wait = (wait * 2).min(Duration::from_secs(30));
-            }
-            tracing::warn!(event = %event_id, "webhook delivery given up");
-        });
+    let body = axum::body::Bytes::from(body);
+    let settings = crate::delivery::Settings::new(&app.config, app.http.clone());
+    for endpoint in &app.config.webhooks {
+        app.deliveries.spawn(
+            settings.clone(),
+            endpoint.clone(),
+            event.id.clone(),
+            body.clone(),
+        );
     }
 }
 

@@ -55,6 +55,7 @@ async fn real_deliveries_verify_and_tampered_ones_do_not() {
         webhooks: vec![WebhookEndpoint {
             url,
             secret: SECRET.into(),
+            previous_secret: None,
         }],
         render_delay: Duration::from_millis(10),
         ..Config::default()

@@ -676,6 +676,7 @@ impl Receiver {
         WebhookEndpoint {
             url: self.url.clone(),
             secret: secret.to_owned(),
+            previous_secret: None,
         }
     }
 }

@@ -144,9 +144,8 @@ pub fn verify(
 /// );
 /// ```
 pub fn sign(secret: &str, body: &[u8], t: i64) -> String {
-    let mut mac = keyed_mac(secret.as_bytes());
-    feed(&mut mac, &t.to_string(), body);
-    format!("t={t},v1={}", hex::encode(mac.finalize().into_bytes()))
+    // The signer the local server uses too: what it sends and what this returns cannot differ.
+    craftkit_core::webhook::signature_header(&[secret], t, body)
 }
 
 /// An HMAC-SHA256 state keyed with `secret`.

@@ -21,6 +21,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         webhooks: vec![WebhookEndpoint {
             url: endpoint,
             secret: secret.into(),
+            previous_secret: None,
         }],
         ..Config::default()
     })

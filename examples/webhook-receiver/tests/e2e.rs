@@ -49,6 +49,7 @@ async fn one_download_per_event_and_forgeries_are_refused() {
         webhooks: vec![WebhookEndpoint {
             url: endpoint,
             secret: SECRET.into(),
+            previous_secret: None,
         }],
         ..Config::default()
     })
