@@ -23,10 +23,52 @@ impl FromRequest<App> for JsonBody {
         require_json(request.headers())?;
         let declared = declared_length(request.headers());
         let bytes = read_limited(request.into_body(), declared).await?;
-        serde_json::from_slice(&bytes)
-            .map(JsonBody)
-            .map_err(|e| Failure::invalid_request(format!("the body is not valid JSON: {e}")))
+        parse_json(&bytes).map(JsonBody)
     }
+}
+
+/// The most JSON values (numbers, strings, arrays, objects...) a body may hold: parsed, each
+/// costs tens of bytes, so that a 20 MiB `[0,0,...]` would take over 300 MB.
+pub(crate) const MAX_JSON_VALUES: usize = 1_000_000;
+
+/// Parses a JSON body: `413 payload_too_large` when it holds more than [`MAX_JSON_VALUES`]
+/// values (counted before parsing), `400 invalid_request` when it is not JSON; nesting deeper
+/// than serde_json's 128 levels is not JSON here.
+pub(crate) fn parse_json(bytes: &[u8]) -> Result<Value, Failure> {
+    if json_values_at_most(bytes) > MAX_JSON_VALUES {
+        return Err(Failure::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the request body holds more than {MAX_JSON_VALUES} JSON values"),
+        ));
+    }
+    serde_json::from_slice(bytes)
+        .map_err(|e| Failure::invalid_request(format!("the body is not valid JSON: {e}")))
+}
+
+/// An upper bound of the values in JSON text, without parsing it: one, plus one per `,`, `[`,
+/// `{` and `:` outside strings (an object member counts its key as a value).
+fn json_values_at_most(bytes: &[u8]) -> usize {
+    let (mut in_string, mut escaped) = (false, false);
+    let mut values = 1usize;
+    for &byte in bytes {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if byte == b'\\' {
+                escaped = true;
+            } else if byte == b'"' {
+                in_string = false;
+            }
+        } else {
+            match byte {
+                b'"' => in_string = true,
+                b',' | b'[' | b'{' | b':' => values += 1,
+                _ => {}
+            }
+        }
+    }
+    values
 }
 
 /// How much of an oversized body sent without a larger `Content-Length` is read (and
@@ -121,5 +163,35 @@ pub(crate) fn require_json(headers: &HeaderMap) -> Result<(), Failure> {
         Err(Failure::invalid_request(
             "send the body as JSON with `Content-Type: application/json`",
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_JSON_VALUES, parse_json};
+
+    #[test]
+    fn a_body_of_too_many_values_is_413_before_parsing_and_strings_do_not_count() {
+        let mut many = b"[0".to_vec();
+        many.extend(b",0".repeat(MAX_JSON_VALUES));
+        many.push(b']');
+        let failure = parse_json(&many).unwrap_err();
+        assert_eq!(failure.status.as_u16(), 413, "{}", failure.message);
+        let text = format!(
+            "{{\"s\": \"{}\\\" ,[{{\"}}",
+            ",".repeat(MAX_JSON_VALUES + 1)
+        );
+        assert_eq!(
+            parse_json(text.as_bytes()).unwrap()["s"]
+                .as_str()
+                .unwrap()
+                .len(),
+            MAX_JSON_VALUES + 6
+        );
+        let deep = "[".repeat(100_000);
+        assert_eq!(
+            parse_json(deep.as_bytes()).unwrap_err().status.as_u16(),
+            400
+        );
     }
 }
