@@ -591,5 +591,15 @@ fn half_sent_requests_are_closed_after_the_header_read_timeout() {
         "{:?}",
         started.elapsed()
     );
+    // A kept-alive connection left idle past the timeout is closed as well.
+    let request = format!(
+        "GET /v1/templates HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {KEY}\r\n\r\n",
+        authority(&server)
+    );
+    let started = std::time::Instant::now();
+    let answer = exchange(&server, request.as_bytes(), Duration::from_secs(5))
+        .expect("the idle connection is closed");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(started.elapsed() < Duration::from_secs(4));
     server.get("/v1/templates").send().expect(200);
 }
