@@ -59,12 +59,14 @@ pub struct Config {
     /// drive the API with the public development key.
     pub allowed_hosts: Vec<String>,
     /// How long a client may take to send a request's headers (also the longest a kept-alive
-    /// connection waits idle for its next request) before the connection is closed.
+    /// connection waits idle for its next request) before the connection is closed; 10 s by
+    /// default.
     pub header_read_timeout: Duration,
     /// How many bytes of requests (and as many of answers) the server keeps in memory for
     /// [`DevServer::requests`](crate::DevServer::requests) and
     /// [`DevServer::responses`](crate::DevServer::responses), bodies, headers and paths
-    /// counted: past it the oldest are dropped. The `log_requests` file keeps every one.
+    /// counted (64 MiB by default): past it the oldest are dropped. The `log_requests` file
+    /// keeps every one.
     pub record_budget: usize,
 }
 
