@@ -4,7 +4,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::http::HeaderMap;
 use tokio::sync::Semaphore;
 
 use crate::api_error::Failure;
@@ -23,12 +22,14 @@ pub(crate) struct App {
     pub base_url: String,
     /// For webhook deliveries.
     pub http: reqwest::Client,
-    /// Per key: the start of the current one-second window and the requests in it.
+    /// Per project key: the start of the current one-second window and the requests in it.
     pub rate_windows: Arc<Mutex<HashMap<String, (Instant, u32)>>>,
     /// The data directory, when state outlives the process.
     pub persist: Option<Arc<Persist>>,
     /// Every API request, for tests.
     pub recorder: Arc<crate::recorder::Recorder>,
+    /// The `Host` values accepted, lowercase (see `http::host`).
+    pub allowed_hosts: Arc<crate::http::AllowedHosts>,
     /// Fetches linked images before a render, with `--fetch-assets`.
     pub assets: Option<crate::assets::Fetcher>,
     /// Webhook deliveries in flight, and the log of their attempts.
@@ -36,20 +37,14 @@ pub(crate) struct App {
 }
 
 impl App {
-    /// When the key has used its requests of the current second: the seconds until the next
+    /// When the project of `key` (an authenticated key: there are as many windows as
+    /// projects) has used its requests of the current second: the seconds until the next
     /// second's window opens, to the microsecond (`429 rate_limited` with that `Retry-After`).
-    pub fn rate_limit(&self, headers: &HeaderMap) -> Option<f64> {
+    pub fn rate_limit(&self, key: &str) -> Option<f64> {
         let limit = self.config.rate_limit?;
-        let key = headers
-            .get("authorization")?
-            .to_str()
-            .ok()?
-            .strip_prefix("Bearer ")?
-            .trim()
-            .to_owned();
         let mut windows = self.rate_windows.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
-        let window = windows.entry(key).or_insert((now, 0));
+        let window = windows.entry(key.to_owned()).or_insert((now, 0));
         if now.duration_since(window.0).as_secs_f64() >= 1.0 {
             *window = (now, 0);
         }

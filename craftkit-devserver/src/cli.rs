@@ -84,6 +84,11 @@ pub struct Args {
     /// labelled boxes and nothing is fetched.
     #[arg(long)]
     pub fetch_assets: bool,
+    /// Also answer requests whose Host header is this name (any port) or name:port; by
+    /// default only 127.0.0.1, localhost and [::1] are, others get 421 (a guard against DNS
+    /// rebinding). Repeatable.
+    #[arg(long = "allowed-host", value_name = "HOST")]
+    pub allowed_hosts: Vec<String>,
 }
 
 /// Runs the server until Ctrl-C, printing `listening on http://127.0.0.1:PORT` first.
@@ -128,6 +133,7 @@ pub async fn run(args: Args) -> Result<(), String> {
         faults,
         fault_seed: args.fault_seed,
         fetch_assets: args.fetch_assets.then(AssetFetch::default),
+        allowed_hosts: args.allowed_hosts,
         ..Config::default()
     };
     let server = DevServer::start(config).await.map_err(|e| e.to_string())?;

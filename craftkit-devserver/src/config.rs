@@ -65,13 +65,29 @@ pub struct Config {
     /// default, so a long run's memory stays bounded. The file of
     /// [`delivery_log`](Config::delivery_log) gets every one.
     pub delivery_log_capacity: usize,
-    /// A file to append every API request to, as JSON lines (the key redacted); every
-    /// request is also kept in memory for [`DevServer::requests`](crate::DevServer::requests).
+    /// A file to append every API request to, as JSON lines (the key redacted), created `0600`
+    /// (missing folders `0700`); requests are also kept in memory, within `record_budget`, for
+    /// [`DevServer::requests`](crate::DevServer::requests).
     pub log_requests: Option<PathBuf>,
     /// Fetch linked (`https://`) images before rendering, so the PDF shows them; a render
     /// whose image cannot be fetched fails with `asset_unreachable`. `None` (the default):
     /// nothing is fetched and each linked image is a labelled box.
     pub fetch_assets: Option<AssetFetch>,
+    /// Host names (`name`, any port, or `name:port`) accepted in the `Host` header besides
+    /// `127.0.0.1`, `localhost` and `[::1]` (with the server's port or none): another name is
+    /// `421 invalid_request`, so that a page whose domain was rebound to 127.0.0.1 cannot
+    /// drive the API with the public development key.
+    pub allowed_hosts: Vec<String>,
+    /// How long a client may take to send a request's headers (also the longest a kept-alive
+    /// connection waits idle for its next request) before the connection is closed; 10 s by
+    /// default.
+    pub header_read_timeout: Duration,
+    /// How many bytes of requests (and as many of answers) the server keeps in memory for
+    /// [`DevServer::requests`](crate::DevServer::requests) and
+    /// [`DevServer::responses`](crate::DevServer::responses), bodies, headers and paths
+    /// counted (64 MiB by default): past it the oldest are dropped. The `log_requests` file
+    /// keeps every one.
+    pub record_budget: usize,
 }
 
 impl Default for Config {
@@ -97,6 +113,9 @@ impl Default for Config {
             delivery_log_capacity: crate::delivery::DELIVERY_LOG_CAPACITY,
             log_requests: None,
             fetch_assets: None,
+            allowed_hosts: Vec::new(),
+            header_read_timeout: Duration::from_secs(10),
+            record_budget: crate::recorder::DEFAULT_RECORD_BUDGET,
         }
     }
 }

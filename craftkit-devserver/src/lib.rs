@@ -175,20 +175,14 @@ impl DevServer {
             source,
         })?;
         let url = format!("http://{addr}");
-        let (app, unfinished) = build_app(config, &keys, url.clone())?;
+        let header_read_timeout = config.header_read_timeout;
+        let (app, unfinished) = build_app(config, &keys, addr.port())?;
         for render_id in unfinished {
             worker::spawn(app.clone(), render_id);
         }
         let (shutdown, stopped) = oneshot::channel::<()>();
         let router = http::router(app.clone());
-        let task = tokio::spawn(async move {
-            let serve = axum::serve(listener, router).with_graceful_shutdown(async {
-                let _ = stopped.await;
-            });
-            if let Err(error) = serve.await {
-                tracing::error!(%error, "the server stopped");
-            }
-        });
+        let task = tokio::spawn(serve(listener, router, header_read_timeout, stopped));
         Ok(DevServer {
             addr,
             url,
@@ -367,6 +361,68 @@ fn check_webhooks(config: &Config) -> Result<(), Error> {
     Ok(())
 }
 
+/// How many connections are served at once; more wait in the listen queue until one closes.
+const MAX_CONNECTIONS: usize = 1024;
+
+/// Serves HTTP/1 on `listener` until `stopped`, then finishes the requests in flight. A client
+/// that takes over `header_read_timeout` to send a request's headers is disconnected.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    header_read_timeout: std::time::Duration,
+    mut stopped: oneshot::Receiver<()>,
+) {
+    let connections = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let (closing, closing_watch) = tokio::sync::watch::channel(false);
+    loop {
+        let permit = tokio::select! {
+            permit = connections.clone().acquire_owned() => permit,
+            _ = &mut stopped => break,
+        };
+        let Ok(permit) = permit else { break };
+        let stream = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = &mut stopped => break,
+        };
+        let stream = match stream {
+            Ok((stream, _)) => stream,
+            Err(error) => {
+                // Out of file descriptors, or a connection reset before it was accepted: wait
+                // a little rather than spin.
+                tracing::warn!(%error, "cannot accept a connection");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        let mut closing_watch = closing_watch.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(header_read_timeout);
+            let connection =
+                builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            let mut connection = std::pin::pin!(connection);
+            tokio::select! {
+                result = connection.as_mut() => {
+                    if let Err(error) = result {
+                        tracing::debug!(%error, "connection ended");
+                    }
+                }
+                _ = async { closing_watch.wait_for(|closing| *closing).await.is_ok() } => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.await;
+                }
+            }
+        });
+    }
+    let _ = closing.send(true);
+    // Every connection holds a permit until it ends.
+    let _ = connections.acquire_many(MAX_CONNECTIONS as u32).await;
+}
+
 /// The configured keys, deduplicated ([`DEV_KEY`] when there are none), each checked for shape.
 fn checked_keys(config: &Config) -> Result<Vec<String>, Error> {
     let mut keys = if config.keys.is_empty() {
@@ -387,14 +443,11 @@ fn checked_keys(config: &Config) -> Result<Vec<String>, Error> {
     Ok(keys)
 }
 
-/// The shared state of a server answering at `url`: each key's project with the configured
+/// The shared state of a server answering at `http://127.0.0.1:{port}`: each key's project with the configured
 /// templates published (and, with a data directory, its state restored), and the ids of the
 /// restored renders that still have to run.
-fn build_app(
-    config: Config,
-    keys: &[String],
-    url: String,
-) -> Result<(app::App, Vec<String>), Error> {
+fn build_app(config: Config, keys: &[String], port: u16) -> Result<(app::App, Vec<String>), Error> {
+    let url = format!("http://127.0.0.1:{port}");
     let store = store::Store::default();
     let data_dir_error = |message: String| Error::DataDir {
         path: config
@@ -430,16 +483,15 @@ fn build_app(
             }
         }
     }
-    let recorder = recorder::Recorder::new(config.log_requests.as_ref()).map_err(|source| {
-        Error::RequestLog {
+    let recorder = recorder::Recorder::new(config.log_requests.as_ref(), config.record_budget)
+        .map_err(|source| Error::RequestLog {
             path: config
                 .log_requests
                 .as_ref()
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),
             source,
-        }
-    })?;
+        })?;
     let deliveries =
         delivery::Deliveries::new(config.delivery_log_capacity, config.delivery_log.as_deref())
             .map_err(|source| Error::DeliveryLog {
@@ -469,6 +521,7 @@ fn build_app(
                 .map_err(|e| Error::WebhookClient(e.to_string()))?
         },
         rate_windows: Arc::new(Mutex::new(Default::default())),
+        allowed_hosts: Arc::new(http::AllowedHosts::new(port, &config.allowed_hosts)),
         assets: match &config.fetch_assets {
             Some(settings) => Some(assets::Fetcher::new(settings.clone()).map_err(Error::Assets)?),
             None => None,
@@ -487,8 +540,8 @@ fn build_app(
 #[doc(hidden)]
 pub fn router_for_fuzzing(config: Config) -> Result<axum::Router, Error> {
     let keys = checked_keys(&config)?;
-    let url = format!("http://127.0.0.1:{}", config.port);
-    let (app, _unfinished) = build_app(config, &keys, url)?;
+    let port = config.port;
+    let (app, _unfinished) = build_app(config, &keys, port)?;
     Ok(http::router(app))
 }
 

@@ -390,3 +390,219 @@ fn the_same_slug_in_two_projects_is_two_templates() {
         .collect();
     assert_eq!(names, ["Bravo's"]);
 }
+
+/// `127.0.0.1:PORT` of `server`.
+fn authority(server: &Server) -> String {
+    server.url().trim_start_matches("http://").to_owned()
+}
+
+/// Sends `request` on a new connection and reads until the server closes it or `wait`
+/// passes: `Err` when nothing came back within `wait` (the server is still waiting).
+fn exchange(server: &Server, request: &[u8], wait: Duration) -> std::io::Result<String> {
+    let mut stream = TcpStream::connect(authority(server))?;
+    stream.set_read_timeout(Some(wait))?;
+    stream.write_all(request)?;
+    let mut answer = Vec::new();
+    let mut buffer = [0u8; 8192];
+    loop {
+        match stream.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => answer.extend_from_slice(&buffer[..n]),
+            // A reset after (part of) the answer ends it as well as a close.
+            Err(_) if !answer.is_empty() => break,
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(String::from_utf8_lossy(&answer).into_owned())
+}
+
+/// The head of a `POST` that declares `length` bytes of JSON and sends none of them.
+fn head_only(server: &Server, path: &str, authorization: Option<&str>, length: u64) -> String {
+    let authorization = authorization
+        .map(|key| format!("Authorization: Bearer {key}\r\n"))
+        .unwrap_or_default();
+    format!(
+        "POST {path} HTTP/1.1\r\nHost: {}\r\n{authorization}Content-Type: application/json\r\n\
+         Content-Length: {length}\r\nConnection: close\r\n\r\n",
+        authority(server)
+    )
+}
+
+#[test]
+fn a_declared_length_over_the_limit_is_413_before_the_body_is_sent() {
+    let server = Server::start();
+    let request = head_only(&server, &render_path(SLUG), Some(KEY), 300 * 1024 * 1024);
+    let answer = exchange(&server, request.as_bytes(), Duration::from_secs(5))
+        .expect("an answer without waiting for 300 MB");
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("payload_too_large"), "{answer}");
+}
+
+#[test]
+fn without_a_known_key_the_body_is_not_read() {
+    let server = Server::start();
+    for (path, key, status) in [
+        ("/v1/nowhere".to_owned(), None, "404"),
+        (render_path(SLUG), None, "401"),
+        (render_path(SLUG), Some(UNKNOWN_KEY), "401"),
+        ("/v1/templates".to_owned(), Some("not-a-key"), "401"),
+    ] {
+        let request = head_only(&server, &path, key, 10 * 1024 * 1024);
+        let answer = exchange(&server, request.as_bytes(), Duration::from_secs(5))
+            .unwrap_or_else(|e| panic!("{path} {key:?}: no answer without the body: {e}"));
+        assert!(
+            answer.starts_with(&format!("HTTP/1.1 {status}")),
+            "{path} {key:?}: {answer}"
+        );
+    }
+}
+
+#[test]
+fn an_oversized_body_is_not_recorded() {
+    let server = Server::start();
+    let status = post_chunked(&server, &render_path(SLUG), 21 * 1024 * 1024);
+    assert!(status.starts_with("HTTP/1.1 413"), "{status}");
+    let requests = server.dev().requests();
+    let last = requests.last().expect("the request is recorded");
+    assert_eq!(last.path, render_path(SLUG));
+    assert!(last.body.is_none(), "the refused body is not kept");
+}
+
+#[test]
+fn the_recorder_keeps_the_newest_requests_within_its_budget() {
+    let server = Server::with(config_with(|c| c.record_budget = 1024 * 1024));
+    for n in 0..10 {
+        let body = json!({"pad": "x".repeat(300_000), "n": n});
+        server.post("/v1/templates").json(&body).send();
+    }
+    let requests = server.dev().requests();
+    assert!(
+        (2..=3).contains(&requests.len()),
+        "{} requests of 300 KB kept in 1 MiB",
+        requests.len()
+    );
+    let last = requests.last().and_then(|r| r.body.as_ref()).unwrap();
+    assert_eq!(last["n"], 9);
+    assert!(
+        server.dev().responses().len() >= 10,
+        "small answers all fit"
+    );
+}
+
+/// The status line and body of a `GET path` sent with `Host: host`.
+fn get_with_host(server: &Server, path: &str, host: &str) -> String {
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {KEY}\r\nConnection: close\r\n\r\n"
+    );
+    exchange(server, request.as_bytes(), Duration::from_secs(5))
+        .unwrap_or_else(|e| panic!("Host {host}: no answer: {e}"))
+}
+
+#[test]
+fn a_foreign_host_is_421_and_loopback_names_are_served() {
+    let server = Server::with(config_with(|c| c.allowed_hosts = vec!["devbox.lan".into()]));
+    let port = server.dev().addr().port();
+    for host in [
+        format!("rebound.example:{port}"),
+        "rebound.example".to_owned(),
+        format!("localhost.rebound.example:{port}"),
+        format!("127.0.0.1.nip.io:{port}"),
+    ] {
+        for path in [
+            "/v1/templates",
+            "/v1/openapi.json",
+            "/s/abc",
+            "/files/a/b.pdf",
+        ] {
+            let answer = get_with_host(&server, path, &host);
+            assert!(
+                answer.starts_with("HTTP/1.1 421"),
+                "{host} {path}: {answer}"
+            );
+            assert!(
+                answer.contains("\"invalid_request\"") && answer.contains("--allowed-host"),
+                "{answer}"
+            );
+        }
+    }
+    for host in [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("[::1]:{port}"),
+        "localhost".to_owned(),
+        "devbox.lan:8080".to_owned(),
+    ] {
+        let answer = get_with_host(&server, "/v1/templates", &host);
+        assert!(answer.starts_with("HTTP/1.1 200"), "{host}: {answer}");
+    }
+}
+
+#[test]
+fn unauthenticated_requests_do_not_use_up_or_open_rate_limit_windows() {
+    let server = Server::with(config_with(|c| c.rate_limit = Some(2)));
+    for n in 0..6 {
+        server
+            .get("/v1/templates")
+            .key(UNKNOWN_KEY)
+            .send()
+            .expect_error(401, "unauthenticated");
+        server
+            .get("/v1/templates")
+            .authorization(&format!("Bearer made-up-{n}"))
+            .send()
+            .expect_error(401, "unauthenticated");
+    }
+    server.get("/v1/templates").send().expect(200);
+}
+
+#[test]
+fn half_sent_requests_are_closed_after_the_header_read_timeout() {
+    let server = Server::with(config_with(|c| {
+        c.header_read_timeout = Duration::from_millis(300);
+    }));
+    let started = std::time::Instant::now();
+    let half = format!(
+        "GET /v1/templates HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer",
+        authority(&server)
+    );
+    let streams: Vec<TcpStream> = (0..20)
+        .map(|_| {
+            let mut stream = TcpStream::connect(authority(&server)).unwrap();
+            stream.write_all(half.as_bytes()).unwrap();
+            stream
+                .set_read_timeout(Some(Duration::from_secs(5)))
+                .unwrap();
+            stream
+        })
+        .collect();
+    for mut stream in streams {
+        let mut answer = Vec::new();
+        match stream.read_to_end(&mut answer) {
+            Ok(_) => {
+                let answer = String::from_utf8_lossy(&answer);
+                assert!(
+                    answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+                    "{answer}"
+                );
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+            Err(e) => panic!("the half-sent request is still open: {e}"),
+        }
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    // A kept-alive connection left idle past the timeout is closed as well.
+    let request = format!(
+        "GET /v1/templates HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {KEY}\r\n\r\n",
+        authority(&server)
+    );
+    let started = std::time::Instant::now();
+    let answer = exchange(&server, request.as_bytes(), Duration::from_secs(5))
+        .expect("the idle connection is closed");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(started.elapsed() < Duration::from_secs(4));
+    server.get("/v1/templates").send().expect(200);
+}

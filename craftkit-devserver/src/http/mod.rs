@@ -1,12 +1,14 @@
-//! The routes of the contract, and the layer every request goes through: request id, faults,
-//! rate limit, one log line.
+//! The routes of the contract, and the layer every request goes through: request id, `Host`
+//! check, bounded body, recording, rate limit, faults, one log line.
 
 mod auth;
 mod body;
 mod extract;
 mod files;
+mod host;
 mod openapi;
 
+pub(crate) use host::AllowedHosts;
 pub(crate) use openapi::DOCUMENT as OPENAPI_JSON;
 mod renders;
 mod shares;
@@ -102,93 +104,25 @@ pub(crate) fn router(app: App) -> Router {
         .with_state(app)
 }
 
+/// The layer every request goes through: a request id, the answer (see [`answer`]), the
+/// answer recorded, one log line.
 async fn every_request(State(app): State<App>, request: Request, next: Next) -> Response {
     let started = Instant::now();
-    // API requests are recorded as received (body buffered, then handed on unchanged).
-    let mut request = if request.uri().path().starts_with("/v1/") {
-        let (parts, body) = request.into_parts();
-        let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
-            return Failure::new(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                "the request body could not be read",
-            )
-            .into_response();
-        };
-        app.recorder
-            .record(parts.method.as_str(), &parts.uri, &parts.headers, &bytes);
-        Request::from_parts(parts, Body::from(bytes))
-    } else {
-        request
-    };
     let request_id = random_id("req_");
     let method = request.method().clone();
     let path = loggable_path(request.uri().path());
-    let is_api = request.uri().path().starts_with("/v1/");
     let route = request
         .extensions()
         .get::<MatchedPath>()
         .map(|matched| matched.as_str().to_owned());
-
-    // The rate limiter counts every API request, before any injected fault, as a gateway would.
-    let limited = if is_api {
-        app.rate_limit(request.headers())
-    } else {
-        None
-    };
-    let fault = if is_api && limited.is_none() {
-        app.faults.pick()
-    } else {
-        None
-    };
-    let injected = fault.clone();
-    let (mut response, drop_after) = REQUEST_ID
-        .scope(request_id.clone(), async move {
-            let mut drop_after = false;
-            let early = match &injected {
-                Some(FaultKind::Drop) => Some(dropped_connection()),
-                Some(FaultKind::Status(status)) => Some(
-                    Failure::server_error(
-                        StatusCode::from_u16(*status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
-                    )
-                    .into_response(),
-                ),
-                Some(FaultKind::RateLimited(wait)) => {
-                    Some(Failure::rate_limited(wait.as_secs_f64()).into_response())
-                }
-                Some(FaultKind::Delay(wait)) => {
-                    tokio::time::sleep(*wait).await;
-                    None
-                }
-                Some(FaultKind::FailRender) => {
-                    request.extensions_mut().insert(FailRender);
-                    None
-                }
-                Some(FaultKind::DropAfter) => {
-                    drop_after = true;
-                    None
-                }
-                None => None,
-            };
-            let early = match limited {
-                Some(wait) => Some(Failure::rate_limited(wait).into_response()),
-                None => early,
-            };
-            let response = match early {
-                Some(response) => response,
-                None => next.run(request).await,
-            };
-            (response, drop_after)
-        })
+    let outcome = REQUEST_ID
+        .scope(request_id.clone(), answer(&app, request, next))
         .await;
-    let dropped = drop_after || matches!(fault, Some(FaultKind::Drop));
-    if drop_after {
-        response = dropped_connection();
-    }
+    let mut response = outcome.response;
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("request-id", value);
     }
-    if !dropped {
+    if !outcome.dropped {
         response = record_response(&app, &method, &path, route, response).await;
     }
     tracing::info!(
@@ -197,10 +131,114 @@ async fn every_request(State(app): State<App>, request: Request, next: Next) -> 
         status = response.status().as_u16(),
         latency_ms = %format!("{:.2}", started.elapsed().as_secs_f64() * 1000.0),
         request_id = %request_id,
-        fault = ?fault,
+        fault = ?outcome.fault,
         "request"
     );
     response
+}
+
+/// What the layer did with one request.
+struct Outcome {
+    response: Response,
+    /// The fault injected, if any.
+    fault: Option<FaultKind>,
+    /// The connection is dropped: no answer is sent.
+    dropped: bool,
+}
+
+impl From<Response> for Outcome {
+    fn from(response: Response) -> Outcome {
+        Outcome {
+            response,
+            fault: None,
+            dropped: false,
+        }
+    }
+}
+
+/// Checks and answers one request, in this order: the `Host` (`421`); for an API request,
+/// the body read within its limit (`413`, only with a known key: the handler refuses other
+/// requests without reading it) and recorded, the rate limit of the key's project (`429`),
+/// then an injected fault or the handler.
+async fn answer(app: &App, request: Request, next: Next) -> Outcome {
+    if let Err(failure) = app.allowed_hosts.check(request.headers()) {
+        return failure.into_response().into();
+    }
+    if !request.uri().path().starts_with("/v1/") {
+        return next.run(request).await.into();
+    }
+    let key = auth::authenticate(app, request.headers()).ok();
+    let request = match record_request(app, request, key.is_some()).await {
+        Ok(request) => request,
+        Err(refused) => return refused.into(),
+    };
+    // Counted before any injected fault, as a gateway would.
+    if let Some(wait) = key.and_then(|key| app.rate_limit(&key)) {
+        return Failure::rate_limited(wait).into_response().into();
+    }
+    inject_fault(app.faults.pick(), request, next).await
+}
+
+/// Records an API request as received and hands it on unchanged: with `read_body`, its body
+/// is read (at most [`body::MAX_BODY`], else `413`) and recorded; without, it is recorded
+/// without its body, which is left unread.
+async fn record_request(app: &App, request: Request, read_body: bool) -> Result<Request, Response> {
+    let (parts, body) = request.into_parts();
+    let record = |body| {
+        app.recorder
+            .record(parts.method.as_str(), &parts.uri, &parts.headers, body);
+    };
+    if !read_body {
+        record(None);
+        return Ok(Request::from_parts(parts, body));
+    }
+    match body::read_limited(body, body::declared_length(&parts.headers)).await {
+        Ok(bytes) => {
+            record(Some(bytes.clone()));
+            Ok(Request::from_parts(parts, Body::from(bytes)))
+        }
+        Err(failure) => {
+            record(None);
+            Err(failure.into_response())
+        }
+    }
+}
+
+/// Runs the request through `fault` (none: straight to the handler).
+async fn inject_fault(fault: Option<FaultKind>, mut request: Request, next: Next) -> Outcome {
+    let (response, dropped) = match &fault {
+        Some(FaultKind::Drop) => (dropped_connection(), true),
+        Some(FaultKind::Status(status)) => (
+            Failure::server_error(
+                StatusCode::from_u16(*status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
+            )
+            .into_response(),
+            false,
+        ),
+        Some(FaultKind::RateLimited(wait)) => (
+            Failure::rate_limited(wait.as_secs_f64()).into_response(),
+            false,
+        ),
+        Some(FaultKind::Delay(wait)) => {
+            tokio::time::sleep(*wait).await;
+            (next.run(request).await, false)
+        }
+        Some(FaultKind::FailRender) => {
+            request.extensions_mut().insert(FailRender);
+            (next.run(request).await, false)
+        }
+        Some(FaultKind::DropAfter) => {
+            // The work is done; the answer is lost.
+            drop(next.run(request).await);
+            (dropped_connection(), true)
+        }
+        None => (next.run(request).await, false),
+    };
+    Outcome {
+        response,
+        fault,
+        dropped,
+    }
 }
 
 /// Records an answer as sent (its body when it is JSON) and hands it on unchanged.

@@ -12,7 +12,7 @@ use craftkit_core::api::{Page, RenderStatus, Share};
 use serde_json::Value;
 
 use super::auth::ProjectKey;
-use super::body::{read_limited, require_json};
+use super::body::{declared_length, parse_json, read_limited, require_json};
 use super::renders::not_ready;
 use crate::api_error::Failure;
 use crate::app::App;
@@ -28,13 +28,12 @@ pub(crate) async fn create(
     body: Body,
 ) -> Result<Response, Failure> {
     // The body is optional: `{"label": "..."}` (as JSON) or nothing.
-    let body = read_limited(body).await?;
+    let body = read_limited(body, declared_length(&headers)).await?;
     let label = if body.iter().all(u8::is_ascii_whitespace) {
         None
     } else {
         require_json(&headers)?;
-        let value: Value = serde_json::from_slice(&body)
-            .map_err(|e| Failure::invalid_request(format!("the body is not valid JSON: {e}")))?;
+        let value = parse_json(&body)?;
         // An object only: `value.get` would read an array or a string as a body without a label.
         if !value.is_object() {
             return Err(Failure::invalid_request(format!(
