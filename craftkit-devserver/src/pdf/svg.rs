@@ -252,7 +252,7 @@ fn screen(xml: &roxmltree::Document<'_>) -> Result<(), String> {
         }
         for attribute in node.attributes() {
             let (key, value) = (attribute.name(), attribute.value());
-            if key.len() > 2 && key[..2].eq_ignore_ascii_case("on") {
+            if key.len() > 2 && starts_with_ignore_case(key, "on") {
                 return Err(format!("SVG: has a script attribute ({})", short(key)));
             }
             if key == "href" {
@@ -588,6 +588,25 @@ mod tests {
         // References inside the SVG and data URIs are fine (the raster is not drawn).
         let inside = r##"<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="10" height="10"><defs><linearGradient id="g"><stop offset="0" stop-color="red"/><stop offset="1" stop-color="blue"/></linearGradient><path id="p" d="M0 0 L9 9"/></defs><use xlink:href="#p" stroke="url(#g)"/><image href="data:image/png;base64,iVBORw0KGgo=" width="2" height="2"/></svg>"##;
         assert!(convert(inside.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn non_ascii_attribute_names_do_not_panic() {
+        // The script-attribute check once sliced the name's first two bytes: a panic inside
+        // a character (issue 25, finding 6).
+        for name in ["中文", "é", "oé", "ö1", "on中"] {
+            let svg = format!(
+                r#"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><path {name}="1" d="M0 0 L5 5" stroke="black"/></svg>"#
+            );
+            let outcome = std::panic::catch_unwind(|| convert(svg.as_bytes()).map(|_| ()));
+            match (name, outcome) {
+                (_, Err(_)) => panic!("the attribute {name} panics the screen"),
+                ("on中", Ok(outcome)) => {
+                    assert!(outcome.is_err_and(|why| why.contains("script attribute (on中)")));
+                }
+                (_, Ok(outcome)) => assert!(outcome.is_ok(), "{name}: {outcome:?}"),
+            }
+        }
     }
 
     #[test]
