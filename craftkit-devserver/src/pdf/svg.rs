@@ -782,6 +782,18 @@ mod tests {
             r##"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><defs>{defs}</defs><use href="#l8"/></svg>"##
         );
         assert!(refused(&bomb).contains("expand to more than"));
+        // The same through <symbol>, which is drawn only where a <use> pulls it in.
+        let mut symbols =
+            String::from(r#"<symbol id="s0"><path d="M0 0 L5 5" stroke="black"/></symbol>"#);
+        for level in 1..=8 {
+            symbols.push_str(&format!(r#"<symbol id="s{level}">"#));
+            symbols.push_str(&format!(r##"<use href="#s{}"/>"##, level - 1).repeat(10));
+            symbols.push_str("</symbol>");
+        }
+        let bomb = format!(
+            r##"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">{symbols}<use href="#s8"/></svg>"##
+        );
+        assert!(refused(&bomb).contains("expand to more than"));
         let cycle = r##"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><g id="a"><path d="M0 0 L5 5" stroke="black"/><use href="#a"/></g></svg>"##;
         assert!(refused(cycle).contains("refers to itself"));
         let mutual = r##"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><defs><g id="a"><use href="#b"/></g><g id="b"><use href="#a"/></g></defs><use href="#a"/><path d="M0 0 L5 5" stroke="black"/></svg>"##;
@@ -955,6 +967,48 @@ mod tests {
                 svg(&r#"<path d="M0 0 L5 5" stroke="black"/>"#.repeat(200_001)),
             ),
             ("a <use> bomb of 10^8 (refused)", svg(&use_bomb)),
+            (
+                "one path of 10 MiB of h1, 5.2 million segments (drawn)",
+                svg(&format!(
+                    r#"<path d="M0 0{}" stroke="black"/>"#,
+                    "h1".repeat((MAX_SVG_BYTES - 200) / 2)
+                )),
+            ),
+            (
+                "the review's 100 KB marker bomb (refused)",
+                svg(&format!(
+                    r##"<defs>{}</defs><path d="M0 0{}" marker-mid="url(#m)" stroke="black"/>"##,
+                    marker("m", 40),
+                    "h1".repeat(50_000)
+                )),
+            ),
+            (
+                "the review's 600 KB marker bomb (refused)",
+                svg(&format!(
+                    r##"<defs>{}</defs><path d="M0 0{}" marker-mid="url(#m)" stroke="black"/>"##,
+                    marker("m", 40),
+                    "h1".repeat(300_000)
+                )),
+            ),
+            (
+                "a marker of 40 paths at 4,600 vertices, just within (drawn)",
+                svg(&format!(
+                    r##"<defs>{}</defs><path d="M0 0{}" marker-mid="url(#m)" stroke="black"/>"##,
+                    marker("m", 40),
+                    "h1".repeat(4_600)
+                )),
+            ),
+            (
+                "13,000 arcs of radius 1e15 (refused)",
+                svg(&format!(
+                    r#"<path d="M0 0{}" stroke="black"/>"#,
+                    " A1e15 1e15 0 1 0 1 0 A1e15 1e15 0 1 0 0 0".repeat(6_500)
+                )),
+            ),
+            (
+                "10,000 circles of radius 1e15 (their arcs are not counted yet)",
+                svg(&r#"<circle r="1e15" stroke="black" fill="none"/>"#.repeat(10_000)),
+            ),
             (
                 "100,000 nested groups (refused)",
                 svg(&format!(
