@@ -79,9 +79,9 @@ pub struct Args {
     #[arg(long, default_value_t = 1)]
     pub fault_seed: u64,
     /// Fetch linked https:// images before rendering, so the PDF shows them (https only, also
-    /// after redirects; 5 s to connect, 20 s in all, 10 MiB at most). A render whose image
-    /// cannot be fetched fails with asset_unreachable. Without it, linked images are
-    /// labelled boxes and nothing is fetched.
+    /// after redirects; public addresses only; 5 s to connect, 20 s in all, 10 MiB at most).
+    /// A render whose image cannot be fetched fails with asset_unreachable. Without it,
+    /// linked images are labelled boxes and nothing is fetched.
     #[arg(long)]
     pub fetch_assets: bool,
     /// Also answer requests whose Host header is this name (any port) or name:port; by
@@ -89,6 +89,11 @@ pub struct Args {
     /// rebinding). Repeatable.
     #[arg(long = "allowed-host", value_name = "HOST")]
     pub allowed_hosts: Vec<String>,
+    /// With --fetch-assets: fetch from loopback and private addresses too (an HTTPS server on
+    /// this machine or its network). Anyone who can send a render can then make the server
+    /// connect there: for tests only.
+    #[arg(long, requires = "fetch_assets")]
+    pub fetch_assets_allow_private: bool,
 }
 
 /// Runs the server until Ctrl-C, printing `listening on http://127.0.0.1:PORT` first.
@@ -132,7 +137,10 @@ pub async fn run(args: Args) -> Result<(), String> {
         rate_limit: args.rate_limit,
         faults,
         fault_seed: args.fault_seed,
-        fetch_assets: args.fetch_assets.then(AssetFetch::default),
+        fetch_assets: args.fetch_assets.then(|| AssetFetch {
+            allow_private: args.fetch_assets_allow_private,
+            ..AssetFetch::default()
+        }),
         allowed_hosts: args.allowed_hosts,
         ..Config::default()
     };

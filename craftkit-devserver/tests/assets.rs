@@ -1,8 +1,10 @@
 //! Linked images with `fetch_assets` (`--fetch-assets`): fetched over HTTPS from a server on
 //! 127.0.0.1 with a test certificate (trusted through `AssetFetch::root_certificates`, not by
-//! turning verification off), and a render whose image cannot be fetched fails with
-//! `asset_unreachable` (closed port, redirect to `http://`, too large, `404`), with the
-//! `render.failed` webhook. Without the option nothing is fetched.
+//! turning verification off) and `AssetFetch::allow_private` (the server is on loopback), and
+//! a render whose image cannot be fetched fails with `asset_unreachable` (closed port,
+//! redirect to `http://`, too large, `404`), with the `render.failed` webhook. Without
+//! `allow_private` no spelling of a loopback address is connected to, and a closed port reads
+//! like an open one. Without the option nothing is fetched.
 
 mod common;
 
@@ -123,13 +125,15 @@ impl HttpsServer {
         format!("https://127.0.0.1:{}{path}", self.port)
     }
 
-    /// Fetch settings that trust this server's certificate, with short timeouts.
+    /// Fetch settings that trust this server's certificate and reach it on loopback, with
+    /// short timeouts.
     fn fetch(&self) -> AssetFetch {
         AssetFetch {
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(10),
             max_bytes: 2048,
             root_certificates: vec![self.certificate.clone()],
+            allow_private: true,
             ..AssetFetch::default()
         }
     }
@@ -217,7 +221,7 @@ fn an_image_that_cannot_be_fetched_fails_the_render_with_asset_unreachable() {
 
     let unreachable = format!("https://127.0.0.1:{closed}/logo.png");
     let render = render_with(&server, &unreachable);
-    assert_unreachable(&render, &unreachable, "could not connect");
+    assert_unreachable(&render, &unreachable, "unreachable");
     let deliveries = receiver.wait_for(1);
     let event = deliveries[0].json();
     assert_eq!(event["type"], "render.failed");
@@ -244,6 +248,71 @@ fn a_certificate_the_server_does_not_trust_is_unreachable() {
     // Trusts `other`'s certificate only.
     let server = Server::with(config_with(|c| c.fetch_assets = Some(other.fetch())));
     let url = https.url("/logo.svg");
-    assert_unreachable(&render_with(&server, &url), &url, "could not connect");
+    assert_unreachable(&render_with(&server, &url), &url, "unreachable");
     assert_eq!(https.served.load(Ordering::SeqCst), 0);
+}
+
+/// The `asset_unreachable` message of `render`, with `url` taken out.
+fn reason(render: &Value, url: &str) -> String {
+    assert_eq!(render["error"]["code"], "asset_unreachable", "{render}");
+    let message = render["error"]["message"].as_str().expect("a message");
+    message.replace(url, "URL")
+}
+
+#[test]
+fn no_spelling_of_a_private_address_is_fetched_without_allow_private() {
+    // Issue 25, finding 4: every one of these was connected to.
+    let https = HttpsServer::start();
+    let port = https.port;
+    let server = Server::with(config_with(|c| {
+        c.fetch_assets = Some(AssetFetch {
+            allow_private: false,
+            ..https.fetch()
+        });
+    }));
+    let mut reasons = Vec::new();
+    for host in [
+        "127.0.0.1",
+        "localhost",
+        "0x7f000001",
+        "2130706433",
+        "127.1",
+        "[::ffff:127.0.0.1]",
+        "[::1]",
+    ] {
+        let url = format!("https://{host}:{port}/logo.svg");
+        let render = render_with(&server, &url);
+        assert_unreachable(&render, &url, "unreachable");
+        reasons.push(reason(&render, &url));
+    }
+    assert_eq!(https.served.load(Ordering::SeqCst), 0, "nothing reached it");
+    reasons.dedup();
+    assert_eq!(
+        reasons.len(),
+        1,
+        "one reason for every address: {reasons:?}"
+    );
+}
+
+#[test]
+fn a_closed_port_and_an_open_one_read_the_same() {
+    // An open port that speaks no TLS (it closes every connection) and a closed one.
+    let open = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let open_port = open.local_addr().expect("its address").port();
+    thread::spawn(move || {
+        for stream in open.incoming() {
+            drop(stream);
+        }
+    });
+    let closed_port = {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        listener.local_addr().expect("its address").port()
+    };
+    let https = HttpsServer::start();
+    let server = Server::with(config_with(|c| c.fetch_assets = Some(https.fetch())));
+    let open_url = format!("https://127.0.0.1:{open_port}/a.png");
+    let closed_url = format!("https://127.0.0.1:{closed_port}/a.png");
+    let open_reason = reason(&render_with(&server, &open_url), &open_url);
+    let closed_reason = reason(&render_with(&server, &closed_url), &closed_url);
+    assert_eq!(open_reason, closed_reason);
 }

@@ -28,6 +28,10 @@ use super::text::Style;
 
 /// Decoded pixels beyond this are not embedded (a placeholder says why).
 const MAX_PIXEL_BYTES: usize = 64 << 20;
+/// Decoded pixels, in bytes, of all the PNGs of one render together; past it the render fails
+/// ([`super::PdfError::ImagesTooLarge`]). Each PNG's share is read from its header and taken
+/// before it is decoded, so a render decodes at most this much whatever its data holds.
+pub(crate) const MAX_RENDER_PIXEL_BYTES: usize = 256 << 20;
 
 /// What an image value draws as.
 #[derive(Debug, Clone)]
@@ -94,6 +98,11 @@ pub(crate) struct ImageSet<'a> {
     prepared: Vec<Prepared>,
     forms: Vec<SvgForm>,
     assets: Option<&'a Assets>,
+    /// Decoded pixel bytes taken so far, of [`MAX_RENDER_PIXEL_BYTES`].
+    decoded: usize,
+    /// Whether a PNG would have taken the decoded pixels past [`MAX_RENDER_PIXEL_BYTES`]:
+    /// nothing more is decoded and the render fails.
+    over_budget: bool,
 }
 
 impl<'a> ImageSet<'a> {
@@ -110,7 +119,18 @@ impl<'a> ImageSet<'a> {
         if let Some(visual) = self.seen.get(value) {
             return visual.clone();
         }
-        let visual = match prepare(value, self.assets) {
+        if self.over_budget {
+            // The render fails: nothing more is decoded.
+            return Visual::Placeholder {
+                title: "Unreadable image",
+                detail: String::new(),
+            };
+        }
+        let mut budget = Budget {
+            decoded: &mut self.decoded,
+            over: &mut self.over_budget,
+        };
+        let visual = match prepare(value, self.assets, &mut budget) {
             Ok(Decoded::Raster(prepared)) => {
                 let visual = Visual::Embedded {
                     index: self.prepared.len(),
@@ -133,6 +153,12 @@ impl<'a> ImageSet<'a> {
         };
         self.seen.insert(value, visual.clone());
         visual
+    }
+
+    /// Whether the document's PNGs decode to more than [`MAX_RENDER_PIXEL_BYTES`]; the render
+    /// then fails.
+    pub(crate) fn over_budget(&self) -> bool {
+        self.over_budget
     }
 
     /// Writes every prepared image; returns the `/XObject` resource entries.
@@ -202,9 +228,21 @@ fn dimension(pixels: u32) -> i32 {
     i32::try_from(pixels).unwrap_or(i32::MAX)
 }
 
+/// A render's decoded-pixel budget, as [`decode_png`] takes from it.
+struct Budget<'s> {
+    /// Bytes taken so far.
+    decoded: &'s mut usize,
+    /// Set when a PNG would take more than what is left.
+    over: &'s mut bool,
+}
+
 /// Decodes `value` into an embeddable image or an SVG form, or says what placeholder to draw
 /// instead.
-fn prepare(value: &str, assets: Option<&Assets>) -> Result<Decoded, Visual> {
+fn prepare(
+    value: &str,
+    assets: Option<&Assets>,
+    budget: &mut Budget<'_>,
+) -> Result<Decoded, Visual> {
     let unreadable = |why: &str| Visual::Placeholder {
         title: "Unreadable image",
         detail: why.to_owned(),
@@ -222,7 +260,9 @@ fn prepare(value: &str, assets: Option<&Assets>) -> Result<Decoded, Visual> {
             detail: format!("{}: {why}", image.as_str()),
         };
         return match sniff(bytes) {
-            Some("image/png") => decode_png(bytes).map(Decoded::Raster).map_err(fetched),
+            Some("image/png") => decode_png(bytes, budget)
+                .map(Decoded::Raster)
+                .map_err(fetched),
             Some("image/jpeg") => jpeg(bytes.clone())
                 .map(Decoded::Raster)
                 .map_err(|why| fetched(why.to_owned())),
@@ -235,7 +275,7 @@ fn prepare(value: &str, assets: Option<&Assets>) -> Result<Decoded, Visual> {
         .decode()
         .ok_or_else(|| unreadable("the data URI does not decode"))?;
     match media_type {
-        "image/png" => decode_png(&bytes)
+        "image/png" => decode_png(&bytes, budget)
             .map(Decoded::Raster)
             .map_err(|why| unreadable(&why)),
         "image/jpeg" => jpeg(bytes).map(Decoded::Raster).map_err(&unreadable),
@@ -269,8 +309,9 @@ fn sniff(bytes: &[u8]) -> Option<&'static str> {
     (trimmed.starts_with('<') && text.contains("<svg")).then_some("image/svg+xml")
 }
 
-/// Decodes a PNG into 8-bit samples and an optional alpha channel.
-fn decode_png(bytes: &[u8]) -> Result<Prepared, String> {
+/// Decodes a PNG into 8-bit samples and an optional alpha channel, taking its decoded size
+/// from `budget` first (read from the header, before any pixel is decoded).
+fn decode_png(bytes: &[u8], budget: &mut Budget<'_>) -> Result<Prepared, String> {
     let limits = png::Limits {
         bytes: MAX_PIXEL_BYTES,
     };
@@ -284,6 +325,15 @@ fn decode_png(bytes: &[u8]) -> Result<Prepared, String> {
         .output_buffer_size()
         .filter(|&size| size <= MAX_PIXEL_BYTES)
         .ok_or_else(|| "PNG: too many pixels to embed".to_owned())?;
+    match budget.decoded.checked_add(size) {
+        Some(total) if total <= MAX_RENDER_PIXEL_BYTES => *budget.decoded = total,
+        _ => {
+            *budget.over = true;
+            return Err(format!(
+                "PNG: the render's images decode to more than {MAX_RENDER_PIXEL_BYTES} bytes"
+            ));
+        }
+    }
     let mut buf = vec![0; size];
     let frame = reader.next_frame(&mut buf).map_err(png_error)?;
     buf.truncate(frame.buffer_size());

@@ -75,6 +75,17 @@ pub enum PdfError {
         /// The greatest number of pages.
         limit: usize,
     },
+    /// The document's PNG images together decode to more pixel bytes than one render may
+    /// decode (each image's size is read from its header before it is decoded).
+    #[error(
+        "the document's PNG images decode to more than {limit} bytes of pixels together, the \
+         most one render decodes; use fewer or smaller images (or JPEG, which is embedded \
+         without decoding)"
+    )]
+    ImagesTooLarge {
+        /// The most pixel bytes one render decodes.
+        limit: usize,
+    },
     /// The bundled font could not be used.
     #[error("font error: {0}")]
     Font(String),
@@ -95,6 +106,11 @@ pub fn render_pdf(input: &PdfInput<'_>) -> Result<RenderedPdf, PdfError> {
     let mut doc = layout::Doc::new(input.assets);
     document::layout(&mut doc, manifest, input.tree.root(), input.data)?;
     let (pages, fonts, images) = doc.finish();
+    if images.over_budget() {
+        return Err(PdfError::ImagesTooLarge {
+            limit: image::MAX_RENDER_PIXEL_BYTES,
+        });
+    }
     let title = manifest
         .name
         .as_deref()

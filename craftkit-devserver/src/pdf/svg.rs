@@ -20,6 +20,12 @@
 //! - nesting deeper than [`MAX_DEPTH`], counting what `<use>` pulls in (usvg and svg2pdf walk
 //!   the tree recursively), and `<use>` that would copy more than [`MAX_EXPANDED`] elements
 //!   or that refers to itself;
+//! - shapes of more than [`MAX_VERTICES`] path segments in all, counting every copy a `<use>`
+//!   makes and an arc as the curves usvg turns it into ([`segments`]);
+//! - markers that would copy more than [`MAX_EXPANDED`] elements: usvg copies a marker's
+//!   content at every vertex of a shape while it builds its tree, before the drawn-nodes budget
+//!   below can look, so the screen bounds the copies from the XML (every vertex times the
+//!   largest marker, nested markers multiplied; see [`marker_copies`]);
 //! - any reference that is not inside the document (`href="file:///etc/passwd"`,
 //!   `http://...`, `url(other.svg#a)`, CSS `@import`); `data:` URIs are allowed but not read;
 //! - scripts (`<script>`, `on*` attributes) and `<foreignObject>`.
@@ -29,6 +35,8 @@
 //! tree's size must lie within [`MIN_SIDE`]..=[`MAX_SIDE`] units, the drawing (with every
 //! pattern, clip path and mask counted each time it is drawn) within [`MAX_DRAWN`] nodes, and
 //! svg2pdf's output within [`MAX_FORM_BYTES`].
+
+mod segments;
 
 use std::collections::HashMap;
 
@@ -46,6 +54,10 @@ pub(crate) const MAX_EXPANDED: u64 = 200_000;
 /// once per group, which PDF readers allow 28 levels deep (ISO 32000-1, annex C), less the
 /// levels svg2pdf and the page add around the drawing (the test at the limit shows it fits).
 pub(crate) const MAX_DEPTH: usize = 24;
+/// Path segments an SVG's shapes may have, counting each copy a `<use>` makes and an arc as
+/// the curves it becomes: above what 10 MiB of path data can spell (two bytes a segment, as in
+/// `h1h1`), so only expansion is refused.
+pub(crate) const MAX_VERTICES: u64 = 6_000_000;
 /// Path and group nodes drawn, counting a pattern, clip path or mask each time it is used.
 pub(crate) const MAX_DRAWN: u64 = 200_000;
 /// Smallest width or height, in SVG units: smaller ones would need a scale beyond what PDF
@@ -252,7 +264,7 @@ fn screen(xml: &roxmltree::Document<'_>) -> Result<(), String> {
         }
         for attribute in node.attributes() {
             let (key, value) = (attribute.name(), attribute.value());
-            if key.len() > 2 && key[..2].eq_ignore_ascii_case("on") {
+            if key.len() > 2 && starts_with_ignore_case(key, "on") {
                 return Err(format!("SVG: has a script attribute ({})", short(key)));
             }
             if key == "href" {
@@ -277,13 +289,58 @@ fn screen(xml: &roxmltree::Document<'_>) -> Result<(), String> {
         ids: &ids,
         memo: HashMap::new(),
     };
-    let (elements, _) = expansion.measure(root, 0)?;
-    if elements > MAX_EXPANDED {
+    let size = expansion.measure(root, 0)?;
+    if size.elements > MAX_EXPANDED {
         return Err(format!(
             "SVG: its <use> elements expand to more than {MAX_EXPANDED} elements"
         ));
     }
+    if size.vertices > MAX_VERTICES {
+        return Err(format!(
+            "SVG: its shapes have more than {MAX_VERTICES} path segments (an arc counts as \
+             the curves it becomes, a shape each time a <use> copies it)"
+        ));
+    }
+    let markers = xml
+        .descendants()
+        .filter(|node| node.tag_name().name() == "marker")
+        .filter_map(|node| expansion.memo.get(&node.id()).copied().flatten());
+    let copied = marker_copies(size.vertices, markers);
+    if copied > MAX_EXPANDED {
+        return Err(format!(
+            "SVG: its markers would copy more than {MAX_EXPANDED} elements (each marker is \
+             copied at every vertex of the shapes that use it)"
+        ));
+    }
     Ok(())
+}
+
+/// An upper bound on the elements usvg copies for markers, without knowing which shapes use
+/// which marker (CSS and inheritance decide that): every vertex of every shape, `vertices`,
+/// takes the largest marker; and since a marker's shapes may have markers of their own (usvg
+/// only refuses a marker inside itself), a chain of distinct markers multiplies: each level
+/// adds the largest marker's elements plus its vertices times the level below. With no
+/// `<marker>`, markers draw nothing.
+fn marker_copies(vertices: u64, markers: impl Iterator<Item = Size>) -> u64 {
+    let (mut count, mut elements, mut inner) = (0usize, 0u64, 0u64);
+    for marker in markers {
+        count += 1;
+        elements = elements.max(marker.elements);
+        inner = inner.max(marker.vertices);
+    }
+    let cap = MAX_EXPANDED + 1;
+    let mut per_vertex = elements.min(cap);
+    for _ in 1..count {
+        let next = elements
+            .saturating_add(inner.saturating_mul(per_vertex))
+            .min(cap);
+        if next == per_vertex || next == cap {
+            per_vertex = next;
+            break;
+        }
+        per_vertex = next;
+    }
+    vertices.saturating_mul(per_vertex)
 }
 
 /// Refuses CSS (an attribute value or a `<style>` sheet) that imports or points outside.
@@ -320,43 +377,64 @@ fn short(text: &str) -> String {
     }
 }
 
+/// What a subtree becomes once every `<use>` in it is replaced by what it refers to.
+#[derive(Debug, Clone, Copy)]
+struct Size {
+    /// Elements, at most [`MAX_EXPANDED`] + 1.
+    elements: u64,
+    /// Levels below the subtree's root.
+    height: usize,
+    /// Vertices markers may be drawn at: the path segments of its shapes
+    /// ([`segments::shape_segments`]) plus one per shape (a lone `M` takes a start marker),
+    /// at most [`MAX_VERTICES`] + 1.
+    vertices: u64,
+}
+
 /// How big and how deep a subtree is once every `<use>` in it is replaced by what it refers to.
 struct Expansion<'d, 'input> {
     xml: &'d roxmltree::Document<'input>,
     ids: &'d HashMap<&'d str, roxmltree::NodeId>,
-    /// Elements and height of each element measured so far; `None` while it is being measured
-    /// (a `<use>` met again then is a cycle).
-    memo: HashMap<roxmltree::NodeId, Option<(u64, usize)>>,
+    /// The size of each element measured so far; `None` while it is being measured (a `<use>`
+    /// met again then is a cycle).
+    memo: HashMap<roxmltree::NodeId, Option<Size>>,
 }
 
 impl Expansion<'_, '_> {
-    /// (elements, height) of `node`'s expanded subtree; `depth` is how deep `node` is drawn.
-    /// The recursion stops at [`MAX_DEPTH`], so it is as shallow as what it guards.
-    fn measure(
-        &mut self,
-        node: roxmltree::Node<'_, '_>,
-        depth: usize,
-    ) -> Result<(u64, usize), String> {
+    /// The size of `node`'s expanded subtree; `depth` is how deep `node` is drawn. The
+    /// recursion stops at [`MAX_DEPTH`], so it is as shallow as what it guards.
+    fn measure(&mut self, node: roxmltree::Node<'_, '_>, depth: usize) -> Result<Size, String> {
         let too_deep = || format!("SVG: nested deeper than {MAX_DEPTH} levels");
         if depth > MAX_DEPTH {
             return Err(too_deep());
         }
         match self.memo.get(&node.id()) {
-            Some(Some((elements, height))) => {
-                return if depth + height > MAX_DEPTH {
+            Some(Some(size)) => {
+                return if depth + size.height > MAX_DEPTH {
                     Err(too_deep())
                 } else {
-                    Ok((*elements, *height))
+                    Ok(*size)
                 };
             }
             Some(None) => return Err("SVG: a <use> refers to itself".to_owned()),
             None => {}
         }
         self.memo.insert(node.id(), None);
-        let (mut elements, mut height) = (1u64, 0usize);
-        let mut add = |(e, h): (u64, usize)| {
-            elements = elements.saturating_add(e).min(MAX_EXPANDED + 1);
-            height = height.max(h + 1);
+        let own = segments::shape_segments(node);
+        let mut size = Size {
+            elements: 1,
+            height: 0,
+            vertices: if own > 0 { own.saturating_add(1) } else { 0 },
+        };
+        let mut add = |inner: Size| {
+            size.elements = size
+                .elements
+                .saturating_add(inner.elements)
+                .min(MAX_EXPANDED + 1);
+            size.height = size.height.max(inner.height + 1);
+            size.vertices = size
+                .vertices
+                .saturating_add(inner.vertices)
+                .min(MAX_VERTICES + 1);
         };
         for child in node.children().filter(roxmltree::Node::is_element) {
             add(self.measure(child, depth + 1)?);
@@ -372,13 +450,13 @@ impl Expansion<'_, '_> {
                 add(self.measure(target, depth + 1)?);
             }
         }
-        if elements > MAX_EXPANDED {
+        if size.elements > MAX_EXPANDED {
             return Err(format!(
                 "SVG: its <use> elements expand to more than {MAX_EXPANDED} elements"
             ));
         }
-        self.memo.insert(node.id(), Some((elements, height)));
-        Ok((elements, height))
+        self.memo.insert(node.id(), Some(size));
+        Ok(size)
     }
 }
 
@@ -591,6 +669,25 @@ mod tests {
     }
 
     #[test]
+    fn non_ascii_attribute_names_do_not_panic() {
+        // The script-attribute check once sliced the name's first two bytes: a panic inside
+        // a character (issue 25, finding 6).
+        for name in ["中文", "é", "oé", "ö1", "on中"] {
+            let svg = format!(
+                r#"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><path {name}="1" d="M0 0 L5 5" stroke="black"/></svg>"#
+            );
+            let outcome = std::panic::catch_unwind(|| convert(svg.as_bytes()).map(|_| ()));
+            match (name, outcome) {
+                (_, Err(_)) => panic!("the attribute {name} panics the screen"),
+                ("on中", Ok(outcome)) => {
+                    assert!(outcome.is_err_and(|why| why.contains("script attribute (on中)")));
+                }
+                (_, Ok(outcome)) => assert!(outcome.is_ok(), "{name}: {outcome:?}"),
+            }
+        }
+    }
+
+    #[test]
     fn the_resolver_reads_no_file_even_without_the_screen() {
         // An image usvg's default resolver would load from disk: with `options()` it is gone.
         let dir = std::env::temp_dir().join(format!("craftkit-svg-{}", std::process::id()));
@@ -685,10 +782,119 @@ mod tests {
             r##"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><defs>{defs}</defs><use href="#l8"/></svg>"##
         );
         assert!(refused(&bomb).contains("expand to more than"));
+        // The same through <symbol>, which is drawn only where a <use> pulls it in.
+        let mut symbols =
+            String::from(r#"<symbol id="s0"><path d="M0 0 L5 5" stroke="black"/></symbol>"#);
+        for level in 1..=8 {
+            symbols.push_str(&format!(r#"<symbol id="s{level}">"#));
+            symbols.push_str(&format!(r##"<use href="#s{}"/>"##, level - 1).repeat(10));
+            symbols.push_str("</symbol>");
+        }
+        let bomb = format!(
+            r##"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">{symbols}<use href="#s8"/></svg>"##
+        );
+        assert!(refused(&bomb).contains("expand to more than"));
         let cycle = r##"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><g id="a"><path d="M0 0 L5 5" stroke="black"/><use href="#a"/></g></svg>"##;
         assert!(refused(cycle).contains("refers to itself"));
         let mutual = r##"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><defs><g id="a"><use href="#b"/></g><g id="b"><use href="#a"/></g></defs><use href="#a"/><path d="M0 0 L5 5" stroke="black"/></svg>"##;
         assert!(refused(mutual).contains("refers to itself"));
+    }
+
+    /// A marker of `paths` paths.
+    fn marker(id: &str, paths: usize) -> String {
+        format!(
+            r#"<marker id="{id}" markerWidth="4" markerHeight="4">{}</marker>"#,
+            r#"<path d="M0 0 L1 1" stroke="black"/>"#.repeat(paths)
+        )
+    }
+
+    #[test]
+    fn marker_bombs_are_refused_before_usvg_copies_them() {
+        // Issue 25, finding 3: a marker of 40 paths at each vertex of a path of many `h1`.
+        // 5,000 vertices × 41 elements: past the budget, yet small enough that, unscreened,
+        // usvg builds it in about a second and the drawn-nodes budget refuses it afterwards
+        // (the review's 100 KB one took 18.5 s and 1.06 GB, a 600 KB one aborted the server).
+        let h = "h1".repeat(5_000);
+        let bombs = [
+            format!(r##"<path d="M0 0{h}" marker-mid="url(#m)" stroke="black"/>"##),
+            // Through a style sheet, inherited from a group, and the `marker` shorthand.
+            format!(r#"<style>path {{ marker-mid: url(#m) }}</style><path d="M0 0{h}"/>"#),
+            format!(r##"<g marker-start="url(#m)" marker-mid="url(#m)"><path d="M0 0{h}"/></g>"##),
+            format!(r##"<path d="M0 0{h}" style="marker: url(#m)"/>"##),
+            // A polyline's points and a line used many times.
+            format!(
+                r##"<polyline points="{}" marker-mid="url(#m)" stroke="black"/>"##,
+                "1,1 ".repeat(5_000)
+            ),
+            format!(
+                r##"<line id="l" x2="5" y2="5" marker-end="url(#m)" stroke="black"/>{}"##,
+                r##"<use href="#l"/>"##.repeat(2_500)
+            ),
+        ];
+        for inner in bombs {
+            let svg = format!(
+                r#"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><defs>{}</defs>{inner}</svg>"#,
+                marker("m", 40)
+            );
+            let start = std::time::Instant::now();
+            let why = refused(&svg);
+            assert!(why.contains("markers would copy more than"), "{why}");
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(2),
+                "{:?}",
+                start.elapsed()
+            );
+        }
+        // Nested markers multiply: a marker whose path of 100 vertices carries a marker of 40
+        // paths, at each of 100 vertices: 100 × 100 × 41 copies, though no single marker is big.
+        let nested = format!(
+            r##"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><defs>{}<marker id="a" markerWidth="4" markerHeight="4"><path d="M0 0{}" marker-mid="url(#m)" stroke="black"/></marker></defs><path d="M0 0{}" marker-mid="url(#a)" stroke="black"/></svg>"##,
+            marker("m", 40),
+            "h1".repeat(100),
+            "h1".repeat(100)
+        );
+        assert!(refused(&nested).contains("markers would copy more than"));
+        // Arrowheads on a few lines, and a long path beside them, are drawn.
+        let arrows = format!(
+            r##"<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100"><defs><marker id="arrow" viewBox="0 0 10 10" refX="5" refY="5" markerWidth="6" markerHeight="6" orient="auto"><path d="M0 0 L10 5 L0 10 z"/></marker></defs>{}<path d="M0 0{}" stroke="black" fill="none"/></svg>"##,
+            r##"<line x1="10" y1="10" x2="90" y2="90" stroke="black" marker-end="url(#arrow)"/>"##
+                .repeat(20),
+            " l1 0.5 l1 -0.5".repeat(5_000)
+        );
+        if let Err(why) = convert(arrows.as_bytes()) {
+            panic!("arrowheads are refused: {why}");
+        }
+    }
+
+    #[test]
+    fn shapes_that_expand_to_too_many_segments_are_refused() {
+        // A path of 100,001 segments copied 60 times by <use>: 6 million segments, from 200 KB.
+        let copies = format!(
+            r##"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><defs><path id="p" d="M0 0{}" stroke="black"/></defs>{}</svg>"##,
+            "h1".repeat(100_000),
+            r##"<use href="#p"/>"##.repeat(60)
+        );
+        let start = std::time::Instant::now();
+        assert!(
+            refused(&copies).contains("path segments"),
+            "{}",
+            refused(&copies)
+        );
+        // Arcs of a huge radius: each becomes about 480 curves; 13,000 of them from 260 KB.
+        let arcs = format!(
+            r#"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><path d="M0 0{}" stroke="black"/></svg>"#,
+            " A1e15 1e15 0 1 0 1 0 A1e15 1e15 0 1 0 0 0".repeat(6_500)
+        );
+        assert!(
+            refused(&arcs).contains("path segments"),
+            "{}",
+            refused(&arcs)
+        );
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(2),
+            "{:?}",
+            start.elapsed()
+        );
     }
 
     #[test]
@@ -761,6 +967,48 @@ mod tests {
                 svg(&r#"<path d="M0 0 L5 5" stroke="black"/>"#.repeat(200_001)),
             ),
             ("a <use> bomb of 10^8 (refused)", svg(&use_bomb)),
+            (
+                "one path of 10 MiB of h1, 5.2 million segments (drawn)",
+                svg(&format!(
+                    r#"<path d="M0 0{}" stroke="black"/>"#,
+                    "h1".repeat((MAX_SVG_BYTES - 200) / 2)
+                )),
+            ),
+            (
+                "the review's 100 KB marker bomb (refused)",
+                svg(&format!(
+                    r##"<defs>{}</defs><path d="M0 0{}" marker-mid="url(#m)" stroke="black"/>"##,
+                    marker("m", 40),
+                    "h1".repeat(50_000)
+                )),
+            ),
+            (
+                "the review's 600 KB marker bomb (refused)",
+                svg(&format!(
+                    r##"<defs>{}</defs><path d="M0 0{}" marker-mid="url(#m)" stroke="black"/>"##,
+                    marker("m", 40),
+                    "h1".repeat(300_000)
+                )),
+            ),
+            (
+                "a marker of 40 paths at 4,600 vertices, just within (drawn)",
+                svg(&format!(
+                    r##"<defs>{}</defs><path d="M0 0{}" marker-mid="url(#m)" stroke="black"/>"##,
+                    marker("m", 40),
+                    "h1".repeat(4_600)
+                )),
+            ),
+            (
+                "13,000 arcs of radius 1e15 (refused)",
+                svg(&format!(
+                    r#"<path d="M0 0{}" stroke="black"/>"#,
+                    " A1e15 1e15 0 1 0 1 0 A1e15 1e15 0 1 0 0 0".repeat(6_500)
+                )),
+            ),
+            (
+                "10,000 circles of radius 1e15 (their arcs are not counted yet)",
+                svg(&r#"<circle r="1e15" stroke="black" fill="none"/>"#.repeat(10_000)),
+            ),
             (
                 "100,000 nested groups (refused)",
                 svg(&format!(

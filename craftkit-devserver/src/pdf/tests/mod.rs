@@ -282,6 +282,76 @@ fn png_and_jpeg_data_uris_are_embedded() {
     }
 }
 
+/// A PNG whose header declares `width` × `height` 8-bit grey pixels and whose data is one
+/// empty row: the decoder fails after the header, which is all the render's budget reads.
+fn declared_png(width: u32, height: u32) -> Vec<u8> {
+    fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
+        out.extend_from_slice(&u32::try_from(data.len()).expect("small").to_be_bytes());
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        // The decoder ignores checksums, as browsers do.
+        out.extend_from_slice(&[0; 4]);
+    }
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut header = Vec::new();
+    header.extend_from_slice(&width.to_be_bytes());
+    header.extend_from_slice(&height.to_be_bytes());
+    header.extend_from_slice(&[8, 0, 0, 0, 0]);
+    chunk(&mut png, b"IHDR", &header);
+    chunk(
+        &mut png,
+        b"IDAT",
+        &miniz_oxide::deflate::compress_to_vec_zlib(&[0], 6),
+    );
+    chunk(&mut png, b"IEND", &[]);
+    png
+}
+
+#[test]
+fn a_render_decodes_at_most_its_pixel_budget() {
+    // Issue 25, finding 14: 50 distinct 8192×8192 PNGs (each within the 64 MiB limit of one
+    // image) took 27 s to render. Each of these declares 8192×8191 grey pixels (64 MiB less a
+    // row), so four fit the render's 256 MiB and a fifth does not.
+    let tree = manifest_with(json!([{"path": "gallery[]", "type": "array", "items": "image"}]));
+    let gallery = |count: usize| {
+        let images: Vec<String> = (0..count)
+            .map(|i| {
+                let side = 8191 - u32::try_from(i).expect("small");
+                data_uri(&declared_png(8192, side))
+            })
+            .collect();
+        json!({ "gallery": images })
+    };
+    let render = |data: &Value| {
+        render_pdf(&PdfInput {
+            tree: &tree,
+            data,
+            watermark: None,
+            assets: None,
+        })
+    };
+    let start = Instant::now();
+    assert!(render(&gallery(4)).is_ok(), "four fit the budget");
+    let error = render(&gallery(50)).expect_err("fifty PNGs of 64 MiB exceed the budget");
+    assert_eq!(
+        error,
+        super::PdfError::ImagesTooLarge {
+            limit: super::image::MAX_RENDER_PIXEL_BYTES
+        }
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("decode to more than 268435456 bytes"),
+        "{error}"
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
 #[test]
 fn hostile_data_never_panics_and_stays_bounded() {
     let tree = manifest_with(json!([
