@@ -51,6 +51,12 @@ pub use craftkit_core::api::{Render, RenderStatus, Share, Visibility};
 /// The live API.
 pub const DEFAULT_BASE_URL: &str = "https://api.craftkit.io";
 
+/// The most bytes a JSON answer may have, error answers included: 32 MiB. A larger
+/// `Content-Length` is refused before the body is read, and a body without one is read only up
+/// to this limit; either way the call fails with [`Error::AnswerTooLarge`], without a retry.
+/// PDF downloads are not JSON answers: they stream with no such limit.
+pub const MAX_ANSWER_BYTES: u64 = 32 << 20;
+
 /// An API key: `ck_live_...` or `ck_test_...`. Its `Debug` shows only the prefix.
 #[derive(Clone, PartialEq, Eq)]
 struct ApiKey(Arc<str>);
