@@ -12,7 +12,11 @@ use crate::{AssetFetch, Config, DEV_KEY, DevServer, Fault, FaultKind, FaultWhen,
 /// webhooks, fault injection.
 ///
 /// Example: craftkit-devserver --port 0 --templates .craftkit/manifests --key ck_test_abcdefghijklmnopqrstuvwx
-#[derive(Parser, Debug, Clone)]
+///
+/// The keys and the webhook secret are best given in the environment (CRAFTKIT_API_KEY,
+/// CRAFTKIT_WEBHOOK_SECRET), where other users of the machine cannot read them in `ps`. The
+/// `Debug` of these arguments shows neither.
+#[derive(Parser, Clone)]
 #[command(version)]
 pub struct Args {
     /// Port to listen on, on 127.0.0.1 (0: any free port).
@@ -22,13 +26,19 @@ pub struct Args {
     #[arg(long)]
     pub templates: Option<PathBuf>,
     /// An API key; each is its own project. Without one, the development key is accepted.
-    #[arg(long = "key")]
+    /// Several may be given as --key A --key B, or comma-separated in CRAFTKIT_API_KEY.
+    #[arg(
+        long = "key",
+        env = "CRAFTKIT_API_KEY",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
     pub keys: Vec<String>,
     /// A webhook endpoint URL (with --webhook-secret).
     #[arg(long, requires = "webhook_secret")]
     pub webhook: Option<String>,
-    /// The webhook signing secret (whsec_...).
-    #[arg(long)]
+    /// The webhook signing secret (whsec_...), or CRAFTKIT_WEBHOOK_SECRET.
+    #[arg(long, env = "CRAFTKIT_WEBHOOK_SECRET", hide_env_values = true)]
     pub webhook_secret: Option<String>,
     /// Keep templates, renders, shares, idempotency keys and PDFs here across restarts.
     #[arg(long)]
@@ -74,6 +84,30 @@ pub struct Args {
     /// labelled boxes and nothing is fetched.
     #[arg(long)]
     pub fetch_assets: bool,
+}
+
+impl std::fmt::Debug for Args {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Args")
+            .field("port", &self.port)
+            .field("templates", &self.templates)
+            .field("keys", &crate::config::Redacted(self.keys.len()))
+            .field("webhook", &self.webhook)
+            .field(
+                "webhook_secret",
+                &self
+                    .webhook_secret
+                    .as_ref()
+                    .map(|_| crate::config::Redacted(1)),
+            )
+            .field("data_dir", &self.data_dir)
+            .field("log_requests", &self.log_requests)
+            .field("render_ms", &self.render_ms)
+            .field("workers", &self.workers)
+            .field("rate_limit", &self.rate_limit)
+            .field("fetch_assets", &self.fetch_assets)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Runs the server until Ctrl-C, printing `listening on http://127.0.0.1:PORT` first.

@@ -13,8 +13,9 @@ use crate::assets::AssetFetch;
 pub const DEV_KEY: &str = "ck_test_devserver000000000000000000";
 
 /// Everything a server is started with. `Config::default()` is a server on an ephemeral
-/// loopback port that accepts [`DEV_KEY`] and publishes no template.
-#[derive(Debug, Clone)]
+/// loopback port that accepts [`DEV_KEY`] and publishes no template. Its `Debug` shows how
+/// many keys there are, never the keys, nor the webhook secrets.
+#[derive(Clone)]
 pub struct Config {
     /// The port to listen on (0: any free one).
     pub port: u16,
@@ -77,13 +78,58 @@ impl Default for Config {
     }
 }
 
-/// A webhook endpoint.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A webhook endpoint. Its `Debug` shows the URL, never the secret.
+#[derive(Clone, PartialEq, Eq)]
 pub struct WebhookEndpoint {
     /// Where events are posted.
     pub url: String,
     /// The signing secret, `whsec_<base62>`.
     pub secret: String,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("port", &self.port)
+            .field("keys", &Redacted(self.keys.len()))
+            .field("templates", &self.templates.len())
+            .field("webhooks", &self.webhooks)
+            .field("data_dir", &self.data_dir)
+            .field("render_delay", &self.render_delay)
+            .field("workers", &self.workers)
+            .field("rate_limit", &self.rate_limit)
+            .field("faults", &self.faults)
+            .field("fault_seed", &self.fault_seed)
+            .field("clock", &self.clock)
+            .field("idempotency_ttl", &self.idempotency_ttl)
+            .field("webhook_attempts", &self.webhook_attempts)
+            .field("webhook_backoff", &self.webhook_backoff)
+            .field("log_requests", &self.log_requests)
+            .field("fetch_assets", &self.fetch_assets)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for WebhookEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookEndpoint")
+            .field("url", &self.url)
+            .field("secret", &Redacted(1))
+            .finish_non_exhaustive()
+    }
+}
+
+/// `n` secrets in a `Debug`: how many, never what they are.
+pub(crate) struct Redacted(pub(crate) usize);
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            0 => f.write_str("[]"),
+            1 => f.write_str("[redacted]"),
+            n => write!(f, "[{n} redacted]"),
+        }
+    }
 }
 
 /// A fault to inject: what, and when.
