@@ -246,8 +246,7 @@ impl ClientBuilder {
         let http = match self.http {
             Some(http) => http,
             None => {
-                // rustls on the ring provider: no C toolchain beyond ring's own, no aws-lc.
-                let _ = rustls::crypto::ring::default_provider().install_default();
+                install_crypto_provider();
                 reqwest::Client::builder()
                     .connect_timeout(self.connect_timeout)
                     .timeout(self.timeout)
@@ -266,5 +265,22 @@ impl ClientBuilder {
                 throttle: None,
             }),
         })
+    }
+}
+
+/// Makes rustls's `ring` provider the process's default, unless one is installed already:
+/// reqwest (built without a provider of its own) takes the process default.
+///
+/// rustls 0.23.48 deprecated `ring::default_provider` because *ring* has no post-quantum key
+/// exchange; the only first-party provider that has one is aws-lc-rs, which needs a C and CMake
+/// build that this project refuses (`deny.toml` bans `aws-lc-sys`). So *ring* stays, on purpose,
+/// and the deprecation is allowed here, at its one call, rather than shown in every user's
+/// build. An application that wants post-quantum key exchange installs aws-lc-rs's provider
+/// before making a client, and this installs nothing.
+fn install_crypto_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        #[allow(deprecated)]
+        let provider = rustls::crypto::ring::default_provider();
+        let _ = provider.install_default();
     }
 }
