@@ -5,7 +5,8 @@
 # `ring::default_provider`) fails here before a user sees the warning.
 #
 # It runs in a scratch copy of the workspace (the lockfile updated there, never here) with its
-# own target directory, both removed at the end. A second cold build: a few minutes on 2 cores.
+# own target directory, both removed at the end. A second cold build: 3.8 CPU-minutes
+# (user and system; 16.7 min of wall time measured on a machine shared with six other builds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -280,7 +280,7 @@ pub struct RenderBody {
 }
 
 /// Whether `name` is a plain file name, as a render's `filename` must be: 1 to 255 bytes, not
-/// `.` or `..`, no `/`, `\\`, `"` or control character, and a single ordinary path component on
+/// `.` or `..`, no `/`, `\`, `"` or control character, and a single ordinary path component on
 /// this platform (so not `C:x` on Windows). The local server refuses any other
 /// `options.filename`, and `cargo craftkit render` writes a PDF under the name a server
 /// answered only when it passes this check.
