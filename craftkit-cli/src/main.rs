@@ -131,7 +131,9 @@ enum Command {
         /// The `data` as a JSON file.
         #[arg(required_unless_present = "batch", conflicts_with = "batch")]
         data: Option<PathBuf>,
-        /// Where to write the PDF (default: the render's file name).
+        /// Where to write the PDF, replacing the file there (default: the file name the server
+        /// gave the render when it is a plain file name, else RENDER_ID.pdf, in the current
+        /// directory; an existing file is then an error, never overwritten).
         #[arg(short, long, conflicts_with = "batch")]
         output: Option<PathBuf>,
         /// Print the render id and return without waiting (with --batch: queue every line,

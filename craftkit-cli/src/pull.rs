@@ -32,6 +32,14 @@ pub(crate) async fn run(
             .await
             .map_err(|e| Failure::input(e.to_string()))?
             .manifest;
+        // The cache files a manifest under its own slug: an answer about another template
+        // would be stored (or overwrite one) under a name nobody asked for.
+        if live.slug != *slug {
+            return Err(Failure::input(format!(
+                "asked for `{slug}`, the server answered the manifest of {:?}: nothing was stored",
+                live.slug
+            )));
+        }
         // A cached file that no longer parses is replaced, like a stale one.
         match cache::read(&source, slug)
             .ok()

@@ -279,6 +279,37 @@ pub struct RenderBody {
     pub options: RenderOptions,
 }
 
+/// Whether `name` is a plain file name, as a render's `filename` must be: 1 to 255 bytes, not
+/// `.` or `..`, no `/`, `\`, `"` or control character, and a single ordinary path component on
+/// this platform (so not `C:x` on Windows). The local server refuses any other
+/// `options.filename`, and `cargo craftkit render` writes a PDF under the name a server
+/// answered only when it passes this check.
+///
+/// ```
+/// use craftkit_core::api::is_plain_file_name;
+///
+/// assert!(is_plain_file_name("handover-BK-2931.pdf"));
+/// assert!(!is_plain_file_name("../escaped.sh"));
+/// assert!(!is_plain_file_name("/etc/passwd"));
+/// ```
+pub fn is_plain_file_name(name: &str) -> bool {
+    use std::path::{Component, Path};
+
+    let plain_text = !name.is_empty()
+        && name.len() <= 255
+        && name != "."
+        && name != ".."
+        && !name
+            .chars()
+            .any(|c| c.is_control() || matches!(c, '/' | '\\' | '"'));
+    let mut components = Path::new(name).components();
+    plain_text
+        && matches!(
+            (components.next(), components.next()),
+            (Some(Component::Normal(only)), None) if only == name
+        )
+}
+
 /// `options` of a render request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]

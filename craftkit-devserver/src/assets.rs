@@ -87,8 +87,7 @@ pub(crate) struct FetchError {
 impl Fetcher {
     /// A fetcher for `settings`; fails when a root certificate does not parse.
     pub(crate) fn new(settings: AssetFetch) -> Result<Fetcher, String> {
-        // reqwest needs a process-wide crypto provider: ring, as everywhere in this project.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        crate::install_crypto_provider();
         let allow_private = settings.allow_private;
         let redirects = reqwest::redirect::Policy::custom(move |attempt| {
             match redirect_refused(attempt.url(), attempt.previous().len(), allow_private) {

@@ -12,7 +12,11 @@ use crate::{AssetFetch, Config, DEV_KEY, DevServer, Fault, FaultKind, FaultWhen,
 /// webhooks, fault injection.
 ///
 /// Example: craftkit-devserver --port 0 --templates .craftkit/manifests --key ck_test_abcdefghijklmnopqrstuvwx
-#[derive(Parser, Debug, Clone)]
+///
+/// The keys and the webhook secret are best given in the environment (CRAFTKIT_API_KEY,
+/// CRAFTKIT_WEBHOOK_SECRET), where other users of the machine cannot read them in `ps`. The
+/// `Debug` of these arguments shows neither.
+#[derive(Parser, Clone)]
 #[command(version)]
 pub struct Args {
     /// Port to listen on, on 127.0.0.1 (0: any free port).
@@ -22,7 +26,13 @@ pub struct Args {
     #[arg(long)]
     pub templates: Option<PathBuf>,
     /// An API key; each is its own project. Without one, the development key is accepted.
-    #[arg(long = "key")]
+    /// Several may be given as --key A --key B, or comma-separated in CRAFTKIT_API_KEY.
+    #[arg(
+        long = "key",
+        env = "CRAFTKIT_API_KEY",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
     pub keys: Vec<String>,
     /// Webhook endpoints, each with its secret (`--webhook URL --webhook-secret whsec_...`).
     #[command(flatten)]
@@ -94,6 +104,31 @@ pub struct Args {
     /// connect there: for tests only.
     #[arg(long, requires = "fetch_assets")]
     pub fetch_assets_allow_private: bool,
+}
+
+impl std::fmt::Debug for Args {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Args")
+            .field("port", &self.port)
+            .field("templates", &self.templates)
+            .field("keys", &crate::config::Redacted(self.keys.len()))
+            .field("webhooks", &self.webhooks.endpoints)
+            .field("webhook_timeout", &self.webhook_timeout)
+            .field("webhook_window", &self.webhook_window)
+            .field("delivery_log", &self.delivery_log)
+            .field("data_dir", &self.data_dir)
+            .field("log_requests", &self.log_requests)
+            .field("render_ms", &self.render_ms)
+            .field("workers", &self.workers)
+            .field("rate_limit", &self.rate_limit)
+            .field("fetch_assets", &self.fetch_assets)
+            .field("allowed_hosts", &self.allowed_hosts)
+            .field(
+                "fetch_assets_allow_private",
+                &self.fetch_assets_allow_private,
+            )
+            .finish_non_exhaustive()
+    }
 }
 
 /// Runs the server until Ctrl-C, printing `listening on http://127.0.0.1:PORT` first.
@@ -170,6 +205,8 @@ pub struct WebhookArgs {
 
 const WEBHOOK: &str = "webhook";
 const WEBHOOK_SECRET: &str = "webhook_secret";
+/// The environment variable that gives the secret of every `--webhook` given without one.
+const WEBHOOK_SECRET_ENV: &str = "CRAFTKIT_WEBHOOK_SECRET";
 
 impl clap::FromArgMatches for WebhookArgs {
     fn from_arg_matches(matches: &clap::ArgMatches) -> Result<WebhookArgs, clap::Error> {
@@ -197,11 +234,21 @@ impl clap::FromArgMatches for WebhookArgs {
         }
         endpoints
             .into_iter()
+            .map(|(url, mut secrets)| {
+                if secrets.is_empty() {
+                    // Off the command line (and `ps`): the secret, or "old,new" while it rotates.
+                    if let Ok(from_env) = std::env::var(WEBHOOK_SECRET_ENV) {
+                        secrets = from_env.split(',').map(str::to_owned).collect();
+                    }
+                }
+                (url, secrets)
+            })
             .map(|(url, secrets)| match secrets.as_slice() {
                 [secret] => Ok(WebhookEndpoint::new(&url, secret)),
                 [old, new] => Ok(WebhookEndpoint::new(&url, new).with_previous_secret(old)),
                 [] => Err(webhook_error(&format!(
-                    "--webhook {url} needs a --webhook-secret whsec_... after it"
+                    "--webhook {url} needs a --webhook-secret whsec_... after it (or \
+                     {WEBHOOK_SECRET_ENV} in the environment)"
                 ))),
                 _ => Err(webhook_error(&format!(
                     "--webhook {url} has more than two --webhook-secret: give one, or two while \
@@ -233,7 +280,7 @@ impl clap::Args for WebhookArgs {
                     .long("webhook-secret")
                     .value_name("SECRET")
                     .action(clap::ArgAction::Append)
-                    .help("The signing secret (whsec_...) of the --webhook before it; twice while a secret rotates (the old one, then the new one: both sign)"),
+                    .help("The signing secret (whsec_...) of the --webhook before it; twice while a secret rotates (the old one, then the new one: both sign). Without it: CRAFTKIT_WEBHOOK_SECRET (\"old,new\" while rotating)"),
             )
     }
 

@@ -13,8 +13,9 @@ use crate::assets::AssetFetch;
 pub const DEV_KEY: &str = "ck_test_devserver000000000000000000";
 
 /// Everything a server is started with. `Config::default()` is a server on an ephemeral
-/// loopback port that accepts [`DEV_KEY`] and publishes no template.
-#[derive(Debug, Clone)]
+/// loopback port that accepts [`DEV_KEY`] and publishes no template. Its `Debug` shows how
+/// many keys there are, never the keys, nor the webhook secrets.
+#[derive(Clone)]
 pub struct Config {
     /// The port to listen on (0: any free one).
     pub port: u16,
@@ -133,7 +134,8 @@ impl Default for Config {
 ///     .with_previous_secret("whsec_old");
 /// assert_eq!(endpoint.secrets().collect::<Vec<_>>(), ["whsec_old", "whsec_new"]);
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Its `Debug` shows the URL, never the secrets.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct WebhookEndpoint {
     /// Where events are posted.
     pub url: String,
@@ -167,6 +169,62 @@ impl WebhookEndpoint {
             .as_deref()
             .into_iter()
             .chain(std::iter::once(self.secret.as_str()))
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("port", &self.port)
+            .field("keys", &Redacted(self.keys.len()))
+            .field("templates", &self.templates.len())
+            .field("webhooks", &self.webhooks)
+            .field("data_dir", &self.data_dir)
+            .field("render_delay", &self.render_delay)
+            .field("workers", &self.workers)
+            .field("rate_limit", &self.rate_limit)
+            .field("faults", &self.faults)
+            .field("fault_seed", &self.fault_seed)
+            .field("clock", &self.clock)
+            .field("idempotency_ttl", &self.idempotency_ttl)
+            .field("webhook_timeout", &self.webhook_timeout)
+            .field("webhook_window", &self.webhook_window)
+            .field("webhook_backoff", &self.webhook_backoff)
+            .field("webhook_backoff_max", &self.webhook_backoff_max)
+            .field("delivery_log", &self.delivery_log)
+            .field("delivery_log_capacity", &self.delivery_log_capacity)
+            .field("log_requests", &self.log_requests)
+            .field("fetch_assets", &self.fetch_assets)
+            .field("allowed_hosts", &self.allowed_hosts)
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("record_budget", &self.record_budget)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for WebhookEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookEndpoint")
+            .field("url", &self.url)
+            .field("secret", &Redacted(1))
+            .field(
+                "previous_secret",
+                &self.previous_secret.as_ref().map(|_| Redacted(1)),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// `n` secrets in a `Debug`: how many, never what they are.
+pub(crate) struct Redacted(pub(crate) usize);
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            0 => f.write_str("[]"),
+            1 => f.write_str("[redacted]"),
+            n => write!(f, "[{n} redacted]"),
+        }
     }
 }
 

@@ -512,8 +512,7 @@ fn build_app(config: Config, keys: &[String], port: u16) -> Result<(app::App, Ve
         workers: Arc::new(Semaphore::new(config.workers.max(1))),
         base_url: url,
         http: {
-            // reqwest panics without a crypto provider when rustls is on in the build.
-            let _ = rustls::crypto::ring::default_provider().install_default();
+            install_crypto_provider();
             // A redirect is an answer that is not 2xx, retried as any other: never followed.
             reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
@@ -578,4 +577,19 @@ pub fn load_templates(dir: impl AsRef<Path>) -> Result<Vec<Manifest>, Error> {
             Manifest::from_json(&text).map_err(|e| error(path, e.to_string()))
         })
         .collect()
+}
+
+/// Makes rustls's `ring` provider the process's default, unless one is installed already:
+/// reqwest (built without a provider of its own) panics without one.
+///
+/// rustls 0.23.48 deprecated `ring::default_provider` because *ring* has no post-quantum key
+/// exchange; the first-party provider that has one, aws-lc-rs, needs a C and CMake build that
+/// this project refuses (`deny.toml` bans `aws-lc-sys`). *ring* stays on purpose, and the
+/// deprecation is allowed at this one call.
+pub(crate) fn install_crypto_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        #[allow(deprecated)]
+        let provider = rustls::crypto::ring::default_provider();
+        let _ = provider.install_default();
+    }
 }

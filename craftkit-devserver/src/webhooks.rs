@@ -71,7 +71,7 @@ pub async fn deliver_once(
     let t = now
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    crate::install_crypto_provider();
     let response = reqwest::Client::new()
         .post(url)
         .header("content-type", "application/json")

@@ -217,14 +217,7 @@ fn accept(
 
 /// A file name for `Content-Disposition` and the public URL: no path, no control characters.
 fn check_filename(name: &str) -> Result<String, Failure> {
-    let bad = name.is_empty()
-        || name.len() > 255
-        || name == "."
-        || name == ".."
-        || name
-            .chars()
-            .any(|c| c.is_control() || matches!(c, '/' | '\\' | '"'));
-    if bad {
+    if !craftkit_core::api::is_plain_file_name(name) {
         return Err(Failure::invalid_request(
             "options.filename must be a plain file name (1 to 255 characters, no `/`, `\\`, `\"` or control characters)",
         )

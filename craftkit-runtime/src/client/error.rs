@@ -40,6 +40,19 @@ pub enum Error {
         /// What was expected.
         message: String,
     },
+    /// An answer larger than [`MAX_ANSWER_BYTES`](super::MAX_ANSWER_BYTES) (by its
+    /// `Content-Length`, or counted while reading): refused, not retried, nothing decoded.
+    #[error("{method} {path}: the answer is over {} MiB, the most a JSON answer may have ({}); it was not read further", limit >> 20, TooLargeHow(*content_length))]
+    AnswerTooLarge {
+        /// The request's method.
+        method: String,
+        /// The request's path.
+        path: String,
+        /// The limit, in bytes.
+        limit: u64,
+        /// The `Content-Length` the answer declared, if it declared one.
+        content_length: Option<u64>,
+    },
     /// The payload breaks its template's bounds; nothing was sent.
     #[error(transparent)]
     Validation(#[from] ValidationError),
@@ -188,5 +201,17 @@ impl Error {
     /// The HTTP status of an API error.
     pub fn status(&self) -> Option<u16> {
         self.api().map(|a| a.status)
+    }
+}
+
+/// How an answer was found to be too large, for [`Error::AnswerTooLarge`]'s message.
+struct TooLargeHow(Option<u64>);
+
+impl std::fmt::Display for TooLargeHow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(length) => write!(f, "Content-Length: {length}"),
+            None => f.write_str("counted while reading"),
+        }
     }
 }

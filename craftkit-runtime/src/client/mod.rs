@@ -51,6 +51,12 @@ pub use craftkit_core::api::{Render, RenderStatus, Share, Visibility};
 /// The live API.
 pub const DEFAULT_BASE_URL: &str = "https://api.craftkit.io";
 
+/// The most bytes a JSON answer may have, error answers included: 32 MiB. A larger
+/// `Content-Length` is refused before the body is read, and a body without one is read only up
+/// to this limit; either way the call fails with [`Error::AnswerTooLarge`], without a retry.
+/// PDF downloads are not JSON answers: they stream with no such limit.
+pub const MAX_ANSWER_BYTES: u64 = 32 << 20;
+
 /// An API key: `ck_live_...` or `ck_test_...`. Its `Debug` shows only the prefix.
 #[derive(Clone, PartialEq, Eq)]
 struct ApiKey(Arc<str>);
@@ -240,8 +246,7 @@ impl ClientBuilder {
         let http = match self.http {
             Some(http) => http,
             None => {
-                // rustls on the ring provider: no C toolchain beyond ring's own, no aws-lc.
-                let _ = rustls::crypto::ring::default_provider().install_default();
+                install_crypto_provider();
                 reqwest::Client::builder()
                     .connect_timeout(self.connect_timeout)
                     .timeout(self.timeout)
@@ -260,5 +265,22 @@ impl ClientBuilder {
                 throttle: None,
             }),
         })
+    }
+}
+
+/// Makes rustls's `ring` provider the process's default, unless one is installed already:
+/// reqwest (built without a provider of its own) takes the process default.
+///
+/// rustls 0.23.48 deprecated `ring::default_provider` because *ring* has no post-quantum key
+/// exchange; the only first-party provider that has one is aws-lc-rs, which needs a C and CMake
+/// build that this project refuses (`deny.toml` bans `aws-lc-sys`). So *ring* stays, on purpose,
+/// and the deprecation is allowed here, at its one call, rather than shown in every user's
+/// build. An application that wants post-quantum key exchange installs aws-lc-rs's provider
+/// before making a client, and this installs nothing.
+fn install_crypto_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        #[allow(deprecated)]
+        let provider = rustls::crypto::ring::default_provider();
+        let _ = provider.install_default();
     }
 }

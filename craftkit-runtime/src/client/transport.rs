@@ -11,9 +11,9 @@ use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
-use super::Client;
 use super::error::{ApiFailure, Error};
 use super::retry::{RetryPolicy, parse_retry_after};
+use super::{Client, MAX_ANSWER_BYTES};
 
 /// A request to make.
 pub(crate) struct Call {
@@ -124,6 +124,8 @@ pub(crate) enum Failed {
     },
     /// No answer, or one that broke off before its body was read.
     Unreachable(String),
+    /// An answer over [`MAX_ANSWER_BYTES`], with the `Content-Length` it declared.
+    TooLarge(Option<u64>),
 }
 
 /// One call's attempts under the client's [`RetryPolicy`]: the one place that decides whether
@@ -175,6 +177,16 @@ impl<'a> Retries<'a> {
                     attempts: self.attempt,
                 };
                 (error, None, true, false)
+            }
+            // The same request would get the same answer: never worth another attempt.
+            Failed::TooLarge(content_length) => {
+                let error = Error::AnswerTooLarge {
+                    method: self.call.method.to_string(),
+                    path: self.call.route().to_owned(),
+                    limit: MAX_ANSWER_BYTES,
+                    content_length,
+                };
+                (error, None, false, false)
             }
         };
         if !(worth_retrying && self.call.retryable) || self.attempt > self.policy.max_retries {
@@ -240,7 +252,7 @@ impl Client {
                 retry_after,
                 ..
             }) => Some((failure.status, *retry_after)),
-            Err(Failed::Unreachable(_)) => None,
+            Err(Failed::Unreachable(_) | Failed::TooLarge(_)) => None,
         };
         self.observe(epoch, answered);
         opened
@@ -339,12 +351,36 @@ impl Client {
     }
 }
 
-/// An answer's whole body; one that breaks off is an attempt that got no answer.
-async fn read_body(response: reqwest::Response) -> Result<Bytes, Failed> {
-    response.bytes().await.map_err(|error| {
-        tracing::debug!(error = %describe(&error), "the answer broke off");
-        Failed::Unreachable(format!("the answer broke off: {}", describe(&error)))
-    })
+/// An answer's whole body, at most [`MAX_ANSWER_BYTES`]: a larger `Content-Length` is refused
+/// before reading, and a body without one is read chunk by chunk only up to the limit. One that
+/// breaks off is an attempt that got no answer.
+async fn read_body(mut response: reqwest::Response) -> Result<Bytes, Failed> {
+    let declared = response.content_length();
+    if declared.is_some_and(|length| length > MAX_ANSWER_BYTES) {
+        tracing::debug!(content_length = declared, "the answer is too large");
+        return Err(Failed::TooLarge(declared));
+    }
+    // What the answer declared (at most the limit), or a small start.
+    let mut body = Vec::with_capacity(declared.unwrap_or(0).min(1 << 20) as usize);
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                if (body.len() + chunk.len()) as u64 > MAX_ANSWER_BYTES {
+                    tracing::debug!("the answer is too large");
+                    return Err(Failed::TooLarge(declared));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(Bytes::from(body)),
+            Err(error) => {
+                tracing::debug!(error = %describe(&error), "the answer broke off");
+                return Err(Failed::Unreachable(format!(
+                    "the answer broke off: {}",
+                    describe(&error)
+                )));
+            }
+        }
+    }
 }
 
 /// A transport error in a sentence, with its causes (reqwest's own message is terse). Never
