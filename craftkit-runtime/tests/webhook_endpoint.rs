@@ -212,7 +212,10 @@ async fn a_delivery_that_dies_mid_work_is_processed_after_its_lease() {
 }
 
 /// Delivery 1's work outlives its lease; delivery 2 claims, works and commits; delivery 1's
-/// work, in its transaction, is rolled back and answered non-2xx: one effect.
+/// work, in its transaction, is rolled back and answered non-2xx: one effect. Then the same
+/// when delivery 1 completes *before* delivery 2 (whose lease expired too, but which nobody
+/// claimed after it): only the fencing token tells them apart, and delivery 2 wins.
+/// The work (calls counted from 0) takes 600 ms in calls 0, 2 and 3.
 async fn a_late_transaction_rolls_back<I, F, C>(inbox: Arc<I>, work: F, count: C)
 where
     I: TransactionalInbox + 'static,
@@ -242,7 +245,18 @@ where
     assert!(slow.body.contains("lease_lost"));
     assert_eq!(slow.retry_after.as_deref(), Some("1"));
     assert_eq!(deliver(&app, "evt_slow").await.status, StatusCode::OK);
-    assert_eq!(count().await, 1, "one effect committed");
+
+    let early = tokio::spawn({
+        let app = app.clone();
+        async move { deliver(&app, "evt_both").await }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let late = deliver(&app, "evt_both").await; // claims at 300 ms, completes at 900 ms
+    let early = early.await.unwrap(); // completed at 600 ms, after the second claim
+    assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.body);
+    assert!(early.body.contains("lease_lost"));
+    assert_eq!(late.status, StatusCode::OK, "{}", late.body);
+    assert_eq!(count().await, 2, "one effect per event committed");
 }
 
 /// Gives a closure the higher-ranked signature the transactional handler takes (a closure
@@ -266,12 +280,12 @@ async fn a_late_completion_rolls_its_sqlite_work_back() {
         .execute(inbox.pool())
         .await
         .unwrap();
-    // Records the event in `effects`; the first call takes 600 ms.
+    // Records the event in `effects`; calls 0, 2 and 3 take 600 ms.
     let calls = Arc::new(AtomicUsize::new(0));
     let work = transactional::<sqlx::Sqlite, _>(move |event, tx| {
-        let first = calls.fetch_add(1, Ordering::SeqCst) == 0;
+        let slow = matches!(calls.fetch_add(1, Ordering::SeqCst), 0 | 2 | 3);
         Box::pin(async move {
-            if first {
+            if slow {
                 tokio::time::sleep(Duration::from_millis(600)).await;
             }
             sqlx::query("INSERT INTO effects (event_id) VALUES ($1)")
@@ -302,12 +316,12 @@ async fn a_late_completion_rolls_its_postgres_work_back() {
         .execute(&pool)
         .await
         .unwrap();
-    // Records the event in `effects`; the first call takes 600 ms.
+    // Records the event in `effects`; calls 0, 2 and 3 take 600 ms.
     let calls = Arc::new(AtomicUsize::new(0));
     let work = transactional::<sqlx::Postgres, _>(move |event, tx| {
-        let first = calls.fetch_add(1, Ordering::SeqCst) == 0;
+        let slow = matches!(calls.fetch_add(1, Ordering::SeqCst), 0 | 2 | 3);
         Box::pin(async move {
-            if first {
+            if slow {
                 tokio::time::sleep(Duration::from_millis(600)).await;
             }
             sqlx::query("INSERT INTO effects (event_id) VALUES ($1)")

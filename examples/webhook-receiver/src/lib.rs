@@ -1,5 +1,5 @@
 //! A webhook receiver as a backend writes one: an axum route built by
-//! [`Endpoint`](craftkit_runtime::webhook::axum::Endpoint), which verifies each delivery, claims
+//! [`Endpoint`], which verifies each delivery, claims
 //! its event id in an inbox, runs the work, and completes the claim (or releases it on a
 //! failure). The work downloads the PDF of every succeeded render and records the event as an
 //! *effect*:

@@ -90,7 +90,10 @@ async fn deliver(app: &Router, id: &str) -> StatusCode {
                  "createdAt": "2025-11-26T09:59:58.000Z", "filename": "invoice.pdf"}
     }))
     .unwrap();
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
     let request = Request::post("/webhooks/craftkit")
         .header(SIGNATURE_HEADER, webhook::sign(SECRET, &body, now))
         .body(Body::from(body))
@@ -121,7 +124,10 @@ async fn the_sqlite_receiver_records_each_event_once() {
         .unwrap();
     assert_eq!(rows, 1);
     pool.close().await;
-    assert!(sqlite_receiver("", &path).await.is_err(), "no secret, no start");
+    assert!(
+        sqlite_receiver("", &path).await.is_err(),
+        "no secret, no start"
+    );
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
@@ -139,7 +145,9 @@ async fn the_postgres_receiver_records_each_event_once() {
         )
     };
     let schema = unique("readme");
-    let admin = sqlx::PgPool::connect(&url).await.unwrap_or_else(|e| fail(&e));
+    let admin = sqlx::PgPool::connect(&url)
+        .await
+        .unwrap_or_else(|e| fail(&e));
     sqlx::raw_sql(&format!("CREATE SCHEMA {schema}"))
         .execute(&admin)
         .await

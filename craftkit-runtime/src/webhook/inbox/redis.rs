@@ -12,9 +12,6 @@ use super::{
 
 const STORE: &str = "redis";
 
-/// The key prefix by default.
-pub const DEFAULT_KEY_PREFIX: &str = "craftkit:webhook-inbox";
-
 /// Claims an absent id (`SET NX PX` semantics, with a fencing token from a counter of the
 /// namespace), or says it is done or in progress. KEYS: the event key, the counter key; ARGV:
 /// the lease in ms. One script, so one round trip and atomic.
@@ -63,7 +60,7 @@ return 0
 /// `SET` of a key named after `event.id`) so that running it twice leaves one.
 ///
 /// Keys: `{prefix}:{namespace}:e:{event id}` per event, `{prefix}:{namespace}:fence` for the
-/// counter of fencing tokens; the prefix is [`DEFAULT_KEY_PREFIX`] unless
+/// counter of fencing tokens; the prefix is [`RedisInbox::DEFAULT_KEY_PREFIX`] unless
 /// [`key_prefix`](RedisInbox::key_prefix) says otherwise. [`migrate`](RedisInbox::migrate)
 /// does nothing (there is no schema).
 ///
@@ -93,6 +90,9 @@ impl std::fmt::Debug for RedisInbox {
 }
 
 impl RedisInbox {
+    /// The key prefix by default: `craftkit:webhook-inbox`.
+    pub const DEFAULT_KEY_PREFIX: &str = "craftkit:webhook-inbox";
+
     /// Connects to the Redis at `url` (`redis://host:port/db`), with a connection manager that
     /// reconnects (two retries, at most 500 ms apart), 5 s timeouts, and keeps event ids in `namespace`. The error never holds the
     /// URL (it may carry a password).
@@ -122,12 +122,12 @@ impl RedisInbox {
         Ok(RedisInbox {
             connection,
             namespace: namespace.to_owned(),
-            prefix: DEFAULT_KEY_PREFIX.to_owned(),
+            prefix: RedisInbox::DEFAULT_KEY_PREFIX.to_owned(),
             retention: DEFAULT_RETENTION,
         })
     }
 
-    /// Names the keys `{prefix}:...` instead of [`DEFAULT_KEY_PREFIX`].
+    /// Names the keys `{prefix}:...` instead of [`RedisInbox::DEFAULT_KEY_PREFIX`].
     #[must_use]
     pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = prefix.into();
