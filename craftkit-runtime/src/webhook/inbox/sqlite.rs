@@ -24,6 +24,14 @@ const STORE: &str = "sqlite";
 /// Several processes must not share one file over a network file system; for many instances
 /// use `PgInbox` or `RedisInbox`. Times are this machine's clock, in unix milliseconds.
 ///
+/// [`open`](SqliteInbox::open) makes a pool of 32 connections: a delivery holds one from the
+/// start of its transaction to its commit, while your function runs. The transaction is
+/// SQLite's default, deferred: it takes the write lock at its first write, so deliveries
+/// working in parallel do not wait for each other until they write (SQLite has one writer at a
+/// time; a writer waits up to 5 s for the lock). Write before you read in it: a deferred
+/// transaction that read first and then finds that another one wrote meanwhile fails with
+/// `SQLITE_BUSY`, answered `503` and delivered again.
+///
 /// The table, created by [`migrate`](SqliteInbox::migrate) ([`SqliteInbox::open`] runs it):
 ///
 /// ```sql
@@ -62,7 +70,7 @@ impl SqliteInbox {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5));
         let pool = SqlitePoolOptions::new()
-            .max_connections(8)
+            .max_connections(32)
             .connect_with(options)
             .await
             .map_err(|e| InboxError::unavailable(STORE, e))?;
