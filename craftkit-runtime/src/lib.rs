@@ -28,7 +28,11 @@
 //! | `client` | yes | the async HTTP client, `client` (reqwest with rustls on the `ring` provider, tokio): render with an idempotency key, wait, download, share, verify |
 //! | `webhook` | yes | `webhook`: verifying signed webhook deliveries (HMAC-SHA256, no I/O) |
 //! | `blocking` | no | `blocking::Client`: the client's calls for code that is not async (the async client driven by a current-thread tokio runtime it owns: the same requests and retry rules) |
-//! | `axum` | no | `webhook::axum`: the `VerifiedEvent` extractor (raw body, size limit, verified before parsing, `400`/`401`/`413` with a JSON error) for axum 0.8 receivers |
+//! | `webhook` (also) | yes | `webhook::inbox`: processing each event once (claim with a lease and a fencing token, complete, release), `MemoryInbox` |
+//! | `axum` | no | `webhook::axum`: `Endpoint` (verify, claim, run your function, complete or release, the right status in each case) and the `VerifiedEvent` extractor, for axum 0.8 receivers |
+//! | `sqlite` | no | `webhook::inbox::SqliteInbox`: the inbox in one SQLite file, for one instance (sqlx; SQLite compiled in) |
+//! | `postgres` | no | `webhook::inbox::PgInbox`: the inbox in PostgreSQL on your pool, your work in the transaction that marks the event done (sqlx) |
+//! | `redis` | no | `webhook::inbox::RedisInbox`: the inbox in Redis, for many instances with idempotent effects (redis-rs) |
 //! | `fetch` | no | lets the macro fetch a manifest the cache lacks when `CRAFTKIT_API_KEY` is set (adds a blocking HTTP/TLS client to the proc-macro's build) |
 //! | `time` | no | conversions between [`Date`]/[`DateTime`] and the `time` crate's types |
 //! | `chrono` | no | conversions between [`Date`]/[`DateTime`] and the `chrono` crate's types |

@@ -1,62 +1,57 @@
-//! Receiving webhooks in axum (feature `axum`): the [`VerifiedEvent`] extractor.
+//! Receiving webhooks in axum (feature `axum`): the [`Endpoint`] handler, and the
+//! [`VerifiedEvent`] extractor under it.
 //!
-//! It reads the raw body (at most [`MAX_BODY`] bytes), verifies it against the [`Verifier`]
-//! in the app's state *before* parsing anything (verifying JSON that a framework parsed and
-//! re-serialized is the classic bug: the bytes differ and the signature never matches, or a
-//! lax receiver skips the check), and yields the typed [`Event`]. A bad or missing signature is
-//! answered `401`, a malformed header or body `400`, a body over the limit `413`, each with a
-//! short JSON error (`{"error":{"code":"signature_mismatch","message":"..."}}`); the secret is
-//! never logged or echoed.
+//! [`Endpoint`] is the way to receive: it verifies each delivery, claims its event id in an
+//! [`Inbox`](crate::webhook::inbox::Inbox), runs your async function with the typed [`Event`]
+//! (and, with a SQL store, the transaction that marks the event done), completes the claim or
+//! releases it when your function fails, and answers the status of each case (see its doc).
+//! Each event's work then runs to completion once, across redeliveries, crashes and restarts.
 //!
-//! A complete receiver: verify, dedupe by event id, act.
+//! One instance, SQLite (feature `sqlite`): the effect and the mark commit together.
 //!
 //! ```no_run
 //! use std::sync::Arc;
 //!
-//! use axum::{Router, extract::FromRef, http::StatusCode, routing::post};
-//! use craftkit_runtime::webhook::axum::VerifiedEvent;
-//! use craftkit_runtime::webhook::{EventType, InMemorySeenEvents, SeenEvents, Verifier};
+//! use axum::Router;
+//! use craftkit_runtime::webhook::axum::Endpoint;
+//! use craftkit_runtime::webhook::inbox::SqliteInbox;
+//! use craftkit_runtime::webhook::{EventType, Verifier};
 //!
-//! #[derive(Clone)]
-//! struct App {
-//!     verifier: Verifier,
-//!     seen: Arc<InMemorySeenEvents>,
-//! }
-//!
-//! // The extractor finds the verifier in the state.
-//! impl FromRef<App> for Verifier {
-//!     fn from_ref(app: &App) -> Verifier {
-//!         app.verifier.clone()
-//!     }
-//! }
-//!
-//! async fn craftkit_webhook(
-//!     axum::extract::State(app): axum::extract::State<App>,
-//!     VerifiedEvent(event): VerifiedEvent,
-//! ) -> StatusCode {
-//!     match app.seen.first_delivery(&event.id).await {
-//!         Ok(true) => {}
-//!         Ok(false) => return StatusCode::OK, // a redelivery: already done
-//!         Err(never) => match never {},
-//!     }
-//!     match event.kind {
-//!         EventType::RenderSucceeded => println!("render {} is ready", event.data.id),
-//!         EventType::RenderFailed => println!("render {} failed", event.data.id),
-//!         EventType::Unknown(_) => {} // a new event type: acknowledge it
-//!     }
-//!     StatusCode::OK
-//! }
-//!
-//! # async fn run() -> std::io::Result<()> {
-//! let app = App {
-//!     verifier: Verifier::new(std::env::var("CRAFTKIT_WEBHOOK_SECRET").unwrap_or_default()),
-//!     seen: Arc::new(InMemorySeenEvents::new(10_000)),
-//! };
-//! let router = Router::new().route("/webhooks/craftkit", post(craftkit_webhook)).with_state(app);
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let inbox = SqliteInbox::open("webhooks.sqlite3", "renders").await?;
+//! sqlx::raw_sql("CREATE TABLE IF NOT EXISTS ready (render_id TEXT PRIMARY KEY)")
+//!     .execute(inbox.pool())
+//!     .await?;
+//! let secret = std::env::var("CRAFTKIT_WEBHOOK_SECRET").unwrap_or_default();
+//! // Refuses an empty secret at start-up instead of answering every delivery 401.
+//! let endpoint = Endpoint::new(Verifier::new(secret), Arc::new(inbox))?;
+//! let route = endpoint.post_in_transaction(|event, tx| {
+//!     Box::pin(async move {
+//!         if event.kind == EventType::RenderSucceeded {
+//!             sqlx::query("INSERT INTO ready (render_id) VALUES ($1)")
+//!                 .bind(&event.data.id)
+//!                 .execute(&mut **tx)
+//!                 .await?;
+//!         }
+//!         Ok::<(), sqlx::Error>(())
+//!     })
+//! });
+//! let app: Router = Router::new().route("/webhooks/craftkit", route);
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
-//! axum::serve(listener, router).await
-//! # }
+//! axum::serve(listener, app).await?;
+//! # Ok(()) }
 //! ```
+//!
+//! [`VerifiedEvent`] only verifies: it reads the raw body (at most [`MAX_BODY`] bytes),
+//! verifies it against the [`Verifier`] in the app's state *before* parsing anything (verifying
+//! JSON that a framework parsed and re-serialized is the classic bug: the bytes differ and the
+//! signature never matches, or a lax receiver skips the check), and yields the typed [`Event`].
+//! A bad or missing signature is answered `401`, a malformed header or body `400`, a body over
+//! the limit `413`, each with a short JSON error
+//! (`{"error":{"code":"signature_mismatch","message":"..."}}`); the secret is never logged or
+//! echoed. Processing each event once is then yours: use an [`Endpoint`].
+
+mod endpoint;
 
 use std::time::SystemTime;
 
@@ -67,6 +62,8 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::{Event, SIGNATURE_HEADER, Verifier, WebhookError};
+
+pub use endpoint::Endpoint;
 
 /// The largest body the extractor reads: 1 MiB (an event is a few kilobytes).
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -155,30 +152,36 @@ where
     type Rejection = WebhookRejection;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let verifier = Verifier::from_ref(state);
-        let (parts, body) = request.into_parts();
-        let header = match parts.headers.get(SIGNATURE_HEADER) {
-            None => String::new(), // verified as an empty header: `missing_signature`
-            Some(value) => value
-                .to_str()
-                .map_err(|_| {
-                    WebhookRejection::BadRequest("the Craftkit-Signature header is not text")
-                })?
-                .to_owned(),
-        };
-        let bytes = axum::body::to_bytes(body, MAX_BODY)
+        read_verified(&Verifier::from_ref(state), request)
             .await
-            .map_err(|error| {
-                let inner = error.into_inner();
-                if inner.is::<http_body_util::LengthLimitError>() {
-                    WebhookRejection::TooLarge
-                } else {
-                    WebhookRejection::BadRequest("the body could not be read")
-                }
-            })?;
-        verifier
-            .verify(&header, &bytes, SystemTime::now())
             .map(VerifiedEvent)
-            .map_err(WebhookRejection::Invalid)
     }
+}
+
+/// Reads the body of `request` (at most [`MAX_BODY`] bytes) and verifies it with `verifier`.
+pub(crate) async fn read_verified(
+    verifier: &Verifier,
+    request: Request,
+) -> Result<Event, WebhookRejection> {
+    let (parts, body) = request.into_parts();
+    let header = match parts.headers.get(SIGNATURE_HEADER) {
+        None => String::new(), // verified as an empty header: `missing_signature`
+        Some(value) => value
+            .to_str()
+            .map_err(|_| WebhookRejection::BadRequest("the Craftkit-Signature header is not text"))?
+            .to_owned(),
+    };
+    let bytes = axum::body::to_bytes(body, MAX_BODY)
+        .await
+        .map_err(|error| {
+            let inner = error.into_inner();
+            if inner.is::<http_body_util::LengthLimitError>() {
+                WebhookRejection::TooLarge
+            } else {
+                WebhookRejection::BadRequest("the body could not be read")
+            }
+        })?;
+    verifier
+        .verify(&header, &bytes, SystemTime::now())
+        .map_err(WebhookRejection::Invalid)
 }

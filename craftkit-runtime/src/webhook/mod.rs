@@ -20,7 +20,7 @@
 //! fn handle(secret: &str, header: Option<&str>, body: &[u8]) -> Result<(), WebhookError> {
 //!     let header = header.unwrap_or_default(); // a missing header fails as MissingTimestamp
 //!     let event = webhook::verify(secret, header, body, SystemTime::now())?;
-//!     // Delivery is at least once: dedupe by `event.id` before acting on it.
+//!     // Delivery is at least once: claim `event.id` in a `webhook::inbox` before acting on it.
 //!     println!("{} {} -> {}", event.id, event.kind, event.data.status.as_str());
 //!     Ok(())
 //! }
@@ -43,9 +43,9 @@
 
 #[cfg(feature = "axum")]
 pub mod axum;
-mod dedupe;
 mod error;
 mod header;
+pub mod inbox;
 mod verifier;
 
 #[cfg(test)]
@@ -58,7 +58,6 @@ use sha2::Sha256;
 
 /// The webhook event type [`verify`] returns, re-exported from `craftkit_core::api`.
 pub use craftkit_core::api::{Event, EventType};
-pub use dedupe::{InMemorySeenEvents, SeenEvents};
 pub use error::WebhookError;
 pub use verifier::Verifier;
 

@@ -93,6 +93,19 @@ impl Verifier {
         self
     }
 
+    /// Whether the verifier has a secret: one without refuses every delivery
+    /// ([`WebhookError::EmptySecret`]), which a receiver should say at start-up.
+    ///
+    /// ```
+    /// use craftkit_runtime::webhook::Verifier;
+    ///
+    /// assert!(Verifier::new("whsec_test").has_secret());
+    /// assert!(!Verifier::new("").has_secret());
+    /// ```
+    pub fn has_secret(&self) -> bool {
+        !self.keys.is_empty()
+    }
+
     /// How far `t` may be from the receiver's clock, in either direction (inclusive).
     ///
     /// ```

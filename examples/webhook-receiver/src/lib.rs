@@ -1,98 +1,469 @@
-//! A webhook receiver as a backend writes one: an axum route that takes only verified
-//! deliveries ([`VerifiedEvent`]), processes each event id once ([`SeenEvents`]), and downloads
-//! the PDF of every succeeded render into a directory.
+//! A webhook receiver as a backend writes one: an axum route built by
+//! [`Endpoint`], which verifies each delivery, claims
+//! its event id in an inbox, runs the work, and completes the claim (or releases it on a
+//! failure). The work downloads the PDF of every succeeded render and records the event as an
+//! *effect*:
+//!
+//! - SQLite (`--store sqlite:PATH`, the default) and PostgreSQL (`--store postgres://...`): a
+//!   row of `webhook_effects`, inserted in the transaction that marks the event done, so each
+//!   event's effect commits exactly once;
+//! - Redis (`--store redis://...`): a field of a hash keyed by the event id (idempotent: a run
+//!   after a crash writes the same field again), and a counter of runs;
+//! - memory (`--store memory`): a list in the process.
+//!
+//! `GET /effects` lists them, for tests.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{FromRef, State};
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::post;
+use axum::routing::get;
 use craftkit_runtime::Client;
-use craftkit_runtime::webhook::axum::VerifiedEvent;
-use craftkit_runtime::webhook::{Event, EventType, InMemorySeenEvents, SeenEvents, Verifier};
+use craftkit_runtime::webhook::axum::Endpoint;
+use craftkit_runtime::webhook::inbox::{
+    BoxFuture, InboxError, MemoryInbox, PgInbox, RedisInbox, SqliteInbox,
+};
+use craftkit_runtime::webhook::{Event, EventType, Verifier};
 
-/// The receiver's state: the verifier, the ids seen, the client that downloads, and a log.
-#[derive(Clone)]
-pub struct Receiver {
-    verifier: Verifier,
-    seen: Arc<InMemorySeenEvents>,
-    client: Client,
-    out_dir: PathBuf,
-    processed: Arc<Mutex<Vec<Processed>>>,
+/// Where the receiver keeps its inbox and its effects: `--store`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreSpec {
+    /// `memory`: lost on a restart.
+    Memory,
+    /// `sqlite:PATH`: one file, one instance.
+    Sqlite(PathBuf),
+    /// `postgres://...` (or `postgresql://...`): many instances.
+    Postgres(String),
+    /// `redis://...`: many instances, idempotent effects.
+    Redis(String),
 }
 
-/// One event the receiver acted on.
-#[derive(Debug, Clone)]
-pub struct Processed {
-    /// The event, as delivered.
-    pub event: Event,
-    /// The PDF it saved, for a succeeded render.
-    pub pdf: Option<PathBuf>,
-}
+impl std::str::FromStr for StoreSpec {
+    type Err = String;
 
-impl FromRef<Receiver> for Verifier {
-    fn from_ref(receiver: &Receiver) -> Verifier {
-        receiver.verifier.clone()
-    }
-}
-
-impl Receiver {
-    /// A receiver verifying with `secret`, downloading with `client` into `out_dir`.
-    pub fn new(secret: &str, client: Client, out_dir: impl Into<PathBuf>) -> Receiver {
-        Receiver {
-            verifier: Verifier::new(secret),
-            seen: Arc::new(InMemorySeenEvents::new(10_000)),
-            client,
-            out_dir: out_dir.into(),
-            processed: Arc::new(Mutex::new(Vec::new())),
+    fn from_str(spec: &str) -> Result<StoreSpec, String> {
+        if spec == "memory" {
+            Ok(StoreSpec::Memory)
+        } else if let Some(path) = spec.strip_prefix("sqlite:") {
+            if path.is_empty() {
+                return Err("`--store sqlite:PATH` needs a path".into());
+            }
+            Ok(StoreSpec::Sqlite(PathBuf::from(path)))
+        } else if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
+            Ok(StoreSpec::Postgres(spec.to_owned()))
+        } else if spec.starts_with("redis://") {
+            Ok(StoreSpec::Redis(spec.to_owned()))
+        } else {
+            Err(format!(
+                "unknown store `{}`: use `memory`, `sqlite:PATH`, `postgres://...` or `redis://...`",
+                spec.split("://").next().unwrap_or_default()
+            ))
         }
     }
+}
 
-    /// The app: `POST /webhooks/craftkit`.
+/// Faults injected into the work, for tests: a share of deliveries that sleep, a share that
+/// fail, drawn from a seeded generator.
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    /// The share of deliveries that sleep `slow` before recording their effect (0 to 1).
+    pub slow_rate: f64,
+    /// How long a slow delivery sleeps.
+    pub slow: Duration,
+    /// The share of deliveries that fail after the download (0 to 1).
+    pub fail_rate: f64,
+    /// The generator's seed.
+    pub seed: u64,
+}
+
+/// How to build a [`Receiver`].
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Where the inbox and the effects live.
+    pub store: StoreSpec,
+    /// The inbox namespace (one per endpoint).
+    pub namespace: String,
+    /// The endpoint's signing secrets (several while one rotates).
+    pub secrets: Vec<String>,
+    /// The lease a claim takes: longer than the slowest work.
+    pub lease: Duration,
+    /// The directory the PDFs are downloaded into.
+    pub out_dir: PathBuf,
+    /// Injected faults.
+    pub faults: Faults,
+}
+
+/// One effect: an event the receiver processed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Effect {
+    /// The event's id.
+    pub event_id: String,
+    /// The event's type.
+    pub kind: String,
+    /// The render's id.
+    pub render_id: String,
+    /// The size of the PDF downloaded, for a succeeded render.
+    pub pdf_bytes: Option<i64>,
+}
+
+/// What `GET /effects` answers.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct Effects {
+    /// Every effect recorded, in order (with SQL stores a duplicate would show twice).
+    pub effects: Vec<Effect>,
+    /// How many times the work ran to its end (Redis and memory; for SQL stores, the committed
+    /// rows).
+    pub runs: u64,
+}
+
+/// The inbox with its effects' storage.
+#[derive(Clone)]
+enum Backend {
+    Memory(Arc<MemoryInbox>, Arc<Mutex<Vec<Effect>>>),
+    Sqlite(Arc<SqliteInbox>),
+    Postgres(Arc<PgInbox>),
+    Redis(Arc<RedisInbox>),
+}
+
+/// The receiver: its endpoint's backend, the client that downloads, and the faults.
+#[derive(Clone)]
+pub struct Receiver {
+    backend: Backend,
+    verifier: Verifier,
+    lease: Duration,
+    work: Work,
+}
+
+/// What the work needs, cloned into each delivery.
+#[derive(Clone)]
+struct Work {
+    client: Client,
+    out_dir: PathBuf,
+    faults: Faults,
+    rng: Arc<Mutex<fastrand::Rng>>,
+    /// The inbox namespace, which also scopes the effects.
+    namespace: String,
+}
+
+/// Why the receiver could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// No secret: every delivery would be refused.
+    #[error("no webhook signing secret: set CRAFTKIT_WEBHOOK_SECRET or pass --secret")]
+    NoSecret,
+    /// The store could not be opened.
+    #[error(transparent)]
+    Store(#[from] InboxError),
+    /// The effects table could not be created.
+    #[error("creating the effects table: {0}")]
+    Effects(String),
+}
+
+/// Why one delivery's work failed (answered `500`, the claim released).
+#[derive(Debug, thiserror::Error)]
+enum WorkError {
+    #[error("downloading the PDF: {0}")]
+    Download(#[from] craftkit_runtime::client::Error),
+    #[error("saving the PDF: {0}")]
+    Save(#[from] std::io::Error),
+    #[error("recording the effect: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("recording the effect: {0}")]
+    Redis(#[from] redis::RedisError),
+    #[error("an injected failure")]
+    Injected,
+}
+
+const SQLITE_EFFECTS: &str = "CREATE TABLE IF NOT EXISTS webhook_effects (
+    seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+    namespace TEXT    NOT NULL,
+    event_id  TEXT    NOT NULL, -- no UNIQUE: a duplicate would show, not fail
+    kind      TEXT    NOT NULL,
+    render_id TEXT    NOT NULL,
+    pdf_bytes INTEGER
+)";
+
+const POSTGRES_EFFECTS: &str = "CREATE TABLE IF NOT EXISTS webhook_effects (
+    seq       bigserial PRIMARY KEY,
+    namespace text      NOT NULL,
+    event_id  text      NOT NULL, -- no UNIQUE: a duplicate would show, not fail
+    kind      text      NOT NULL,
+    render_id text      NOT NULL,
+    pdf_bytes bigint
+)";
+
+impl Receiver {
+    /// Opens the store (running its migration and creating the effects table) and builds the
+    /// receiver; `client` downloads the PDFs.
+    pub async fn open(options: Options, client: Client) -> Result<Receiver, StartError> {
+        let verifier = options
+            .secrets
+            .iter()
+            .fold(Verifier::new(""), |verifier, secret| {
+                verifier.secret(secret)
+            });
+        if !verifier.has_secret() {
+            return Err(StartError::NoSecret);
+        }
+        let ns = options.namespace.as_str();
+        let effects_error = |e: sqlx::Error| StartError::Effects(e.to_string());
+        let backend = match &options.store {
+            StoreSpec::Memory => Backend::Memory(Arc::new(MemoryInbox::new()), Arc::default()),
+            StoreSpec::Sqlite(path) => {
+                let inbox = SqliteInbox::open(path, ns).await?;
+                sqlx::raw_sql(SQLITE_EFFECTS)
+                    .execute(inbox.pool())
+                    .await
+                    .map_err(effects_error)?;
+                Backend::Sqlite(Arc::new(inbox))
+            }
+            StoreSpec::Postgres(url) => {
+                let pool = sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(64)
+                    .acquire_timeout(Duration::from_secs(5))
+                    .connect_lazy(url)
+                    .map_err(|e| InboxError::Unavailable {
+                        store: "postgres",
+                        message: e.to_string().replace(url.as_str(), "[the URL]"),
+                    })?;
+                let inbox = PgInbox::new(pool, ns)?;
+                inbox.migrate().await?;
+                sqlx::raw_sql(POSTGRES_EFFECTS)
+                    .execute(inbox.pool())
+                    .await
+                    .map_err(effects_error)?;
+                Backend::Postgres(Arc::new(inbox))
+            }
+            StoreSpec::Redis(url) => Backend::Redis(Arc::new(RedisInbox::connect(url, ns).await?)),
+        };
+        Ok(Receiver {
+            backend,
+            verifier,
+            lease: options.lease,
+            work: Work {
+                client,
+                out_dir: options.out_dir,
+                rng: Arc::new(Mutex::new(fastrand::Rng::with_seed(options.faults.seed))),
+                faults: options.faults,
+                namespace: ns.to_owned(),
+            },
+        })
+    }
+
+    /// The app: `POST /webhooks/craftkit` and `GET /effects`.
     pub fn router(&self) -> Router {
+        let work = self.work.clone();
+        let webhook = match &self.backend {
+            Backend::Memory(inbox, effects) => {
+                let effects = effects.clone();
+                self.endpoint(inbox.clone()).post(move |event: Event| {
+                    let (work, effects) = (work.clone(), effects.clone());
+                    async move {
+                        let effect = work.run(&event).await?;
+                        effects
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .push(effect);
+                        Ok::<(), WorkError>(())
+                    }
+                })
+            }
+            // The effect is inserted in the transaction that marks the event done.
+            Backend::Sqlite(inbox) => self.endpoint(inbox.clone()).post_in_transaction(
+                move |event, tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>| {
+                    let work = work.clone();
+                    Box::pin(async move {
+                        let effect = work.run(&event).await?;
+                        sqlx::query(
+                            "INSERT INTO webhook_effects \
+                               (namespace, event_id, kind, render_id, pdf_bytes) \
+                             VALUES ($1, $2, $3, $4, $5)",
+                        )
+                        .bind(work.namespace.clone())
+                        .bind(effect.event_id)
+                        .bind(effect.kind)
+                        .bind(effect.render_id)
+                        .bind(effect.pdf_bytes)
+                        .execute(&mut **tx)
+                        .await?;
+                        Ok::<(), WorkError>(())
+                    }) as BoxFuture<'_, Result<(), WorkError>>
+                },
+            ),
+            Backend::Postgres(inbox) => self.endpoint(inbox.clone()).post_in_transaction(
+                move |event, tx: &mut sqlx::Transaction<'static, sqlx::Postgres>| {
+                    let work = work.clone();
+                    Box::pin(async move {
+                        let effect = work.run(&event).await?;
+                        sqlx::query(
+                            "INSERT INTO webhook_effects \
+                               (namespace, event_id, kind, render_id, pdf_bytes) \
+                             VALUES ($1, $2, $3, $4, $5)",
+                        )
+                        .bind(work.namespace.clone())
+                        .bind(effect.event_id)
+                        .bind(effect.kind)
+                        .bind(effect.render_id)
+                        .bind(effect.pdf_bytes)
+                        .execute(&mut **tx)
+                        .await?;
+                        Ok::<(), WorkError>(())
+                    }) as BoxFuture<'_, Result<(), WorkError>>
+                },
+            ),
+            // Redis cannot commit with the inbox: the effect is idempotent (a hash field per
+            // event id), and a run after a crash writes the same field again.
+            Backend::Redis(inbox) => {
+                let connection = inbox.connection().clone();
+                self.endpoint(inbox.clone()).post(move |event: Event| {
+                    let (work, mut connection) = (work.clone(), connection.clone());
+                    async move {
+                        let effect = work.run(&event).await?;
+                        let record = serde_json::to_string(&effect).unwrap_or_default();
+                        redis::pipe()
+                            .atomic()
+                            .hset(work.redis_key("effects"), &effect.event_id, record)
+                            .incr(work.redis_key("runs"), 1)
+                            .query_async::<()>(&mut connection)
+                            .await?;
+                        Ok::<(), WorkError>(())
+                    }
+                })
+            }
+        };
         Router::new()
-            .route("/webhooks/craftkit", post(webhook))
+            .route("/webhooks/craftkit", webhook)
+            .route("/effects", get(effects))
             .with_state(self.clone())
     }
 
-    /// What the receiver acted on so far, in order (a redelivery is not in it).
-    pub fn processed(&self) -> Vec<Processed> {
-        self.processed
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
+    fn endpoint<I: craftkit_runtime::webhook::inbox::Inbox + 'static>(
+        &self,
+        inbox: Arc<I>,
+    ) -> Endpoint<I> {
+        Endpoint::new(self.verifier.clone(), inbox)
+            .expect("the secret was checked in `open`")
+            .lease(self.lease)
+    }
+
+    /// Every effect recorded so far.
+    pub async fn effects(&self) -> Result<Effects, String> {
+        let rows = |rows: Vec<(String, String, String, Option<i64>)>| -> Vec<Effect> {
+            rows.into_iter()
+                .map(|(event_id, kind, render_id, pdf_bytes)| Effect {
+                    event_id,
+                    kind,
+                    render_id,
+                    pdf_bytes,
+                })
+                .collect()
+        };
+        const SELECT: &str = "SELECT event_id, kind, render_id, pdf_bytes FROM webhook_effects \
+                              WHERE namespace = $1 ORDER BY seq";
+        let ns = self.work.namespace.clone();
+        match &self.backend {
+            Backend::Memory(_, effects) => {
+                let effects = effects
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .clone();
+                let runs = effects.len() as u64;
+                Ok(Effects { effects, runs })
+            }
+            Backend::Sqlite(inbox) => {
+                let effects = rows(
+                    sqlx::query_as(SELECT)
+                        .bind(ns)
+                        .fetch_all(inbox.pool())
+                        .await
+                        .map_err(|e| e.to_string())?,
+                );
+                let runs = effects.len() as u64;
+                Ok(Effects { effects, runs })
+            }
+            Backend::Postgres(inbox) => {
+                let effects = rows(
+                    sqlx::query_as(SELECT)
+                        .bind(ns)
+                        .fetch_all(inbox.pool())
+                        .await
+                        .map_err(|e| e.to_string())?,
+                );
+                let runs = effects.len() as u64;
+                Ok(Effects { effects, runs })
+            }
+            Backend::Redis(inbox) => {
+                let mut connection = inbox.connection().clone();
+                let (records, runs): (Vec<(String, String)>, Option<u64>) = redis::pipe()
+                    .hgetall(self.work.redis_key("effects"))
+                    .get(self.work.redis_key("runs"))
+                    .query_async(&mut connection)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let effects = records
+                    .into_iter()
+                    .filter_map(|(_, record)| serde_json::from_str(&record).ok())
+                    .collect();
+                Ok(Effects {
+                    effects,
+                    runs: runs.unwrap_or(0),
+                })
+            }
+        }
     }
 }
 
-async fn webhook(
-    State(receiver): State<Receiver>,
-    VerifiedEvent(event): VerifiedEvent,
-) -> StatusCode {
-    match receiver.seen.first_delivery(&event.id).await {
-        Ok(true) => {}
-        Ok(false) => return StatusCode::OK, // a redelivery: done already, acknowledge it
-        Err(never) => match never {},
+impl Work {
+    /// The Redis key of the effects' hash (`effects`) or the runs' counter (`runs`).
+    fn redis_key(&self, what: &str) -> String {
+        format!("craftkit-example:{}:{what}", self.namespace)
     }
-    let pdf = match event.kind {
-        EventType::RenderSucceeded => {
-            let path = receiver.out_dir.join(format!("{}.pdf", event.data.id));
-            match receiver.client.download_to_file(&event.data, &path).await {
-                Ok(_) => Some(path),
-                // Not 2xx: Craftkit delivers again later, and the id must be new for it.
-                Err(_) => {
-                    let Ok(()) = receiver.seen.forget(&event.id).await;
-                    return StatusCode::SERVICE_UNAVAILABLE;
-                }
+
+    /// Downloads a succeeded render's PDF (to a name of its own, renamed into place, so two
+    /// runs of one event never write one file), with the injected faults.
+    async fn run(&self, event: &Event) -> Result<Effect, WorkError> {
+        let (slow, fail, nonce) = {
+            let mut rng = self.rng.lock().unwrap_or_else(PoisonError::into_inner);
+            (
+                rng.f64() < self.faults.slow_rate,
+                rng.f64() < self.faults.fail_rate,
+                rng.u64(..),
+            )
+        };
+        let pdf_bytes = match event.kind {
+            EventType::RenderSucceeded => {
+                let path = self.out_dir.join(format!("{}.pdf", event.data.id));
+                let attempt = self
+                    .out_dir
+                    .join(format!("{}.{nonce:016x}.pdf", event.data.id));
+                let written = self.client.download_to_file(&event.data, &attempt).await?;
+                tokio::fs::rename(&attempt, &path).await?;
+                Some(i64::try_from(written).unwrap_or(i64::MAX))
             }
+            EventType::RenderFailed | EventType::Unknown(_) => None,
+        };
+        if slow {
+            tokio::time::sleep(self.faults.slow).await;
         }
-        EventType::RenderFailed | EventType::Unknown(_) => None,
-    };
+        if fail {
+            return Err(WorkError::Injected);
+        }
+        Ok(Effect {
+            event_id: event.id.clone(),
+            kind: event.kind.as_str().to_owned(),
+            render_id: event.data.id.clone(),
+            pdf_bytes,
+        })
+    }
+}
+
+async fn effects(State(receiver): State<Receiver>) -> Result<axum::Json<Effects>, StatusCode> {
     receiver
-        .processed
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .push(Processed { event, pdf });
-    StatusCode::OK
+        .effects()
+        .await
+        .map(axum::Json)
+        .map_err(|_| StatusCode::SERVICE_UNAVAILABLE)
 }
