@@ -1,7 +1,6 @@
-//! A webhook receiver as a backend writes one: an axum route built by
-//! [`Endpoint`], which verifies each delivery, claims
-//! its event id in an inbox, runs the work, and completes the claim (or releases it on a
-//! failure). The work downloads the PDF of every succeeded render and records the event as an
+//! A webhook receiver as a backend writes one: an axum route built by [`Endpoint`], which
+//! verifies each delivery, claims its event id in an inbox, runs the work, and completes the
+//! claim (or releases it on a failure). The work downloads the PDF of every succeeded render and records the event as an
 //! *effect*:
 //!
 //! - SQLite (`--store sqlite:PATH`, the default) and PostgreSQL (`--store postgres://...`): a
