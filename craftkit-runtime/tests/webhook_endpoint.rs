@@ -425,3 +425,30 @@ async fn bad_signatures_are_still_refused_401_before_any_claim() {
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     assert!(inbox.is_empty(), "nothing was claimed");
 }
+
+#[tokio::test]
+async fn a_panicking_work_releases_its_claim_at_once() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let inbox: Arc<dyn Inbox> = Arc::new(craftkit_runtime::webhook::inbox::MemoryInbox::new());
+    let app = Router::new().route(
+        "/hooks",
+        endpoint(inbox).post({
+            let calls = calls.clone();
+            move |_event: Event| {
+                let first = calls.fetch_add(1, Ordering::SeqCst) == 0;
+                async move {
+                    assert!(!first, "a bug in the handler");
+                    Ok::<(), std::io::Error>(())
+                }
+            }
+        }),
+    );
+    let answer = deliver(&app, "evt_1").await;
+    assert_eq!(answer.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(
+        !answer.body.contains("a bug"),
+        "the panic is logged, not answered"
+    );
+    let again = deliver(&app, "evt_1").await; // not 409 until the lease expires
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+}

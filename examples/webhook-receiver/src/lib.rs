@@ -1,7 +1,6 @@
-//! A webhook receiver as a backend writes one: an axum route built by
-//! [`Endpoint`], which verifies each delivery, claims
-//! its event id in an inbox, runs the work, and completes the claim (or releases it on a
-//! failure). The work downloads the PDF of every succeeded render and records the event as an
+//! A webhook receiver as a backend writes one: an axum route built by [`Endpoint`], which
+//! verifies each delivery, claims its event id in an inbox, runs the work, and completes the
+//! claim (or releases it on a failure). The work downloads the PDF of every succeeded render and records the event as an
 //! *effect*:
 //!
 //! - SQLite (`--store sqlite:PATH`, the default) and PostgreSQL (`--store postgres://...`): a
@@ -9,7 +8,8 @@
 //!   event's effect commits exactly once;
 //! - Redis (`--store redis://...`): a field of a hash keyed by the event id (idempotent: a run
 //!   after a crash writes the same field again), and a counter of runs;
-//! - memory (`--store memory`): a list in the process.
+//! - memory (`--store memory`): like Redis, an idempotent record per event id (the memory
+//!   inbox cannot commit with it either), and a counter of runs, in the process.
 //!
 //! `GET /effects` lists them, for tests.
 
@@ -122,10 +122,19 @@ pub struct Effects {
 /// The inbox with its effects' storage.
 #[derive(Clone)]
 enum Backend {
-    Memory(Arc<MemoryInbox>, Arc<Mutex<Vec<Effect>>>),
+    Memory(Arc<MemoryInbox>, Arc<Mutex<MemoryEffects>>),
     Sqlite(Arc<SqliteInbox>),
     Postgres(Arc<PgInbox>),
     Redis(Arc<RedisInbox>),
+}
+
+/// The effects of the memory store: one per event id, in the order first recorded, and the
+/// runs.
+#[derive(Default)]
+struct MemoryEffects {
+    effects: Vec<Effect>,
+    ids: std::collections::HashSet<String>,
+    runs: u64,
 }
 
 /// The receiver: its endpoint's backend, the client that downloads, and the faults.
@@ -263,10 +272,11 @@ impl Receiver {
                     let (work, effects) = (work.clone(), effects.clone());
                     async move {
                         let effect = work.run(&event).await?;
-                        effects
-                            .lock()
-                            .unwrap_or_else(PoisonError::into_inner)
-                            .push(effect);
+                        let mut effects = effects.lock().unwrap_or_else(PoisonError::into_inner);
+                        effects.runs += 1;
+                        if effects.ids.insert(effect.event_id.clone()) {
+                            effects.effects.push(effect);
+                        }
                         Ok::<(), WorkError>(())
                     }
                 })
@@ -366,12 +376,11 @@ impl Receiver {
         let ns = self.work.namespace.clone();
         match &self.backend {
             Backend::Memory(_, effects) => {
-                let effects = effects
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .clone();
-                let runs = effects.len() as u64;
-                Ok(Effects { effects, runs })
+                let effects = effects.lock().unwrap_or_else(PoisonError::into_inner);
+                Ok(Effects {
+                    effects: effects.effects.clone(),
+                    runs: effects.runs,
+                })
             }
             Backend::Sqlite(inbox) => {
                 let effects = rows(

@@ -33,7 +33,7 @@ const UNAVAILABLE_RETRY_AFTER: Duration = Duration::from_secs(5);
 /// | body over [`MAX_BODY`](super::MAX_BODY) | `413` |
 /// | another delivery holds a live lease on the id | `409`, `Retry-After` (the lease's end) |
 /// | the lease expired and another delivery claimed the id before this one completed (its work is rolled back with a SQL store) | `409`, `Retry-After: 1` |
-/// | your function failed (the claim is released: the next delivery claims it) | `500` |
+/// | your function failed or panicked (the claim is released: the next delivery claims it) | `500` |
 /// | the store is unreachable or failed | `503`, `Retry-After: 5` |
 ///
 /// Every answer but `200` makes Craftkit deliver again. Each body is a short JSON object;
@@ -146,8 +146,10 @@ impl<I: Inbox + ?Sized + 'static> Endpoint<I> {
             Ok(claimed) => claimed,
             Err(answer) => return answer,
         };
-        if let Err(error) = work(event).await {
-            return self.failed(&lease, error.to_string()).await;
+        match CatchPanic(std::pin::pin!(work(event))).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => return self.failed(&lease, error.to_string()).await,
+            Err(panic) => return self.failed(&lease, panic).await,
         }
         match self.inbox.complete(&lease).await {
             Ok(Completion::Completed) => processed(),
@@ -281,6 +283,35 @@ impl<I: TransactionalInbox + ?Sized + 'static> Endpoint<I> {
         // still in progress under this lease, so it never undoes a completion.
         let _ = self.inbox.release(lease).await;
         unavailable(error)
+    }
+}
+
+/// Polls a work future, turning a panic into an error: the claim is then released at once,
+/// instead of holding the id until its lease expires.
+struct CatchPanic<F>(F);
+
+impl<F: Future + Unpin> Future for CatchPanic<F> {
+    type Output = Result<F::Output, String>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let inner = &mut self.0;
+        // The future is dropped after a panic, never polled again: no broken state is observed.
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            std::pin::Pin::new(inner).poll(cx)
+        })) {
+            Ok(poll) => poll.map(Ok),
+            Err(panic) => std::task::Poll::Ready(Err(format!(
+                "the work panicked: {}",
+                panic
+                    .downcast_ref::<&str>()
+                    .copied()
+                    .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+                    .unwrap_or("(no message)")
+            ))),
+        }
     }
 }
 

@@ -59,6 +59,10 @@ return 0
 /// redelivery then runs the work again. Key each effect by the event id (an upsert, a
 /// `SET` of a key named after `event.id`) so that running it twice leaves one.
 ///
+/// The same holds when Redis forgets a key before its time: a restart without persistence, or
+/// an eviction under `maxmemory` (use `noeviction`, or a Redis of its own). Redis's clock
+/// times the leases, one clock for every instance.
+///
 /// Keys: `{prefix}:{namespace}:e:{event id}` per event, `{prefix}:{namespace}:fence` for the
 /// counter of fencing tokens; the prefix is [`RedisInbox::DEFAULT_KEY_PREFIX`] unless
 /// [`key_prefix`](RedisInbox::key_prefix) says otherwise. [`migrate`](RedisInbox::migrate)
