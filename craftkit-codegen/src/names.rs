@@ -489,6 +489,29 @@ mod tests {
     }
 
     #[test]
+    fn a_variant_never_takes_an_enum_item_name() {
+        // `a-l-l` would be `ALL`, the enum's constant of every value (`Self::ALL`)
+        assert_eq!(variants(&["a-l-l", "ALL"]), ["ALLKebab", "All"]);
+    }
+
+    #[test]
+    fn type_parameters_read_as_the_fields_states() {
+        let param = |text: &str| {
+            state_param_base(&Name {
+                text: text.to_owned(),
+                raw: is_keyword(text),
+            })
+        };
+        assert_eq!(param("booking"), "BookingState");
+        assert_eq!(param("self_"), "SelfState");
+        assert_eq!(param("type"), "TypeState");
+        assert_eq!(param("_2nd"), "_2ndState");
+        let mut taken: HashSet<String> = ["BookingState".to_owned()].into();
+        assert_eq!(fresh("BookingState", &mut taken), "BookingState2");
+        assert_eq!(fresh("BookingState", &mut taken), "BookingState3");
+    }
+
+    #[test]
     fn a_suffix_that_collides_gets_a_number() {
         assert_eq!(
             fields(&["a-b", "a_b", "a_b_kebab", "a--b"]),

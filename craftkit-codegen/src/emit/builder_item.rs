@@ -7,6 +7,12 @@
 //! field, where `field::name` is an uninhabited marker named after the field: the runtime's
 //! `#[diagnostic::on_unimplemented]` turns a missing or repeated field into an error that
 //! names it. Optional fields are plain `Option`s (last call wins) and cost no type parameter.
+//!
+//! The type parameters are named after their fields (`BookingState` for `booking`) by
+//! [`TypeScope::type_params`], outside every name the generated code defines: the body writes
+//! the struct, its builder and the module by relative paths, and a parameter named as one of
+//! them would shadow it (a template `order` with a required `order` once made `Order`, and
+//! `build()` found the parameter: `error[E0574]`).
 
 use std::collections::{BTreeSet, HashSet};
 
