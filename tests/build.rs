@@ -302,7 +302,159 @@ fn main() {
         std::process::exit(1);
     }
     random_sample(&out);
+    names_sample(&out);
     compat(&out);
+}
+
+/// Slugs named like the objects templates hold, and like the generator's own names.
+const NAME_SLUGS: &[&str] = &[
+    "order", "booking", "ij", "tenant", "builder", "field", "state", "set", "unset", "line",
+];
+
+/// The generator's own names as keys (the pool of `craftkit-codegen/tests/names.rs`), beside
+/// the slug's own forms of [`slug_keys`].
+const NAME_KEYS: &[&str] = &[
+    "builder",
+    "Builder",
+    "build",
+    "maybe_build",
+    "Unset",
+    "unset",
+    "Set",
+    "set",
+    "Option",
+    "Result",
+    "Vec",
+    "String",
+    "Box",
+    "Self",
+    "self",
+    "type",
+    "fn",
+    "crate",
+    "super",
+    "field",
+    "Field",
+    "state",
+    "State",
+    "D",
+    "d",
+    "ALL",
+    "as_str",
+    "tree",
+    "value",
+    "object",
+    "signature",
+    "Signature",
+    "line",
+    "lines",
+    "x",
+    "xState",
+    "x_state",
+    "1st",
+];
+
+/// Enum values named as an enum's own items, and as variants would be.
+const NAME_VALUES: &[&str] = &[
+    "ALL", "a-l-l", "all", "as_str", "Self", "self", "open", "D", "Unset", "Set", "draft",
+];
+
+/// The slug's name in every case and with the suffixes the generator adds.
+fn slug_keys(slug: &str) -> Vec<String> {
+    let camel = slug[..1].to_ascii_uppercase() + &slug[1..];
+    let mut keys = vec![
+        slug.to_owned(),
+        camel.clone(),
+        format!("{slug}Builder"),
+        format!("{slug}_builder"),
+        format!("{camel}Builder"),
+        format!("{slug}State"),
+        format!("{slug}_state"),
+        format!("{camel}State2"),
+        format!("{slug}Object"),
+        format!("{slug}_types"),
+    ];
+    keys.extend(NAME_KEYS.iter().map(|k| (*k).to_owned()));
+    keys
+}
+
+/// The variables of one random object at `prefix` whose keys are the generator's own names:
+/// objects are more likely than in [`random_object`], so the slug's name recurs at every depth.
+fn named_object(rng: &mut Rng, keys: &[String], prefix: &str, depth: usize, out: &mut Vec<Value>) {
+    let mut seen: Vec<&str> = Vec::new();
+    // Half the time the slug's own name first (`order.order.order`).
+    let first = if rng.below(2) == 0 { Some(0) } else { None };
+    for n in 0..1 + rng.below(5) {
+        let key = match (n, first) {
+            (0, Some(i)) => keys[i].as_str(),
+            _ => keys[rng.below(keys.len())].as_str(),
+        };
+        if seen.contains(&key) {
+            continue;
+        }
+        seen.push(key);
+        let path = format!("{prefix}{key}");
+        let required = rng.below(2) == 0;
+        match (depth, rng.below(6)) {
+            (1.., 0 | 1) => named_object(rng, keys, &format!("{path}."), depth - 1, out),
+            (1.., 2) => named_object(rng, keys, &format!("{path}[]."), depth - 1, out),
+            (_, 3) => {
+                let mut values: Vec<&str> = Vec::new();
+                for _ in 0..1 + rng.below(4) {
+                    let value = rng.pick(NAME_VALUES);
+                    if !values.contains(&value) {
+                        values.push(value);
+                    }
+                }
+                out.push(
+                    json!({"path": path, "type": "enum", "values": values, "required": required}),
+                );
+            }
+            _ => {
+                let ty = rng.pick(&SCALARS[..9]);
+                out.push(json!({"path": path, "type": ty, "required": required}));
+            }
+        }
+    }
+}
+
+/// Manifests whose keys are the generator's own names (issue 24: a template `order` with a
+/// required `order.order.order` did not compile), each generated through the Builder into
+/// `OUT_DIR/names/<i>/craftkit.rs` and held by a module of `OUT_DIR/names.rs`, which
+/// `src/lib.rs` compiles under `#![deny(warnings)]` and CI's clippy lints. One module each, so
+/// that slugs repeat; few enough to keep the build short.
+fn names_sample(out: &std::path::Path) {
+    const COUNT: usize = 30;
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    let mut modules = String::new();
+    for i in 0..COUNT {
+        let slug = NAME_SLUGS[i % NAME_SLUGS.len()];
+        let keys = slug_keys(slug);
+        let mut variables = Vec::new();
+        named_object(&mut rng, &keys, "", 3, &mut variables);
+        let dir = out.join("names").join(i.to_string());
+        let manifests = dir.join("manifests");
+        std::fs::create_dir_all(&manifests).expect("OUT_DIR is writable");
+        let manifest = json!({"slug": slug, "name": format!("Names {i}"), "version": 1,
+            "pipeline": "html", "variables": variables});
+        let text = serde_json::to_string_pretty(&manifest).expect("JSON");
+        std::fs::write(manifests.join(format!("{slug}.json")), text).expect("writable");
+        let result = craftkit_codegen::Builder::new()
+            .manifest_dir(&manifests)
+            .out_dir(&dir)
+            .template(slug)
+            .generate();
+        if let Err(error) = result {
+            eprintln!("the names sample {i} (`{slug}`) does not generate: {error}");
+            std::process::exit(1);
+        }
+        modules.push_str(&format!(
+            "/// Template `{slug}`, keys drawn from the generator's own names.\n\
+             pub mod sample_{i} {{\n    include!({generated:?});\n}}\n",
+            generated = dir.join("craftkit.rs"),
+        ));
+    }
+    std::fs::write(out.join("names.rs"), modules).expect("OUT_DIR is writable");
 }
 
 /// The evolution test (issue 14, item 3): for `compat/manifests/base.json` and each compatible

@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 
 use craftkit_core::manifest::{Field, Items, Manifest, Node, Object, Scalar, Tree, VarType};
 
-use crate::names::{self, Case, Name, is_reserved_type_name};
+use crate::names::{self, Case, MARKERS_MODULE, Name, builder_name, is_reserved_type_name};
 use crate::rustdoc;
 
 /// Everything one template generates.
@@ -170,10 +170,11 @@ impl Model {
 }
 
 /// The module for nested types: the root's name in snake_case (`CharterHandover` ->
-/// `charter_handover`), kept apart from the root's own name and from keywords.
+/// `charter_handover`), kept apart from the root's own name, from keywords and from the marker
+/// module it holds (`Field` -> `field_types`, not `field::field`).
 fn module_name(root: &str) -> String {
     let snake = names::convert(root, Case::Snake);
-    if snake == root || names::is_keyword(&snake) {
+    if snake == root || names::is_keyword(&snake) || snake == MARKERS_MODULE {
         format!("{snake}_types")
     } else {
         snake
@@ -204,10 +205,17 @@ fn join_parts(parts: &[String]) -> String {
 
 /// Short names where they are unique; colliding ones are qualified by their parents' names
 /// (`HomeAddress`, `WorkAddress`) until they are not; a name that still collides, or that is
-/// reserved or the root's, gets `Object`/`Enum` (and a number only if that collides too).
+/// reserved (a prelude name, the root's, the root builder's, the marker module's), gets
+/// `Object`/`Enum` (and a number only if that collides too).
 fn resolve_type_names(slots: &[Lineage], root: &str) -> Vec<String> {
     let join = |slot: &Lineage, k: usize| join_parts(&slot.parts[slot.parts.len() - k..]);
-    let reserved = |name: &str| name == root || is_reserved_type_name(name);
+    let root_builder = builder_name(root);
+    let reserved = |name: &str| {
+        name == root
+            || name == root_builder
+            || name == MARKERS_MODULE
+            || is_reserved_type_name(name)
+    };
     let mut depth = vec![1; slots.len()];
     loop {
         let names: Vec<String> = slots.iter().zip(&depth).map(|(s, &k)| join(s, k)).collect();
@@ -236,6 +244,11 @@ fn resolve_type_names(slots: &[Lineage], root: &str) -> Vec<String> {
         .filter(|n| counts[n.as_str()] == 1 && !reserved(n))
         .cloned()
         .collect();
+    taken.extend([
+        root.to_owned(),
+        root_builder.clone(),
+        MARKERS_MODULE.to_owned(),
+    ]);
     let mut finals = Vec::with_capacity(slots.len());
     for (slot, name) in slots.iter().zip(&names) {
         if counts[name.as_str()] == 1 && !reserved(name) {
@@ -243,44 +256,154 @@ fn resolve_type_names(slots: &[Lineage], root: &str) -> Vec<String> {
             continue;
         }
         let base = format!("{name}{}", if slot.is_enum { "Enum" } else { "Object" });
-        let mut candidate = base.clone();
-        let mut n = 2;
-        while taken.contains(&candidate) || reserved(&candidate) {
-            candidate = format!("{base}{n}");
-            n += 1;
-        }
-        taken.insert(candidate.clone());
-        finals.push(candidate);
+        finals.push(names::fresh(&base, &mut taken));
     }
-    rename_builder_clashes(slots, &mut finals);
+    rename_builder_clashes(slots, &mut finals, root);
     finals
 }
 
-/// Every struct has a builder named `{Name}Builder` in the same module: a type already named
-/// so (`booking` and `bookingBuilder` both objects) takes `Object`/`Enum` like any other
-/// collision, and a number if that is taken too.
-fn rename_builder_clashes(slots: &[Lineage], finals: &mut [String]) {
+/// Every struct has a builder named `{Name}Builder` in the same module. A type whose name is
+/// some struct's builder (`booking` and `bookingBuilder` both objects), or a struct whose
+/// builder would be named as the root or the root's builder, takes `Object`/`Enum` like any
+/// other collision, and a number if that is taken too: a new name is chosen only when neither
+/// it nor its builder is any name or builder of the scope, so no renaming makes a new clash.
+fn rename_builder_clashes(slots: &[Lineage], finals: &mut [String], root: &str) {
     let builders: HashSet<String> = slots
         .iter()
         .zip(finals.iter())
         .filter(|(slot, _)| !slot.is_enum)
-        .map(|(_, name)| crate::emit::builder_name(name))
+        .map(|(_, name)| builder_name(name))
         .collect();
+    let outer = [
+        root.to_owned(),
+        builder_name(root),
+        MARKERS_MODULE.to_owned(),
+    ];
     let mut taken: HashSet<String> = finals.iter().cloned().collect();
     taken.extend(builders.iter().cloned());
+    taken.extend(outer.iter().cloned());
     for (slot, name) in slots.iter().zip(finals.iter_mut()) {
-        if !builders.contains(name.as_str()) {
+        let clashes = builders.contains(name.as_str())
+            || !slot.is_enum && outer.contains(&builder_name(name));
+        if !clashes {
             continue;
         }
         let base = format!("{name}{}", if slot.is_enum { "Enum" } else { "Object" });
         let mut candidate = base.clone();
         let mut n = 2;
-        while taken.contains(&candidate) || is_reserved_type_name(&candidate) {
+        while taken.contains(&candidate)
+            || is_reserved_type_name(&candidate)
+            || !slot.is_enum && taken.contains(&builder_name(&candidate))
+        {
             candidate = format!("{base}{n}");
             n += 1;
         }
         taken.insert(candidate.clone());
+        if !slot.is_enum {
+            taken.insert(builder_name(&candidate));
+        }
         *name = candidate;
+    }
+}
+
+/// The names the generated code gives items in the type namespace, from the final model
+/// (after overrides): the root, its builder and the module of nested types (in the user's
+/// module), each nested type, each nested struct's builder and the marker module (in the
+/// module of nested types), and every identifier a replaced type (an override) writes. The
+/// builders' type parameters and the `Deserialize` impls' parameter are chosen outside it, so
+/// none of them shadows a name the impl's body writes, and none reads like a type in rustdoc.
+pub(crate) struct TypeScope {
+    taken: HashSet<String>,
+}
+
+impl TypeScope {
+    /// The type-namespace names of `model`.
+    pub(crate) fn of(model: &Model) -> TypeScope {
+        let mut taken: HashSet<String> = HashSet::new();
+        taken.insert(model.root.name.clone());
+        taken.insert(builder_name(&model.root.name));
+        taken.insert(model.module.clone());
+        taken.insert(MARKERS_MODULE.to_owned());
+        for def in &model.types {
+            match def {
+                TypeDef::Struct(s) => {
+                    taken.insert(s.name.clone());
+                    taken.insert(builder_name(&s.name));
+                }
+                TypeDef::Enum(e) => {
+                    taken.insert(e.name.clone());
+                }
+            }
+        }
+        for s in model.structs() {
+            for f in &s.fields {
+                custom_idents(&f.ty, &mut taken);
+                if let Some(with) = &f.with {
+                    idents_of(quote::ToTokens::to_token_stream(with), &mut taken);
+                }
+            }
+        }
+        TypeScope { taken }
+    }
+
+    /// The builder's type parameters of `s`, one per required field in order: the field's
+    /// [`names::state_param_base`] (`BookingState`), with a number if that is a name of the
+    /// scope or an earlier parameter's.
+    pub(crate) fn type_params(&self, s: &Struct) -> Vec<String> {
+        let mut local: HashSet<String> = HashSet::new();
+        s.fields
+            .iter()
+            .filter(|f| !f.optional)
+            .map(|f| {
+                let base = names::state_param_base(&f.name);
+                let mut candidate = base.clone();
+                let mut n = 2;
+                while self.taken.contains(&candidate)
+                    || local.contains(&candidate)
+                    || is_reserved_type_name(&candidate)
+                {
+                    candidate = format!("{base}{n}");
+                    n += 1;
+                }
+                local.insert(candidate.clone());
+                candidate
+            })
+            .collect()
+    }
+
+    /// The type parameter of a `Deserialize` impl's `deserialize`: `D`, unless the scope has
+    /// that name (a type `D`, or a `with` path of an override that writes it), then `D2`...
+    pub(crate) fn deserializer_param(&self) -> String {
+        let mut candidate = "D".to_owned();
+        let mut n = 2;
+        while self.taken.contains(&candidate) {
+            candidate = format!("D{n}");
+            n += 1;
+        }
+        candidate
+    }
+}
+
+/// The identifiers a replaced type writes (`my_types::Money` -> `my_types`, `Money`).
+fn custom_idents(ty: &Ty, taken: &mut HashSet<String>) {
+    match ty {
+        Ty::Custom(custom) => idents_of(quote::ToTokens::to_token_stream(&custom.ty), taken),
+        Ty::Vec(item) => custom_idents(item, taken),
+        _ => {}
+    }
+}
+
+fn idents_of(tokens: proc_macro2::TokenStream, taken: &mut HashSet<String>) {
+    for token in tokens {
+        match token {
+            proc_macro2::TokenTree::Ident(ident) => {
+                let text = ident.to_string();
+                let plain = text.strip_prefix("r#").unwrap_or(&text);
+                taken.insert(plain.to_owned());
+            }
+            proc_macro2::TokenTree::Group(group) => idents_of(group.stream(), taken),
+            _ => {}
+        }
     }
 }
 
@@ -303,7 +426,7 @@ impl Walk {
 
     fn fields(&mut self, object: &Object, lineage: &[String]) -> Vec<FieldDef<TypeId>> {
         let keys: Vec<&str> = object.fields.iter().map(|f| f.key.as_str()).collect();
-        let names = names::assign(&keys, Case::Snake);
+        let names = names::assign(&keys, Case::Snake, &[]);
         object
             .fields
             .iter()
@@ -404,7 +527,7 @@ impl Walk {
             VarType::Enum => {
                 let id = self.identity();
                 let values: Vec<&str> = scalar.values.iter().map(String::as_str).collect();
-                let variants = names::assign(&values, Case::Camel)
+                let variants = names::assign(&values, Case::Camel, names::ENUM_ITEMS)
                     .into_iter()
                     .zip(&scalar.values)
                     .map(|(name, value)| Variant {

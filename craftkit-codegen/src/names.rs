@@ -141,8 +141,9 @@ impl Name {
 }
 
 /// Rules 1–5 for the keys of one scope (the fields of a struct, the variants of an enum).
-/// `reserved` names may not be given to any key (for variants: none; kept for symmetry).
-pub(crate) fn assign(keys: &[&str], case: Case) -> Vec<Name> {
+/// No key takes a name of `reserved` (the items the generated code puts in the same
+/// namespace: [`ENUM_ITEMS`] for variants); a key that would gets the suffix of rule 5.
+pub(crate) fn assign(keys: &[&str], case: Case, reserved: &[&str]) -> Vec<Name> {
     let bases: Vec<String> = keys.iter().map(|key| convert(key, case)).collect();
     // rule 4 for the four keywords that cannot be raw; the others stay comparable as written
     let unraw = |base: &str| -> String {
@@ -162,8 +163,11 @@ pub(crate) fn assign(keys: &[&str], case: Case) -> Vec<Name> {
     for (i, name) in plain.iter().enumerate() {
         groups.entry(name).or_default().push(i);
     }
-    let mut taken: HashSet<String> = HashSet::new();
+    let mut taken: HashSet<String> = reserved.iter().map(|r| (*r).to_owned()).collect();
     for (i, name) in plain.iter().enumerate() {
+        if reserved.contains(&name.as_str()) {
+            continue;
+        }
         let group = &groups[name.as_str()];
         let winner = group
             .iter()
@@ -201,6 +205,38 @@ pub(crate) fn assign(keys: &[&str], case: Case) -> Vec<Name> {
         names.push(Name { text, raw });
     }
     names
+}
+
+/// The associated items of a generated enum that share its variants' namespace (`Self::ALL`).
+pub(crate) const ENUM_ITEMS: &[&str] = &["ALL"];
+
+/// The module of field markers, inside the module of nested types: lowercase, so no type
+/// name (UpperCamelCase, or `_` and a digit) can be it.
+pub(crate) const MARKERS_MODULE: &str = "field";
+
+/// The builder of the struct named `name`, in the struct's scope: `{name}Builder`.
+pub(crate) fn builder_name(name: &str) -> String {
+    format!("{name}Builder")
+}
+
+/// The base of the builder's type parameter for the required field `field`: its name in
+/// UpperCamelCase and `State` (`booking` -> `BookingState`, `self_` -> `SelfState`,
+/// `r#type` -> `TypeState`). Never a keyword, a prelude name or lowercase.
+pub(crate) fn state_param_base(field: &Name) -> String {
+    format!("{}State", convert(field.plain(), Case::Camel))
+}
+
+/// `base` if neither `taken` nor `is_reserved_type_name` has it, else the first free of
+/// `base2`, `base3`...; recorded in `taken`.
+pub(crate) fn fresh(base: &str, taken: &mut HashSet<String>) -> String {
+    let mut candidate = base.to_owned();
+    let mut n = 2;
+    while taken.contains(&candidate) || is_reserved_type_name(&candidate) {
+        candidate = format!("{base}{n}");
+        n += 1;
+    }
+    taken.insert(candidate.clone());
+    candidate
 }
 
 /// The singular of an array's key, for the name of its item type: `areas` -> `Area`,
@@ -368,7 +404,7 @@ mod tests {
     use super::*;
 
     fn fields(keys: &[&str]) -> Vec<String> {
-        assign(keys, Case::Snake)
+        assign(keys, Case::Snake, &[])
             .into_iter()
             .map(|n| {
                 if n.raw {
@@ -381,7 +417,7 @@ mod tests {
     }
 
     fn variants(keys: &[&str]) -> Vec<String> {
-        assign(keys, Case::Camel)
+        assign(keys, Case::Camel, ENUM_ITEMS)
             .into_iter()
             .map(|n| n.text)
             .collect()
@@ -450,6 +486,29 @@ mod tests {
             variants(&["fixed-term", "periodic", "Fixed term"]),
             ["FixedTerm", "Periodic", "FixedTermSpaced"]
         );
+    }
+
+    #[test]
+    fn a_variant_never_takes_an_enum_item_name() {
+        // `a-l-l` would be `ALL`, the enum's constant of every value (`Self::ALL`)
+        assert_eq!(variants(&["a-l-l", "ALL"]), ["ALLKebab", "All"]);
+    }
+
+    #[test]
+    fn type_parameters_read_as_the_fields_states() {
+        let param = |text: &str| {
+            state_param_base(&Name {
+                text: text.to_owned(),
+                raw: is_keyword(text),
+            })
+        };
+        assert_eq!(param("booking"), "BookingState");
+        assert_eq!(param("self_"), "SelfState");
+        assert_eq!(param("type"), "TypeState");
+        assert_eq!(param("_2nd"), "_2ndState");
+        let mut taken: HashSet<String> = ["BookingState".to_owned()].into();
+        assert_eq!(fresh("BookingState", &mut taken), "BookingState2");
+        assert_eq!(fresh("BookingState", &mut taken), "BookingState3");
     }
 
     #[test]

@@ -314,13 +314,27 @@ fn types(model: &mut Model, config: &TemplateConfig) -> Result<(), String> {
         .iter()
         .map(|n| renames.get(n).cloned().unwrap_or_else(|| n.clone()))
         .collect();
+    // The resolver's rule: in the module, no two types, no type and a struct's builder, and
+    // none of the root, its builder or the marker module.
+    let root_builder = names::builder_name(&finals[0]);
+    let nested: Vec<&String> = finals.iter().skip(1).collect();
+    let builders: HashSet<String> = model
+        .types
+        .iter()
+        .zip(&nested)
+        .filter(|(def, _)| matches!(def, TypeDef::Struct(_)))
+        .map(|(_, name)| names::builder_name(name))
+        .collect();
     let mut taken = HashSet::new();
-    for name in finals.iter().skip(1) {
-        let builder = crate::emit::builder_name(name);
+    for name in nested {
         if !taken.insert(name.clone())
             || names::is_reserved_type_name(name)
             || *name == finals[0]
-            || finals.contains(&builder) && !taken.contains(&builder)
+            || *name == root_builder
+            || name == names::MARKERS_MODULE
+            || builders.contains(name)
+            || builders.contains(&finals[0])
+            || builders.contains(&root_builder)
         {
             return Err(format!(
                 "`types`: after the renames, `{name}` names two types (or a builder, or a reserved name); choose another name"

@@ -179,53 +179,53 @@ impl CharterHandover {
 #[must_use = "a builder does nothing until `.build()` is called"]
 #[allow(dead_code)]
 pub struct CharterHandoverBuilder<
-    Booking = ::craftkit_runtime::builder::Unset,
-    Vessel = ::craftkit_runtime::builder::Unset,
-    Charterer = ::craftkit_runtime::builder::Unset,
-    Guests = ::craftkit_runtime::builder::Unset,
-    FuelLevel = ::craftkit_runtime::builder::Unset,
-    DepositTaken = ::craftkit_runtime::builder::Unset,
-    Areas = ::craftkit_runtime::builder::Unset,
-    HandedOverOn = ::craftkit_runtime::builder::Unset,
-    Signatures = ::craftkit_runtime::builder::Unset,
+    BookingState = ::craftkit_runtime::builder::Unset,
+    VesselState = ::craftkit_runtime::builder::Unset,
+    ChartererState = ::craftkit_runtime::builder::Unset,
+    GuestsState = ::craftkit_runtime::builder::Unset,
+    FuelLevelState = ::craftkit_runtime::builder::Unset,
+    DepositTakenState = ::craftkit_runtime::builder::Unset,
+    AreasState = ::craftkit_runtime::builder::Unset,
+    HandedOverOnState = ::craftkit_runtime::builder::Unset,
+    SignaturesState = ::craftkit_runtime::builder::Unset,
 > {
-    booking: Booking,
-    vessel: Vessel,
-    charterer: Charterer,
-    guests: Guests,
+    booking: BookingState,
+    vessel: VesselState,
+    charterer: ChartererState,
+    guests: GuestsState,
     crew: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    fuel_level: FuelLevel,
+    fuel_level: FuelLevelState,
     water_level: ::std::option::Option<::std::primitive::f64>,
     engine_hours: ::std::option::Option<::std::primitive::i64>,
-    deposit_taken: DepositTaken,
-    areas: Areas,
+    deposit_taken: DepositTakenState,
+    areas: AreasState,
     inventory: ::std::option::Option<::std::vec::Vec<charter_handover::InventoryItem>>,
     handover_notes: ::std::option::Option<::std::string::String>,
-    handed_over_on: HandedOverOn,
-    signatures: Signatures,
+    handed_over_on: HandedOverOnState,
+    signatures: SignaturesState,
     company_logo: ::std::option::Option<::craftkit_runtime::Image>,
 }
 #[allow(dead_code, clippy::type_complexity)]
 impl<
-    Booking,
-    Vessel,
-    Charterer,
-    Guests,
-    FuelLevel,
-    DepositTaken,
-    Areas,
-    HandedOverOn,
-    Signatures,
+    BookingState,
+    VesselState,
+    ChartererState,
+    GuestsState,
+    FuelLevelState,
+    DepositTakenState,
+    AreasState,
+    HandedOverOnState,
+    SignaturesState,
 > CharterHandoverBuilder<
-    Booking,
-    Vessel,
-    Charterer,
-    Guests,
-    FuelLevel,
-    DepositTaken,
-    Areas,
-    HandedOverOn,
-    Signatures,
+    BookingState,
+    VesselState,
+    ChartererState,
+    GuestsState,
+    FuelLevelState,
+    DepositTakenState,
+    AreasState,
+    HandedOverOnState,
+    SignaturesState,
 > {
     /// Sets `booking`.
     pub fn booking(
@@ -233,17 +233,19 @@ impl<
         value: impl ::std::convert::Into<charter_handover::Booking>,
     ) -> CharterHandoverBuilder<
         ::craftkit_runtime::builder::Set<charter_handover::Booking>,
-        Vessel,
-        Charterer,
-        Guests,
-        FuelLevel,
-        DepositTaken,
-        Areas,
-        HandedOverOn,
-        Signatures,
+        VesselState,
+        ChartererState,
+        GuestsState,
+        FuelLevelState,
+        DepositTakenState,
+        AreasState,
+        HandedOverOnState,
+        SignaturesState,
     >
     where
-        Booking: ::craftkit_runtime::builder::IsUnset<charter_handover::field::booking>,
+        BookingState: ::craftkit_runtime::builder::IsUnset<
+            charter_handover::field::booking,
+        >,
     {
         CharterHandoverBuilder {
             booking: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
@@ -268,18 +270,20 @@ impl<
         self,
         value: impl ::std::convert::Into<charter_handover::Vessel>,
     ) -> CharterHandoverBuilder<
-        Booking,
+        BookingState,
         ::craftkit_runtime::builder::Set<charter_handover::Vessel>,
-        Charterer,
-        Guests,
-        FuelLevel,
-        DepositTaken,
-        Areas,
-        HandedOverOn,
-        Signatures,
+        ChartererState,
+        GuestsState,
+        FuelLevelState,
+        DepositTakenState,
+        AreasState,
+        HandedOverOnState,
+        SignaturesState,
     >
     where
-        Vessel: ::craftkit_runtime::builder::IsUnset<charter_handover::field::vessel>,
+        VesselState: ::craftkit_runtime::builder::IsUnset<
+            charter_handover::field::vessel,
+        >,
     {
         CharterHandoverBuilder {
             booking: self.booking,
@@ -304,18 +308,18 @@ impl<
         self,
         value: impl ::std::convert::Into<charter_handover::Charterer>,
     ) -> CharterHandoverBuilder<
-        Booking,
-        Vessel,
+        BookingState,
+        VesselState,
         ::craftkit_runtime::builder::Set<charter_handover::Charterer>,
-        Guests,
-        FuelLevel,
-        DepositTaken,
-        Areas,
-        HandedOverOn,
-        Signatures,
+        GuestsState,
+        FuelLevelState,
+        DepositTakenState,
+        AreasState,
+        HandedOverOnState,
+        SignaturesState,
     >
     where
-        Charterer: ::craftkit_runtime::builder::IsUnset<
+        ChartererState: ::craftkit_runtime::builder::IsUnset<
             charter_handover::field::charterer,
         >,
     {
@@ -344,18 +348,20 @@ impl<
         self,
         value: impl ::std::convert::Into<::std::primitive::i64>,
     ) -> CharterHandoverBuilder<
-        Booking,
-        Vessel,
-        Charterer,
+        BookingState,
+        VesselState,
+        ChartererState,
         ::craftkit_runtime::builder::Set<::std::primitive::i64>,
-        FuelLevel,
-        DepositTaken,
-        Areas,
-        HandedOverOn,
-        Signatures,
+        FuelLevelState,
+        DepositTakenState,
+        AreasState,
+        HandedOverOnState,
+        SignaturesState,
     >
     where
-        Guests: ::craftkit_runtime::builder::IsUnset<charter_handover::field::guests>,
+        GuestsState: ::craftkit_runtime::builder::IsUnset<
+            charter_handover::field::guests,
+        >,
     {
         CharterHandoverBuilder {
             booking: self.booking,
@@ -396,18 +402,18 @@ impl<
         self,
         value: impl ::std::convert::Into<::std::primitive::f64>,
     ) -> CharterHandoverBuilder<
-        Booking,
-        Vessel,
-        Charterer,
-        Guests,
+        BookingState,
+        VesselState,
+        ChartererState,
+        GuestsState,
         ::craftkit_runtime::builder::Set<::std::primitive::f64>,
-        DepositTaken,
-        Areas,
-        HandedOverOn,
-        Signatures,
+        DepositTakenState,
+        AreasState,
+        HandedOverOnState,
+        SignaturesState,
     >
     where
-        FuelLevel: ::craftkit_runtime::builder::IsUnset<
+        FuelLevelState: ::craftkit_runtime::builder::IsUnset<
             charter_handover::field::fuel_level,
         >,
     {
@@ -472,18 +478,18 @@ impl<
         self,
         value: impl ::std::convert::Into<::std::primitive::bool>,
     ) -> CharterHandoverBuilder<
-        Booking,
-        Vessel,
-        Charterer,
-        Guests,
-        FuelLevel,
+        BookingState,
+        VesselState,
+        ChartererState,
+        GuestsState,
+        FuelLevelState,
         ::craftkit_runtime::builder::Set<::std::primitive::bool>,
-        Areas,
-        HandedOverOn,
-        Signatures,
+        AreasState,
+        HandedOverOnState,
+        SignaturesState,
     >
     where
-        DepositTaken: ::craftkit_runtime::builder::IsUnset<
+        DepositTakenState: ::craftkit_runtime::builder::IsUnset<
             charter_handover::field::deposit_taken,
         >,
     {
@@ -512,18 +518,18 @@ impl<
         self,
         value: impl ::std::convert::Into<::std::vec::Vec<charter_handover::Area>>,
     ) -> CharterHandoverBuilder<
-        Booking,
-        Vessel,
-        Charterer,
-        Guests,
-        FuelLevel,
-        DepositTaken,
+        BookingState,
+        VesselState,
+        ChartererState,
+        GuestsState,
+        FuelLevelState,
+        DepositTakenState,
         ::craftkit_runtime::builder::Set<::std::vec::Vec<charter_handover::Area>>,
-        HandedOverOn,
-        Signatures,
+        HandedOverOnState,
+        SignaturesState,
     >
     where
-        Areas: ::craftkit_runtime::builder::IsUnset<charter_handover::field::areas>,
+        AreasState: ::craftkit_runtime::builder::IsUnset<charter_handover::field::areas>,
     {
         CharterHandoverBuilder {
             booking: self.booking,
@@ -584,18 +590,18 @@ impl<
         self,
         value: impl ::std::convert::Into<::craftkit_runtime::Date>,
     ) -> CharterHandoverBuilder<
-        Booking,
-        Vessel,
-        Charterer,
-        Guests,
-        FuelLevel,
-        DepositTaken,
-        Areas,
+        BookingState,
+        VesselState,
+        ChartererState,
+        GuestsState,
+        FuelLevelState,
+        DepositTakenState,
+        AreasState,
         ::craftkit_runtime::builder::Set<::craftkit_runtime::Date>,
-        Signatures,
+        SignaturesState,
     >
     where
-        HandedOverOn: ::craftkit_runtime::builder::IsUnset<
+        HandedOverOnState: ::craftkit_runtime::builder::IsUnset<
             charter_handover::field::handed_over_on,
         >,
     {
@@ -624,18 +630,18 @@ impl<
         self,
         value: impl ::std::convert::Into<charter_handover::Signatures>,
     ) -> CharterHandoverBuilder<
-        Booking,
-        Vessel,
-        Charterer,
-        Guests,
-        FuelLevel,
-        DepositTaken,
-        Areas,
-        HandedOverOn,
+        BookingState,
+        VesselState,
+        ChartererState,
+        GuestsState,
+        FuelLevelState,
+        DepositTakenState,
+        AreasState,
+        HandedOverOnState,
         ::craftkit_runtime::builder::Set<charter_handover::Signatures>,
     >
     where
-        Signatures: ::craftkit_runtime::builder::IsUnset<
+        SignaturesState: ::craftkit_runtime::builder::IsUnset<
             charter_handover::field::signatures,
         >,
     {
@@ -680,39 +686,39 @@ impl<
     /// The [`CharterHandover`]. Compiles only once every required field is set.
     pub fn build(self) -> CharterHandover
     where
-        Booking: ::craftkit_runtime::builder::IsSet<
+        BookingState: ::craftkit_runtime::builder::IsSet<
             charter_handover::field::booking,
             charter_handover::Booking,
         >,
-        Vessel: ::craftkit_runtime::builder::IsSet<
+        VesselState: ::craftkit_runtime::builder::IsSet<
             charter_handover::field::vessel,
             charter_handover::Vessel,
         >,
-        Charterer: ::craftkit_runtime::builder::IsSet<
+        ChartererState: ::craftkit_runtime::builder::IsSet<
             charter_handover::field::charterer,
             charter_handover::Charterer,
         >,
-        Guests: ::craftkit_runtime::builder::IsSet<
+        GuestsState: ::craftkit_runtime::builder::IsSet<
             charter_handover::field::guests,
             ::std::primitive::i64,
         >,
-        FuelLevel: ::craftkit_runtime::builder::IsSet<
+        FuelLevelState: ::craftkit_runtime::builder::IsSet<
             charter_handover::field::fuel_level,
             ::std::primitive::f64,
         >,
-        DepositTaken: ::craftkit_runtime::builder::IsSet<
+        DepositTakenState: ::craftkit_runtime::builder::IsSet<
             charter_handover::field::deposit_taken,
             ::std::primitive::bool,
         >,
-        Areas: ::craftkit_runtime::builder::IsSet<
+        AreasState: ::craftkit_runtime::builder::IsSet<
             charter_handover::field::areas,
             ::std::vec::Vec<charter_handover::Area>,
         >,
-        HandedOverOn: ::craftkit_runtime::builder::IsSet<
+        HandedOverOnState: ::craftkit_runtime::builder::IsSet<
             charter_handover::field::handed_over_on,
             ::craftkit_runtime::Date,
         >,
-        Signatures: ::craftkit_runtime::builder::IsSet<
+        SignaturesState: ::craftkit_runtime::builder::IsSet<
             charter_handover::field::signatures,
             charter_handover::Signatures,
         >,
@@ -818,32 +824,32 @@ pub mod charter_handover {
     #[must_use = "a builder does nothing until `.build()` is called"]
     #[allow(dead_code)]
     pub struct BookingBuilder<
-        Code = ::craftkit_runtime::builder::Unset,
-        Embarkation = ::craftkit_runtime::builder::Unset,
-        Disembarkation = ::craftkit_runtime::builder::Unset,
+        CodeState = ::craftkit_runtime::builder::Unset,
+        EmbarkationState = ::craftkit_runtime::builder::Unset,
+        DisembarkationState = ::craftkit_runtime::builder::Unset,
     > {
-        code: Code,
-        embarkation: Embarkation,
-        disembarkation: Disembarkation,
+        code: CodeState,
+        embarkation: EmbarkationState,
+        disembarkation: DisembarkationState,
         base: ::std::option::Option<::std::string::String>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl<
-        Code,
-        Embarkation,
-        Disembarkation,
-    > BookingBuilder<Code, Embarkation, Disembarkation> {
+        CodeState,
+        EmbarkationState,
+        DisembarkationState,
+    > BookingBuilder<CodeState, EmbarkationState, DisembarkationState> {
         /// Sets `code`.
         pub fn code(
             self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> BookingBuilder<
             ::craftkit_runtime::builder::Set<::std::string::String>,
-            Embarkation,
-            Disembarkation,
+            EmbarkationState,
+            DisembarkationState,
         >
         where
-            Code: ::craftkit_runtime::builder::IsUnset<self::field::code>,
+            CodeState: ::craftkit_runtime::builder::IsUnset<self::field::code>,
         {
             BookingBuilder {
                 code: ::craftkit_runtime::builder::Set(
@@ -859,12 +865,14 @@ pub mod charter_handover {
             self,
             value: impl ::std::convert::Into<::craftkit_runtime::DateTime>,
         ) -> BookingBuilder<
-            Code,
+            CodeState,
             ::craftkit_runtime::builder::Set<::craftkit_runtime::DateTime>,
-            Disembarkation,
+            DisembarkationState,
         >
         where
-            Embarkation: ::craftkit_runtime::builder::IsUnset<self::field::embarkation>,
+            EmbarkationState: ::craftkit_runtime::builder::IsUnset<
+                self::field::embarkation,
+            >,
         {
             BookingBuilder {
                 code: self.code,
@@ -880,12 +888,12 @@ pub mod charter_handover {
             self,
             value: impl ::std::convert::Into<::craftkit_runtime::DateTime>,
         ) -> BookingBuilder<
-            Code,
-            Embarkation,
+            CodeState,
+            EmbarkationState,
             ::craftkit_runtime::builder::Set<::craftkit_runtime::DateTime>,
         >
         where
-            Disembarkation: ::craftkit_runtime::builder::IsUnset<
+            DisembarkationState: ::craftkit_runtime::builder::IsUnset<
                 self::field::disembarkation,
             >,
         {
@@ -917,15 +925,15 @@ pub mod charter_handover {
         /// The [`Booking`]. Compiles only once every required field is set.
         pub fn build(self) -> Booking
         where
-            Code: ::craftkit_runtime::builder::IsSet<
+            CodeState: ::craftkit_runtime::builder::IsSet<
                 self::field::code,
                 ::std::string::String,
             >,
-            Embarkation: ::craftkit_runtime::builder::IsSet<
+            EmbarkationState: ::craftkit_runtime::builder::IsSet<
                 self::field::embarkation,
                 ::craftkit_runtime::DateTime,
             >,
-            Disembarkation: ::craftkit_runtime::builder::IsSet<
+            DisembarkationState: ::craftkit_runtime::builder::IsSet<
                 self::field::disembarkation,
                 ::craftkit_runtime::DateTime,
             >,
@@ -1011,21 +1019,21 @@ pub mod charter_handover {
     /// `.build()` compiles once the required fields are set (`name`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
     #[allow(dead_code)]
-    pub struct VesselBuilder<Name = ::craftkit_runtime::builder::Unset> {
-        name: Name,
+    pub struct VesselBuilder<NameState = ::craftkit_runtime::builder::Unset> {
+        name: NameState,
         model: ::std::option::Option<::std::string::String>,
         length_m: ::std::option::Option<::std::primitive::f64>,
         registration: ::std::option::Option<::std::string::String>,
     }
     #[allow(dead_code, clippy::type_complexity)]
-    impl<Name> VesselBuilder<Name> {
+    impl<NameState> VesselBuilder<NameState> {
         /// Sets `name`.
         pub fn name(
             self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> VesselBuilder<::craftkit_runtime::builder::Set<::std::string::String>>
         where
-            Name: ::craftkit_runtime::builder::IsUnset<self::field::name>,
+            NameState: ::craftkit_runtime::builder::IsUnset<self::field::name>,
         {
             VesselBuilder {
                 name: ::craftkit_runtime::builder::Set(
@@ -1091,7 +1099,7 @@ pub mod charter_handover {
         /// The [`Vessel`]. Compiles only once every required field is set.
         pub fn build(self) -> Vessel
         where
-            Name: ::craftkit_runtime::builder::IsSet<
+            NameState: ::craftkit_runtime::builder::IsSet<
                 self::field::name,
                 ::std::string::String,
             >,
@@ -1174,21 +1182,21 @@ pub mod charter_handover {
     /// `.build()` compiles once the required fields are set (`full_name`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
     #[allow(dead_code)]
-    pub struct ChartererBuilder<FullName = ::craftkit_runtime::builder::Unset> {
-        full_name: FullName,
+    pub struct ChartererBuilder<FullNameState = ::craftkit_runtime::builder::Unset> {
+        full_name: FullNameState,
         email: ::std::option::Option<::std::string::String>,
         phone: ::std::option::Option<::std::string::String>,
         licence_number: ::std::option::Option<::std::string::String>,
     }
     #[allow(dead_code, clippy::type_complexity)]
-    impl<FullName> ChartererBuilder<FullName> {
+    impl<FullNameState> ChartererBuilder<FullNameState> {
         /// Sets `full_name`.
         pub fn full_name(
             self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> ChartererBuilder<::craftkit_runtime::builder::Set<::std::string::String>>
         where
-            FullName: ::craftkit_runtime::builder::IsUnset<self::field::full_name>,
+            FullNameState: ::craftkit_runtime::builder::IsUnset<self::field::full_name>,
         {
             ChartererBuilder {
                 full_name: ::craftkit_runtime::builder::Set(
@@ -1252,7 +1260,7 @@ pub mod charter_handover {
         /// The [`Charterer`]. Compiles only once every required field is set.
         pub fn build(self) -> Charterer
         where
-            FullName: ::craftkit_runtime::builder::IsSet<
+            FullNameState: ::craftkit_runtime::builder::IsSet<
                 self::field::full_name,
                 ::std::string::String,
             >,
@@ -1338,26 +1346,26 @@ pub mod charter_handover {
     #[must_use = "a builder does nothing until `.build()` is called"]
     #[allow(dead_code)]
     pub struct AreaBuilder<
-        Name = ::craftkit_runtime::builder::Unset,
-        Condition = ::craftkit_runtime::builder::Unset,
+        NameState = ::craftkit_runtime::builder::Unset,
+        ConditionState = ::craftkit_runtime::builder::Unset,
     > {
-        name: Name,
-        condition: Condition,
+        name: NameState,
+        condition: ConditionState,
         notes: ::std::option::Option<::std::string::String>,
         photos: ::std::option::Option<::std::vec::Vec<::craftkit_runtime::Image>>,
     }
     #[allow(dead_code, clippy::type_complexity)]
-    impl<Name, Condition> AreaBuilder<Name, Condition> {
+    impl<NameState, ConditionState> AreaBuilder<NameState, ConditionState> {
         /// Sets `name`.
         pub fn name(
             self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> AreaBuilder<
             ::craftkit_runtime::builder::Set<::std::string::String>,
-            Condition,
+            ConditionState,
         >
         where
-            Name: ::craftkit_runtime::builder::IsUnset<self::field::name>,
+            NameState: ::craftkit_runtime::builder::IsUnset<self::field::name>,
         {
             AreaBuilder {
                 name: ::craftkit_runtime::builder::Set(
@@ -1372,9 +1380,9 @@ pub mod charter_handover {
         pub fn condition(
             self,
             value: impl ::std::convert::Into<self::Condition>,
-        ) -> AreaBuilder<Name, ::craftkit_runtime::builder::Set<self::Condition>>
+        ) -> AreaBuilder<NameState, ::craftkit_runtime::builder::Set<self::Condition>>
         where
-            Condition: ::craftkit_runtime::builder::IsUnset<self::field::condition>,
+            ConditionState: ::craftkit_runtime::builder::IsUnset<self::field::condition>,
         {
             AreaBuilder {
                 name: self.name,
@@ -1420,11 +1428,11 @@ pub mod charter_handover {
         /// The [`Area`]. Compiles only once every required field is set.
         pub fn build(self) -> Area
         where
-            Name: ::craftkit_runtime::builder::IsSet<
+            NameState: ::craftkit_runtime::builder::IsSet<
                 self::field::name,
                 ::std::string::String,
             >,
-            Condition: ::craftkit_runtime::builder::IsSet<
+            ConditionState: ::craftkit_runtime::builder::IsSet<
                 self::field::condition,
                 self::Condition,
             >,
@@ -1566,25 +1574,25 @@ pub mod charter_handover {
     #[must_use = "a builder does nothing until `.build()` is called"]
     #[allow(dead_code)]
     pub struct InventoryItemBuilder<
-        Item = ::craftkit_runtime::builder::Unset,
-        Quantity = ::craftkit_runtime::builder::Unset,
+        ItemState = ::craftkit_runtime::builder::Unset,
+        QuantityState = ::craftkit_runtime::builder::Unset,
     > {
-        item: Item,
-        quantity: Quantity,
+        item: ItemState,
+        quantity: QuantityState,
         checked: ::std::option::Option<::std::primitive::bool>,
     }
     #[allow(dead_code, clippy::type_complexity)]
-    impl<Item, Quantity> InventoryItemBuilder<Item, Quantity> {
+    impl<ItemState, QuantityState> InventoryItemBuilder<ItemState, QuantityState> {
         /// Sets `item`.
         pub fn item(
             self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> InventoryItemBuilder<
             ::craftkit_runtime::builder::Set<::std::string::String>,
-            Quantity,
+            QuantityState,
         >
         where
-            Item: ::craftkit_runtime::builder::IsUnset<self::field::item>,
+            ItemState: ::craftkit_runtime::builder::IsUnset<self::field::item>,
         {
             InventoryItemBuilder {
                 item: ::craftkit_runtime::builder::Set(
@@ -1599,11 +1607,11 @@ pub mod charter_handover {
             self,
             value: impl ::std::convert::Into<::std::primitive::i64>,
         ) -> InventoryItemBuilder<
-            Item,
+            ItemState,
             ::craftkit_runtime::builder::Set<::std::primitive::i64>,
         >
         where
-            Quantity: ::craftkit_runtime::builder::IsUnset<self::field::quantity>,
+            QuantityState: ::craftkit_runtime::builder::IsUnset<self::field::quantity>,
         {
             InventoryItemBuilder {
                 item: self.item,
@@ -1634,11 +1642,11 @@ pub mod charter_handover {
         /// The [`InventoryItem`]. Compiles only once every required field is set.
         pub fn build(self) -> InventoryItem
         where
-            Item: ::craftkit_runtime::builder::IsSet<
+            ItemState: ::craftkit_runtime::builder::IsSet<
                 self::field::item,
                 ::std::string::String,
             >,
-            Quantity: ::craftkit_runtime::builder::IsSet<
+            QuantityState: ::craftkit_runtime::builder::IsSet<
                 self::field::quantity,
                 ::std::primitive::i64,
             >,
@@ -1705,24 +1713,24 @@ pub mod charter_handover {
     #[must_use = "a builder does nothing until `.build()` is called"]
     #[allow(dead_code)]
     pub struct SignaturesBuilder<
-        Captain = ::craftkit_runtime::builder::Unset,
-        Charterer = ::craftkit_runtime::builder::Unset,
+        CaptainState = ::craftkit_runtime::builder::Unset,
+        ChartererState = ::craftkit_runtime::builder::Unset,
     > {
-        captain: Captain,
-        charterer: Charterer,
+        captain: CaptainState,
+        charterer: ChartererState,
     }
     #[allow(dead_code, clippy::type_complexity)]
-    impl<Captain, Charterer> SignaturesBuilder<Captain, Charterer> {
+    impl<CaptainState, ChartererState> SignaturesBuilder<CaptainState, ChartererState> {
         /// Sets `captain`.
         pub fn captain(
             self,
             value: impl ::std::convert::Into<::craftkit_runtime::Signature>,
         ) -> SignaturesBuilder<
             ::craftkit_runtime::builder::Set<::craftkit_runtime::Signature>,
-            Charterer,
+            ChartererState,
         >
         where
-            Captain: ::craftkit_runtime::builder::IsUnset<self::field::captain>,
+            CaptainState: ::craftkit_runtime::builder::IsUnset<self::field::captain>,
         {
             SignaturesBuilder {
                 captain: ::craftkit_runtime::builder::Set(
@@ -1736,11 +1744,11 @@ pub mod charter_handover {
             self,
             value: impl ::std::convert::Into<::craftkit_runtime::Signature>,
         ) -> SignaturesBuilder<
-            Captain,
+            CaptainState,
             ::craftkit_runtime::builder::Set<::craftkit_runtime::Signature>,
         >
         where
-            Charterer: ::craftkit_runtime::builder::IsUnset<self::field::charterer>,
+            ChartererState: ::craftkit_runtime::builder::IsUnset<self::field::charterer>,
         {
             SignaturesBuilder {
                 captain: self.captain,
@@ -1752,11 +1760,11 @@ pub mod charter_handover {
         /// The [`Signatures`]. Compiles only once every required field is set.
         pub fn build(self) -> Signatures
         where
-            Captain: ::craftkit_runtime::builder::IsSet<
+            CaptainState: ::craftkit_runtime::builder::IsSet<
                 self::field::captain,
                 ::craftkit_runtime::Signature,
             >,
-            Charterer: ::craftkit_runtime::builder::IsSet<
+            ChartererState: ::craftkit_runtime::builder::IsSet<
                 self::field::charterer,
                 ::craftkit_runtime::Signature,
             >,

@@ -136,23 +136,23 @@ impl Invoice {
 #[must_use = "a builder does nothing until `.build()` is called"]
 #[allow(dead_code)]
 pub struct InvoiceBuilder<
-    Number = ::craftkit_runtime::builder::Unset,
-    IssuedOn = ::craftkit_runtime::builder::Unset,
-    DueOn = ::craftkit_runtime::builder::Unset,
-    Currency = ::craftkit_runtime::builder::Unset,
-    Seller = ::craftkit_runtime::builder::Unset,
-    Buyer = ::craftkit_runtime::builder::Unset,
-    Lines = ::craftkit_runtime::builder::Unset,
-    Totals = ::craftkit_runtime::builder::Unset,
+    NumberState = ::craftkit_runtime::builder::Unset,
+    IssuedOnState = ::craftkit_runtime::builder::Unset,
+    DueOnState = ::craftkit_runtime::builder::Unset,
+    CurrencyState = ::craftkit_runtime::builder::Unset,
+    SellerState = ::craftkit_runtime::builder::Unset,
+    BuyerState = ::craftkit_runtime::builder::Unset,
+    LinesState = ::craftkit_runtime::builder::Unset,
+    TotalsState = ::craftkit_runtime::builder::Unset,
 > {
-    number: Number,
-    issued_on: IssuedOn,
-    due_on: DueOn,
-    currency: Currency,
-    seller: Seller,
-    buyer: Buyer,
-    lines: Lines,
-    totals: Totals,
+    number: NumberState,
+    issued_on: IssuedOnState,
+    due_on: DueOnState,
+    currency: CurrencyState,
+    seller: SellerState,
+    buyer: BuyerState,
+    lines: LinesState,
+    totals: TotalsState,
     paid: ::std::option::Option<::std::primitive::bool>,
     payment_terms: ::std::option::Option<::std::string::String>,
     logo: ::std::option::Option<::craftkit_runtime::Image>,
@@ -160,31 +160,40 @@ pub struct InvoiceBuilder<
 }
 #[allow(dead_code, clippy::type_complexity)]
 impl<
-    Number,
-    IssuedOn,
-    DueOn,
-    Currency,
-    Seller,
-    Buyer,
-    Lines,
-    Totals,
-> InvoiceBuilder<Number, IssuedOn, DueOn, Currency, Seller, Buyer, Lines, Totals> {
+    NumberState,
+    IssuedOnState,
+    DueOnState,
+    CurrencyState,
+    SellerState,
+    BuyerState,
+    LinesState,
+    TotalsState,
+> InvoiceBuilder<
+    NumberState,
+    IssuedOnState,
+    DueOnState,
+    CurrencyState,
+    SellerState,
+    BuyerState,
+    LinesState,
+    TotalsState,
+> {
     /// Sets `number`.
     pub fn number(
         self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> InvoiceBuilder<
         ::craftkit_runtime::builder::Set<::std::string::String>,
-        IssuedOn,
-        DueOn,
-        Currency,
-        Seller,
-        Buyer,
-        Lines,
-        Totals,
+        IssuedOnState,
+        DueOnState,
+        CurrencyState,
+        SellerState,
+        BuyerState,
+        LinesState,
+        TotalsState,
     >
     where
-        Number: ::craftkit_runtime::builder::IsUnset<invoice::field::number>,
+        NumberState: ::craftkit_runtime::builder::IsUnset<invoice::field::number>,
     {
         InvoiceBuilder {
             number: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
@@ -206,17 +215,17 @@ impl<
         self,
         value: impl ::std::convert::Into<::craftkit_runtime::Date>,
     ) -> InvoiceBuilder<
-        Number,
+        NumberState,
         ::craftkit_runtime::builder::Set<::craftkit_runtime::Date>,
-        DueOn,
-        Currency,
-        Seller,
-        Buyer,
-        Lines,
-        Totals,
+        DueOnState,
+        CurrencyState,
+        SellerState,
+        BuyerState,
+        LinesState,
+        TotalsState,
     >
     where
-        IssuedOn: ::craftkit_runtime::builder::IsUnset<invoice::field::issued_on>,
+        IssuedOnState: ::craftkit_runtime::builder::IsUnset<invoice::field::issued_on>,
     {
         InvoiceBuilder {
             number: self.number,
@@ -240,17 +249,17 @@ impl<
         self,
         value: impl ::std::convert::Into<::craftkit_runtime::Date>,
     ) -> InvoiceBuilder<
-        Number,
-        IssuedOn,
+        NumberState,
+        IssuedOnState,
         ::craftkit_runtime::builder::Set<::craftkit_runtime::Date>,
-        Currency,
-        Seller,
-        Buyer,
-        Lines,
-        Totals,
+        CurrencyState,
+        SellerState,
+        BuyerState,
+        LinesState,
+        TotalsState,
     >
     where
-        DueOn: ::craftkit_runtime::builder::IsUnset<invoice::field::due_on>,
+        DueOnState: ::craftkit_runtime::builder::IsUnset<invoice::field::due_on>,
     {
         InvoiceBuilder {
             number: self.number,
@@ -272,17 +281,17 @@ impl<
         self,
         value: impl ::std::convert::Into<invoice::Currency>,
     ) -> InvoiceBuilder<
-        Number,
-        IssuedOn,
-        DueOn,
+        NumberState,
+        IssuedOnState,
+        DueOnState,
         ::craftkit_runtime::builder::Set<invoice::Currency>,
-        Seller,
-        Buyer,
-        Lines,
-        Totals,
+        SellerState,
+        BuyerState,
+        LinesState,
+        TotalsState,
     >
     where
-        Currency: ::craftkit_runtime::builder::IsUnset<invoice::field::currency>,
+        CurrencyState: ::craftkit_runtime::builder::IsUnset<invoice::field::currency>,
     {
         InvoiceBuilder {
             number: self.number,
@@ -306,17 +315,17 @@ impl<
         self,
         value: impl ::std::convert::Into<invoice::Seller>,
     ) -> InvoiceBuilder<
-        Number,
-        IssuedOn,
-        DueOn,
-        Currency,
+        NumberState,
+        IssuedOnState,
+        DueOnState,
+        CurrencyState,
         ::craftkit_runtime::builder::Set<invoice::Seller>,
-        Buyer,
-        Lines,
-        Totals,
+        BuyerState,
+        LinesState,
+        TotalsState,
     >
     where
-        Seller: ::craftkit_runtime::builder::IsUnset<invoice::field::seller>,
+        SellerState: ::craftkit_runtime::builder::IsUnset<invoice::field::seller>,
     {
         InvoiceBuilder {
             number: self.number,
@@ -338,17 +347,17 @@ impl<
         self,
         value: impl ::std::convert::Into<invoice::Buyer>,
     ) -> InvoiceBuilder<
-        Number,
-        IssuedOn,
-        DueOn,
-        Currency,
-        Seller,
+        NumberState,
+        IssuedOnState,
+        DueOnState,
+        CurrencyState,
+        SellerState,
         ::craftkit_runtime::builder::Set<invoice::Buyer>,
-        Lines,
-        Totals,
+        LinesState,
+        TotalsState,
     >
     where
-        Buyer: ::craftkit_runtime::builder::IsUnset<invoice::field::buyer>,
+        BuyerState: ::craftkit_runtime::builder::IsUnset<invoice::field::buyer>,
     {
         InvoiceBuilder {
             number: self.number,
@@ -370,17 +379,17 @@ impl<
         self,
         value: impl ::std::convert::Into<::std::vec::Vec<invoice::Line>>,
     ) -> InvoiceBuilder<
-        Number,
-        IssuedOn,
-        DueOn,
-        Currency,
-        Seller,
-        Buyer,
+        NumberState,
+        IssuedOnState,
+        DueOnState,
+        CurrencyState,
+        SellerState,
+        BuyerState,
         ::craftkit_runtime::builder::Set<::std::vec::Vec<invoice::Line>>,
-        Totals,
+        TotalsState,
     >
     where
-        Lines: ::craftkit_runtime::builder::IsUnset<invoice::field::lines>,
+        LinesState: ::craftkit_runtime::builder::IsUnset<invoice::field::lines>,
     {
         InvoiceBuilder {
             number: self.number,
@@ -402,17 +411,17 @@ impl<
         self,
         value: impl ::std::convert::Into<invoice::Totals>,
     ) -> InvoiceBuilder<
-        Number,
-        IssuedOn,
-        DueOn,
-        Currency,
-        Seller,
-        Buyer,
-        Lines,
+        NumberState,
+        IssuedOnState,
+        DueOnState,
+        CurrencyState,
+        SellerState,
+        BuyerState,
+        LinesState,
         ::craftkit_runtime::builder::Set<invoice::Totals>,
     >
     where
-        Totals: ::craftkit_runtime::builder::IsUnset<invoice::field::totals>,
+        TotalsState: ::craftkit_runtime::builder::IsUnset<invoice::field::totals>,
     {
         InvoiceBuilder {
             number: self.number,
@@ -500,32 +509,35 @@ impl<
     /// The [`Invoice`]. Compiles only once every required field is set.
     pub fn build(self) -> Invoice
     where
-        Number: ::craftkit_runtime::builder::IsSet<
+        NumberState: ::craftkit_runtime::builder::IsSet<
             invoice::field::number,
             ::std::string::String,
         >,
-        IssuedOn: ::craftkit_runtime::builder::IsSet<
+        IssuedOnState: ::craftkit_runtime::builder::IsSet<
             invoice::field::issued_on,
             ::craftkit_runtime::Date,
         >,
-        DueOn: ::craftkit_runtime::builder::IsSet<
+        DueOnState: ::craftkit_runtime::builder::IsSet<
             invoice::field::due_on,
             ::craftkit_runtime::Date,
         >,
-        Currency: ::craftkit_runtime::builder::IsSet<
+        CurrencyState: ::craftkit_runtime::builder::IsSet<
             invoice::field::currency,
             invoice::Currency,
         >,
-        Seller: ::craftkit_runtime::builder::IsSet<
+        SellerState: ::craftkit_runtime::builder::IsSet<
             invoice::field::seller,
             invoice::Seller,
         >,
-        Buyer: ::craftkit_runtime::builder::IsSet<invoice::field::buyer, invoice::Buyer>,
-        Lines: ::craftkit_runtime::builder::IsSet<
+        BuyerState: ::craftkit_runtime::builder::IsSet<
+            invoice::field::buyer,
+            invoice::Buyer,
+        >,
+        LinesState: ::craftkit_runtime::builder::IsSet<
             invoice::field::lines,
             ::std::vec::Vec<invoice::Line>,
         >,
-        Totals: ::craftkit_runtime::builder::IsSet<
+        TotalsState: ::craftkit_runtime::builder::IsSet<
             invoice::field::totals,
             invoice::Totals,
         >,
@@ -665,25 +677,25 @@ pub mod invoice {
     #[must_use = "a builder does nothing until `.build()` is called"]
     #[allow(dead_code)]
     pub struct SellerBuilder<
-        Name = ::craftkit_runtime::builder::Unset,
-        Address = ::craftkit_runtime::builder::Unset,
+        NameState = ::craftkit_runtime::builder::Unset,
+        AddressState = ::craftkit_runtime::builder::Unset,
     > {
-        name: Name,
+        name: NameState,
         vat_id: ::std::option::Option<::std::string::String>,
-        address: Address,
+        address: AddressState,
     }
     #[allow(dead_code, clippy::type_complexity)]
-    impl<Name, Address> SellerBuilder<Name, Address> {
+    impl<NameState, AddressState> SellerBuilder<NameState, AddressState> {
         /// Sets `name`.
         pub fn name(
             self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> SellerBuilder<
             ::craftkit_runtime::builder::Set<::std::string::String>,
-            Address,
+            AddressState,
         >
         where
-            Name: ::craftkit_runtime::builder::IsUnset<self::field::name>,
+            NameState: ::craftkit_runtime::builder::IsUnset<self::field::name>,
         {
             SellerBuilder {
                 name: ::craftkit_runtime::builder::Set(
@@ -713,9 +725,12 @@ pub mod invoice {
         pub fn address(
             self,
             value: impl ::std::convert::Into<self::SellerAddress>,
-        ) -> SellerBuilder<Name, ::craftkit_runtime::builder::Set<self::SellerAddress>>
+        ) -> SellerBuilder<
+            NameState,
+            ::craftkit_runtime::builder::Set<self::SellerAddress>,
+        >
         where
-            Address: ::craftkit_runtime::builder::IsUnset<self::field::address>,
+            AddressState: ::craftkit_runtime::builder::IsUnset<self::field::address>,
         {
             SellerBuilder {
                 name: self.name,
@@ -728,11 +743,11 @@ pub mod invoice {
         /// The [`Seller`]. Compiles only once every required field is set.
         pub fn build(self) -> Seller
         where
-            Name: ::craftkit_runtime::builder::IsSet<
+            NameState: ::craftkit_runtime::builder::IsSet<
                 self::field::name,
                 ::std::string::String,
             >,
-            Address: ::craftkit_runtime::builder::IsSet<
+            AddressState: ::craftkit_runtime::builder::IsSet<
                 self::field::address,
                 self::SellerAddress,
             >,
@@ -805,35 +820,35 @@ pub mod invoice {
     #[must_use = "a builder does nothing until `.build()` is called"]
     #[allow(dead_code)]
     pub struct SellerAddressBuilder<
-        Street = ::craftkit_runtime::builder::Unset,
-        City = ::craftkit_runtime::builder::Unset,
-        Postcode = ::craftkit_runtime::builder::Unset,
-        Country = ::craftkit_runtime::builder::Unset,
+        StreetState = ::craftkit_runtime::builder::Unset,
+        CityState = ::craftkit_runtime::builder::Unset,
+        PostcodeState = ::craftkit_runtime::builder::Unset,
+        CountryState = ::craftkit_runtime::builder::Unset,
     > {
-        street: Street,
-        city: City,
-        postcode: Postcode,
-        country: Country,
+        street: StreetState,
+        city: CityState,
+        postcode: PostcodeState,
+        country: CountryState,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl<
-        Street,
-        City,
-        Postcode,
-        Country,
-    > SellerAddressBuilder<Street, City, Postcode, Country> {
+        StreetState,
+        CityState,
+        PostcodeState,
+        CountryState,
+    > SellerAddressBuilder<StreetState, CityState, PostcodeState, CountryState> {
         /// Sets `street`.
         pub fn street(
             self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> SellerAddressBuilder<
             ::craftkit_runtime::builder::Set<::std::string::String>,
-            City,
-            Postcode,
-            Country,
+            CityState,
+            PostcodeState,
+            CountryState,
         >
         where
-            Street: ::craftkit_runtime::builder::IsUnset<self::field::street>,
+            StreetState: ::craftkit_runtime::builder::IsUnset<self::field::street>,
         {
             SellerAddressBuilder {
                 street: ::craftkit_runtime::builder::Set(
@@ -849,13 +864,13 @@ pub mod invoice {
             self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> SellerAddressBuilder<
-            Street,
+            StreetState,
             ::craftkit_runtime::builder::Set<::std::string::String>,
-            Postcode,
-            Country,
+            PostcodeState,
+            CountryState,
         >
         where
-            City: ::craftkit_runtime::builder::IsUnset<self::field::city>,
+            CityState: ::craftkit_runtime::builder::IsUnset<self::field::city>,
         {
             SellerAddressBuilder {
                 street: self.street,
@@ -871,13 +886,13 @@ pub mod invoice {
             self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> SellerAddressBuilder<
-            Street,
-            City,
+            StreetState,
+            CityState,
             ::craftkit_runtime::builder::Set<::std::string::String>,
-            Country,
+            CountryState,
         >
         where
-            Postcode: ::craftkit_runtime::builder::IsUnset<self::field::postcode>,
+            PostcodeState: ::craftkit_runtime::builder::IsUnset<self::field::postcode>,
         {
             SellerAddressBuilder {
                 street: self.street,
@@ -893,13 +908,13 @@ pub mod invoice {
             self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> SellerAddressBuilder<
-            Street,
-            City,
-            Postcode,
+            StreetState,
+            CityState,
+            PostcodeState,
             ::craftkit_runtime::builder::Set<::std::string::String>,
         >
         where
-            Country: ::craftkit_runtime::builder::IsUnset<self::field::country>,
+            CountryState: ::craftkit_runtime::builder::IsUnset<self::field::country>,
         {
             SellerAddressBuilder {
                 street: self.street,
@@ -913,19 +928,19 @@ pub mod invoice {
         /// The [`SellerAddress`]. Compiles only once every required field is set.
         pub fn build(self) -> SellerAddress
         where
-            Street: ::craftkit_runtime::builder::IsSet<
+            StreetState: ::craftkit_runtime::builder::IsSet<
                 self::field::street,
                 ::std::string::String,
             >,
-            City: ::craftkit_runtime::builder::IsSet<
+            CityState: ::craftkit_runtime::builder::IsSet<
                 self::field::city,
                 ::std::string::String,
             >,
-            Postcode: ::craftkit_runtime::builder::IsSet<
+            PostcodeState: ::craftkit_runtime::builder::IsSet<
                 self::field::postcode,
                 ::std::string::String,
             >,
-            Country: ::craftkit_runtime::builder::IsSet<
+            CountryState: ::craftkit_runtime::builder::IsSet<
                 self::field::country,
                 ::std::string::String,
             >,
@@ -997,25 +1012,25 @@ pub mod invoice {
     #[must_use = "a builder does nothing until `.build()` is called"]
     #[allow(dead_code)]
     pub struct BuyerBuilder<
-        Name = ::craftkit_runtime::builder::Unset,
-        Address = ::craftkit_runtime::builder::Unset,
+        NameState = ::craftkit_runtime::builder::Unset,
+        AddressState = ::craftkit_runtime::builder::Unset,
     > {
-        name: Name,
-        address: Address,
+        name: NameState,
+        address: AddressState,
         reference: ::std::option::Option<::std::string::String>,
     }
     #[allow(dead_code, clippy::type_complexity)]
-    impl<Name, Address> BuyerBuilder<Name, Address> {
+    impl<NameState, AddressState> BuyerBuilder<NameState, AddressState> {
         /// Sets `name`.
         pub fn name(
             self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> BuyerBuilder<
             ::craftkit_runtime::builder::Set<::std::string::String>,
-            Address,
+            AddressState,
         >
         where
-            Name: ::craftkit_runtime::builder::IsUnset<self::field::name>,
+            NameState: ::craftkit_runtime::builder::IsUnset<self::field::name>,
         {
             BuyerBuilder {
                 name: ::craftkit_runtime::builder::Set(
@@ -1029,9 +1044,12 @@ pub mod invoice {
         pub fn address(
             self,
             value: impl ::std::convert::Into<self::BuyerAddress>,
-        ) -> BuyerBuilder<Name, ::craftkit_runtime::builder::Set<self::BuyerAddress>>
+        ) -> BuyerBuilder<
+            NameState,
+            ::craftkit_runtime::builder::Set<self::BuyerAddress>,
+        >
         where
-            Address: ::craftkit_runtime::builder::IsUnset<self::field::address>,
+            AddressState: ::craftkit_runtime::builder::IsUnset<self::field::address>,
         {
             BuyerBuilder {
                 name: self.name,
@@ -1062,11 +1080,11 @@ pub mod invoice {
         /// The [`Buyer`]. Compiles only once every required field is set.
         pub fn build(self) -> Buyer
         where
-            Name: ::craftkit_runtime::builder::IsSet<
+            NameState: ::craftkit_runtime::builder::IsSet<
                 self::field::name,
                 ::std::string::String,
             >,
-            Address: ::craftkit_runtime::builder::IsSet<
+            AddressState: ::craftkit_runtime::builder::IsSet<
                 self::field::address,
                 self::BuyerAddress,
             >,
@@ -1140,28 +1158,32 @@ pub mod invoice {
     #[must_use = "a builder does nothing until `.build()` is called"]
     #[allow(dead_code)]
     pub struct BuyerAddressBuilder<
-        Street = ::craftkit_runtime::builder::Unset,
-        City = ::craftkit_runtime::builder::Unset,
-        Country = ::craftkit_runtime::builder::Unset,
+        StreetState = ::craftkit_runtime::builder::Unset,
+        CityState = ::craftkit_runtime::builder::Unset,
+        CountryState = ::craftkit_runtime::builder::Unset,
     > {
-        street: Street,
-        city: City,
+        street: StreetState,
+        city: CityState,
         postcode: ::std::option::Option<::std::string::String>,
-        country: Country,
+        country: CountryState,
     }
     #[allow(dead_code, clippy::type_complexity)]
-    impl<Street, City, Country> BuyerAddressBuilder<Street, City, Country> {
+    impl<
+        StreetState,
+        CityState,
+        CountryState,
+    > BuyerAddressBuilder<StreetState, CityState, CountryState> {
         /// Sets `street`.
         pub fn street(
             self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> BuyerAddressBuilder<
             ::craftkit_runtime::builder::Set<::std::string::String>,
-            City,
-            Country,
+            CityState,
+            CountryState,
         >
         where
-            Street: ::craftkit_runtime::builder::IsUnset<self::field::street>,
+            StreetState: ::craftkit_runtime::builder::IsUnset<self::field::street>,
         {
             BuyerAddressBuilder {
                 street: ::craftkit_runtime::builder::Set(
@@ -1177,12 +1199,12 @@ pub mod invoice {
             self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> BuyerAddressBuilder<
-            Street,
+            StreetState,
             ::craftkit_runtime::builder::Set<::std::string::String>,
-            Country,
+            CountryState,
         >
         where
-            City: ::craftkit_runtime::builder::IsUnset<self::field::city>,
+            CityState: ::craftkit_runtime::builder::IsUnset<self::field::city>,
         {
             BuyerAddressBuilder {
                 street: self.street,
@@ -1216,12 +1238,12 @@ pub mod invoice {
             self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> BuyerAddressBuilder<
-            Street,
-            City,
+            StreetState,
+            CityState,
             ::craftkit_runtime::builder::Set<::std::string::String>,
         >
         where
-            Country: ::craftkit_runtime::builder::IsUnset<self::field::country>,
+            CountryState: ::craftkit_runtime::builder::IsUnset<self::field::country>,
         {
             BuyerAddressBuilder {
                 street: self.street,
@@ -1235,15 +1257,15 @@ pub mod invoice {
         /// The [`BuyerAddress`]. Compiles only once every required field is set.
         pub fn build(self) -> BuyerAddress
         where
-            Street: ::craftkit_runtime::builder::IsSet<
+            StreetState: ::craftkit_runtime::builder::IsSet<
                 self::field::street,
                 ::std::string::String,
             >,
-            City: ::craftkit_runtime::builder::IsSet<
+            CityState: ::craftkit_runtime::builder::IsSet<
                 self::field::city,
                 ::std::string::String,
             >,
-            Country: ::craftkit_runtime::builder::IsSet<
+            CountryState: ::craftkit_runtime::builder::IsSet<
                 self::field::country,
                 ::std::string::String,
             >,
@@ -1330,33 +1352,35 @@ pub mod invoice {
     #[must_use = "a builder does nothing until `.build()` is called"]
     #[allow(dead_code)]
     pub struct LineBuilder<
-        Description = ::craftkit_runtime::builder::Unset,
-        Quantity = ::craftkit_runtime::builder::Unset,
-        UnitPrice = ::craftkit_runtime::builder::Unset,
+        DescriptionState = ::craftkit_runtime::builder::Unset,
+        QuantityState = ::craftkit_runtime::builder::Unset,
+        UnitPriceState = ::craftkit_runtime::builder::Unset,
     > {
-        description: Description,
-        quantity: Quantity,
+        description: DescriptionState,
+        quantity: QuantityState,
         unit: ::std::option::Option<self::Unit>,
-        unit_price: UnitPrice,
+        unit_price: UnitPriceState,
         tax_rate: ::std::option::Option<::std::primitive::f64>,
     }
     #[allow(dead_code, clippy::type_complexity)]
     impl<
-        Description,
-        Quantity,
-        UnitPrice,
-    > LineBuilder<Description, Quantity, UnitPrice> {
+        DescriptionState,
+        QuantityState,
+        UnitPriceState,
+    > LineBuilder<DescriptionState, QuantityState, UnitPriceState> {
         /// Sets `description`.
         pub fn description(
             self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> LineBuilder<
             ::craftkit_runtime::builder::Set<::std::string::String>,
-            Quantity,
-            UnitPrice,
+            QuantityState,
+            UnitPriceState,
         >
         where
-            Description: ::craftkit_runtime::builder::IsUnset<self::field::description>,
+            DescriptionState: ::craftkit_runtime::builder::IsUnset<
+                self::field::description,
+            >,
         {
             LineBuilder {
                 description: ::craftkit_runtime::builder::Set(
@@ -1373,12 +1397,12 @@ pub mod invoice {
             self,
             value: impl ::std::convert::Into<::std::primitive::f64>,
         ) -> LineBuilder<
-            Description,
+            DescriptionState,
             ::craftkit_runtime::builder::Set<::std::primitive::f64>,
-            UnitPrice,
+            UnitPriceState,
         >
         where
-            Quantity: ::craftkit_runtime::builder::IsUnset<self::field::quantity>,
+            QuantityState: ::craftkit_runtime::builder::IsUnset<self::field::quantity>,
         {
             LineBuilder {
                 description: self.description,
@@ -1405,12 +1429,14 @@ pub mod invoice {
             self,
             value: impl ::std::convert::Into<::std::primitive::f64>,
         ) -> LineBuilder<
-            Description,
-            Quantity,
+            DescriptionState,
+            QuantityState,
             ::craftkit_runtime::builder::Set<::std::primitive::f64>,
         >
         where
-            UnitPrice: ::craftkit_runtime::builder::IsUnset<self::field::unit_price>,
+            UnitPriceState: ::craftkit_runtime::builder::IsUnset<
+                self::field::unit_price,
+            >,
         {
             LineBuilder {
                 description: self.description,
@@ -1443,15 +1469,15 @@ pub mod invoice {
         /// The [`Line`]. Compiles only once every required field is set.
         pub fn build(self) -> Line
         where
-            Description: ::craftkit_runtime::builder::IsSet<
+            DescriptionState: ::craftkit_runtime::builder::IsSet<
                 self::field::description,
                 ::std::string::String,
             >,
-            Quantity: ::craftkit_runtime::builder::IsSet<
+            QuantityState: ::craftkit_runtime::builder::IsSet<
                 self::field::quantity,
                 ::std::primitive::f64,
             >,
-            UnitPrice: ::craftkit_runtime::builder::IsSet<
+            UnitPriceState: ::craftkit_runtime::builder::IsSet<
                 self::field::unit_price,
                 ::std::primitive::f64,
             >,
@@ -1587,27 +1613,27 @@ pub mod invoice {
     #[must_use = "a builder does nothing until `.build()` is called"]
     #[allow(dead_code)]
     pub struct TotalsBuilder<
-        Net = ::craftkit_runtime::builder::Unset,
-        Tax = ::craftkit_runtime::builder::Unset,
-        Gross = ::craftkit_runtime::builder::Unset,
+        NetState = ::craftkit_runtime::builder::Unset,
+        TaxState = ::craftkit_runtime::builder::Unset,
+        GrossState = ::craftkit_runtime::builder::Unset,
     > {
-        net: Net,
-        tax: Tax,
-        gross: Gross,
+        net: NetState,
+        tax: TaxState,
+        gross: GrossState,
     }
     #[allow(dead_code, clippy::type_complexity)]
-    impl<Net, Tax, Gross> TotalsBuilder<Net, Tax, Gross> {
+    impl<NetState, TaxState, GrossState> TotalsBuilder<NetState, TaxState, GrossState> {
         /// Sets `net`.
         pub fn net(
             self,
             value: impl ::std::convert::Into<::std::primitive::f64>,
         ) -> TotalsBuilder<
             ::craftkit_runtime::builder::Set<::std::primitive::f64>,
-            Tax,
-            Gross,
+            TaxState,
+            GrossState,
         >
         where
-            Net: ::craftkit_runtime::builder::IsUnset<self::field::net>,
+            NetState: ::craftkit_runtime::builder::IsUnset<self::field::net>,
         {
             TotalsBuilder {
                 net: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
@@ -1620,12 +1646,12 @@ pub mod invoice {
             self,
             value: impl ::std::convert::Into<::std::primitive::f64>,
         ) -> TotalsBuilder<
-            Net,
+            NetState,
             ::craftkit_runtime::builder::Set<::std::primitive::f64>,
-            Gross,
+            GrossState,
         >
         where
-            Tax: ::craftkit_runtime::builder::IsUnset<self::field::tax>,
+            TaxState: ::craftkit_runtime::builder::IsUnset<self::field::tax>,
         {
             TotalsBuilder {
                 net: self.net,
@@ -1638,12 +1664,12 @@ pub mod invoice {
             self,
             value: impl ::std::convert::Into<::std::primitive::f64>,
         ) -> TotalsBuilder<
-            Net,
-            Tax,
+            NetState,
+            TaxState,
             ::craftkit_runtime::builder::Set<::std::primitive::f64>,
         >
         where
-            Gross: ::craftkit_runtime::builder::IsUnset<self::field::gross>,
+            GrossState: ::craftkit_runtime::builder::IsUnset<self::field::gross>,
         {
             TotalsBuilder {
                 net: self.net,
@@ -1656,15 +1682,15 @@ pub mod invoice {
         /// The [`Totals`]. Compiles only once every required field is set.
         pub fn build(self) -> Totals
         where
-            Net: ::craftkit_runtime::builder::IsSet<
+            NetState: ::craftkit_runtime::builder::IsSet<
                 self::field::net,
                 ::std::primitive::f64,
             >,
-            Tax: ::craftkit_runtime::builder::IsSet<
+            TaxState: ::craftkit_runtime::builder::IsSet<
                 self::field::tax,
                 ::std::primitive::f64,
             >,
-            Gross: ::craftkit_runtime::builder::IsSet<
+            GrossState: ::craftkit_runtime::builder::IsSet<
                 self::field::gross,
                 ::std::primitive::f64,
             >,

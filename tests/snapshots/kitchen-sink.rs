@@ -206,9 +206,9 @@ pub struct KitchenSink {
 }
 #[automatically_derived]
 impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for KitchenSink {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+    fn deserialize<D2>(deserializer: D2) -> ::std::result::Result<Self, D2::Error>
     where
-        D: ::craftkit_runtime::serde::Deserializer<'de>,
+        D2: ::craftkit_runtime::serde::Deserializer<'de>,
     {
         ::craftkit_runtime::__private::object(
             deserializer,
@@ -330,22 +330,22 @@ impl KitchenSink {
 #[must_use = "a builder does nothing until `.build()` is called"]
 #[allow(dead_code)]
 pub struct KitchenSinkBuilder<
-    Title = ::craftkit_runtime::builder::Unset,
-    Count = ::craftkit_runtime::builder::Unset,
-    Status = ::craftkit_runtime::builder::Unset,
-    A = ::craftkit_runtime::builder::Unset,
-    Sections = ::craftkit_runtime::builder::Unset,
-    Home = ::craftkit_runtime::builder::Unset,
+    TitleState = ::craftkit_runtime::builder::Unset,
+    CountState = ::craftkit_runtime::builder::Unset,
+    StatusState = ::craftkit_runtime::builder::Unset,
+    AState = ::craftkit_runtime::builder::Unset,
+    SectionsState = ::craftkit_runtime::builder::Unset,
+    HomeState = ::craftkit_runtime::builder::Unset,
 > {
-    title: Title,
+    title: TitleState,
     body: ::std::option::Option<::std::string::String>,
     ratio: ::std::option::Option<::std::primitive::f64>,
-    count: Count,
+    count: CountState,
     big: ::std::option::Option<::std::primitive::i64>,
     flag: ::std::option::Option<::std::primitive::bool>,
     day: ::std::option::Option<::craftkit_runtime::Date>,
     at: ::std::option::Option<::craftkit_runtime::DateTime>,
-    status: Status,
+    status: StatusState,
     logo: ::std::option::Option<::craftkit_runtime::Image>,
     sig: ::std::option::Option<::craftkit_runtime::Signature>,
     qr: ::std::option::Option<::craftkit_runtime::serde_json::Value>,
@@ -373,34 +373,41 @@ pub struct KitchenSinkBuilder<
     scores: ::std::option::Option<::std::vec::Vec<::std::primitive::i64>>,
     levels: ::std::option::Option<::std::vec::Vec<kitchen_sink::Level>>,
     gallery: ::std::option::Option<::std::vec::Vec<::craftkit_runtime::Image>>,
-    a: A,
-    sections: Sections,
-    home: Home,
+    a: AState,
+    sections: SectionsState,
+    home: HomeState,
     work: ::std::option::Option<kitchen_sink::Work>,
 }
 #[allow(dead_code, clippy::type_complexity)]
 impl<
-    Title,
-    Count,
-    Status,
-    A,
-    Sections,
-    Home,
-> KitchenSinkBuilder<Title, Count, Status, A, Sections, Home> {
+    TitleState,
+    CountState,
+    StatusState,
+    AState,
+    SectionsState,
+    HomeState,
+> KitchenSinkBuilder<
+    TitleState,
+    CountState,
+    StatusState,
+    AState,
+    SectionsState,
+    HomeState,
+> {
     /// Sets `title`.
     pub fn title(
         self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> KitchenSinkBuilder<
         ::craftkit_runtime::builder::Set<::std::string::String>,
-        Count,
-        Status,
-        A,
-        Sections,
-        Home,
+        CountState,
+        StatusState,
+        AState,
+        SectionsState,
+        HomeState,
     >
     where
-        Title: ::craftkit_runtime::builder::IsUnset<kitchen_sink::field::title>,
+        TitleState: ::craftkit_runtime::builder::IsUnset<kitchen_sink::field::title>,
     {
         KitchenSinkBuilder {
             title: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
@@ -482,15 +489,15 @@ impl<
         self,
         value: impl ::std::convert::Into<::std::primitive::i64>,
     ) -> KitchenSinkBuilder<
-        Title,
+        TitleState,
         ::craftkit_runtime::builder::Set<::std::primitive::i64>,
-        Status,
-        A,
-        Sections,
-        Home,
+        StatusState,
+        AState,
+        SectionsState,
+        HomeState,
     >
     where
-        Count: ::craftkit_runtime::builder::IsUnset<kitchen_sink::field::count>,
+        CountState: ::craftkit_runtime::builder::IsUnset<kitchen_sink::field::count>,
     {
         KitchenSinkBuilder {
             title: self.title,
@@ -604,15 +611,15 @@ impl<
         self,
         value: impl ::std::convert::Into<kitchen_sink::Status>,
     ) -> KitchenSinkBuilder<
-        Title,
-        Count,
+        TitleState,
+        CountState,
         ::craftkit_runtime::builder::Set<kitchen_sink::Status>,
-        A,
-        Sections,
-        Home,
+        AState,
+        SectionsState,
+        HomeState,
     >
     where
-        Status: ::craftkit_runtime::builder::IsUnset<kitchen_sink::field::status>,
+        StatusState: ::craftkit_runtime::builder::IsUnset<kitchen_sink::field::status>,
     {
         KitchenSinkBuilder {
             title: self.title,
@@ -1106,15 +1113,15 @@ impl<
         self,
         value: impl ::std::convert::Into<kitchen_sink::A>,
     ) -> KitchenSinkBuilder<
-        Title,
-        Count,
-        Status,
+        TitleState,
+        CountState,
+        StatusState,
         ::craftkit_runtime::builder::Set<kitchen_sink::A>,
-        Sections,
-        Home,
+        SectionsState,
+        HomeState,
     >
     where
-        A: ::craftkit_runtime::builder::IsUnset<kitchen_sink::field::a>,
+        AState: ::craftkit_runtime::builder::IsUnset<kitchen_sink::field::a>,
     {
         KitchenSinkBuilder {
             title: self.title,
@@ -1164,15 +1171,17 @@ impl<
         self,
         value: impl ::std::convert::Into<::std::vec::Vec<kitchen_sink::Section>>,
     ) -> KitchenSinkBuilder<
-        Title,
-        Count,
-        Status,
-        A,
+        TitleState,
+        CountState,
+        StatusState,
+        AState,
         ::craftkit_runtime::builder::Set<::std::vec::Vec<kitchen_sink::Section>>,
-        Home,
+        HomeState,
     >
     where
-        Sections: ::craftkit_runtime::builder::IsUnset<kitchen_sink::field::sections>,
+        SectionsState: ::craftkit_runtime::builder::IsUnset<
+            kitchen_sink::field::sections,
+        >,
     {
         KitchenSinkBuilder {
             title: self.title,
@@ -1224,15 +1233,15 @@ impl<
         self,
         value: impl ::std::convert::Into<kitchen_sink::Home>,
     ) -> KitchenSinkBuilder<
-        Title,
-        Count,
-        Status,
-        A,
-        Sections,
+        TitleState,
+        CountState,
+        StatusState,
+        AState,
+        SectionsState,
         ::craftkit_runtime::builder::Set<kitchen_sink::Home>,
     >
     where
-        Home: ::craftkit_runtime::builder::IsUnset<kitchen_sink::field::home>,
+        HomeState: ::craftkit_runtime::builder::IsUnset<kitchen_sink::field::home>,
     {
         KitchenSinkBuilder {
             title: self.title,
@@ -1293,24 +1302,27 @@ impl<
     /// The [`KitchenSink`]. Compiles only once every required field is set.
     pub fn build(self) -> KitchenSink
     where
-        Title: ::craftkit_runtime::builder::IsSet<
+        TitleState: ::craftkit_runtime::builder::IsSet<
             kitchen_sink::field::title,
             ::std::string::String,
         >,
-        Count: ::craftkit_runtime::builder::IsSet<
+        CountState: ::craftkit_runtime::builder::IsSet<
             kitchen_sink::field::count,
             ::std::primitive::i64,
         >,
-        Status: ::craftkit_runtime::builder::IsSet<
+        StatusState: ::craftkit_runtime::builder::IsSet<
             kitchen_sink::field::status,
             kitchen_sink::Status,
         >,
-        A: ::craftkit_runtime::builder::IsSet<kitchen_sink::field::a, kitchen_sink::A>,
-        Sections: ::craftkit_runtime::builder::IsSet<
+        AState: ::craftkit_runtime::builder::IsSet<
+            kitchen_sink::field::a,
+            kitchen_sink::A,
+        >,
+        SectionsState: ::craftkit_runtime::builder::IsSet<
             kitchen_sink::field::sections,
             ::std::vec::Vec<kitchen_sink::Section>,
         >,
-        Home: ::craftkit_runtime::builder::IsSet<
+        HomeState: ::craftkit_runtime::builder::IsSet<
             kitchen_sink::field::home,
             kitchen_sink::Home,
         >,
@@ -1456,9 +1468,9 @@ pub mod kitchen_sink {
     }
     #[automatically_derived]
     impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for OptionObject {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        fn deserialize<D2>(deserializer: D2) -> ::std::result::Result<Self, D2::Error>
         where
-            D: ::craftkit_runtime::serde::Deserializer<'de>,
+            D2: ::craftkit_runtime::serde::Deserializer<'de>,
         {
             ::craftkit_runtime::__private::object(
                 deserializer,
@@ -1531,9 +1543,9 @@ pub mod kitchen_sink {
     }
     #[automatically_derived]
     impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for ResultObject {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        fn deserialize<D2>(deserializer: D2) -> ::std::result::Result<Self, D2::Error>
         where
-            D: ::craftkit_runtime::serde::Deserializer<'de>,
+            D2: ::craftkit_runtime::serde::Deserializer<'de>,
         {
             ::craftkit_runtime::__private::object(
                 deserializer,
@@ -1604,9 +1616,9 @@ pub mod kitchen_sink {
     }
     #[automatically_derived]
     impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for StringObject {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        fn deserialize<D2>(deserializer: D2) -> ::std::result::Result<Self, D2::Error>
         where
-            D: ::craftkit_runtime::serde::Deserializer<'de>,
+            D2: ::craftkit_runtime::serde::Deserializer<'de>,
         {
             ::craftkit_runtime::__private::object(
                 deserializer,
@@ -1679,9 +1691,9 @@ pub mod kitchen_sink {
     }
     #[automatically_derived]
     impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for KitchenSinkObject {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        fn deserialize<D2>(deserializer: D2) -> ::std::result::Result<Self, D2::Error>
         where
-            D: ::craftkit_runtime::serde::Deserializer<'de>,
+            D2: ::craftkit_runtime::serde::Deserializer<'de>,
         {
             ::craftkit_runtime::__private::object(
                 deserializer,
@@ -1807,9 +1819,9 @@ pub mod kitchen_sink {
     }
     #[automatically_derived]
     impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for A {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        fn deserialize<D2>(deserializer: D2) -> ::std::result::Result<Self, D2::Error>
         where
-            D: ::craftkit_runtime::serde::Deserializer<'de>,
+            D2: ::craftkit_runtime::serde::Deserializer<'de>,
         {
             ::craftkit_runtime::__private::object(
                 deserializer,
@@ -1832,18 +1844,18 @@ pub mod kitchen_sink {
     /// `.build()` compiles once the required fields are set (`b`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
     #[allow(dead_code)]
-    pub struct ABuilder<B = ::craftkit_runtime::builder::Unset> {
-        b: B,
+    pub struct ABuilder<BState = ::craftkit_runtime::builder::Unset> {
+        b: BState,
     }
     #[allow(dead_code, clippy::type_complexity)]
-    impl<B> ABuilder<B> {
+    impl<BState> ABuilder<BState> {
         /// Sets `b`.
         pub fn b(
             self,
             value: impl ::std::convert::Into<self::B>,
         ) -> ABuilder<::craftkit_runtime::builder::Set<self::B>>
         where
-            B: ::craftkit_runtime::builder::IsUnset<self::field::b>,
+            BState: ::craftkit_runtime::builder::IsUnset<self::field::b>,
         {
             ABuilder {
                 b: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
@@ -1852,7 +1864,7 @@ pub mod kitchen_sink {
         /// The [`A`]. Compiles only once every required field is set.
         pub fn build(self) -> A
         where
-            B: ::craftkit_runtime::builder::IsSet<self::field::b, self::B>,
+            BState: ::craftkit_runtime::builder::IsSet<self::field::b, self::B>,
         {
             A {
                 b: ::craftkit_runtime::builder::IsSet::into_value(self.b),
@@ -1879,9 +1891,9 @@ pub mod kitchen_sink {
     }
     #[automatically_derived]
     impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for B {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        fn deserialize<D2>(deserializer: D2) -> ::std::result::Result<Self, D2::Error>
         where
-            D: ::craftkit_runtime::serde::Deserializer<'de>,
+            D2: ::craftkit_runtime::serde::Deserializer<'de>,
         {
             ::craftkit_runtime::__private::object(
                 deserializer,
@@ -1910,19 +1922,19 @@ pub mod kitchen_sink {
     /// `.build()` compiles once the required fields are set (`c`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
     #[allow(dead_code)]
-    pub struct BBuilder<C = ::craftkit_runtime::builder::Unset> {
-        c: C,
+    pub struct BBuilder<CState = ::craftkit_runtime::builder::Unset> {
+        c: CState,
         x: ::std::option::Option<::std::primitive::i64>,
     }
     #[allow(dead_code, clippy::type_complexity)]
-    impl<C> BBuilder<C> {
+    impl<CState> BBuilder<CState> {
         /// Sets `c`.
         pub fn c(
             self,
             value: impl ::std::convert::Into<self::C>,
         ) -> BBuilder<::craftkit_runtime::builder::Set<self::C>>
         where
-            C: ::craftkit_runtime::builder::IsUnset<self::field::c>,
+            CState: ::craftkit_runtime::builder::IsUnset<self::field::c>,
         {
             BBuilder {
                 c: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
@@ -1948,7 +1960,7 @@ pub mod kitchen_sink {
         /// The [`B`]. Compiles only once every required field is set.
         pub fn build(self) -> B
         where
-            C: ::craftkit_runtime::builder::IsSet<self::field::c, self::C>,
+            CState: ::craftkit_runtime::builder::IsSet<self::field::c, self::C>,
         {
             B {
                 c: ::craftkit_runtime::builder::IsSet::into_value(self.c),
@@ -1972,9 +1984,9 @@ pub mod kitchen_sink {
     }
     #[automatically_derived]
     impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for C {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        fn deserialize<D2>(deserializer: D2) -> ::std::result::Result<Self, D2::Error>
         where
-            D: ::craftkit_runtime::serde::Deserializer<'de>,
+            D2: ::craftkit_runtime::serde::Deserializer<'de>,
         {
             ::craftkit_runtime::__private::object(
                 deserializer,
@@ -1997,18 +2009,18 @@ pub mod kitchen_sink {
     /// `.build()` compiles once the required fields are set (`d`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
     #[allow(dead_code)]
-    pub struct CBuilder<D = ::craftkit_runtime::builder::Unset> {
-        d: D,
+    pub struct CBuilder<DState = ::craftkit_runtime::builder::Unset> {
+        d: DState,
     }
     #[allow(dead_code, clippy::type_complexity)]
-    impl<D> CBuilder<D> {
+    impl<DState> CBuilder<DState> {
         /// Sets `d`.
         pub fn d(
             self,
             value: impl ::std::convert::Into<self::D>,
         ) -> CBuilder<::craftkit_runtime::builder::Set<self::D>>
         where
-            D: ::craftkit_runtime::builder::IsUnset<self::field::d>,
+            DState: ::craftkit_runtime::builder::IsUnset<self::field::d>,
         {
             CBuilder {
                 d: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
@@ -2017,7 +2029,7 @@ pub mod kitchen_sink {
         /// The [`C`]. Compiles only once every required field is set.
         pub fn build(self) -> C
         where
-            D: ::craftkit_runtime::builder::IsSet<self::field::d, self::D>,
+            DState: ::craftkit_runtime::builder::IsSet<self::field::d, self::D>,
         {
             C {
                 d: ::craftkit_runtime::builder::IsSet::into_value(self.d),
@@ -2040,9 +2052,9 @@ pub mod kitchen_sink {
     }
     #[automatically_derived]
     impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for D {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        fn deserialize<D2>(deserializer: D2) -> ::std::result::Result<Self, D2::Error>
         where
-            D: ::craftkit_runtime::serde::Deserializer<'de>,
+            D2: ::craftkit_runtime::serde::Deserializer<'de>,
         {
             ::craftkit_runtime::__private::object(
                 deserializer,
@@ -2065,18 +2077,18 @@ pub mod kitchen_sink {
     /// `.build()` compiles once the required fields are set (`e`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
     #[allow(dead_code)]
-    pub struct DBuilder<E = ::craftkit_runtime::builder::Unset> {
-        e: E,
+    pub struct DBuilder<EState = ::craftkit_runtime::builder::Unset> {
+        e: EState,
     }
     #[allow(dead_code, clippy::type_complexity)]
-    impl<E> DBuilder<E> {
+    impl<EState> DBuilder<EState> {
         /// Sets `e`.
         pub fn e(
             self,
             value: impl ::std::convert::Into<self::E>,
         ) -> DBuilder<::craftkit_runtime::builder::Set<self::E>>
         where
-            E: ::craftkit_runtime::builder::IsUnset<self::field::e>,
+            EState: ::craftkit_runtime::builder::IsUnset<self::field::e>,
         {
             DBuilder {
                 e: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
@@ -2085,7 +2097,7 @@ pub mod kitchen_sink {
         /// The [`D`]. Compiles only once every required field is set.
         pub fn build(self) -> D
         where
-            E: ::craftkit_runtime::builder::IsSet<self::field::e, self::E>,
+            EState: ::craftkit_runtime::builder::IsSet<self::field::e, self::E>,
         {
             D {
                 e: ::craftkit_runtime::builder::IsSet::into_value(self.e),
@@ -2110,9 +2122,9 @@ pub mod kitchen_sink {
     }
     #[automatically_derived]
     impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for E {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        fn deserialize<D2>(deserializer: D2) -> ::std::result::Result<Self, D2::Error>
         where
-            D: ::craftkit_runtime::serde::Deserializer<'de>,
+            D2: ::craftkit_runtime::serde::Deserializer<'de>,
         {
             ::craftkit_runtime::__private::object(
                 deserializer,
@@ -2135,18 +2147,18 @@ pub mod kitchen_sink {
     /// `.build()` compiles once the required fields are set (`f`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
     #[allow(dead_code)]
-    pub struct EBuilder<F = ::craftkit_runtime::builder::Unset> {
-        f: F,
+    pub struct EBuilder<FState = ::craftkit_runtime::builder::Unset> {
+        f: FState,
     }
     #[allow(dead_code, clippy::type_complexity)]
-    impl<F> EBuilder<F> {
+    impl<FState> EBuilder<FState> {
         /// Sets `f`.
         pub fn f(
             self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> EBuilder<::craftkit_runtime::builder::Set<::std::string::String>>
         where
-            F: ::craftkit_runtime::builder::IsUnset<self::field::f>,
+            FState: ::craftkit_runtime::builder::IsUnset<self::field::f>,
         {
             EBuilder {
                 f: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
@@ -2155,7 +2167,10 @@ pub mod kitchen_sink {
         /// The [`E`]. Compiles only once every required field is set.
         pub fn build(self) -> E
         where
-            F: ::craftkit_runtime::builder::IsSet<self::field::f, ::std::string::String>,
+            FState: ::craftkit_runtime::builder::IsSet<
+                self::field::f,
+                ::std::string::String,
+            >,
         {
             E {
                 f: ::craftkit_runtime::builder::IsSet::into_value(self.f),
@@ -2182,9 +2197,9 @@ pub mod kitchen_sink {
     }
     #[automatically_derived]
     impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for Section {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        fn deserialize<D2>(deserializer: D2) -> ::std::result::Result<Self, D2::Error>
         where
-            D: ::craftkit_runtime::serde::Deserializer<'de>,
+            D2: ::craftkit_runtime::serde::Deserializer<'de>,
         {
             ::craftkit_runtime::__private::object(
                 deserializer,
@@ -2213,19 +2228,19 @@ pub mod kitchen_sink {
     /// `.build()` compiles once the required fields are set (`heading`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
     #[allow(dead_code)]
-    pub struct SectionBuilder<Heading = ::craftkit_runtime::builder::Unset> {
-        heading: Heading,
+    pub struct SectionBuilder<HeadingState = ::craftkit_runtime::builder::Unset> {
+        heading: HeadingState,
         rows: ::std::option::Option<::std::vec::Vec<self::Row>>,
     }
     #[allow(dead_code, clippy::type_complexity)]
-    impl<Heading> SectionBuilder<Heading> {
+    impl<HeadingState> SectionBuilder<HeadingState> {
         /// Sets `heading`.
         pub fn heading(
             self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> SectionBuilder<::craftkit_runtime::builder::Set<::std::string::String>>
         where
-            Heading: ::craftkit_runtime::builder::IsUnset<self::field::heading>,
+            HeadingState: ::craftkit_runtime::builder::IsUnset<self::field::heading>,
         {
             SectionBuilder {
                 heading: ::craftkit_runtime::builder::Set(
@@ -2253,7 +2268,7 @@ pub mod kitchen_sink {
         /// The [`Section`]. Compiles only once every required field is set.
         pub fn build(self) -> Section
         where
-            Heading: ::craftkit_runtime::builder::IsSet<
+            HeadingState: ::craftkit_runtime::builder::IsSet<
                 self::field::heading,
                 ::std::string::String,
             >,
@@ -2286,9 +2301,9 @@ pub mod kitchen_sink {
     }
     #[automatically_derived]
     impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for Row {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        fn deserialize<D2>(deserializer: D2) -> ::std::result::Result<Self, D2::Error>
         where
-            D: ::craftkit_runtime::serde::Deserializer<'de>,
+            D2: ::craftkit_runtime::serde::Deserializer<'de>,
         {
             ::craftkit_runtime::__private::object(
                 deserializer,
@@ -2383,9 +2398,9 @@ pub mod kitchen_sink {
     }
     #[automatically_derived]
     impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for RowAddress {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        fn deserialize<D2>(deserializer: D2) -> ::std::result::Result<Self, D2::Error>
         where
-            D: ::craftkit_runtime::serde::Deserializer<'de>,
+            D2: ::craftkit_runtime::serde::Deserializer<'de>,
         {
             ::craftkit_runtime::__private::object(
                 deserializer,
@@ -2454,9 +2469,9 @@ pub mod kitchen_sink {
     }
     #[automatically_derived]
     impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for Home {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        fn deserialize<D2>(deserializer: D2) -> ::std::result::Result<Self, D2::Error>
         where
-            D: ::craftkit_runtime::serde::Deserializer<'de>,
+            D2: ::craftkit_runtime::serde::Deserializer<'de>,
         {
             ::craftkit_runtime::__private::object(
                 deserializer,
@@ -2483,18 +2498,18 @@ pub mod kitchen_sink {
     /// `.build()` compiles once the required fields are set (`address`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
     #[allow(dead_code)]
-    pub struct HomeBuilder<Address = ::craftkit_runtime::builder::Unset> {
-        address: Address,
+    pub struct HomeBuilder<AddressState = ::craftkit_runtime::builder::Unset> {
+        address: AddressState,
     }
     #[allow(dead_code, clippy::type_complexity)]
-    impl<Address> HomeBuilder<Address> {
+    impl<AddressState> HomeBuilder<AddressState> {
         /// Sets `address`.
         pub fn address(
             self,
             value: impl ::std::convert::Into<self::HomeAddress>,
         ) -> HomeBuilder<::craftkit_runtime::builder::Set<self::HomeAddress>>
         where
-            Address: ::craftkit_runtime::builder::IsUnset<self::field::address>,
+            AddressState: ::craftkit_runtime::builder::IsUnset<self::field::address>,
         {
             HomeBuilder {
                 address: ::craftkit_runtime::builder::Set(
@@ -2505,7 +2520,7 @@ pub mod kitchen_sink {
         /// The [`Home`]. Compiles only once every required field is set.
         pub fn build(self) -> Home
         where
-            Address: ::craftkit_runtime::builder::IsSet<
+            AddressState: ::craftkit_runtime::builder::IsSet<
                 self::field::address,
                 self::HomeAddress,
             >,
@@ -2535,9 +2550,9 @@ pub mod kitchen_sink {
     }
     #[automatically_derived]
     impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for HomeAddress {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        fn deserialize<D2>(deserializer: D2) -> ::std::result::Result<Self, D2::Error>
         where
-            D: ::craftkit_runtime::serde::Deserializer<'de>,
+            D2: ::craftkit_runtime::serde::Deserializer<'de>,
         {
             ::craftkit_runtime::__private::object(
                 deserializer,
@@ -2566,19 +2581,19 @@ pub mod kitchen_sink {
     /// `.build()` compiles once the required fields are set (`city`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
     #[allow(dead_code)]
-    pub struct HomeAddressBuilder<City = ::craftkit_runtime::builder::Unset> {
-        city: City,
+    pub struct HomeAddressBuilder<CityState = ::craftkit_runtime::builder::Unset> {
+        city: CityState,
         zip: ::std::option::Option<::std::string::String>,
     }
     #[allow(dead_code, clippy::type_complexity)]
-    impl<City> HomeAddressBuilder<City> {
+    impl<CityState> HomeAddressBuilder<CityState> {
         /// Sets `city`.
         pub fn city(
             self,
             value: impl ::std::convert::Into<::std::string::String>,
         ) -> HomeAddressBuilder<::craftkit_runtime::builder::Set<::std::string::String>>
         where
-            City: ::craftkit_runtime::builder::IsUnset<self::field::city>,
+            CityState: ::craftkit_runtime::builder::IsUnset<self::field::city>,
         {
             HomeAddressBuilder {
                 city: ::craftkit_runtime::builder::Set(
@@ -2606,7 +2621,7 @@ pub mod kitchen_sink {
         /// The [`HomeAddress`]. Compiles only once every required field is set.
         pub fn build(self) -> HomeAddress
         where
-            City: ::craftkit_runtime::builder::IsSet<
+            CityState: ::craftkit_runtime::builder::IsSet<
                 self::field::city,
                 ::std::string::String,
             >,
@@ -2635,9 +2650,9 @@ pub mod kitchen_sink {
     }
     #[automatically_derived]
     impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for Work {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        fn deserialize<D2>(deserializer: D2) -> ::std::result::Result<Self, D2::Error>
         where
-            D: ::craftkit_runtime::serde::Deserializer<'de>,
+            D2: ::craftkit_runtime::serde::Deserializer<'de>,
         {
             ::craftkit_runtime::__private::object(
                 deserializer,
@@ -2714,9 +2729,9 @@ pub mod kitchen_sink {
     }
     #[automatically_derived]
     impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for WorkAddress {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        fn deserialize<D2>(deserializer: D2) -> ::std::result::Result<Self, D2::Error>
         where
-            D: ::craftkit_runtime::serde::Deserializer<'de>,
+            D2: ::craftkit_runtime::serde::Deserializer<'de>,
         {
             ::craftkit_runtime::__private::object(
                 deserializer,

@@ -124,39 +124,55 @@ impl LeaseForm {
 #[must_use = "a builder does nothing until `.build()` is called"]
 #[allow(dead_code)]
 pub struct LeaseFormBuilder<
-    S0 = ::craftkit_runtime::builder::Unset,
-    S1 = ::craftkit_runtime::builder::Unset,
-    S2 = ::craftkit_runtime::builder::Unset,
-    S3 = ::craftkit_runtime::builder::Unset,
-    S4 = ::craftkit_runtime::builder::Unset,
-    S5 = ::craftkit_runtime::builder::Unset,
+    TenantNameState = ::craftkit_runtime::builder::Unset,
+    TenantState = ::craftkit_runtime::builder::Unset,
+    _1stPaymentState = ::craftkit_runtime::builder::Unset,
+    MonthlyRentState = ::craftkit_runtime::builder::Unset,
+    TypeState = ::craftkit_runtime::builder::Unset,
+    LandlordState = ::craftkit_runtime::builder::Unset,
 > {
-    tenant_name: S0,
-    tenant: S1,
-    _1st_payment: S2,
-    monthly_rent: S3,
+    tenant_name: TenantNameState,
+    tenant: TenantState,
+    _1st_payment: _1stPaymentState,
+    monthly_rent: MonthlyRentState,
     monthly_rent_in_words: ::std::option::Option<::std::string::String>,
-    r#type: S4,
+    r#type: TypeState,
     pets_allowed: ::std::option::Option<::std::primitive::bool>,
     self_: ::std::option::Option<::std::string::String>,
-    landlord: S5,
+    landlord: LandlordState,
 }
 #[allow(dead_code, clippy::type_complexity)]
-impl<S0, S1, S2, S3, S4, S5> LeaseFormBuilder<S0, S1, S2, S3, S4, S5> {
+impl<
+    TenantNameState,
+    TenantState,
+    _1stPaymentState,
+    MonthlyRentState,
+    TypeState,
+    LandlordState,
+> LeaseFormBuilder<
+    TenantNameState,
+    TenantState,
+    _1stPaymentState,
+    MonthlyRentState,
+    TypeState,
+    LandlordState,
+> {
     /// Sets `tenant_name`.
     pub fn tenant_name(
         self,
         value: impl ::std::convert::Into<::std::string::String>,
     ) -> LeaseFormBuilder<
         ::craftkit_runtime::builder::Set<::std::string::String>,
-        S1,
-        S2,
-        S3,
-        S4,
-        S5,
+        TenantState,
+        _1stPaymentState,
+        MonthlyRentState,
+        TypeState,
+        LandlordState,
     >
     where
-        S0: ::craftkit_runtime::builder::IsUnset<lease_form::field::tenant_name>,
+        TenantNameState: ::craftkit_runtime::builder::IsUnset<
+            lease_form::field::tenant_name,
+        >,
     {
         LeaseFormBuilder {
             tenant_name: ::craftkit_runtime::builder::Set(
@@ -177,15 +193,15 @@ impl<S0, S1, S2, S3, S4, S5> LeaseFormBuilder<S0, S1, S2, S3, S4, S5> {
         self,
         value: impl ::std::convert::Into<lease_form::Tenant>,
     ) -> LeaseFormBuilder<
-        S0,
+        TenantNameState,
         ::craftkit_runtime::builder::Set<lease_form::Tenant>,
-        S2,
-        S3,
-        S4,
-        S5,
+        _1stPaymentState,
+        MonthlyRentState,
+        TypeState,
+        LandlordState,
     >
     where
-        S1: ::craftkit_runtime::builder::IsUnset<lease_form::field::tenant>,
+        TenantState: ::craftkit_runtime::builder::IsUnset<lease_form::field::tenant>,
     {
         LeaseFormBuilder {
             tenant_name: self.tenant_name,
@@ -204,15 +220,17 @@ impl<S0, S1, S2, S3, S4, S5> LeaseFormBuilder<S0, S1, S2, S3, S4, S5> {
         self,
         value: impl ::std::convert::Into<::craftkit_runtime::Date>,
     ) -> LeaseFormBuilder<
-        S0,
-        S1,
+        TenantNameState,
+        TenantState,
         ::craftkit_runtime::builder::Set<::craftkit_runtime::Date>,
-        S3,
-        S4,
-        S5,
+        MonthlyRentState,
+        TypeState,
+        LandlordState,
     >
     where
-        S2: ::craftkit_runtime::builder::IsUnset<lease_form::field::_1st_payment>,
+        _1stPaymentState: ::craftkit_runtime::builder::IsUnset<
+            lease_form::field::_1st_payment,
+        >,
     {
         LeaseFormBuilder {
             tenant_name: self.tenant_name,
@@ -233,15 +251,17 @@ impl<S0, S1, S2, S3, S4, S5> LeaseFormBuilder<S0, S1, S2, S3, S4, S5> {
         self,
         value: impl ::std::convert::Into<::std::primitive::f64>,
     ) -> LeaseFormBuilder<
-        S0,
-        S1,
-        S2,
+        TenantNameState,
+        TenantState,
+        _1stPaymentState,
         ::craftkit_runtime::builder::Set<::std::primitive::f64>,
-        S4,
-        S5,
+        TypeState,
+        LandlordState,
     >
     where
-        S3: ::craftkit_runtime::builder::IsUnset<lease_form::field::monthly_rent>,
+        MonthlyRentState: ::craftkit_runtime::builder::IsUnset<
+            lease_form::field::monthly_rent,
+        >,
     {
         LeaseFormBuilder {
             tenant_name: self.tenant_name,
@@ -280,15 +300,15 @@ impl<S0, S1, S2, S3, S4, S5> LeaseFormBuilder<S0, S1, S2, S3, S4, S5> {
         self,
         value: impl ::std::convert::Into<lease_form::Type>,
     ) -> LeaseFormBuilder<
-        S0,
-        S1,
-        S2,
-        S3,
+        TenantNameState,
+        TenantState,
+        _1stPaymentState,
+        MonthlyRentState,
         ::craftkit_runtime::builder::Set<lease_form::Type>,
-        S5,
+        LandlordState,
     >
     where
-        S4: ::craftkit_runtime::builder::IsUnset<lease_form::field::r#type>,
+        TypeState: ::craftkit_runtime::builder::IsUnset<lease_form::field::r#type>,
     {
         LeaseFormBuilder {
             tenant_name: self.tenant_name,
@@ -341,15 +361,15 @@ impl<S0, S1, S2, S3, S4, S5> LeaseFormBuilder<S0, S1, S2, S3, S4, S5> {
         self,
         value: impl ::std::convert::Into<lease_form::Landlord>,
     ) -> LeaseFormBuilder<
-        S0,
-        S1,
-        S2,
-        S3,
-        S4,
+        TenantNameState,
+        TenantState,
+        _1stPaymentState,
+        MonthlyRentState,
+        TypeState,
         ::craftkit_runtime::builder::Set<lease_form::Landlord>,
     >
     where
-        S5: ::craftkit_runtime::builder::IsUnset<lease_form::field::landlord>,
+        LandlordState: ::craftkit_runtime::builder::IsUnset<lease_form::field::landlord>,
     {
         LeaseFormBuilder {
             tenant_name: self.tenant_name,
@@ -366,27 +386,27 @@ impl<S0, S1, S2, S3, S4, S5> LeaseFormBuilder<S0, S1, S2, S3, S4, S5> {
     /// The [`LeaseForm`]. Compiles only once every required field is set.
     pub fn build(self) -> LeaseForm
     where
-        S0: ::craftkit_runtime::builder::IsSet<
+        TenantNameState: ::craftkit_runtime::builder::IsSet<
             lease_form::field::tenant_name,
             ::std::string::String,
         >,
-        S1: ::craftkit_runtime::builder::IsSet<
+        TenantState: ::craftkit_runtime::builder::IsSet<
             lease_form::field::tenant,
             lease_form::Tenant,
         >,
-        S2: ::craftkit_runtime::builder::IsSet<
+        _1stPaymentState: ::craftkit_runtime::builder::IsSet<
             lease_form::field::_1st_payment,
             ::craftkit_runtime::Date,
         >,
-        S3: ::craftkit_runtime::builder::IsSet<
+        MonthlyRentState: ::craftkit_runtime::builder::IsSet<
             lease_form::field::monthly_rent,
             ::std::primitive::f64,
         >,
-        S4: ::craftkit_runtime::builder::IsSet<
+        TypeState: ::craftkit_runtime::builder::IsSet<
             lease_form::field::r#type,
             lease_form::Type,
         >,
-        S5: ::craftkit_runtime::builder::IsSet<
+        LandlordState: ::craftkit_runtime::builder::IsSet<
             lease_form::field::landlord,
             lease_form::Landlord,
         >,
@@ -473,13 +493,13 @@ pub mod lease_form {
     /// `.build()` compiles once the required fields are set (`signature`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
     #[allow(dead_code)]
-    pub struct TenantBuilder<Signature = ::craftkit_runtime::builder::Unset> {
+    pub struct TenantBuilder<SignatureState = ::craftkit_runtime::builder::Unset> {
         e_mail: ::std::option::Option<::std::string::String>,
         phone_number: ::std::option::Option<::std::string::String>,
-        signature: Signature,
+        signature: SignatureState,
     }
     #[allow(dead_code, clippy::type_complexity)]
-    impl<Signature> TenantBuilder<Signature> {
+    impl<SignatureState> TenantBuilder<SignatureState> {
         /// Sets `e_mail`.
         pub fn e_mail(
             mut self,
@@ -522,7 +542,7 @@ pub mod lease_form {
             ::craftkit_runtime::builder::Set<::craftkit_runtime::Signature>,
         >
         where
-            Signature: ::craftkit_runtime::builder::IsUnset<self::field::signature>,
+            SignatureState: ::craftkit_runtime::builder::IsUnset<self::field::signature>,
         {
             TenantBuilder {
                 e_mail: self.e_mail,
@@ -535,7 +555,7 @@ pub mod lease_form {
         /// The [`Tenant`]. Compiles only once every required field is set.
         pub fn build(self) -> Tenant
         where
-            Signature: ::craftkit_runtime::builder::IsSet<
+            SignatureState: ::craftkit_runtime::builder::IsSet<
                 self::field::signature,
                 ::craftkit_runtime::Signature,
             >,
@@ -651,11 +671,11 @@ pub mod lease_form {
     /// `.build()` compiles once the required fields are set (`signature`); each of them can be set once. An optional field `x` has `.x(value)` and `.maybe_x(option)`, and the last call wins. See [`craftkit_runtime::builder`].
     #[must_use = "a builder does nothing until `.build()` is called"]
     #[allow(dead_code)]
-    pub struct LandlordBuilder<Signature = ::craftkit_runtime::builder::Unset> {
-        signature: Signature,
+    pub struct LandlordBuilder<SignatureState = ::craftkit_runtime::builder::Unset> {
+        signature: SignatureState,
     }
     #[allow(dead_code, clippy::type_complexity)]
-    impl<Signature> LandlordBuilder<Signature> {
+    impl<SignatureState> LandlordBuilder<SignatureState> {
         /// Sets `signature`.
         pub fn signature(
             self,
@@ -664,7 +684,7 @@ pub mod lease_form {
             ::craftkit_runtime::builder::Set<::craftkit_runtime::Signature>,
         >
         where
-            Signature: ::craftkit_runtime::builder::IsUnset<self::field::signature>,
+            SignatureState: ::craftkit_runtime::builder::IsUnset<self::field::signature>,
         {
             LandlordBuilder {
                 signature: ::craftkit_runtime::builder::Set(
@@ -675,7 +695,7 @@ pub mod lease_form {
         /// The [`Landlord`]. Compiles only once every required field is set.
         pub fn build(self) -> Landlord
         where
-            Signature: ::craftkit_runtime::builder::IsSet<
+            SignatureState: ::craftkit_runtime::builder::IsSet<
                 self::field::signature,
                 ::craftkit_runtime::Signature,
             >,

@@ -7,6 +7,12 @@
 //! field, where `field::name` is an uninhabited marker named after the field: the runtime's
 //! `#[diagnostic::on_unimplemented]` turns a missing or repeated field into an error that
 //! names it. Optional fields are plain `Option`s (last call wins) and cost no type parameter.
+//!
+//! The type parameters are named after their fields (`BookingState` for `booking`) by
+//! [`TypeScope::type_params`], outside every name the generated code defines: the body writes
+//! the struct, its builder and the module by relative paths, and a parameter named as one of
+//! them would shadow it (a template `order` with a required `order` once made `Order`, and
+//! `build()` found the parameter: `error[E0574]`).
 
 use std::collections::{BTreeSet, HashSet};
 
@@ -16,29 +22,28 @@ use syn::{Item, LitStr, Visibility, parse_quote};
 
 use super::attrs;
 use super::paths::{Scope, field_type, ident, name_ident};
-use crate::model::{FieldDef, Struct};
-use crate::names::{self, Case};
-
-/// The name of the module of field markers, inside the module of nested types.
-const MARKERS: &str = "field";
-
-/// The builder's type name of the struct named `name`.
-pub(crate) fn builder_name(name: &str) -> String {
-    format!("{name}Builder")
-}
+use crate::model::{FieldDef, Struct, TypeScope};
+use crate::names::{self, MARKERS_MODULE, builder_name};
 
 /// `impl S { fn builder() }`, the builder struct and its impl, for the struct `s` seen from
-/// `scope` (the root's builder sits beside the root, the others in the module).
-pub(super) fn items(s: &Struct, scope: Scope<'_>, vis: &Visibility, out: &mut Vec<Item>) {
+/// `scope` (the root's builder sits beside the root, the others in the module). The type
+/// parameters are the resolver's ([`TypeScope::type_params`]): no name the body writes.
+pub(super) fn items(
+    s: &Struct,
+    scope: Scope<'_>,
+    names: &TypeScope,
+    vis: &Visibility,
+    out: &mut Vec<Item>,
+) {
     let target = ident(&s.name);
     let builder = ident(&builder_name(&s.name));
-    let module = ident(MARKERS);
+    let module = ident(MARKERS_MODULE);
     let markers = match scope {
         Scope::Root { module: nested } => quote!(#nested::#module),
         Scope::Module => quote!(self::#module),
     };
     let required: Vec<&FieldDef> = s.fields.iter().filter(|f| !f.optional).collect();
-    let params = type_params(&required);
+    let params: Vec<Ident> = names.type_params(s).iter().map(|p| ident(p)).collect();
     let unset = quote!(::craftkit_runtime::builder::Unset);
 
     let initial = s.fields.iter().map(|f| {
@@ -205,7 +210,7 @@ pub(crate) fn method_names(s: &Struct) -> MethodNames {
 
 /// The module of marker types, one per distinct required field name of the template.
 pub(super) fn markers<'a>(structs: impl IntoIterator<Item = &'a Struct>) -> Option<Item> {
-    let module = ident(MARKERS);
+    let module = ident(MARKERS_MODULE);
     let names: BTreeSet<(String, bool)> = structs
         .into_iter()
         .flat_map(|s| s.fields.iter().filter(|f| !f.optional))
@@ -227,27 +232,6 @@ pub(super) fn markers<'a>(structs: impl IntoIterator<Item = &'a Struct>) -> Opti
             #(#markers)*
         }
     })
-}
-
-/// The builder's type parameters, one per required field: the field's name in UpperCamelCase
-/// (`Code` for `code`), or `S0`, `S1`, ... when those would not be distinct identifiers.
-fn type_params(required: &[&FieldDef]) -> Vec<Ident> {
-    let camel: Vec<String> = required
-        .iter()
-        .map(|f| names::convert(f.name.plain(), Case::Camel))
-        .collect();
-    let distinct: HashSet<&str> = camel.iter().map(String::as_str).collect();
-    let usable = distinct.len() == camel.len()
-        && camel.iter().all(|c| {
-            c.starts_with(|ch: char| ch.is_ascii_uppercase())
-                && c != "Self"
-                && !names::is_keyword(c)
-        });
-    if usable {
-        camel.iter().map(|c| ident(c)).collect()
-    } else {
-        (0..required.len()).map(|i| format_ident!("S{i}")).collect()
-    }
 }
 
 /// `name`, or `name_`, `name__`... if a field or another method already has it.

@@ -9,7 +9,7 @@ use quote::quote;
 use syn::{ItemImpl, LitStr, parse_quote};
 
 use super::paths::{ident, name_ident};
-use crate::model::{FieldDef, Struct, Ty};
+use crate::model::{FieldDef, Struct, Ty, TypeScope};
 
 /// The field of a replaced type (an override): the manifest's JSON type checked first (the
 /// user's type may read more than the server does), then the `with` module or the type's own
@@ -49,9 +49,11 @@ fn custom(f: &FieldDef) -> Option<TokenStream> {
     Some(quote!(#field: object.#take(#key, |value| { #check #read })?))
 }
 
-/// `impl Deserialize for` the struct `s`.
-pub(super) fn item(s: &Struct) -> ItemImpl {
+/// `impl Deserialize for` the struct `s`, its `deserialize`'s type parameter named by the
+/// resolver (no `with` path of an override can name it).
+pub(super) fn item(s: &Struct, names: &TypeScope) -> ItemImpl {
     let name = ident(&s.name);
+    let d = ident(&names.deserializer_param());
     let what = LitStr::new(&s.json, Span::call_site());
     let fields: Vec<TokenStream> = s
         .fields
@@ -79,9 +81,9 @@ pub(super) fn item(s: &Struct) -> ItemImpl {
     parse_quote! {
         #[automatically_derived]
         impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for #name {
-            fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+            fn deserialize<#d>(deserializer: #d) -> ::std::result::Result<Self, #d::Error>
             where
-                D: ::craftkit_runtime::serde::Deserializer<'de>,
+                #d: ::craftkit_runtime::serde::Deserializer<'de>,
             {
                 ::craftkit_runtime::__private::object(deserializer, #what, |#object| {
                     ::std::result::Result::Ok(Self {

@@ -23,9 +23,9 @@ use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::{Attribute, Item, ItemMod, Visibility};
 
-use crate::model::{Model, TypeDef};
+use crate::model::{Model, TypeDef, TypeScope};
 
-pub(crate) use builder_item::{builder_name, method_names};
+pub(crate) use builder_item::method_names;
 use paths::{Scope, ident};
 
 /// The generated items of one template: the root struct (after the user's attributes), its
@@ -62,18 +62,20 @@ pub(crate) fn emit(
     attributes: &[Attribute],
 ) -> Emitted {
     let module = ident(&model.module);
+    let names = TypeScope::of(model);
     let structs = struct_item::StructEmitter::new();
     let mut root = structs.item(&model.root, Scope::Root { module: &module }, vis.clone());
     root.attrs.splice(0..0, attributes.iter().cloned());
     let template = template_impl::item(&model.root.name, manifest, &model.fingerprint);
     let mut items = vec![
         Item::Struct(root),
-        Item::Impl(deserialize_impl::item(&model.root)),
+        Item::Impl(deserialize_impl::item(&model.root, &names)),
         Item::Impl(template),
     ];
     builder_item::items(
         &model.root,
         Scope::Root { module: &module },
+        &names,
         vis,
         &mut items,
     );
@@ -85,8 +87,8 @@ pub(crate) fn emit(
         match def {
             TypeDef::Struct(s) => {
                 nested.push(Item::Struct(structs.item(s, Scope::Module, public.clone())));
-                nested.push(Item::Impl(deserialize_impl::item(s)));
-                builder_item::items(s, Scope::Module, &public, &mut nested);
+                nested.push(Item::Impl(deserialize_impl::item(s, &names)));
+                builder_item::items(s, Scope::Module, &names, &public, &mut nested);
             }
             TypeDef::Enum(e) => enums.items(e, &mut nested),
         }
