@@ -11,6 +11,12 @@
 //!   after a crash writes the same field again), and a counter of runs;
 //! - memory (`--store memory`): a list in the process.
 //!
+//! `--store lossy-sqlite:PATH` keeps the *old* pattern (`first_delivery` / `forget`: an id is
+//! marked seen on its first delivery, forgotten when the work fails, and a delivery of a seen
+//! id is acknowledged `200`), over SQLite, with the effects in their own transaction. It loses
+//! events (a redelivery during the work, a crash after the mark), and exists only so the kill
+//! test can show that it does. Never use it.
+//!
 //! `GET /effects` lists them, for tests.
 
 use std::path::PathBuf;
@@ -24,7 +30,8 @@ use axum::routing::get;
 use craftkit_runtime::Client;
 use craftkit_runtime::webhook::axum::Endpoint;
 use craftkit_runtime::webhook::inbox::{
-    BoxFuture, InboxError, MemoryInbox, PgInbox, RedisInbox, SqliteInbox,
+    BoxFuture, Claim, Completion, Inbox, InboxError, Lease, MemoryInbox, PgInbox, RedisInbox,
+    SqliteInbox, check_event_id,
 };
 use craftkit_runtime::webhook::{Event, EventType, Verifier};
 
@@ -39,6 +46,9 @@ pub enum StoreSpec {
     Postgres(String),
     /// `redis://...`: many instances, idempotent effects.
     Redis(String),
+    /// `lossy-sqlite:PATH`: the old `first_delivery` / `forget` pattern, which loses events;
+    /// only for the test that shows it (see the crate's doc).
+    LossySqlite(PathBuf),
 }
 
 impl std::str::FromStr for StoreSpec {
@@ -52,6 +62,11 @@ impl std::str::FromStr for StoreSpec {
                 return Err("`--store sqlite:PATH` needs a path".into());
             }
             Ok(StoreSpec::Sqlite(PathBuf::from(path)))
+        } else if let Some(path) = spec.strip_prefix("lossy-sqlite:") {
+            if path.is_empty() {
+                return Err("`--store lossy-sqlite:PATH` needs a path".into());
+            }
+            Ok(StoreSpec::LossySqlite(PathBuf::from(path)))
         } else if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
             Ok(StoreSpec::Postgres(spec.to_owned()))
         } else if spec.starts_with("redis://") {
@@ -126,6 +141,7 @@ enum Backend {
     Sqlite(Arc<SqliteInbox>),
     Postgres(Arc<PgInbox>),
     Redis(Arc<RedisInbox>),
+    Lossy(Arc<FirstDelivery>),
 }
 
 /// The receiver: its endpoint's backend, the client that downloads, and the faults.
@@ -238,6 +254,19 @@ impl Receiver {
                 Backend::Postgres(Arc::new(inbox))
             }
             StoreSpec::Redis(url) => Backend::Redis(Arc::new(RedisInbox::connect(url, ns).await?)),
+            StoreSpec::LossySqlite(path) => {
+                // The file and its pool as `sqlite:` opens them; the claims in a table of
+                // their own.
+                let pool = SqliteInbox::open(path, ns).await?.pool().clone();
+                sqlx::raw_sql(&format!("{SQLITE_EFFECTS}; {LOSSY_SEEN}"))
+                    .execute(&pool)
+                    .await
+                    .map_err(effects_error)?;
+                Backend::Lossy(Arc::new(FirstDelivery {
+                    pool,
+                    namespace: ns.to_owned(),
+                }))
+            }
         };
         Ok(Receiver {
             backend,
@@ -333,6 +362,18 @@ impl Receiver {
                     }
                 })
             }
+            // The old pattern: the effect in its own transaction, after the id was marked seen.
+            Backend::Lossy(inbox) => {
+                let pool = inbox.pool.clone();
+                self.endpoint(inbox.clone()).post(move |event: Event| {
+                    let (work, pool) = (work.clone(), pool.clone());
+                    async move {
+                        let effect = work.run(&event).await?;
+                        insert_effect(&work.namespace, effect, &pool).await?;
+                        Ok::<(), WorkError>(())
+                    }
+                })
+            }
         };
         Router::new()
             .route("/webhooks/craftkit", webhook)
@@ -373,11 +414,18 @@ impl Receiver {
                 let runs = effects.len() as u64;
                 Ok(Effects { effects, runs })
             }
-            Backend::Sqlite(inbox) => {
+            Backend::Sqlite(_) | Backend::Lossy(_) => {
+                let pool = match &self.backend {
+                    Backend::Lossy(inbox) => &inbox.pool,
+                    Backend::Sqlite(inbox) => inbox.pool(),
+                    Backend::Memory(..) | Backend::Postgres(_) | Backend::Redis(_) => {
+                        return Err("not a SQLite store".into());
+                    }
+                };
                 let effects = rows(
                     sqlx::query_as(SELECT)
                         .bind(ns)
-                        .fetch_all(inbox.pool())
+                        .fetch_all(pool)
                         .await
                         .map_err(|e| e.to_string())?,
                 );
@@ -466,4 +514,97 @@ async fn effects(State(receiver): State<Receiver>) -> Result<axum::Json<Effects>
         .await
         .map(axum::Json)
         .map_err(|_| StatusCode::SERVICE_UNAVAILABLE)
+}
+
+const LOSSY_SEEN: &str = "CREATE TABLE IF NOT EXISTS webhook_seen (
+    namespace TEXT NOT NULL,
+    event_id  TEXT NOT NULL,
+    PRIMARY KEY (namespace, event_id)
+)";
+
+/// Inserts `effect` in its own transaction (the old pattern's work, apart from its mark).
+async fn insert_effect(
+    namespace: &str,
+    effect: Effect,
+    pool: &sqlx::SqlitePool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO webhook_effects (namespace, event_id, kind, render_id, pdf_bytes) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(namespace)
+    .bind(effect.event_id)
+    .bind(effect.kind)
+    .bind(effect.render_id)
+    .bind(effect.pdf_bytes)
+    .execute(pool)
+    .await
+    .map(drop)
+}
+
+/// The old `first_delivery` / `forget` pattern as an [`Inbox`], for `--store lossy-sqlite:`:
+/// a claim marks the id seen (a seen id is *done*, never *in progress*), a completion does
+/// nothing, a release forgets the id. No lease, no fencing: it loses events.
+struct FirstDelivery {
+    pool: sqlx::SqlitePool,
+    namespace: String,
+}
+
+impl Inbox for FirstDelivery {
+    fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    fn claim<'a>(
+        &'a self,
+        event_id: &'a str,
+        _lease: Duration,
+    ) -> BoxFuture<'a, Result<Claim, InboxError>> {
+        Box::pin(async move {
+            check_event_id(event_id)?;
+            let first = sqlx::query(
+                "INSERT INTO webhook_seen (namespace, event_id) VALUES ($1, $2) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(&self.namespace)
+            .bind(event_id)
+            .execute(&self.pool)
+            .await
+            .map_err(lossy_unavailable)?
+            .rows_affected()
+                == 1;
+            Ok(if first {
+                Claim::Claimed(Lease::new(event_id, 0))
+            } else {
+                Claim::Done
+            })
+        })
+    }
+
+    fn complete<'a>(&'a self, _lease: &'a Lease) -> BoxFuture<'a, Result<Completion, InboxError>> {
+        Box::pin(async { Ok(Completion::Completed) })
+    }
+
+    fn release<'a>(&'a self, lease: &'a Lease) -> BoxFuture<'a, Result<(), InboxError>> {
+        Box::pin(async move {
+            sqlx::query("DELETE FROM webhook_seen WHERE namespace = $1 AND event_id = $2")
+                .bind(&self.namespace)
+                .bind(lease.event_id())
+                .execute(&self.pool)
+                .await
+                .map(drop)
+                .map_err(lossy_unavailable)
+        })
+    }
+
+    fn purge(&self, _limit: u32) -> BoxFuture<'_, Result<u64, InboxError>> {
+        Box::pin(async { Ok(0) })
+    }
+}
+
+fn lossy_unavailable(error: sqlx::Error) -> InboxError {
+    InboxError::Unavailable {
+        store: "sqlite",
+        message: error.to_string(),
+    }
 }

@@ -11,7 +11,8 @@
 //! ```text
 //! --listen ADDR         serve on ADDR
 //! --store SPEC          sqlite:PATH (default sqlite:webhook-receiver.sqlite3), memory,
-//!                       postgres://..., redis://...
+//!                       postgres://..., redis://... (lossy-sqlite:PATH: the old,
+//!                       lossy pattern, only for the kill test)
 //! --namespace NS        the inbox namespace (default webhook-receiver)
 //! --secret S            a signing secret (repeat while rotating; or CRAFTKIT_WEBHOOK_SECRET)
 //! --api-url URL         the Craftkit API the PDFs are downloaded from (or CRAFTKIT_API_URL)
