@@ -109,7 +109,13 @@ pub struct Options {
     pub out_dir: PathBuf,
     /// Injected faults.
     pub faults: Faults,
+    /// The most connections the PostgreSQL pool opens (each instance its own pool: keep the
+    /// instances' sum under the server's `max_connections`).
+    pub pool_size: u32,
 }
+
+/// The default [`Options::pool_size`].
+pub const DEFAULT_POOL_SIZE: u32 = 64;
 
 /// One effect: an event the receiver processed.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -238,7 +244,7 @@ impl Receiver {
             }
             StoreSpec::Postgres(url) => {
                 let pool = sqlx::postgres::PgPoolOptions::new()
-                    .max_connections(64)
+                    .max_connections(options.pool_size.max(1))
                     .acquire_timeout(Duration::from_secs(5))
                     .connect_lazy(url)
                     .map_err(|e| InboxError::Unavailable {

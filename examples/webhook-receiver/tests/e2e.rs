@@ -93,6 +93,7 @@ fn options(store: StoreSpec, out: &std::path::Path, faults: Faults) -> Options {
         lease: Duration::from_secs(60),
         out_dir: out.to_owned(),
         faults,
+        pool_size: craftkit_example_webhook_receiver::DEFAULT_POOL_SIZE,
     }
 }
 

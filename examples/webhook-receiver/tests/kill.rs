@@ -40,9 +40,11 @@ const BIN: &str = env!("CARGO_BIN_EXE_craftkit-example-webhook-receiver");
 const DELIVERY_TIMEOUT: Duration = Duration::from_millis(300);
 /// How long a slow handler sleeps.
 const SLOW: Duration = Duration::from_millis(600);
-/// The receivers' lease: longer than the slowest work, short enough that a killed receiver's
+/// The receivers' lease: shorter than the slow handlers on purpose, so that a redelivery
+/// claims an id whose lease expired while its first delivery still works, and the first's
+/// completion must not count (the fencing token); short enough that a killed receiver's
 /// claims expire within the run.
-const LEASE: Duration = Duration::from_millis(1500);
+const LEASE: Duration = Duration::from_millis(500);
 /// The fewest kills in a run.
 const MIN_KILLS: u64 = 6;
 /// How long the deliveries have to settle once the kills stop.
@@ -298,6 +300,9 @@ async fn run(scenario: Scenario) -> Counts {
             &SLOW.as_millis().to_string(),
             "--fail-rate",
             "0.08",
+            // Three receivers' pools within PostgreSQL's 100 connections, with room for others.
+            "--pool-size",
+            "16",
         ]
         .map(String::from)
         .to_vec(),
