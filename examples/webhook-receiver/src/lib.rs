@@ -24,8 +24,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use craftkit_runtime::Client;
 use craftkit_runtime::webhook::axum::Endpoint;
@@ -382,7 +384,10 @@ impl Receiver {
             }
         };
         Router::new()
-            .route("/webhooks/craftkit", webhook)
+            .route(
+                "/webhooks/craftkit",
+                webhook.layer(axum::middleware::from_fn(finish_after_hang_up)),
+            )
             .route("/effects", get(effects))
             .with_state(self.clone())
     }
@@ -511,6 +516,19 @@ impl Work {
             render_id: event.data.id.clone(),
             pdf_bytes,
         })
+    }
+}
+
+/// Runs a delivery in a task of its own. hyper drops a request's handler when its client
+/// hangs up, and Craftkit hangs up at its delivery timeout (10 s): work slower than that would
+/// be cancelled on every attempt (holding its claim until the lease expires, then starting
+/// over, and never completing). In its own task the work completes (or releases its claim),
+/// and the next redelivery finds the event done.
+async fn finish_after_hang_up(request: Request, next: Next) -> Response {
+    match tokio::spawn(next.run(request)).await {
+        Ok(response) => response,
+        // The handler panicked: answered non-2xx, so the event is delivered again.
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }
 
