@@ -11,6 +11,12 @@
 //! - memory (`--store memory`): like Redis, an idempotent record per event id (the memory
 //!   inbox cannot commit with it either), and a counter of runs, in the process.
 //!
+//! `--store lossy-sqlite:PATH` keeps the *old* pattern (`first_delivery` / `forget`: an id is
+//! marked seen on its first delivery, forgotten when the work fails, and a delivery of a seen
+//! id is acknowledged `200`), over SQLite, with the effects in their own transaction. It loses
+//! events (a redelivery during the work, a crash after the mark), and exists only so the kill
+//! test can show that it does. Never use it.
+//!
 //! `GET /effects` lists them, for tests.
 
 use std::path::PathBuf;
@@ -18,13 +24,16 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use craftkit_runtime::Client;
 use craftkit_runtime::webhook::axum::Endpoint;
 use craftkit_runtime::webhook::inbox::{
-    BoxFuture, InboxError, MemoryInbox, PgInbox, RedisInbox, SqliteInbox,
+    BoxFuture, Claim, Completion, Inbox, InboxError, Lease, MemoryInbox, PgInbox, RedisInbox,
+    SqliteInbox, check_event_id,
 };
 use craftkit_runtime::webhook::{Event, EventType, Verifier};
 
@@ -39,6 +48,9 @@ pub enum StoreSpec {
     Postgres(String),
     /// `redis://...`: many instances, idempotent effects.
     Redis(String),
+    /// `lossy-sqlite:PATH`: the old `first_delivery` / `forget` pattern, which loses events;
+    /// only for the test that shows it (see the crate's doc).
+    LossySqlite(PathBuf),
 }
 
 impl std::str::FromStr for StoreSpec {
@@ -52,6 +64,11 @@ impl std::str::FromStr for StoreSpec {
                 return Err("`--store sqlite:PATH` needs a path".into());
             }
             Ok(StoreSpec::Sqlite(PathBuf::from(path)))
+        } else if let Some(path) = spec.strip_prefix("lossy-sqlite:") {
+            if path.is_empty() {
+                return Err("`--store lossy-sqlite:PATH` needs a path".into());
+            }
+            Ok(StoreSpec::LossySqlite(PathBuf::from(path)))
         } else if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
             Ok(StoreSpec::Postgres(spec.to_owned()))
         } else if spec.starts_with("redis://") {
@@ -94,7 +111,13 @@ pub struct Options {
     pub out_dir: PathBuf,
     /// Injected faults.
     pub faults: Faults,
+    /// The most connections the PostgreSQL pool opens (each instance its own pool: keep the
+    /// instances' sum under the server's `max_connections`).
+    pub pool_size: u32,
 }
+
+/// The default [`Options::pool_size`].
+pub const DEFAULT_POOL_SIZE: u32 = 64;
 
 /// One effect: an event the receiver processed.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -126,6 +149,7 @@ enum Backend {
     Sqlite(Arc<SqliteInbox>),
     Postgres(Arc<PgInbox>),
     Redis(Arc<RedisInbox>),
+    Lossy(Arc<FirstDelivery>),
 }
 
 /// The effects of the memory store: one per event id, in the order first recorded, and the
@@ -231,7 +255,7 @@ impl Receiver {
             }
             StoreSpec::Postgres(url) => {
                 let pool = sqlx::postgres::PgPoolOptions::new()
-                    .max_connections(64)
+                    .max_connections(options.pool_size.max(1))
                     .acquire_timeout(Duration::from_secs(5))
                     .connect_lazy(url)
                     .map_err(|e| InboxError::Unavailable {
@@ -247,6 +271,19 @@ impl Receiver {
                 Backend::Postgres(Arc::new(inbox))
             }
             StoreSpec::Redis(url) => Backend::Redis(Arc::new(RedisInbox::connect(url, ns).await?)),
+            StoreSpec::LossySqlite(path) => {
+                // The file and its pool as `sqlite:` opens them; the claims in a table of
+                // their own.
+                let pool = SqliteInbox::open(path, ns).await?.pool().clone();
+                sqlx::raw_sql(&format!("{SQLITE_EFFECTS}; {LOSSY_SEEN}"))
+                    .execute(&pool)
+                    .await
+                    .map_err(effects_error)?;
+                Backend::Lossy(Arc::new(FirstDelivery {
+                    pool,
+                    namespace: ns.to_owned(),
+                }))
+            }
         };
         Ok(Receiver {
             backend,
@@ -343,9 +380,24 @@ impl Receiver {
                     }
                 })
             }
+            // The old pattern: the effect in its own transaction, after the id was marked seen.
+            Backend::Lossy(inbox) => {
+                let pool = inbox.pool.clone();
+                self.endpoint(inbox.clone()).post(move |event: Event| {
+                    let (work, pool) = (work.clone(), pool.clone());
+                    async move {
+                        let effect = work.run(&event).await?;
+                        insert_effect(&work.namespace, effect, &pool).await?;
+                        Ok::<(), WorkError>(())
+                    }
+                })
+            }
         };
         Router::new()
-            .route("/webhooks/craftkit", webhook)
+            .route(
+                "/webhooks/craftkit",
+                webhook.layer(axum::middleware::from_fn(finish_after_hang_up)),
+            )
             .route("/effects", get(effects))
             .with_state(self.clone())
     }
@@ -382,11 +434,18 @@ impl Receiver {
                     runs: effects.runs,
                 })
             }
-            Backend::Sqlite(inbox) => {
+            Backend::Sqlite(_) | Backend::Lossy(_) => {
+                let pool = match &self.backend {
+                    Backend::Lossy(inbox) => &inbox.pool,
+                    Backend::Sqlite(inbox) => inbox.pool(),
+                    Backend::Memory(..) | Backend::Postgres(_) | Backend::Redis(_) => {
+                        return Err("not a SQLite store".into());
+                    }
+                };
                 let effects = rows(
                     sqlx::query_as(SELECT)
                         .bind(ns)
-                        .fetch_all(inbox.pool())
+                        .fetch_all(pool)
                         .await
                         .map_err(|e| e.to_string())?,
                 );
@@ -469,10 +528,116 @@ impl Work {
     }
 }
 
+/// Runs a delivery in a task of its own. hyper drops a request's handler when its client
+/// hangs up, and Craftkit hangs up at its delivery timeout (10 s): work slower than that would
+/// be cancelled on every attempt (holding its claim until the lease expires, then starting
+/// over, and never completing). In its own task the work completes (or releases its claim),
+/// and the next redelivery finds the event done.
+async fn finish_after_hang_up(request: Request, next: Next) -> Response {
+    match tokio::spawn(next.run(request)).await {
+        Ok(response) => response,
+        // The handler panicked: answered non-2xx, so the event is delivered again.
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
 async fn effects(State(receiver): State<Receiver>) -> Result<axum::Json<Effects>, StatusCode> {
     receiver
         .effects()
         .await
         .map(axum::Json)
         .map_err(|_| StatusCode::SERVICE_UNAVAILABLE)
+}
+
+const LOSSY_SEEN: &str = "CREATE TABLE IF NOT EXISTS webhook_seen (
+    namespace TEXT NOT NULL,
+    event_id  TEXT NOT NULL,
+    PRIMARY KEY (namespace, event_id)
+)";
+
+/// Inserts `effect` in its own transaction (the old pattern's work, apart from its mark).
+async fn insert_effect(
+    namespace: &str,
+    effect: Effect,
+    pool: &sqlx::SqlitePool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO webhook_effects (namespace, event_id, kind, render_id, pdf_bytes) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(namespace)
+    .bind(effect.event_id)
+    .bind(effect.kind)
+    .bind(effect.render_id)
+    .bind(effect.pdf_bytes)
+    .execute(pool)
+    .await
+    .map(drop)
+}
+
+/// The old `first_delivery` / `forget` pattern as an [`Inbox`], for `--store lossy-sqlite:`:
+/// a claim marks the id seen (a seen id is *done*, never *in progress*), a completion does
+/// nothing, a release forgets the id. No lease, no fencing: it loses events.
+struct FirstDelivery {
+    pool: sqlx::SqlitePool,
+    namespace: String,
+}
+
+impl Inbox for FirstDelivery {
+    fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    fn claim<'a>(
+        &'a self,
+        event_id: &'a str,
+        _lease: Duration,
+    ) -> BoxFuture<'a, Result<Claim, InboxError>> {
+        Box::pin(async move {
+            check_event_id(event_id)?;
+            let first = sqlx::query(
+                "INSERT INTO webhook_seen (namespace, event_id) VALUES ($1, $2) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(&self.namespace)
+            .bind(event_id)
+            .execute(&self.pool)
+            .await
+            .map_err(lossy_unavailable)?
+            .rows_affected()
+                == 1;
+            Ok(if first {
+                Claim::Claimed(Lease::new(event_id, 0))
+            } else {
+                Claim::Done
+            })
+        })
+    }
+
+    fn complete<'a>(&'a self, _lease: &'a Lease) -> BoxFuture<'a, Result<Completion, InboxError>> {
+        Box::pin(async { Ok(Completion::Completed) })
+    }
+
+    fn release<'a>(&'a self, lease: &'a Lease) -> BoxFuture<'a, Result<(), InboxError>> {
+        Box::pin(async move {
+            sqlx::query("DELETE FROM webhook_seen WHERE namespace = $1 AND event_id = $2")
+                .bind(&self.namespace)
+                .bind(lease.event_id())
+                .execute(&self.pool)
+                .await
+                .map(drop)
+                .map_err(lossy_unavailable)
+        })
+    }
+
+    fn purge(&self, _limit: u32) -> BoxFuture<'_, Result<u64, InboxError>> {
+        Box::pin(async { Ok(0) })
+    }
+}
+
+fn lossy_unavailable(error: sqlx::Error) -> InboxError {
+    InboxError::Unavailable {
+        store: "sqlite",
+        message: error.to_string(),
+    }
 }

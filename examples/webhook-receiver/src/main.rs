@@ -11,13 +11,15 @@
 //! ```text
 //! --listen ADDR         serve on ADDR
 //! --store SPEC          sqlite:PATH (default sqlite:webhook-receiver.sqlite3), memory,
-//!                       postgres://..., redis://...
+//!                       postgres://..., redis://... (lossy-sqlite:PATH: the old,
+//!                       lossy pattern, only for the kill test)
 //! --namespace NS        the inbox namespace (default webhook-receiver)
 //! --secret S            a signing secret (repeat while rotating; or CRAFTKIT_WEBHOOK_SECRET)
 //! --api-url URL         the Craftkit API the PDFs are downloaded from (or CRAFTKIT_API_URL)
 //! --api-key KEY         its key (or CRAFTKIT_API_KEY)
 //! --out DIR             where the PDFs go (default: the temp directory)
 //! --lease-ms N          the lease of a claim (default 60000)
+//! --pool-size N         the PostgreSQL pool's most connections (default 64)
 //! --slow-rate F --slow-ms N --fail-rate F --seed N    injected faults, for tests
 //! ```
 
@@ -26,7 +28,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use craftkit_devserver::{Config, DevServer, WebhookEndpoint};
-use craftkit_example_webhook_receiver::{Faults, Options, Receiver, StartError, StoreSpec};
+use craftkit_example_webhook_receiver::{
+    DEFAULT_POOL_SIZE, Faults, Options, Receiver, StartError, StoreSpec,
+};
 use craftkit_runtime::Client;
 use std::io::Write;
 
@@ -66,6 +70,7 @@ fn parse(args: &[String]) -> Result<ServeArgs, String> {
         lease: Duration::from_secs(60),
         out_dir: std::env::temp_dir(),
         faults: Faults::default(),
+        pool_size: DEFAULT_POOL_SIZE,
     };
     let mut api_url = std::env::var("CRAFTKIT_API_URL").ok();
     let mut api_key = std::env::var("CRAFTKIT_API_KEY").ok();
@@ -94,6 +99,7 @@ fn parse(args: &[String]) -> Result<ServeArgs, String> {
             "--slow-rate" => options.faults.slow_rate = number(value()?)?,
             "--slow-ms" => options.faults.slow = Duration::from_millis(number(value()?)? as u64),
             "--fail-rate" => options.faults.fail_rate = number(value()?)?,
+            "--pool-size" => options.pool_size = (number(value()?)? as u32).max(1),
             "--seed" => options.faults.seed = number(value()?)? as u64,
             other => return Err(format!("unknown argument `{other}` (see the source's doc)")),
         }
@@ -168,6 +174,7 @@ async fn demo() -> Result<(), Box<dyn std::error::Error>> {
         lease: Duration::from_secs(60),
         out_dir: std::env::temp_dir(),
         faults: Faults::default(),
+        pool_size: DEFAULT_POOL_SIZE,
     };
     let receiver = Receiver::open(options, client.clone()).await?;
     let app = receiver.router();

@@ -93,6 +93,7 @@ fn options(store: StoreSpec, out: &std::path::Path, faults: Faults) -> Options {
         lease: Duration::from_secs(60),
         out_dir: out.to_owned(),
         faults,
+        pool_size: craftkit_example_webhook_receiver::DEFAULT_POOL_SIZE,
     }
 }
 
@@ -309,5 +310,78 @@ async fn a_redelivery_while_the_first_still_works_is_answered_409() {
         assert_eq!(status, StatusCode::OK);
         assert_eq!(effects(&receiver).await.len(), 1, "{store:?}");
         let _ = std::fs::remove_dir_all(out);
+    }
+}
+
+/// Work slower than the sender's delivery timeout still completes: the sender hangs up, and
+/// hyper drops the handler of a request whose client hung up. Before the receiver ran each
+/// delivery in a task of its own, every attempt was cancelled at the timeout (its claim held
+/// until the lease expired, then claimed and cancelled again) and the event was never
+/// processed.
+#[tokio::test(flavor = "multi_thread")]
+async fn work_slower_than_the_delivery_timeout_completes() {
+    for store in stores().await {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let endpoint = format!(
+            "http://{}/webhooks/craftkit",
+            listener.local_addr().unwrap()
+        );
+        let cache = concat!(env!("CARGO_MANIFEST_DIR"), "/../../.craftkit/manifests");
+        let server = DevServer::start(Config {
+            templates: craftkit_devserver::load_templates(cache).unwrap(),
+            webhooks: vec![WebhookEndpoint::new(endpoint, SECRET)],
+            webhook_timeout: Duration::from_millis(150),
+            webhook_backoff: Duration::from_millis(100),
+            webhook_backoff_max: Duration::from_millis(200),
+            webhook_window: Duration::from_secs(30),
+            ..Config::default()
+        })
+        .await
+        .unwrap();
+        let client = Client::builder()
+            .key(&server.keys()[0])
+            .base_url(server.url())
+            .build()
+            .unwrap();
+        let out = std::env::temp_dir().join(unique("craftkit-receiver-hang-up"));
+        std::fs::create_dir_all(&out).unwrap();
+        let faults = Faults {
+            slow_rate: 1.0,
+            slow: Duration::from_millis(400),
+            ..Faults::default()
+        };
+        let mut options = options(store.clone(), &out, faults);
+        options.lease = Duration::from_millis(700);
+        let receiver = open(options, client.clone()).await;
+        let app = receiver.router();
+        let serve = tokio::spawn(async move { axum::serve(listener, app).await });
+
+        let payload = craftkit_example_macro::sample_handover().unwrap();
+        client.render(&payload).send().await.unwrap();
+        let started = std::time::Instant::now();
+        while (server.pending_deliveries() > 0 || server.deliveries().is_empty())
+            && started.elapsed() < Duration::from_secs(10)
+        {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let attempts = server.deliveries();
+        assert_eq!(
+            server.pending_deliveries(),
+            0,
+            "{store:?}: not acknowledged within 10 s: {attempts:?}"
+        );
+        assert!(attempts.last().unwrap().outcome.is_success());
+        assert!(attempts.len() > 1, "the first attempt timed out");
+        assert_eq!(effects(&receiver).await.len(), 1, "{store:?}");
+        serve.abort();
+        server.stop().await;
+        let _ = std::fs::remove_dir_all(out);
+        if let StoreSpec::Sqlite(path) = store {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut path = path.clone().into_os_string();
+                path.push(suffix);
+                let _ = std::fs::remove_file(path);
+            }
+        }
     }
 }
