@@ -222,7 +222,8 @@ fn every_call_of_the_async_client_is_there_blocking() {
 async fn inside_spawn_blocking_of_a_multi_thread_runtime_it_works() {
     // The server runs on this very runtime: the blocking client must neither refuse nor stall it.
     let server = in_process().await;
-    let client = client(server.url(), &server.keys()[0]);
+    let in_task = client(server.url(), &server.keys()[0]);
+    let client = in_task.clone();
     let payload = sample_handover().unwrap();
     let render = tokio::task::spawn_blocking(move || {
         let render = client.render(&payload).send()?.wait()?;
@@ -236,8 +237,7 @@ async fn inside_spawn_blocking_of_a_multi_thread_runtime_it_works() {
     assert!(pdf.starts_with(b"%PDF-"));
     // In a task of a multi-thread runtime it works too (blocking this worker; the other one
     // runs the server), as the module's docs say.
-    let blocking = client(server.url(), &server.keys()[0]);
-    assert_eq!(blocking.get_render(&render.id).unwrap().id, render.id);
+    assert_eq!(in_task.get_render(&render.id).unwrap().id, render.id);
     server.stop().await;
 }
 
