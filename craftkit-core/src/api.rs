@@ -140,7 +140,10 @@ impl std::fmt::Debug for Render {
             .field("visibility", &self.visibility)
             .field("created_at", &self.created_at)
             .field("completed_at", &self.completed_at)
-            .field("download_url", &self.download_url.as_deref().map(RedactedUrl))
+            .field(
+                "download_url",
+                &self.download_url.as_deref().map(RedactedUrl),
+            )
             .field("filename", &self.filename)
             .field("pages", &self.pages)
             .field("bytes", &self.bytes)

@@ -21,9 +21,18 @@ fn render() -> Render {
 fn a_render_shows_the_download_urls_host_not_its_token() {
     let shown = format!("{:?}", render());
     assert!(!shown.contains(TOKEN), "{shown}");
-    assert!(shown.contains("\"https://files.craftkit.io/[redacted]\""), "{shown}");
+    assert!(
+        shown.contains("\"https://files.craftkit.io/[redacted]\""),
+        "{shown}"
+    );
     // The other fields are still there to debug with.
-    for field in ["rnd_1", "invoice.pdf", "Succeeded", "template_version: 3", "pages: Some(2)"] {
+    for field in [
+        "rnd_1",
+        "invoice.pdf",
+        "Succeeded",
+        "template_version: 3",
+        "pages: Some(2)",
+    ] {
         assert!(shown.contains(field), "{field} missing from {shown}");
     }
     let pretty = format!("{:#?}", render());
@@ -55,7 +64,10 @@ fn a_share_shows_its_urls_host_not_its_token() {
     };
     let shown = format!("{share:?}");
     assert!(!shown.contains(TOKEN), "{shown}");
-    assert!(shown.contains("\"http://127.0.0.1:8080/[redacted]\""), "{shown}");
+    assert!(
+        shown.contains("\"http://127.0.0.1:8080/[redacted]\""),
+        "{shown}"
+    );
     assert!(shown.contains("shr_1") && shown.contains("for the client"));
 }
 

@@ -100,11 +100,15 @@ impl Driver {
                     }
                 }
             })
-            .map_err(|e| Error::Config(format!("cannot start the blocking client's thread: {e}")))?;
+            .map_err(|e| {
+                Error::Config(format!("cannot start the blocking client's thread: {e}"))
+            })?;
         let handle = started
             .recv()
             .map_err(|_| Error::Config("the blocking client's thread ended at its start".into()))?
-            .map_err(|e| Error::Config(format!("cannot start the blocking client's runtime: {e}")))?;
+            .map_err(|e| {
+                Error::Config(format!("cannot start the blocking client's runtime: {e}"))
+            })?;
         Ok(Driver {
             handle,
             stop: Some(stop),

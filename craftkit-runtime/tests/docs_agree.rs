@@ -36,6 +36,10 @@ fn no_document_says_a_keyless_render_derives_its_key_from_the_payload() {
         "SECURITY.md must say what a render without a key sends"
     );
     assert!(
+        flat(README).contains("each call sends a fresh random key that its own retries reuse"),
+        "README.md must say what a render without a key sends"
+    );
+    assert!(
         flat(RENDER_RS).contains("Without one, a fresh random key is made for this call"),
         "RenderRequest::idempotency_key's rustdoc must say what is sent without a key"
     );
@@ -77,4 +81,16 @@ fn the_contract_named_is_the_one_in_the_repository() {
         "README.md must name the OpenAPI document as the contract"
     );
     assert!(API_TYPES.contains("craftkit-devserver/openapi.yaml"));
+}
+
+#[test]
+fn the_blocking_client_suggests_only_what_works() {
+    // `spawn_blocking` of a current-thread runtime is refused: the error must not send the
+    // caller there (it did, while the guard refused every thread of any runtime).
+    let blocking = include_str!("../src/blocking.rs");
+    assert!(!blocking.contains("or call it in spawn_blocking"));
+    assert!(
+        !flat(README).contains("has the same calls"),
+        "README.md must not say the blocking client has the same calls without them all"
+    );
 }

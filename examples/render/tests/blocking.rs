@@ -123,7 +123,10 @@ async fn inside_an_async_runtime_it_is_an_error_not_a_deadlock() {
     )
     .unwrap();
     let error = client.get_render("rnd_1").unwrap_err();
-    assert!(matches!(error, craftkit_runtime::client::Error::Config(_)), "{error:?}");
+    assert!(
+        matches!(error, craftkit_runtime::client::Error::Config(_)),
+        "{error:?}"
+    );
     let error = error.to_string();
     assert!(error.contains("current-thread tokio runtime"), "{error}");
     assert!(
@@ -169,13 +172,19 @@ fn every_call_of_the_async_client_is_there_blocking() {
     assert!(again.replayed(), "the same key again is a replay");
     assert_eq!(again.id, first.id);
     let old_spelling = again.render().id.clone();
-    assert_eq!(old_spelling, first.id, "`.render()` still compiles and agrees");
+    assert_eq!(
+        old_spelling, first.id,
+        "`.render()` still compiles and agrees"
+    );
     let render = first.wait().unwrap();
 
     // Shares: create, list, revoke.
     let share = client.share(&render.id, Some("blocking")).unwrap();
     let shares = client.shares(&render.id).unwrap();
-    assert_eq!(shares.iter().map(|s| &s.id).collect::<Vec<_>>(), [&share.id]);
+    assert_eq!(
+        shares.iter().map(|s| &s.id).collect::<Vec<_>>(),
+        [&share.id]
+    );
     let revoked = client.revoke_share(&share.id).unwrap();
     assert!(revoked.revoked_at.is_some());
 
@@ -192,7 +201,10 @@ fn every_call_of_the_async_client_is_there_blocking() {
         "variables": [{"path": "title", "type": "string", "required": true}]
     });
     let created = client.create_template(&draft, false).unwrap();
-    assert_eq!((created.slug.as_str(), created.version), ("blocking-made", 0));
+    assert_eq!(
+        (created.slug.as_str(), created.version),
+        ("blocking-made", 0)
+    );
     assert_eq!(client.publish_template("blocking-made").unwrap().version, 1);
     client.create_template(&draft, true).unwrap();
     assert_eq!(client.publish_template("blocking-made").unwrap().version, 2);
@@ -200,18 +212,25 @@ fn every_call_of_the_async_client_is_there_blocking() {
     assert_eq!(first_version.manifest.version, 1);
     let current = client.template("blocking-made").unwrap();
     let etag = current.etag.clone().expect("an ETag");
-    assert!(client.template_if_none_match("blocking-made", &etag).unwrap().is_none());
+    assert!(
+        client
+            .template_if_none_match("blocking-made", &etag)
+            .unwrap()
+            .is_none()
+    );
 
     // render_stream: a Stream of items, iterated.
-    let items = (0..3).map(|i| {
-        BatchItem::new(&sample_handover().unwrap(), format!("blocking-stream-{i}"))
-    });
+    let items =
+        (0..3).map(|i| BatchItem::new(&sample_handover().unwrap(), format!("blocking-stream-{i}")));
     let results: Vec<_> = client
         .render_stream(futures_util::stream::iter(items), BatchOptions::new())
         .unwrap()
         .collect();
     assert_eq!(results.len(), 3);
-    assert!(results.iter().all(|r| r.outcome.is_success()), "{results:?}");
+    assert!(
+        results.iter().all(|r| r.outcome.is_success()),
+        "{results:?}"
+    );
 
     let (reply, count) = mpsc::channel();
     stop.send(reply).unwrap();
@@ -233,7 +252,10 @@ async fn inside_spawn_blocking_of_a_multi_thread_runtime_it_works() {
     .await
     .unwrap();
     let (render, pdf) = render.expect("the blocking client works in spawn_blocking");
-    assert_eq!(render.status, craftkit_runtime::client::RenderStatus::Succeeded);
+    assert_eq!(
+        render.status,
+        craftkit_runtime::client::RenderStatus::Succeeded
+    );
     assert!(pdf.starts_with(b"%PDF-"));
     // In a task of a multi-thread runtime it works too (blocking this worker; the other one
     // runs the server), as the module's docs say.
@@ -277,7 +299,10 @@ fn a_batch_moved_into_a_current_thread_runtime_yields_an_error_per_item() {
     for result in &results {
         match &result.outcome {
             BatchOutcome::Error(craftkit_runtime::client::Error::Config(message)) => {
-                assert!(message.contains("current-thread tokio runtime"), "{message}");
+                assert!(
+                    message.contains("current-thread tokio runtime"),
+                    "{message}"
+                );
             }
             other => panic!("expected Error::Config, got {other:?}"),
         }
@@ -285,7 +310,11 @@ fn a_batch_moved_into_a_current_thread_runtime_yields_an_error_per_item() {
     }
     // And the call itself is refused there up front.
     let error = runtime
-        .block_on(async { client.render_many(Vec::new(), BatchOptions::new()).map(|_| ()) })
+        .block_on(async {
+            client
+                .render_many(Vec::new(), BatchOptions::new())
+                .map(|_| ())
+        })
         .unwrap_err();
     assert!(matches!(error, craftkit_runtime::client::Error::Config(_)));
 }

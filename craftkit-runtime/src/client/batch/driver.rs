@@ -99,7 +99,11 @@ impl<S: Stream<Item = BatchItem>> Batch<S> {
     #[cfg(feature = "blocking")]
     pub(crate) fn refuse_next(&mut self, error: super::Error) -> Option<BatchResult> {
         let mut cx = Context::from_waker(std::task::Waker::noop());
-        let next = match self.items.as_mut().map(|items| items.as_mut().poll_next(&mut cx)) {
+        let next = match self
+            .items
+            .as_mut()
+            .map(|items| items.as_mut().poll_next(&mut cx))
+        {
             Some(Poll::Ready(Some(next))) => next,
             _ => {
                 self.items = None;
