@@ -1,12 +1,29 @@
-//! The JSON objects of the Craftkit API (`spec/api.md`), shared by the runtime client and the
-//! local server so both speak the same shapes. Unknown fields are ignored on input; optional
-//! ones are written as `null`, as the API does.
+//! The JSON objects of the Craftkit API (its contract: `craftkit-devserver/openapi.yaml`),
+//! shared by the runtime client and the local server so both speak the same shapes. Unknown
+//! fields are ignored on input; optional ones are written as `null`, as the API does.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// A render, as `POST /v1/templates/:slug/render` and `GET /v1/renders/:id` answer it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Its `Debug` shows the `downloadUrl`'s scheme and host only: the rest of the URL is a token
+/// that serves the PDF to anyone who has it.
+///
+/// ```
+/// # use craftkit_core::api::Render;
+/// let render: Render = serde_json::from_value(serde_json::json!({
+///     "id": "rnd_1", "object": "render", "template": "invoice", "templateVersion": 1,
+///     "status": "succeeded", "visibility": "public", "createdAt": "2026-01-01T00:00:00.000Z",
+///     "downloadUrl": "https://files.craftkit.io/files/tok_secret/invoice.pdf",
+///     "filename": "invoice.pdf",
+/// }))?;
+/// let shown = format!("{render:?}");
+/// assert!(shown.contains("https://files.craftkit.io/[redacted]"));
+/// assert!(!shown.contains("tok_secret"));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Render {
     /// `rnd_<base62>`.
@@ -91,8 +108,9 @@ pub struct RenderError {
     pub message: String,
 }
 
-/// A durable, revocable link to one render's PDF.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A durable, revocable link to one render's PDF. Its `Debug` shows the URL's scheme and host
+/// only (the rest is the token that serves the PDF).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Share {
     /// `shr_<base62>`.
@@ -109,6 +127,68 @@ pub struct Share {
     pub created_at: String,
     /// When it was revoked, if it was.
     pub revoked_at: Option<String>,
+}
+
+impl std::fmt::Debug for Render {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Render")
+            .field("id", &self.id)
+            .field("object", &self.object)
+            .field("template", &self.template)
+            .field("template_version", &self.template_version)
+            .field("status", &self.status)
+            .field("visibility", &self.visibility)
+            .field("created_at", &self.created_at)
+            .field("completed_at", &self.completed_at)
+            .field(
+                "download_url",
+                &self.download_url.as_deref().map(RedactedUrl),
+            )
+            .field("filename", &self.filename)
+            .field("pages", &self.pages)
+            .field("bytes", &self.bytes)
+            .field("error", &self.error)
+            .field("warnings", &self.warnings)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Share {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Share")
+            .field("id", &self.id)
+            .field("object", &self.object)
+            .field("render_id", &self.render_id)
+            .field("url", &RedactedUrl(&self.url))
+            .field("label", &self.label)
+            .field("created_at", &self.created_at)
+            .field("revoked_at", &self.revoked_at)
+            .finish()
+    }
+}
+
+/// A URL that holds a secret, shown as its scheme and host followed by `/[redacted]` (the
+/// path and query are where the token is), or `[redacted]` when it has no `scheme://host`.
+struct RedactedUrl<'a>(&'a str);
+
+impl std::fmt::Debug for RedactedUrl<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let origin = self.0.split_once("://").and_then(|(scheme, rest)| {
+            let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+            // A `user:password@` part is a secret too.
+            let host = host.rsplit('@').next().unwrap_or_default();
+            let plain = |s: &str| {
+                !s.is_empty()
+                    && s.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b".-+:[]".contains(&b))
+            };
+            (plain(scheme) && plain(host)).then_some((scheme, host))
+        });
+        match origin {
+            Some((scheme, host)) => write!(f, "\"{scheme}://{host}/[redacted]\""),
+            None => f.write_str("\"[redacted]\""),
+        }
+    }
 }
 
 /// The body of every non-2xx answer.

@@ -1,11 +1,24 @@
 //! A blocking client (feature `blocking`), for code that is not async: a CLI tool, a cron job,
 //! a diesel-based service, a script.
 //!
-//! It is the async [`Client`](crate::Client) driven by a current-thread tokio runtime that it
-//! owns, as `reqwest::blocking` is built on reqwest's async client: the same requests, the same
-//! retries, idempotency keys, `Retry-After` and deadline rules, because they are the same code.
-//! Calling it from inside an async runtime would deadlock a worker, so that is refused with
-//! [`Error::Config`] instead of a panic: use the async client there.
+//! It is the async [`Client`](crate::Client) with the same calls, returning their results: the
+//! same requests, retries, idempotency keys, `Retry-After` and deadline rules, because they are
+//! the same code. As `reqwest::blocking` does, it runs its connections and timers on a thread
+//! of its own (a current-thread tokio runtime started with the client and stopped when its last
+//! clone is dropped), and the calling thread waits for each answer.
+//!
+//! Where it can be called:
+//!
+//! - any thread that is not in a tokio runtime;
+//! - inside `tokio::task::spawn_blocking` on a multi-thread runtime (`#[tokio::main]`'s);
+//! - inside an async task of a multi-thread runtime too, but that blocks one of its workers
+//!   for the whole call: use the async client there.
+//!
+//! On any thread of a *current-thread* runtime (`#[tokio::test]`'s default, its
+//! `spawn_blocking` threads included: tokio does not tell them apart) every call is refused
+//! with [`Error::Config`], because blocking that runtime's only worker can stall the very
+//! server the call waits for. A [`BatchIter`] moved there yields one
+//! [`BatchOutcome::Error`](crate::client::BatchOutcome::Error) per item it has not started.
 //!
 //! ```no_run
 //! use craftkit_runtime::blocking::Client;
@@ -26,40 +39,116 @@
 
 use std::future::Future;
 use std::io::Write;
+use std::ops::Deref;
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Wake, Waker};
 
 use bytes::Bytes;
+use futures_util::Stream;
+use serde_json::Value;
 use tokio::io::AsyncWrite;
+use tokio::runtime::RuntimeFlavor;
 
 use crate::Template;
 use crate::client::{
     self, BatchItem, BatchOptions, BatchResult, BatchStats, Error, Render, Share, TemplateFetch,
     Visibility, WaitOptions,
 };
-use crate::manifest::Compatibility;
+use crate::manifest::{Compatibility, Manifest};
 
 /// The blocking client: every call of the async [`client::Client`], returning its result.
+/// Clones share one connection pool and one runtime thread.
 #[derive(Clone, Debug)]
 pub struct Client {
     inner: client::Client,
-    runtime: Arc<OwnedRuntime>,
+    driver: Arc<Driver>,
 }
 
-/// The client's runtime, shut down without blocking when the last clone is dropped inside an
-/// async context (tokio panics on a plain drop there).
+/// The thread that runs the client's connections and timers: a current-thread runtime blocked
+/// on a stop signal, sent when the last clone of the client is dropped (which never blocks,
+/// so a client may be dropped anywhere, inside an async task included).
 #[derive(Debug)]
-struct OwnedRuntime(Option<tokio::runtime::Runtime>);
+struct Driver {
+    handle: tokio::runtime::Handle,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
 
-impl Drop for OwnedRuntime {
+impl Driver {
+    fn start() -> Result<Driver, Error> {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (ready, started) = std::sync::mpsc::channel();
+        // The runtime is built, run and dropped on its own thread: dropping a runtime inside
+        // an async context panics, and the caller may be in one.
+        std::thread::Builder::new()
+            .name("craftkit-blocking".into())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_io()
+                    .enable_time()
+                    .build();
+                match runtime {
+                    Ok(runtime) => {
+                        let _ = ready.send(Ok(runtime.handle().clone()));
+                        runtime.block_on(async {
+                            let _ = stopped.await;
+                        });
+                    }
+                    Err(e) => {
+                        let _ = ready.send(Err(e.to_string()));
+                    }
+                }
+            })
+            .map_err(|e| {
+                Error::Config(format!("cannot start the blocking client's thread: {e}"))
+            })?;
+        let handle = started
+            .recv()
+            .map_err(|_| Error::Config("the blocking client's thread ended at its start".into()))?
+            .map_err(|e| {
+                Error::Config(format!("cannot start the blocking client's runtime: {e}"))
+            })?;
+        Ok(Driver {
+            handle,
+            stop: Some(stop),
+        })
+    }
+}
+
+impl Drop for Driver {
     fn drop(&mut self) {
-        if let Some(runtime) = self.0.take() {
-            if tokio::runtime::Handle::try_current().is_ok() {
-                runtime.shutdown_background();
-            }
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
         }
+    }
+}
+
+/// Why a call cannot block this thread, if it cannot: the thread belongs to a current-thread
+/// runtime.
+fn refusal() -> Option<Error> {
+    let handle = tokio::runtime::Handle::try_current().ok()?;
+    (handle.runtime_flavor() == RuntimeFlavor::CurrentThread).then(|| {
+        Error::Config(
+            "the blocking client was called on a thread of a current-thread tokio runtime (a \
+             #[tokio::test] is one; its spawn_blocking threads too), where blocking can stall \
+             what the call waits for: use craftkit_runtime::Client there, or call the blocking \
+             client from a std::thread or a multi-thread runtime's spawn_blocking"
+                .into(),
+        )
+    })
+}
+
+/// Wakes the thread waiting in [`Client::block`].
+struct ThreadWaker(std::thread::Thread);
+
+impl Wake for ThreadWaker {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.unpark();
     }
 }
 
@@ -75,18 +164,11 @@ impl Client {
     }
 
     /// A blocking client over an async one built with [`client::Client::builder`] (a base URL,
-    /// a retry policy, wait options...).
+    /// a retry policy, wait options...). Starts the client's runtime thread.
     pub fn from_async(inner: client::Client) -> Result<Client, Error> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_io()
-            .enable_time()
-            .build()
-            .map_err(|e| {
-                Error::Config(format!("cannot start the blocking client's runtime: {e}"))
-            })?;
         Ok(Client {
             inner,
-            runtime: Arc::new(OwnedRuntime(Some(runtime))),
+            driver: Arc::new(Driver::start()?),
         })
     }
 
@@ -95,25 +177,41 @@ impl Client {
         &self.inner
     }
 
+    /// Runs `future` to its end on this thread, its I/O and timers driven by the client's
+    /// runtime thread.
     fn block<T>(&self, future: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
-        if tokio::runtime::Handle::try_current().is_ok() {
-            return Err(Error::Config(
-                "the blocking client was called inside an async runtime: use craftkit_runtime::Client there (or call it in spawn_blocking)".into(),
-            ));
+        if let Some(refused) = refusal() {
+            return Err(refused);
         }
-        match &self.runtime.0 {
-            Some(runtime) => runtime.block_on(future),
-            None => Err(Error::Config(
-                "the blocking client's runtime is gone".into(),
-            )),
+        let _entered = self.driver.handle.enter();
+        let waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
+        let mut cx = Context::from_waker(&waker);
+        // Unconstrained: inside a task, tokio's budget would otherwise run out and never be
+        // restored, since the task does not yield while this thread waits.
+        let mut future = std::pin::pin!(tokio::task::unconstrained(future));
+        loop {
+            if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                return output;
+            }
+            std::thread::park();
         }
     }
 
     /// Starts a render of `payload`: set an idempotency key and options, then `.send()`.
+    /// [`client::Client::render`].
     pub fn render<T: Template>(&self, payload: &T) -> RenderRequest<'_> {
         RenderRequest {
             client: self,
             inner: self.inner.render(payload),
+        }
+    }
+
+    /// Starts a render of untyped JSON `data` for the template `slug` (the server validates
+    /// it): [`client::Client::render_json`].
+    pub fn render_json(&self, slug: impl Into<String>, data: Value) -> RenderRequest<'_> {
+        RenderRequest {
+            client: self,
+            inner: self.inner.render_json(slug, data),
         }
     }
 
@@ -153,15 +251,63 @@ impl Client {
         self.block(self.inner.share(render_id, label))
     }
 
+    /// The share links of a render: [`client::Client::shares`].
+    pub fn shares(&self, render_id: &str) -> Result<Vec<Share>, Error> {
+        self.block(self.inner.shares(render_id))
+    }
+
+    /// Revokes a share link: [`client::Client::revoke_share`].
+    pub fn revoke_share(&self, share_id: &str) -> Result<Share, Error> {
+        self.block(self.inner.revoke_share(share_id))
+    }
+
+    /// Every published template's summary, fetched a page at a time as the iterator is read:
+    /// [`client::Client::list_templates`].
+    pub fn list_templates(&self) -> Templates<'_> {
+        Templates {
+            client: self,
+            pages: Box::pin(self.inner.list_templates()),
+        }
+    }
+
     /// The published manifest of `slug`: [`client::Client::template`].
     pub fn template(&self, slug: &str) -> Result<TemplateFetch, Error> {
         self.block(self.inner.template(slug))
     }
 
+    /// The manifest of `slug` unless it still has the `ETag` given (`None` for `304`):
+    /// [`client::Client::template_if_none_match`].
+    pub fn template_if_none_match(
+        &self,
+        slug: &str,
+        etag: &str,
+    ) -> Result<Option<TemplateFetch>, Error> {
+        self.block(self.inner.template_if_none_match(slug, etag))
+    }
+
+    /// An older published version of `slug`: [`client::Client::template_version`].
+    pub fn template_version(&self, slug: &str, version: u64) -> Result<TemplateFetch, Error> {
+        self.block(self.inner.template_version(slug, version))
+    }
+
+    /// Creates (or, with `replace`, replaces) the draft of a template:
+    /// [`client::Client::create_template`].
+    pub fn create_template(&self, draft: &Value, replace: bool) -> Result<Manifest, Error> {
+        self.block(self.inner.create_template(draft, replace))
+    }
+
+    /// Publishes the draft of `slug` as its next version: [`client::Client::publish_template`].
+    pub fn publish_template(&self, slug: &str) -> Result<Manifest, Error> {
+        self.block(self.inner.publish_template(slug))
+    }
+
     /// Renders every item, an iterator of results: [`client::Client::render_many`] (at most
     /// `max_in_flight` at a time, the shared `Retry-After` gate, one result per item). The
     /// items in flight progress while [`Iterator::next`] blocks, so consume the results as
-    /// they come. Refused with [`Error::Config`] inside an async runtime.
+    /// they come. Refused with [`Error::Config`] where the client cannot block (see the
+    /// [module](self)); an iterator moved there afterwards yields one
+    /// [`BatchOutcome::Error`](client::BatchOutcome::Error) per item it has not started, so the
+    /// batch never looks finished with nothing done.
     ///
     /// ```no_run
     /// use craftkit_runtime::blocking::Client;
@@ -185,10 +331,32 @@ impl Client {
     where
         I: IntoIterator<Item = BatchItem>,
     {
-        self.block(async { Ok(()) })?;
+        if let Some(refused) = refusal() {
+            return Err(refused);
+        }
         Ok(BatchIter {
             client: self.clone(),
             batch: self.inner.render_many(items, options),
+        })
+    }
+
+    /// [`render_many`](Client::render_many) over a `Stream` of items:
+    /// [`client::Client::render_stream`]. The stream is polled on the calling thread while it
+    /// waits.
+    pub fn render_stream<S>(
+        &self,
+        items: S,
+        options: BatchOptions,
+    ) -> Result<BatchStreamIter<S>, Error>
+    where
+        S: Stream<Item = BatchItem>,
+    {
+        if let Some(refused) = refusal() {
+            return Err(refused);
+        }
+        Ok(BatchStreamIter {
+            client: self.clone(),
+            batch: self.inner.render_stream(items, options),
         })
     }
 
@@ -196,6 +364,46 @@ impl Client {
     /// [`client::Client::verify`].
     pub fn verify<T: Template>(&self) -> Result<Compatibility, Error> {
         self.block(self.inner.verify::<T>())
+    }
+
+    /// The next result of `batch`, blocking; where this thread cannot block, the next item not
+    /// yet started, with the refusal as its outcome.
+    fn next_result<S: Stream<Item = BatchItem>>(
+        &self,
+        batch: &mut client::Batch<S>,
+    ) -> Option<BatchResult> {
+        use futures_util::StreamExt;
+        match self.block(async { Ok(batch.next().await) }) {
+            Ok(next) => next,
+            Err(refused) => batch.refuse_next(refused),
+        }
+    }
+}
+
+/// The templates of [`Client::list_templates`], one `Result` per template.
+#[must_use = "templates are fetched as the iterator is read"]
+pub struct Templates<'c> {
+    client: &'c Client,
+    pages: Pin<Box<dyn Stream<Item = Result<Value, Error>> + 'c>>,
+}
+
+impl Iterator for Templates<'_> {
+    type Item = Result<Value, Error>;
+
+    /// The next template's summary, fetching the next page when needed.
+    fn next(&mut self) -> Option<Result<Value, Error>> {
+        use futures_util::StreamExt;
+        let pages = &mut self.pages;
+        match self.client.block(async { Ok(pages.next().await) }) {
+            Ok(next) => next,
+            Err(refused) => Some(Err(refused)),
+        }
+    }
+}
+
+impl std::fmt::Debug for Templates<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Templates").finish_non_exhaustive()
     }
 }
 
@@ -216,21 +424,51 @@ impl<I: Iterator<Item = BatchItem>> BatchIter<I> {
 impl<I: Iterator<Item = BatchItem>> Iterator for BatchIter<I> {
     type Item = BatchResult;
 
-    /// The next result; `None` when every item has one (or, should the iterator have been
-    /// moved into an async runtime, where it cannot block).
+    /// The next result; `None` when every item has one. On a thread where the client cannot
+    /// block (the iterator was moved into a current-thread runtime), each item not yet started
+    /// is a [`BatchOutcome::Error`](client::BatchOutcome::Error) with [`Error::Config`]; items
+    /// already in flight there are abandoned (their keys make a rerun render them once).
     fn next(&mut self) -> Option<BatchResult> {
-        use futures_util::StreamExt;
-        let batch = &mut self.batch;
-        self.client
-            .block(async { Ok(batch.next().await) })
-            .ok()
-            .flatten()
+        self.client.next_result(&mut self.batch)
     }
 }
 
 impl<I: Iterator<Item = BatchItem>> std::fmt::Debug for BatchIter<I> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BatchIter")
+            .field("batch", &self.batch)
+            .finish()
+    }
+}
+
+/// The results of a [`Client::render_stream`] batch, one per item, as they finish: as
+/// [`BatchIter`].
+#[must_use = "a batch does nothing unless its results are iterated"]
+pub struct BatchStreamIter<S: Stream<Item = BatchItem>> {
+    client: Client,
+    batch: client::Batch<S>,
+}
+
+impl<S: Stream<Item = BatchItem>> BatchStreamIter<S> {
+    /// The batch's counters so far: [`client::Batch::stats`].
+    pub fn stats(&self) -> BatchStats {
+        self.batch.stats()
+    }
+}
+
+impl<S: Stream<Item = BatchItem>> Iterator for BatchStreamIter<S> {
+    type Item = BatchResult;
+
+    /// The next result; `None` when every item has one. Where the client cannot block, as
+    /// [`BatchIter::next`] (items the stream has not yet produced end the batch there).
+    fn next(&mut self) -> Option<BatchResult> {
+        self.client.next_result(&mut self.batch)
+    }
+}
+
+impl<S: Stream<Item = BatchItem>> std::fmt::Debug for BatchStreamIter<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BatchStreamIter")
             .field("batch", &self.batch)
             .finish()
     }
@@ -243,8 +481,18 @@ pub struct RenderRequest<'c> {
     inner: client::RenderRequest<'c>,
 }
 
+impl std::fmt::Debug for RenderRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RenderRequest")
+            .field("inner", &self.inner)
+            .finish()
+    }
+}
+
 impl RenderRequest<'_> {
-    /// The `Idempotency-Key` (default: a fresh one per request, reused by its retries).
+    /// The `Idempotency-Key`: the same key with the same data renders once. Without one, a
+    /// fresh random key is made for this call and reused by its retries (never one derived
+    /// from the payload); see [`client::RenderRequest::idempotency_key`].
     pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
         self.inner = self.inner.idempotency_key(key);
         self
@@ -276,7 +524,10 @@ impl RenderRequest<'_> {
     }
 }
 
-/// An accepted render: [`client::RenderHandle`], blocking.
+/// An accepted render: [`client::RenderHandle`], blocking, with the same shape: it derefs to
+/// the accepted [`Render`] (`handle.id`, `handle.status`) and says whether it was
+/// [`replayed`](RenderHandle::replayed).
+#[derive(Debug, Clone)]
 pub struct RenderHandle {
     client: Client,
     inner: client::RenderHandle,
@@ -295,8 +546,27 @@ impl RenderHandle {
         client.block(inner.wait_with(options))
     }
 
-    /// The render as it was accepted.
+    /// Whether the server answered with a render it already had for this idempotency key
+    /// (`Idempotent-Replayed: true`): nothing new was rendered.
+    pub fn replayed(&self) -> bool {
+        self.inner.replayed()
+    }
+
+    /// The render as it was accepted (the handle also derefs to it).
     pub fn render(&self) -> &Render {
+        &self.inner
+    }
+
+    /// The render as it was accepted.
+    pub fn into_render(self) -> Render {
+        self.inner.into_render()
+    }
+}
+
+impl Deref for RenderHandle {
+    type Target = Render;
+
+    fn deref(&self) -> &Render {
         &self.inner
     }
 }

@@ -413,7 +413,11 @@ fn the_blocking_client_yields_the_same_results_as_an_iterator() {
     assert!(results.values().all(|r| r.outcome.is_success()));
     assert_eq!(pdfs_in(&dir).len(), n);
     assert_eq!(server.render_count(KEY), n);
-    runtime.block_on(async {
+    // Refused where it cannot block: on a current-thread runtime's thread.
+    let current = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    current.block_on(async {
         assert!(matches!(
             client.render_many(items("blocking", 1), BatchOptions::new()),
             Err(Error::Config(_))

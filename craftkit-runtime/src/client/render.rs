@@ -63,8 +63,13 @@ impl Client {
 
 impl RenderRequest<'_> {
     /// The `Idempotency-Key`: the same key with the same data renders once, however often it
-    /// is sent (see [`derive_idempotency_key`](super::derive_idempotency_key)). Without one,
-    /// a fresh key is made for this call and reused by its retries.
+    /// is sent, for the 24 hours the service keeps it; the same key with other data is `409
+    /// idempotency_conflict`. Without one, a fresh random key is made for this call and reused
+    /// by its retries (as Stripe's SDKs do), so two calls with the same payload render twice:
+    /// the key is never derived from the payload, because two intentional renders of the same
+    /// data must not collapse into one. A replay that must render once (an offline queue sent
+    /// again, a job rerun) passes a key from its own identifiers:
+    /// [`derive_idempotency_key`](super::derive_idempotency_key).
     pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
         self.idempotency_key = Some(key.into());
         self

@@ -91,6 +91,38 @@ impl<S> Batch<S> {
     }
 }
 
+impl<S: Stream<Item = BatchItem>> Batch<S> {
+    /// The result of the next item not yet started, with `error` as its outcome, without
+    /// waiting: what the blocking client yields where it cannot block, so that no item of the
+    /// batch goes without a result. `None` once the input is exhausted or not ready; the items
+    /// in flight are then dropped (their keys make a rerun render each once).
+    #[cfg(feature = "blocking")]
+    pub(crate) fn refuse_next(&mut self, error: super::Error) -> Option<BatchResult> {
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        let next = match self
+            .items
+            .as_mut()
+            .map(|items| items.as_mut().poll_next(&mut cx))
+        {
+            Some(Poll::Ready(Some(next))) => next,
+            _ => {
+                self.items = None;
+                self.running = FuturesUnordered::new();
+                return None;
+            }
+        };
+        let position = self.position;
+        self.position += 1;
+        Some(BatchResult {
+            index: next.index.unwrap_or(position),
+            key: next.key,
+            outcome: super::BatchOutcome::Error(error),
+            elapsed: std::time::Duration::ZERO,
+            attempts: 0,
+        })
+    }
+}
+
 impl<S: Stream<Item = BatchItem>> Stream for Batch<S> {
     type Item = BatchResult;
 
