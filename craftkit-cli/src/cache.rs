@@ -7,14 +7,24 @@ use craftkit_core::manifest::{ManifestError, Tree};
 
 use crate::Failure;
 
-/// The cache: `--manifest-dir`, else what the macro would use for the crate in the current
-/// directory.
-pub(crate) fn source(dir: Option<PathBuf>) -> ManifestSource {
-    match dir {
-        Some(dir) => ManifestSource::new(dir),
-        None => ManifestSource::for_crate(
-            &std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
-        ),
+/// `--manifest-dir`, flattened into each subcommand that reads or writes the cache.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub(crate) struct Dir {
+    /// The cache directory (default: .craftkit/manifests under the crate or workspace root).
+    #[arg(long)]
+    pub manifest_dir: Option<PathBuf>,
+}
+
+impl Dir {
+    /// The cache: `--manifest-dir`, else what the macro would use for the crate in the
+    /// current directory.
+    pub(crate) fn source(&self) -> ManifestSource {
+        match &self.manifest_dir {
+            Some(dir) => ManifestSource::new(dir),
+            None => ManifestSource::for_crate(
+                &std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+            ),
+        }
     }
 }
 

@@ -1,21 +1,37 @@
 //! `cargo craftkit check`: cached manifests against the live ones, for CI.
 
-use std::path::PathBuf;
-
 use craftkit_codegen::Options;
 use craftkit_codegen::surface::surface;
 use craftkit_core::manifest::Tree;
 
-use crate::{Api, Failure, cache};
+use crate::api::Api;
+use crate::{Failure, cache};
 
-pub(crate) async fn run(
-    slugs: Vec<String>,
-    exact: bool,
-    dir: Option<PathBuf>,
-    api: &Api,
-) -> Result<(), Failure> {
+/// The arguments of `check`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct Args {
+    /// The templates to check (default: every cached one).
+    pub slugs: Vec<String>,
+    /// Fail on any difference, not only breaking ones.
+    #[arg(long)]
+    pub exact: bool,
+    #[command(flatten)]
+    pub cache: cache::Dir,
+    #[command(flatten)]
+    pub api: Api,
+}
+
+/// Compares each cached manifest with the live one; a failure names the templates that
+/// differ and the command that updates them.
+pub(crate) async fn run(args: Args) -> Result<(), Failure> {
+    let Args {
+        slugs,
+        exact,
+        cache,
+        api,
+    } = args;
     let client = api.client()?;
-    let source = cache::source(dir);
+    let source = cache.source();
     let slugs = if slugs.is_empty() {
         source.cached_slugs()
     } else {

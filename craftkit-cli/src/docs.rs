@@ -1,15 +1,29 @@
 //! `cargo craftkit docs`: one Markdown page per cached template.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::{Failure, cache};
 
-pub(crate) fn run(slugs: Vec<String>, output: &Path, dir: Option<PathBuf>) -> Result<(), Failure> {
-    let source = cache::source(dir);
-    let slugs = if slugs.is_empty() {
+/// The arguments of `docs`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct Args {
+    /// The templates (default: every cached one).
+    pub slugs: Vec<String>,
+    /// The directory to write `<slug>.md` into.
+    #[arg(short, long, required = true)]
+    pub output: PathBuf,
+    #[command(flatten)]
+    pub cache: cache::Dir,
+}
+
+/// Writes `<slug>.md` for each template into the output directory, printing each path.
+pub(crate) fn run(args: Args) -> Result<(), Failure> {
+    let source = args.cache.source();
+    let output = &args.output;
+    let slugs = if args.slugs.is_empty() {
         source.cached_slugs()
     } else {
-        slugs
+        args.slugs
     };
     if slugs.is_empty() {
         return Err(Failure::input(format!(

@@ -6,12 +6,23 @@ use craftkit_codegen::{Options, generate_from_tree};
 
 use crate::{Failure, cache};
 
-pub(crate) fn run(
-    slugs: &[String],
-    output: Option<PathBuf>,
-    dir: Option<PathBuf>,
-) -> Result<(), Failure> {
-    let source = cache::source(dir);
+/// The arguments of `generate`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct Args {
+    /// The templates.
+    #[arg(required = true)]
+    pub slugs: Vec<String>,
+    /// A file (all templates in it) or an existing directory (one `<slug>.rs` each);
+    /// standard output when absent.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub cache: cache::Dir,
+}
+
+/// Generates the bindings of each template, as the macro would, and writes them out.
+pub(crate) fn run(args: Args) -> Result<(), Failure> {
+    let source = args.cache.source();
     // `.craftkit/config.toml` beside the cache: the same overrides as the macro's and the
     // Builder's, so the files are what they would generate.
     let config = source
@@ -19,7 +30,7 @@ pub(crate) fn run(
         .map_err(|e| Failure::input(e.to_string()))?
         .config;
     let mut files = Vec::new();
-    for slug in slugs {
+    for slug in &args.slugs {
         let tree = cache::require(&source, slug)?;
         let options = Options::default().with_overrides(config.for_template(slug));
         let generated =
@@ -29,7 +40,7 @@ pub(crate) fn run(
         }
         files.push((slug.clone(), generated.to_file_string()));
     }
-    match output {
+    match args.output {
         Some(dir) if dir.is_dir() => {
             for (slug, text) in &files {
                 let path = dir.join(format!("{slug}.rs"));

@@ -3,6 +3,7 @@
 //! Exit codes: 0 success; 1 a check found a breaking change or a render failed; 2 a usage or
 //! input error (bad arguments, an unreadable or invalid manifest, an API error).
 
+mod api;
 mod batch;
 mod cache;
 mod check;
@@ -13,13 +14,12 @@ mod render;
 mod schema;
 mod trigger;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 /// Cargo calls `cargo-craftkit craftkit ARGS...`.
-#[derive(Parser)]
+#[derive(Parser, Debug)]
 #[command(name = "cargo", bin_name = "cargo")]
 enum Cargo {
     Craftkit(Cli),
@@ -27,150 +27,44 @@ enum Cargo {
 
 /// Typed Craftkit templates: fetch manifests, check them against the live API, generate
 /// bindings, render from the shell, run a local server.
-#[derive(clap::Args)]
+#[derive(clap::Args, Debug)]
 #[command(version, about, long_about = None)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
-/// Where live calls go: `CRAFTKIT_API_URL` (default the live API) with `CRAFTKIT_API_KEY`.
-#[derive(clap::Args, Clone)]
-struct Api {
-    /// The API key (or CRAFTKIT_API_KEY). Never printed.
-    #[arg(long, env = "CRAFTKIT_API_KEY", hide_env_values = true)]
-    key: Option<String>,
-    /// The API base URL (or CRAFTKIT_API_URL).
-    #[arg(
-        long,
-        env = "CRAFTKIT_API_URL",
-        default_value = "https://api.craftkit.io"
-    )]
-    api_url: String,
-}
-
-#[derive(Subcommand)]
+/// The subcommands, each with its arguments as one struct in its own module; the flags
+/// several share (the cache directory, the API key and URL) are flattened structs.
+#[derive(Subcommand, Debug)]
 enum Command {
     /// Fetch manifests into the cache.
     ///
     /// Example: cargo craftkit pull charter-handover invoice
-    Pull {
-        /// The templates to fetch (with --all: every published one).
-        slugs: Vec<String>,
-        /// Fetch every published template.
-        #[arg(long)]
-        all: bool,
-        /// The cache directory (default: .craftkit/manifests under the crate or workspace root).
-        #[arg(long)]
-        manifest_dir: Option<PathBuf>,
-        #[command(flatten)]
-        api: Api,
-    },
+    Pull(pull::Args),
     /// Compare cached manifests with the live ones; exit 1 on a breaking change.
     ///
     /// Example: cargo craftkit check --exact
-    Check {
-        /// The templates to check (default: every cached one).
-        slugs: Vec<String>,
-        /// Fail on any difference, not only breaking ones.
-        #[arg(long)]
-        exact: bool,
-        /// The cache directory.
-        #[arg(long)]
-        manifest_dir: Option<PathBuf>,
-        #[command(flatten)]
-        api: Api,
-    },
+    Check(check::Args),
     /// Write the bindings of cached templates to a file (or a directory, one file each).
     ///
     /// Example: cargo craftkit generate charter-handover -o src/templates.rs
-    Generate {
-        /// The templates.
-        #[arg(required = true)]
-        slugs: Vec<String>,
-        /// A file (all templates in it) or an existing directory (one `<slug>.rs` each);
-        /// standard output when absent.
-        #[arg(short, long)]
-        output: Option<PathBuf>,
-        /// The cache directory.
-        #[arg(long)]
-        manifest_dir: Option<PathBuf>,
-    },
+    Generate(generate::Args),
     /// Write one Markdown page per template: variables, types, bounds, an example payload in
     /// JSON and as a Rust struct literal.
     ///
     /// Example: cargo craftkit docs -o docs/templates
-    Docs {
-        /// The templates (default: every cached one).
-        slugs: Vec<String>,
-        /// The directory to write `<slug>.md` into.
-        #[arg(short, long, required = true)]
-        output: PathBuf,
-        /// The cache directory.
-        #[arg(long)]
-        manifest_dir: Option<PathBuf>,
-    },
+    Docs(docs::Args),
     /// Print a template's manifest as a JSON Schema (draft 2020-12) of its `data`.
     ///
     /// Example: cargo craftkit schema charter-handover > charter-handover.schema.json
-    Schema {
-        /// The template.
-        slug: String,
-        /// The cache directory.
-        #[arg(long)]
-        manifest_dir: Option<PathBuf>,
-    },
+    Schema(schema::Args),
     /// Render a JSON data file to a PDF, or every line of a JSON-lines file (--batch).
     ///
     /// Example: cargo craftkit render charter-handover data.json -o handover.pdf
     ///
     /// Example: cargo craftkit render invoice --batch november.jsonl --out pdfs --journal november.journal
-    Render {
-        /// The template.
-        slug: String,
-        /// The `data` as a JSON file.
-        #[arg(required_unless_present = "batch", conflicts_with = "batch")]
-        data: Option<PathBuf>,
-        /// Where to write the PDF, replacing the file there (default: the file name the server
-        /// gave the render when it is a plain file name, else RENDER_ID.pdf, in the current
-        /// directory; an existing file is then an error, never overwritten).
-        #[arg(short, long, conflicts_with = "batch")]
-        output: Option<PathBuf>,
-        /// Print the render id and return without waiting (with --batch: queue every line,
-        /// wait for none).
-        #[arg(long, conflicts_with = "out")]
-        no_wait: bool,
-        /// The Idempotency-Key (default: a fresh one).
-        #[arg(long, conflicts_with = "batch")]
-        idempotency_key: Option<String>,
-        /// Render every line of this file: one JSON `data` object a line, or
-        /// {"key": "...", "data": {...}}. A line without a key gets one derived from the slug
-        /// and its content, so running the file again renders nothing twice. Exit 1 if any
-        /// line failed.
-        #[arg(long, value_name = "FILE.jsonl")]
-        batch: Option<PathBuf>,
-        /// With --batch: write each PDF into this directory, as KEY.pdf (a hash of the key
-        /// when the key is not a plain file name); a PDF already there skips its line.
-        #[arg(long, value_name = "DIR", requires = "batch")]
-        out: Option<PathBuf>,
-        /// With --batch: the most renders in flight; fewer while the API answers 429.
-        #[arg(long, value_name = "N", default_value_t = 16, requires = "batch",
-              value_parser = clap::value_parser!(u16).range(1..))]
-        concurrency: u16,
-        /// With --batch: record finished lines here (append-only), so that a rerun sends no
-        /// request for them.
-        #[arg(long, value_name = "FILE", requires = "batch")]
-        journal: Option<PathBuf>,
-        /// With --batch: render only shard K of N (by a hash of each line's key), so that N
-        /// machines split one file with no overlap: --shard 1/3, --shard 2/3, --shard 3/3.
-        #[arg(long, value_name = "K/N", requires = "batch", value_parser = batch::Shard::parse)]
-        shard: Option<batch::Shard>,
-        /// A private render (no public downloadUrl).
-        #[arg(long)]
-        private: bool,
-        #[command(flatten)]
-        api: Api,
-    },
+    Render(render::Args),
     /// Run the local Craftkit-compatible server (the options of craftkit-devserver).
     ///
     /// Example: cargo craftkit serve --templates .craftkit/manifests --key ck_test_abcdefghijklmnopqrstuvwx
@@ -178,22 +72,25 @@ enum Command {
     /// Send a signed test webhook event to an endpoint, once, and print the status it answered.
     ///
     /// Example: cargo craftkit trigger render.succeeded --to http://127.0.0.1:3000/webhooks/craftkit --secret whsec_test
-    Trigger {
-        /// The event type: render.succeeded or render.failed.
-        #[arg(value_parser = ["render.succeeded", "render.failed"])]
-        event: String,
-        /// The endpoint's URL.
-        #[arg(long)]
-        to: String,
-        /// The signing secret (or CRAFTKIT_WEBHOOK_SECRET). Never printed.
-        #[arg(long, env = "CRAFTKIT_WEBHOOK_SECRET", hide_env_values = true)]
-        secret: String,
-        /// About this existing render (fetched with the API settings); default: a made-up one.
-        #[arg(long)]
-        render: Option<String>,
-        #[command(flatten)]
-        api: Api,
-    },
+    Trigger(trigger::Args),
+}
+
+impl Command {
+    /// Runs the subcommand.
+    async fn run(self) -> Result<(), Failure> {
+        match self {
+            Command::Pull(args) => pull::run(args).await,
+            Command::Check(args) => check::run(args).await,
+            Command::Generate(args) => generate::run(args),
+            Command::Docs(args) => docs::run(args),
+            Command::Schema(args) => schema::run(args),
+            Command::Render(args) => render::run(args).await,
+            Command::Serve(args) => craftkit_devserver::cli::run(args)
+                .await
+                .map_err(Failure::input),
+            Command::Trigger(args) => trigger::run(args).await,
+        }
+    }
 }
 
 /// A failure and its exit code.
@@ -229,96 +126,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let result = runtime.block_on(async {
-        match cli.command {
-            Command::Pull {
-                slugs,
-                all,
-                manifest_dir,
-                api,
-            } => pull::run(slugs, all, manifest_dir, &api).await,
-            Command::Check {
-                slugs,
-                exact,
-                manifest_dir,
-                api,
-            } => check::run(slugs, exact, manifest_dir, &api).await,
-            Command::Docs {
-                slugs,
-                output,
-                manifest_dir,
-            } => docs::run(slugs, &output, manifest_dir),
-            Command::Schema { slug, manifest_dir } => schema::run(&slug, manifest_dir),
-            Command::Generate {
-                slugs,
-                output,
-                manifest_dir,
-            } => generate::run(&slugs, output, manifest_dir),
-            Command::Render {
-                slug,
-                batch: Some(batch),
-                out,
-                concurrency,
-                journal,
-                shard,
-                no_wait,
-                private,
-                api,
-                ..
-            } => {
-                batch::run(
-                    batch::Options {
-                        slug,
-                        batch,
-                        out,
-                        concurrency: usize::from(concurrency),
-                        journal,
-                        shard,
-                        no_wait,
-                        private,
-                    },
-                    &api,
-                )
-                .await
-            }
-            Command::Render {
-                slug,
-                data: Some(data),
-                output,
-                no_wait,
-                idempotency_key,
-                private,
-                api,
-                ..
-            } => {
-                render::run(
-                    render::Options {
-                        slug,
-                        data,
-                        output,
-                        no_wait,
-                        idempotency_key,
-                        private,
-                    },
-                    &api,
-                )
-                .await
-            }
-            Command::Render { .. } => Err(Failure::input(
-                "render needs a DATA.json file or --batch FILE.jsonl",
-            )),
-            Command::Trigger {
-                event,
-                to,
-                secret,
-                render,
-                api,
-            } => trigger::run(&event, &to, &secret, render.as_deref(), &api).await,
-            Command::Serve(args) => craftkit_devserver::cli::run(args)
-                .await
-                .map_err(Failure::input),
-        }
-    });
+    let result = runtime.block_on(cli.command.run());
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
@@ -328,17 +136,281 @@ fn main() -> ExitCode {
     }
 }
 
-impl Api {
-    /// A client for these settings.
-    pub(crate) fn client(&self) -> Result<craftkit_runtime::Client, Failure> {
-        let key = self
-            .key
-            .as_deref()
-            .ok_or_else(|| Failure::input("no API key: set CRAFTKIT_API_KEY (or pass --key)"))?;
-        craftkit_runtime::Client::builder()
-            .key(key)
-            .base_url(&self.api_url)
-            .build()
-            .map_err(|e| Failure::input(e.to_string()))
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use clap::Parser;
+    use clap::error::ErrorKind;
+
+    use super::*;
+
+    /// `cargo craftkit ARGS`, parsed.
+    fn parse(args: &[&str]) -> Result<Command, clap::Error> {
+        Cargo::try_parse_from(["cargo", "craftkit"].iter().chain(args)).map(|cargo| {
+            let Cargo::Craftkit(cli) = cargo;
+            cli.command
+        })
+    }
+
+    fn error(args: &[&str]) -> ErrorKind {
+        parse(args)
+            .map(|c| panic!("{args:?} parsed: {c:?}"))
+            .unwrap_err()
+            .kind()
+    }
+
+    /// The shared API flags, given on the command line (so the environment cannot decide).
+    const API: [&str; 4] = ["--key", "ck_test_k", "--api-url", "http://127.0.0.1:9"];
+
+    fn assert_api(api: &api::Api) {
+        assert_eq!(api.key.as_ref().map(|k| k.expose()), Some("ck_test_k"));
+        assert_eq!(api.api_url, "http://127.0.0.1:9");
+    }
+
+    fn dir(cache: &cache::Dir) -> Option<&Path> {
+        cache.manifest_dir.as_deref()
+    }
+
+    #[test]
+    fn pull_and_check_take_the_shared_flags_before_or_after_their_slugs() {
+        for args in [
+            [
+                &["pull", "a", "b", "--all", "--manifest-dir", "m"][..],
+                &API,
+            ]
+            .concat(),
+            [
+                &["pull", "--manifest-dir", "m"][..],
+                &API,
+                &["--all", "a", "b"],
+            ]
+            .concat(),
+        ] {
+            let Command::Pull(pull) = parse(&args).unwrap() else {
+                panic!("{args:?}")
+            };
+            assert_eq!(pull.slugs, ["a", "b"]);
+            assert!(pull.all);
+            assert_eq!(dir(&pull.cache), Some(Path::new("m")));
+            assert_api(&pull.api);
+        }
+        let args = [
+            &["check", "--exact"][..],
+            &API,
+            &["a", "--manifest-dir", "m"],
+        ]
+        .concat();
+        let Command::Check(check) = parse(&args).unwrap() else {
+            panic!()
+        };
+        assert_eq!(check.slugs, ["a"]);
+        assert!(check.exact);
+        assert_eq!(dir(&check.cache), Some(Path::new("m")));
+        assert_api(&check.api);
+        // The API's URL has its default; the cache its own (none given).
+        let Command::Check(check) = parse(&["check"]).unwrap() else {
+            panic!()
+        };
+        assert!(check.slugs.is_empty() && !check.exact && dir(&check.cache).is_none());
+        if std::env::var_os("CRAFTKIT_API_URL").is_none() {
+            assert_eq!(check.api.api_url, "https://api.craftkit.io");
+        }
+    }
+
+    #[test]
+    fn shared_flags_belong_to_the_subcommand_not_before_it() {
+        assert_eq!(
+            error(&["--key", "k", "pull", "a"]),
+            ErrorKind::UnknownArgument
+        );
+        assert_eq!(
+            error(&["--manifest-dir", "m", "schema", "a"]),
+            ErrorKind::UnknownArgument
+        );
+        // Commands that never call the API take no key.
+        assert_eq!(
+            error(&["generate", "a", "--key", "k"]),
+            ErrorKind::UnknownArgument
+        );
+        assert_eq!(
+            error(&["schema", "a", "--api-url", "u"]),
+            ErrorKind::UnknownArgument
+        );
+    }
+
+    #[test]
+    fn generate_docs_and_schema_read_the_cache_they_are_given() {
+        let Command::Generate(generate) =
+            parse(&["generate", "--manifest-dir", "m", "a", "b", "-o", "out.rs"]).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(generate.slugs, ["a", "b"]);
+        assert_eq!(generate.output, Some(PathBuf::from("out.rs")));
+        assert_eq!(dir(&generate.cache), Some(Path::new("m")));
+        assert_eq!(error(&["generate"]), ErrorKind::MissingRequiredArgument);
+
+        let Command::Docs(docs) = parse(&["docs", "--output", "d", "a"]).unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            (docs.slugs.as_slice(), docs.output.as_path()),
+            (&["a".to_owned()][..], Path::new("d"))
+        );
+        assert!(dir(&docs.cache).is_none());
+        assert_eq!(error(&["docs", "a"]), ErrorKind::MissingRequiredArgument);
+
+        let Command::Schema(schema) = parse(&["schema", "a", "--manifest-dir", "m"]).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(schema.slug, "a");
+        assert_eq!(dir(&schema.cache), Some(Path::new("m")));
+        assert_eq!(error(&["schema", "a", "b"]), ErrorKind::UnknownArgument);
+    }
+
+    #[test]
+    fn render_takes_one_data_file_or_a_batch_and_never_both() {
+        let args = [
+            &["render", "s", "data.json", "-o", "x.pdf", "--no-wait"][..],
+            &API,
+            &["--idempotency-key", "ik", "--private"],
+        ]
+        .concat();
+        let Command::Render(render) = parse(&args).unwrap() else {
+            panic!()
+        };
+        assert_eq!(render.slug, "s");
+        assert_eq!(render.data, Some(PathBuf::from("data.json")));
+        assert_eq!(render.output, Some(PathBuf::from("x.pdf")));
+        assert!(render.no_wait && render.private);
+        assert_eq!(render.idempotency_key.as_deref(), Some("ik"));
+        assert!(render.batch.file.is_none());
+        assert_eq!(render.batch.concurrency, 16);
+        assert_api(&render.api);
+
+        let args = [
+            &[
+                "render",
+                "s",
+                "--batch",
+                "f.jsonl",
+                "--out",
+                "pdfs",
+                "--concurrency",
+                "4",
+            ][..],
+            &["--journal", "j", "--shard", "2/3"],
+            &API,
+        ]
+        .concat();
+        let Command::Render(render) = parse(&args).unwrap() else {
+            panic!()
+        };
+        assert_eq!(render.data, None);
+        assert_eq!(render.batch.file, Some(PathBuf::from("f.jsonl")));
+        assert_eq!(render.batch.out, Some(PathBuf::from("pdfs")));
+        assert_eq!(render.batch.concurrency, 4);
+        assert_eq!(render.batch.journal, Some(PathBuf::from("j")));
+        assert_eq!(
+            render.batch.shard.map(|s| s.to_string()).as_deref(),
+            Some("2/3")
+        );
+        assert_api(&render.api);
+
+        let conflict = ErrorKind::ArgumentConflict;
+        assert_eq!(error(&["render", "s", "d.json", "--batch", "f"]), conflict);
+        assert_eq!(
+            error(&["render", "s", "--batch", "f", "-o", "x.pdf"]),
+            conflict
+        );
+        assert_eq!(
+            error(&["render", "s", "--batch", "f", "--idempotency-key", "k"]),
+            conflict
+        );
+        assert_eq!(
+            error(&["render", "s", "--batch", "f", "--out", "o", "--no-wait"]),
+            conflict
+        );
+        assert_eq!(error(&["render", "s"]), ErrorKind::MissingRequiredArgument);
+        // Flags of --batch alone are refused beside a DATA file, not ignored.
+        for flag in [
+            ["--out", "o"],
+            ["--journal", "j"],
+            ["--shard", "1/2"],
+            ["--concurrency", "2"],
+        ] {
+            let args = [&["render", "s", "d.json"][..], &flag].concat();
+            assert_eq!(error(&args), conflict, "{args:?}");
+        }
+        assert_eq!(
+            error(&["render", "s", "--out", "o"]),
+            ErrorKind::MissingRequiredArgument
+        );
+        assert_eq!(
+            error(&["render", "s", "--batch", "f", "--concurrency", "0"]),
+            ErrorKind::ValueValidation
+        );
+        assert_eq!(
+            error(&["render", "s", "--batch", "f", "--shard", "4/3"]),
+            ErrorKind::ValueValidation
+        );
+    }
+
+    #[test]
+    fn trigger_and_serve_keep_their_flags() {
+        let args = [
+            &[
+                "trigger",
+                "render.failed",
+                "--to",
+                "http://h/w",
+                "--secret",
+                "whsec_s",
+            ][..],
+            &["--render", "r_1"],
+            &API,
+        ]
+        .concat();
+        let Command::Trigger(trigger) = parse(&args).unwrap() else {
+            panic!()
+        };
+        assert_eq!(trigger.event, "render.failed");
+        assert_eq!(trigger.to, "http://h/w");
+        assert_eq!(trigger.secret.expose(), "whsec_s");
+        assert_eq!(trigger.render.as_deref(), Some("r_1"));
+        assert_api(&trigger.api);
+        let bad_event = ["trigger", "render.nope", "--to", "u", "--secret", "s"];
+        assert_eq!(error(&bad_event), ErrorKind::InvalidValue);
+
+        let Command::Serve(serve) = parse(&["serve", "--port", "0", "--key", "ck_test_k"]).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(serve.keys, ["ck_test_k"]);
+    }
+
+    #[test]
+    fn debug_of_the_arguments_shows_no_key_and_no_secret() {
+        let args = [
+            &[
+                "trigger",
+                "render.failed",
+                "--to",
+                "http://h/w",
+                "--secret",
+                "whsec_SecretCanary",
+            ][..],
+            &["--key", "ck_test_KeyCanary"],
+        ]
+        .concat();
+        let pull = ["pull", "a", "--key", "ck_test_KeyCanary"];
+        let render = ["render", "s", "d.json", "--key", "ck_test_KeyCanary"];
+        for args in [&args[..], &pull, &render] {
+            let debug = format!("{:?}", parse(args).unwrap());
+            assert!(!debug.contains("Canary"), "{debug}");
+            assert!(debug.contains("[redacted]"), "{debug}");
+        }
     }
 }

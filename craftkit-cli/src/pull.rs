@@ -1,29 +1,38 @@
 //! `cargo craftkit pull`: fetch manifests into the cache, saying what changed.
 
-use std::path::PathBuf;
-
 use craftkit_core::manifest::Tree;
 use craftkit_runtime::Client;
 use futures_util::StreamExt;
 
-use crate::{Api, Failure, cache};
+use crate::api::Api;
+use crate::{Failure, cache};
 
-pub(crate) async fn run(
-    slugs: Vec<String>,
-    all: bool,
-    dir: Option<PathBuf>,
-    api: &Api,
-) -> Result<(), Failure> {
-    let client = api.client()?;
-    let slugs = if all {
+/// The arguments of `pull`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct Args {
+    /// The templates to fetch (with --all: every published one).
+    pub slugs: Vec<String>,
+    /// Fetch every published template.
+    #[arg(long)]
+    pub all: bool,
+    #[command(flatten)]
+    pub cache: cache::Dir,
+    #[command(flatten)]
+    pub api: Api,
+}
+
+/// Fetches the named templates (or every published one) and stores each in the cache.
+pub(crate) async fn run(args: Args) -> Result<(), Failure> {
+    let client = args.api.client()?;
+    let slugs = if args.all {
         published(&client).await?
     } else {
-        slugs
+        args.slugs
     };
     if slugs.is_empty() {
         return Err(Failure::input("name the templates to pull, or pass --all"));
     }
-    let source = cache::source(dir);
+    let source = args.cache.source();
     let progress = Progress::new(slugs.len());
     for (done, slug) in slugs.iter().enumerate() {
         progress.show(done, slug);

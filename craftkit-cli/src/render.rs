@@ -5,34 +5,69 @@ use std::path::{Path, PathBuf};
 use craftkit_core::api::{Render, is_plain_file_name};
 use craftkit_runtime::client::Visibility;
 
-use crate::{Api, Failure};
+use crate::api::Api;
+use crate::{Failure, batch};
 
-pub(crate) struct Options {
+/// The arguments of `render`: one data file, or a JSON-lines file with `--batch` (then
+/// [`batch::run`] does the work).
+#[derive(clap::Args, Debug)]
+pub(crate) struct Args {
+    /// The template.
     pub slug: String,
-    pub data: PathBuf,
+    /// The `data` as a JSON file.
+    #[arg(required_unless_present = "batch", conflicts_with = "batch")]
+    pub data: Option<PathBuf>,
+    /// Where to write the PDF, replacing the file there (default: the file name the server
+    /// gave the render when it is a plain file name, else RENDER_ID.pdf, in the current
+    /// directory; an existing file is then an error, never overwritten).
+    #[arg(short, long, conflicts_with = "batch")]
     pub output: Option<PathBuf>,
+    /// Print the render id and return without waiting (with --batch: queue every line,
+    /// wait for none).
+    #[arg(long, conflicts_with = "out")]
     pub no_wait: bool,
+    /// The Idempotency-Key (default: a fresh one).
+    #[arg(long, conflicts_with = "batch")]
     pub idempotency_key: Option<String>,
+    #[command(flatten)]
+    pub batch: batch::Flags,
+    /// A private render (no public downloadUrl).
+    #[arg(long)]
     pub private: bool,
+    #[command(flatten)]
+    pub api: Api,
 }
 
-pub(crate) async fn run(options: Options, api: &Api) -> Result<(), Failure> {
-    let client = api.client()?;
-    let text = std::fs::read_to_string(&options.data)
-        .map_err(|e| Failure::input(format!("{}: {e}", options.data.display())))?;
+/// Renders the data file (or, with `--batch`, every line of the batch file).
+pub(crate) async fn run(args: Args) -> Result<(), Failure> {
+    match (&args.batch.file, &args.data) {
+        (Some(file), _) => batch::run(&args, file).await,
+        (None, Some(data)) => one(&args, data).await,
+        // clap requires one of them; this is for a caller that built `Args` itself.
+        (None, None) => Err(Failure::input(
+            "render needs a DATA.json file or --batch FILE.jsonl",
+        )),
+    }
+}
+
+/// Renders one data file and writes (or, with `--no-wait`, only names) the PDF.
+async fn one(args: &Args, data_file: &Path) -> Result<(), Failure> {
+    let client = args.api.client()?;
+    let text = std::fs::read_to_string(data_file)
+        .map_err(|e| Failure::input(format!("{}: {e}", data_file.display())))?;
     let data: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
         Failure::input(format!(
             "{}:{}:{}: not JSON: {e}",
-            options.data.display(),
+            data_file.display(),
             e.line(),
             e.column()
         ))
     })?;
-    let mut request = client.render_json(&options.slug, data);
-    if let Some(key) = options.idempotency_key {
+    let mut request = client.render_json(&args.slug, data);
+    if let Some(key) = &args.idempotency_key {
         request = request.idempotency_key(key);
     }
-    if options.private {
+    if args.private {
         request = request.visibility(Visibility::Private);
     }
     let handle = request
@@ -40,14 +75,14 @@ pub(crate) async fn run(options: Options, api: &Api) -> Result<(), Failure> {
         .await
         .map_err(|e| Failure::input(e.to_string()))?;
     println!("{}", handle.id);
-    if options.no_wait {
+    if args.no_wait {
         return Ok(());
     }
     let render = handle
         .wait()
         .await
         .map_err(|e| Failure::failed(e.to_string()))?;
-    let path = match options.output {
+    let path = match args.output.clone() {
         // A path the user chose: written beside it and renamed over whatever is there.
         Some(path) => {
             client

@@ -5,22 +5,46 @@ use std::time::SystemTime;
 
 use craftkit_core::api::EventType;
 
-use crate::{Api, Failure};
+use crate::Failure;
+use crate::api::{Api, Secret};
 
-pub(crate) async fn run(
-    event: &str,
-    to: &str,
-    secret: &str,
-    render: Option<&str>,
-    api: &Api,
-) -> Result<(), Failure> {
+/// The arguments of `trigger`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct Args {
+    /// The event type: render.succeeded or render.failed.
+    #[arg(value_parser = ["render.succeeded", "render.failed"])]
+    pub event: String,
+    /// The endpoint's URL.
+    #[arg(long)]
+    pub to: String,
+    /// The signing secret (or CRAFTKIT_WEBHOOK_SECRET). Never printed.
+    #[arg(long, env = "CRAFTKIT_WEBHOOK_SECRET", hide_env_values = true)]
+    pub secret: Secret,
+    /// About this existing render (fetched with the API settings); default: a made-up one.
+    #[arg(long)]
+    pub render: Option<String>,
+    #[command(flatten)]
+    pub api: Api,
+}
+
+/// Sends one signed event of the given type to the endpoint; an answer other than 2xx is a
+/// failure.
+pub(crate) async fn run(args: Args) -> Result<(), Failure> {
+    let Args {
+        event,
+        to,
+        secret,
+        render,
+        api,
+    } = args;
+    let secret = secret.expose();
     if secret.is_empty() {
         return Err(Failure::input(
             "no signing secret: pass --secret or set CRAFTKIT_WEBHOOK_SECRET",
         ));
     }
-    let kind = EventType::from(event);
-    let render = match render {
+    let kind = EventType::from(event.as_str());
+    let render = match render.as_deref() {
         Some(id) => Some(
             api.client()?
                 .get_render(id)
@@ -31,7 +55,7 @@ pub(crate) async fn run(
     };
     let now = SystemTime::now();
     let event = craftkit_devserver::test_event(kind, render, now);
-    let status = craftkit_devserver::deliver_once(to, secret, &event, now)
+    let status = craftkit_devserver::deliver_once(&to, secret, &event, now)
         .await
         .map_err(Failure::failed)?;
     println!("{} {} -> {status}", event.id, event.kind);

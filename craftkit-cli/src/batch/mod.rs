@@ -15,7 +15,7 @@ mod summary;
 use std::cell::RefCell;
 use std::fs::File;
 use std::io::BufReader;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use craftkit_runtime::client::{BatchItem, BatchOptions, BatchOutcome, BatchResult, Visibility};
@@ -23,21 +23,42 @@ use futures_util::StreamExt;
 
 pub(crate) use lines::Shard;
 
-use crate::{Api, Failure};
+use crate::Failure;
 use journal::{Done, Journal};
 use lines::Line;
 use progress::Progress;
 use summary::{Failed, Tally};
 
-pub(crate) struct Options {
-    pub slug: String,
-    pub batch: PathBuf,
+/// The flags of `render` that only `--batch` takes, flattened into
+/// [`render::Args`](crate::render::Args) where they stood when each was its own field.
+///
+/// Each also conflicts with the DATA file: `requires = "batch"` alone lets `render SLUG
+/// DATA.json --out DIR` through and ignores `--out`, since clap skips `requires` when an
+/// argument that conflicts with the required one is present (clap-rs/clap#4520).
+#[derive(clap::Args, Debug)]
+pub(crate) struct Flags {
+    /// Render every line of this file: one JSON `data` object a line, or
+    /// {"key": "...", "data": {...}}. A line without a key gets one derived from the slug
+    /// and its content, so running the file again renders nothing twice. Exit 1 if any
+    /// line failed.
+    #[arg(long = "batch", id = "batch", value_name = "FILE.jsonl")]
+    pub file: Option<PathBuf>,
+    /// With --batch: write each PDF into this directory, as KEY.pdf (a hash of the key
+    /// when the key is not a plain file name); a PDF already there skips its line.
+    #[arg(long, value_name = "DIR", requires = "batch", conflicts_with = "data")]
     pub out: Option<PathBuf>,
-    pub concurrency: usize,
+    /// With --batch: the most renders in flight; fewer while the API answers 429.
+    #[arg(long, value_name = "N", default_value_t = 16, requires = "batch", conflicts_with = "data",
+          value_parser = clap::value_parser!(u16).range(1..))]
+    pub concurrency: u16,
+    /// With --batch: record finished lines here (append-only), so that a rerun sends no
+    /// request for them.
+    #[arg(long, value_name = "FILE", requires = "batch", conflicts_with = "data")]
     pub journal: Option<PathBuf>,
+    /// With --batch: render only shard K of N (by a hash of each line's key), so that N
+    /// machines split one file with no overlap: --shard 1/3, --shard 2/3, --shard 3/3.
+    #[arg(long, value_name = "K/N", requires = "batch", conflicts_with = "data", value_parser = Shard::parse)]
     pub shard: Option<Shard>,
-    pub no_wait: bool,
-    pub private: bool,
 }
 
 /// What the line reader and the result loop both update.
@@ -63,24 +84,27 @@ impl State {
     }
 }
 
-pub(crate) async fn run(options: Options, api: &Api) -> Result<(), Failure> {
-    let client = api.client()?;
-    let source = options.batch.display().to_string();
+/// Renders every line of `file` (the `--batch` of `args`) with `args.slug`; exit 1 if any
+/// line failed.
+pub(crate) async fn run(args: &crate::render::Args, file: &Path) -> Result<(), Failure> {
+    let flags = &args.batch;
+    let client = args.api.client()?;
+    let source = file.display().to_string();
     let open = || {
-        File::open(&options.batch)
+        File::open(file)
             .map(BufReader::new)
             .map_err(|e| Failure::input(format!("{source}: {e}")))
     };
-    if let Some(out) = &options.out {
+    if let Some(out) = &flags.out {
         std::fs::create_dir_all(out)
             .map_err(|e| Failure::input(format!("--out {}: {e}", out.display())))?;
     }
-    let journal = match &options.journal {
+    let journal = match &flags.journal {
         Some(path) => Journal::load(path)
             .map_err(|e| Failure::input(format!("--journal {}: {e}", path.display())))?,
         None => Journal::default(),
     };
-    let writer = match &options.journal {
+    let writer = match &flags.journal {
         Some(path) => Some(
             journal::Writer::open(path)
                 .map_err(|e| Failure::input(format!("--journal {}: {e}", path.display())))?,
@@ -89,8 +113,8 @@ pub(crate) async fn run(options: Options, api: &Api) -> Result<(), Failure> {
     };
 
     // A first pass counts this shard's lines, for the progress's total and ETA.
-    let slug = options.slug.as_str();
-    let shard = options.shard;
+    let slug = args.slug.as_str();
+    let shard = flags.shard;
     let mine = move |line: &Line| shard.is_none_or(|s| s.contains(line.key()));
     let mut total = 0u64;
     for (number, raw) in lines::read(open()?) {
@@ -102,7 +126,7 @@ pub(crate) async fn run(options: Options, api: &Api) -> Result<(), Failure> {
     let shard_note = shard.map_or(String::new(), |s| format!(" (shard {s})"));
     eprintln!(
         "rendering {total} lines of {source}{shard_note} with {slug}, at most {} at a time{}",
-        options.concurrency,
+        flags.concurrency,
         if journal.len() > 0 {
             format!("; the journal records {} done", journal.len())
         } else {
@@ -116,7 +140,7 @@ pub(crate) async fn run(options: Options, api: &Api) -> Result<(), Failure> {
         read_error: None,
     }));
     let reader_state = state.clone();
-    let (with_out, no_wait) = (options.out.is_some(), options.no_wait);
+    let (with_out, no_wait) = (flags.out.is_some(), args.no_wait);
     let items = lines::read(open()?)
         .map_while(move |(number, raw)| match raw {
             Ok(raw) => Some((number, raw)),
@@ -168,12 +192,12 @@ pub(crate) async fn run(options: Options, api: &Api) -> Result<(), Failure> {
         });
 
     let mut batch_options = BatchOptions::new()
-        .max_in_flight(options.concurrency)
-        .wait(!options.no_wait);
-    if let Some(out) = &options.out {
+        .max_in_flight(usize::from(flags.concurrency))
+        .wait(!args.no_wait);
+    if let Some(out) = &flags.out {
         batch_options = batch_options.download_dir(out);
     }
-    if options.private {
+    if args.private {
         batch_options = batch_options.visibility(Visibility::Private);
     }
     let mut results = client.render_many(items, batch_options);
