@@ -10,7 +10,19 @@ use crate::{DataError, ValidationError};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The client is misconfigured (a key of the wrong shape, a bad base URL, ...).
+    /// The call could not be made as set up, and no request was sent. The message says which
+    /// of these it is:
+    ///
+    /// - the client's settings are wrong: no API key, a key of the wrong shape, a base URL
+    ///   that is not http(s), an HTTP client that cannot be built
+    ///   ([`ClientBuilder::build`](super::ClientBuilder::build), [`Client::from_env`](super::Client::from_env));
+    /// - the blocking client (`craftkit_runtime::blocking`) cannot run here: it was called on a thread of a
+    ///   current-thread tokio runtime, or its own thread or runtime did not start;
+    /// - [`Client::verify`](super::Client::verify) could not compare the two manifests. Both
+    ///   are validated (the compiled-in one is a `Template`'s folded tree, the live one is
+    ///   checked as it is decoded), so this is a bug in craftkit, and the message says so.
+    ///
+    /// Retrying the same call gives the same error.
     #[error("craftkit client configuration: {0}")]
     Config(String),
     /// No answer: connection refused or dropped, timeout, TLS.

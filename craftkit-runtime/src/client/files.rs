@@ -11,7 +11,7 @@ use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tracing::Instrument;
 
 use super::templates::encode;
-use super::transport::{Call, Failed, PUBLIC_DOWNLOAD, Retries, describe};
+use super::transport::{Call, Failed, Retries, describe};
 use super::{Client, Error};
 
 impl Client {
@@ -56,7 +56,7 @@ impl Client {
                     Streamed::BrokeOff { written, message } => {
                         return Err(Error::Transport {
                             method: "GET".into(),
-                            path: call.route().to_owned(),
+                            path: call.route().into_owned(),
                             message: format!(
                                 "the download broke off after {written} bytes: {message}"
                             ),
@@ -172,10 +172,7 @@ async fn stream_into<W: AsyncWrite + Unpin>(
 /// URL holds a token, so messages name the render instead), the private endpoint otherwise.
 fn download_call(render: &Render) -> Call {
     match &render.download_url {
-        Some(url) => Call {
-            public_url: Some(url.clone()),
-            ..Call::get(format!("{PUBLIC_DOWNLOAD}{}>", render.id))
-        },
+        Some(url) => Call::public_download(url, &render.id),
         None => Call::get(format!("/v1/renders/{}/download", encode(&render.id))),
     }
 }

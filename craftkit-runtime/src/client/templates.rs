@@ -87,7 +87,7 @@ impl Client {
     }
 
     async fn fetch_template(&self, call: Call) -> Result<Option<TemplateFetch>, Error> {
-        let path = call.path.clone();
+        let path = call.route().into_owned();
         let answer = self.execute(call).await?;
         if answer.status == 304 {
             return Ok(None);
@@ -136,9 +136,13 @@ impl Client {
     /// ```
     pub async fn verify<T: Template>(&self) -> Result<Compatibility, Error> {
         let live = self.template(T::SLUG).await?.manifest;
-        T::manifest()
-            .compare(&live)
-            .map_err(|e| Error::Config(format!("a manifest does not fold: {e}")))
+        T::manifest().compare(&live).map_err(|e| {
+            Error::Config(format!(
+                "the compiled-in and the live manifest of `{}` could not be compared ({e}); \
+                 both were validated, so this is a bug in craftkit: please report it",
+                T::SLUG
+            ))
+        })
     }
 }
 

@@ -3,6 +3,7 @@
 //! and the idempotency key's hash. JSON calls and downloads share the attempt ([`Client::open`])
 //! and the retry policy ([`Retries`]); they differ only in how the answer's body is read.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -18,16 +19,28 @@ use super::{Client, MAX_ANSWER_BYTES};
 /// A request to make.
 pub(crate) struct Call {
     pub method: Method,
-    /// Path and query, from `/v1`; for a public download, a description of the URL for
-    /// messages (the URL itself holds a token).
-    pub path: String,
+    /// Where it goes.
+    pub target: Target,
     pub body: Option<Bytes>,
     pub headers: Vec<(&'static str, String)>,
     /// Whether retrying cannot duplicate work (a GET, or a POST with an idempotency key).
     pub retryable: bool,
-    /// An absolute URL fetched instead of `path`, without the key: a render's public
-    /// `downloadUrl`, which may be on another host.
-    pub public_url: Option<String>,
+}
+
+/// Where a [`Call`] goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// A path and query from `/v1` (`/v1/renders?limit=10`) on the client's base URL, sent
+    /// with the key.
+    Api(String),
+    /// A render's public `downloadUrl`, fetched as it is and without the key: it may be on
+    /// another host. The URL holds a token, so messages and spans name the render instead.
+    PublicDownload {
+        /// The absolute URL.
+        url: String,
+        /// The render it is the PDF of.
+        render_id: String,
+    },
 }
 
 impl Call {
@@ -36,10 +49,20 @@ impl Call {
         Call {
             retryable: method == Method::GET,
             method,
-            path: path.into(),
+            target: Target::Api(path.into()),
             body: None,
             headers: Vec::new(),
-            public_url: None,
+        }
+    }
+
+    /// The GET of render `render_id`'s PDF at its public `url`.
+    pub fn public_download(url: impl Into<String>, render_id: impl Into<String>) -> Call {
+        Call {
+            target: Target::PublicDownload {
+                url: url.into(),
+                render_id: render_id.into(),
+            },
+            ..Call::get(String::new())
         }
     }
 
@@ -65,13 +88,17 @@ impl Call {
         self
     }
 
-    /// The render a call is about, from its path (`/v1/renders/rnd_1/...`, or a public
-    /// download's `<public downloadUrl of rnd_1>`).
+    /// The render a call is about: from its path (`/v1/renders/rnd_1/...`), or the render
+    /// whose public download it is.
     fn render_id(&self) -> Option<&str> {
-        self.route()
-            .strip_prefix("/v1/renders/")
-            .or_else(|| self.path.strip_prefix(PUBLIC_DOWNLOAD))
-            .and_then(|rest| rest.split(['/', '>']).next())
+        match &self.target {
+            Target::Api(path) => path
+                .split('?')
+                .next()
+                .and_then(|route| route.strip_prefix("/v1/renders/"))
+                .and_then(|rest| rest.split('/').next()),
+            Target::PublicDownload { render_id, .. } => Some(render_id),
+        }
     }
 
     /// The hash of the call's idempotency key, if it has one (never the key).
@@ -82,9 +109,15 @@ impl Call {
             .map(|(_, key)| super::idempotency::key_hash(key))
     }
 
-    /// The path without its query, for messages and spans.
-    pub fn route(&self) -> &str {
-        self.path.split('?').next().unwrap_or(&self.path)
+    /// The path without its query, for messages and spans; for a public download,
+    /// `<public downloadUrl of rnd_1>` (never the URL, which holds a token).
+    pub fn route(&self) -> Cow<'_, str> {
+        match &self.target {
+            Target::Api(path) => Cow::Borrowed(path.split('?').next().unwrap_or(path)),
+            Target::PublicDownload { render_id, .. } => {
+                Cow::Owned(format!("<public downloadUrl of {render_id}>"))
+            }
+        }
     }
 
     /// The span of one attempt.
@@ -101,9 +134,6 @@ impl Call {
         )
     }
 }
-
-/// How a public download's `path` starts (the URL is not shown: it holds a token).
-pub(crate) const PUBLIC_DOWNLOAD: &str = "<public downloadUrl of ";
 
 /// A successful answer (2xx or 304), read whole.
 #[derive(Debug)]
@@ -172,7 +202,7 @@ impl<'a> Retries<'a> {
             Failed::Unreachable(message) => {
                 let error = Error::Transport {
                     method: self.call.method.to_string(),
-                    path: self.call.route().to_owned(),
+                    path: self.call.route().into_owned(),
                     message,
                     attempts: self.attempt,
                 };
@@ -182,7 +212,7 @@ impl<'a> Retries<'a> {
             Failed::TooLarge(content_length) => {
                 let error = Error::AnswerTooLarge {
                     method: self.call.method.to_string(),
-                    path: self.call.route().to_owned(),
+                    path: self.call.route().into_owned(),
                     limit: MAX_ANSWER_BYTES,
                     content_length,
                 };
@@ -264,14 +294,14 @@ impl Client {
         attempt: u32,
     ) -> Result<reqwest::Response, Failed> {
         let span = tracing::Span::current();
-        let mut request = match &call.public_url {
-            Some(url) => self.inner.http.request(call.method.clone(), url),
-            None => self
+        let mut request = match &call.target {
+            Target::PublicDownload { url, .. } => self.inner.http.request(call.method.clone(), url),
+            Target::Api(path) => self
                 .inner
                 .http
                 .request(
                     call.method.clone(),
-                    format!("{}{}", self.inner.base_url, call.path),
+                    format!("{}{}", self.inner.base_url, path),
                 )
                 .header("authorization", self.inner.key.header()),
         };
@@ -312,7 +342,7 @@ impl Client {
         let body = read_body(response).await?;
         let failure = ApiFailure::from_answer(
             call.method.as_ref(),
-            call.route(),
+            &call.route(),
             status,
             &body,
             request_id,
@@ -345,7 +375,7 @@ impl Client {
 
     /// Makes a JSON call and decodes its answer.
     pub(crate) async fn json<T: DeserializeOwned>(&self, call: Call) -> Result<T, Error> {
-        let (method, path) = (call.method.clone(), call.path.clone());
+        let (method, path) = (call.method.clone(), call.route().into_owned());
         let answer = self.execute(call).await?;
         self.decode((&method, &path), &answer.body)
     }
@@ -409,6 +439,26 @@ mod tests {
 
     use super::*;
     use crate::client::batch::throttle::Throttle;
+
+    #[test]
+    fn an_api_call_is_named_by_its_route_and_a_public_download_by_its_render() {
+        let call = Call::get("/v1/renders/rnd_1/download?inline=1");
+        assert_eq!(call.route(), "/v1/renders/rnd_1/download");
+        assert_eq!(call.render_id(), Some("rnd_1"));
+        assert_eq!(Call::get("/v1/renders?limit=2").render_id(), None);
+        assert_eq!(Call::get("/v1/templates/rnd_1").render_id(), None);
+
+        let url = "https://cdn.example/pdf/rnd_2.pdf?token=SecretToken";
+        let call = Call::public_download(url, "rnd_2");
+        assert_eq!(call.method, Method::GET);
+        assert!(call.retryable);
+        assert_eq!(call.route(), "<public downloadUrl of rnd_2>");
+        assert_eq!(call.render_id(), Some("rnd_2"));
+        // A render id that looks like a path stays the render's id, not a route.
+        let odd = Call::public_download(url, "rnd_3/x>y");
+        assert_eq!(odd.render_id(), Some("rnd_3/x>y"));
+        assert!(!odd.route().contains("SecretToken"));
+    }
 
     fn client() -> Client {
         Client::builder()
