@@ -91,9 +91,15 @@ pub enum Error {
         /// What is wrong, where.
         message: String,
     },
-    /// The Builder was given nothing to do, or was used outside a build script.
+    /// The [`Builder`](crate::Builder) was misused: it was given no template, or
+    /// [`generate`](crate::Builder::generate) ran outside a build script without an
+    /// [`out_dir`](crate::Builder::out_dir). Only the Builder returns it.
     #[error("{0}")]
     Config(String),
+    /// A bug in craftkit-codegen: valid input met a case it does not handle. The message says
+    /// where; please report it.
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl From<ManifestError> for Error {

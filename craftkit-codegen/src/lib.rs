@@ -33,11 +33,6 @@ pub mod attribute;
 mod attribute_args;
 mod builder;
 pub mod config;
-#[deprecated(
-    since = "0.1.1",
-    note = "renamed `craftkit_codegen::markdown`: `markdown::page(&manifest)`"
-)]
-pub mod docs_page;
 mod emit;
 mod error;
 #[cfg(feature = "fetch")]

@@ -124,25 +124,30 @@ fn style(key: &str) -> &'static str {
     }
 }
 
-/// A name ready to become an identifier: `text` is what goes in the source (`r#type`).
+/// A name ready to become an identifier: `text` never holds `r#`; `raw` says whether the
+/// source must write it as a raw identifier. For the key `type`, `text` is `type` and `raw` is
+/// true, and [`name_ident`] makes the identifier `r#type`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Name {
-    /// The identifier as written in Rust source.
+    /// The identifier without `r#` (`type`, `first_name`, `self_`): what collisions compare
+    /// and what derived names (`TypeState`) start from.
     pub text: String,
-    /// Whether it is a raw identifier.
+    /// Whether `text` is a keyword that the source writes raw (`r#type`). Never true for the
+    /// four keywords that cannot be raw (rule 4 renamed them).
     pub raw: bool,
 }
 
 impl Name {
-    /// The name without `r#`.
+    /// The name without `r#`: [`Name::text`].
     pub fn plain(&self) -> &str {
         &self.text
     }
 }
 
-/// Rules 1–5 for the keys of one scope (the fields of a struct, the variants of an enum).
-/// No key takes a name of `reserved` (the items the generated code puts in the same
-/// namespace: [`ENUM_ITEMS`] for variants); a key that would gets the suffix of rule 5.
+/// Rules 1–5 for the keys of one scope (the fields of a struct, the variants of an enum), one
+/// [`Name`] per key in the order of `keys`. No key takes a name in `reserved` (the items the
+/// generated code puts in the same namespace: [`ENUM_ITEMS`] for variants, nothing for
+/// fields); a key that would gets the suffix of rule 5, as if another key had the name.
 pub(crate) fn assign(keys: &[&str], case: Case, reserved: &[&str]) -> Vec<Name> {
     let bases: Vec<String> = keys.iter().map(|key| convert(key, case)).collect();
     // rule 4 for the four keywords that cannot be raw; the others stay comparable as written
@@ -421,6 +426,24 @@ mod tests {
             .into_iter()
             .map(|n| n.text)
             .collect()
+    }
+
+    #[test]
+    fn a_name_holds_no_r_hash_and_only_its_ident_is_raw() {
+        let names = assign(&["type", "self", "name", "Self"], Case::Snake, &[]);
+        let texts: Vec<(&str, bool)> = names.iter().map(|n| (n.plain(), n.raw)).collect();
+        assert_eq!(
+            texts,
+            [
+                ("type", true),
+                ("self_", false),
+                ("name", false),
+                ("self_pascal", false)
+            ]
+        );
+        assert!(names.iter().all(|n| !n.text.contains("r#")));
+        assert_eq!(name_ident(&names[0]).to_string(), "r#type");
+        assert_eq!(name_ident(&names[1]).to_string(), "self_");
     }
 
     #[test]

@@ -42,7 +42,7 @@ pub(super) fn example(ctx: &Ctx<'_>, payload: &Value) -> Result<String, crate::E
 
 /// An error that valid input cannot cause: reported, never a panic.
 fn internal(what: &str) -> crate::Error {
-    crate::Error::Config(format!(
+    crate::Error::Internal(format!(
         "craftkit-codegen could not write the Rust example of a docs page ({what}); please report this bug"
     ))
 }
