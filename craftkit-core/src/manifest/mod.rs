@@ -1,10 +1,11 @@
 //! A template's manifest: what a published template binds.
 //!
-//! [`Manifest::from_json`] is the one entry point that every part of the project uses (the
-//! generator, the macro, the runtime client and the local server): it parses the JSON, checks
-//! every rule of the spec and reports all problems at once in a [`ManifestError`]. A valid
-//! manifest folds into a [`Tree`] (objects, arrays and scalars with their effective
-//! required-ness), has a [`fingerprint`](Manifest::fingerprint), and can be
+//! [`Tree::from_json`] is the one parser that every part of the project goes through (the
+//! generator, the macro, the CLI, the runtime client and the local server; [`Manifest::from_json`]
+//! is the same parse, keeping only the manifest): it parses the JSON, checks every rule of the
+//! spec, reports all problems at once in a [`ManifestError`], and folds the variables of a
+//! valid manifest into a [`Tree`] (objects, arrays and scalars with their effective
+//! required-ness). A manifest has a [`fingerprint`](Manifest::fingerprint) and can be
 //! [compared](Manifest::compare) with another version of itself.
 //!
 //! ```

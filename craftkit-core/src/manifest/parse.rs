@@ -9,7 +9,6 @@ use super::error::{ManifestError, Problem, Rule};
 use super::tree::{Tree, fold};
 use super::types::{Manifest, Pipeline, Status, VarType, Variable};
 
-/// The slug pattern `^[a-z0-9][a-z0-9-]{0,63}$`.
 /// Whether `slug` matches `^[a-z0-9][a-z0-9-]{0,63}$`.
 pub fn is_valid_slug(slug: &str) -> bool {
     let bytes = slug.as_bytes();
@@ -21,6 +20,8 @@ pub fn is_valid_slug(slug: &str) -> bool {
             .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-'))
 }
 
+/// The manifest in `value`, checked and folded into its [`Tree`]; every problem found (in the
+/// fields, the variables and the folding) in one [`ManifestError::Invalid`].
 pub(crate) fn parse(value: &Value) -> Result<Tree, ManifestError> {
     let Some(doc) = value.as_object() else {
         return Err(ManifestError::Invalid {
