@@ -29,7 +29,7 @@
 //! | `webhook` | yes | `webhook`: verifying signed webhook deliveries (HMAC-SHA256, no I/O) |
 //! | `blocking` | no | `blocking::Client`: every call of the client for code that is not async (the async client, its connections driven by a runtime on a thread of its own: the same requests and retry rules; works in a multi-thread runtime's `spawn_blocking`) |
 //! | `webhook` (also) | yes | `webhook::inbox`: processing each event once (claim with a lease and a fencing token, complete, release), `MemoryInbox` |
-//! | `axum` | no | `webhook::axum`: `Endpoint` (verify, claim, run your function, complete or release, the right status in each case) and the `VerifiedEvent` extractor, for axum 0.8 receivers |
+//! | `axum` | no | `webhook::axum`: `Endpoint` (verify, claim, run your function, complete or release, the right status in each case) and the `VerifiedEvent` extractor, for axum 0.8 receivers; with `client`, `IntoResponse` for `client::Error` (a 422's details, nothing else) |
 //! | `sqlite` | no | `webhook::inbox::SqliteInbox`: the inbox in one SQLite file, for one instance (sqlx; SQLite compiled in) |
 //! | `postgres` | no | `webhook::inbox::PgInbox`: the inbox in PostgreSQL on your pool, your work in the transaction that marks the event done (sqlx) |
 //! | `redis` | no | `webhook::inbox::RedisInbox`: the inbox in Redis, for many instances with idempotent effects (redis-rs) |

@@ -637,7 +637,9 @@ async fn each_rate_rule_hits_its_share_of_requests() {
 }
 
 /// Found by the soak's deadline reasoning: a poll that meets a `429` (its `Retry-After`) or a
-/// slow answer near the end of a wait used to run past the wait's deadline by that long.
+/// slow answer near the end of a wait used to run past the wait's deadline by that long. A
+/// slow answer now ends at the deadline (`Error::Deadline`); a `Retry-After` reaching past it
+/// ends the wait at once (`Error::RetryAfterPastDeadline`, issue 26).
 #[tokio::test(flavor = "multi_thread")]
 async fn a_wait_gives_up_at_its_deadline_even_while_a_poll_is_retrying_or_slow() {
     let faults = [
@@ -669,6 +671,16 @@ async fn a_wait_gives_up_at_its_deadline_even_while_a_poll_is_retrying_or_slow()
         let started = Instant::now();
         let error = handle.wait_with(options).await.expect_err("too slow");
         let elapsed = started.elapsed();
+        if let FaultKind::RateLimited(_) = fault {
+            // A `Retry-After` reaching past the deadline ends the wait at once, saying so.
+            let Error::RetryAfterPastDeadline { retry_after, .. } = &error else {
+                panic!("{fault:?}: expected Error::RetryAfterPastDeadline, got {error:?}");
+            };
+            assert_eq!(*retry_after, Duration::from_millis(1_500));
+            assert!(elapsed < Duration::from_millis(1_000), "{elapsed:?}");
+            server.stop().await;
+            continue;
+        }
         let Error::Deadline {
             render_id,
             last_status,

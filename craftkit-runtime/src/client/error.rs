@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 use craftkit_core::api::{ErrorDetail, Render, RenderStatus};
+use reqwest::StatusCode;
 
+use super::error_type::ApiErrorType;
 use crate::{DataError, ValidationError};
 
 /// What went wrong with a call.
@@ -64,6 +66,18 @@ pub enum Error {
         limit: u64,
         /// The `Content-Length` the answer declared, if it declared one.
         content_length: Option<u64>,
+    },
+    /// Craftkit asked to wait (`Retry-After`) longer than the call had left before its
+    /// deadline (a wait's [`WaitOptions::deadline`](super::WaitOptions)), so the call ended at
+    /// once instead of sleeping past it. [`Error::api`] gives the answer that asked.
+    #[error("{error}; Craftkit asked to retry after {:.1} s, but the deadline is {:.1} s away: gave up at once", retry_after.as_secs_f64(), left.as_secs_f64())]
+    RetryAfterPastDeadline {
+        /// The error answer that carried the `Retry-After`.
+        error: Box<Error>,
+        /// How long it asked to wait.
+        retry_after: Duration,
+        /// How long was left before the deadline.
+        left: Duration,
     },
     /// The payload breaks its template's bounds; nothing was sent.
     #[error(transparent)]
@@ -136,6 +150,27 @@ pub struct ApiFailure {
 }
 
 impl ApiFailure {
+    /// The HTTP status as a [`StatusCode`] (`500` for a number outside `100..=999`, which no
+    /// answer can carry: only an `ApiFailure` built by hand has one).
+    pub fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
+    /// The error's `type` as an [`ApiErrorType`] (the raw string is [`kind`](Self::kind)).
+    pub fn error_type(&self) -> ApiErrorType {
+        ApiErrorType::parse(&self.kind)
+    }
+
+    /// Whether the same request may succeed later: `429`, `5xx` and
+    /// `409 idempotency_in_progress`. The client already retried these as its
+    /// [`RetryPolicy`](super::RetryPolicy) allows; this says whether trying again later (a
+    /// queue's redelivery, a job's next run) is worth it. Every other `4xx` is not.
+    pub fn is_retryable(&self) -> bool {
+        self.status == 429
+            || self.status >= 500
+            || (self.status == 409 && self.error_type() == ApiErrorType::IdempotencyInProgress)
+    }
+
     /// The failure an error answer describes: its JSON error body when it has one (the
     /// body's `requestId` first, else the `Request-Id` header).
     pub(crate) fn from_answer(
@@ -206,6 +241,7 @@ impl Error {
     pub fn api(&self) -> Option<&ApiFailure> {
         match self {
             Error::Api(failure) => Some(failure),
+            Error::RetryAfterPastDeadline { error, .. } => error.api(),
             _ => None,
         }
     }
@@ -213,6 +249,90 @@ impl Error {
     /// The HTTP status of an API error.
     pub fn status(&self) -> Option<u16> {
         self.api().map(|a| a.status)
+    }
+
+    /// The HTTP status of an API error, as a [`StatusCode`].
+    pub fn status_code(&self) -> Option<StatusCode> {
+        self.api().map(ApiFailure::status_code)
+    }
+
+    /// The `type` of an API error, as an [`ApiErrorType`].
+    pub fn error_type(&self) -> Option<ApiErrorType> {
+        self.api().map(ApiFailure::error_type)
+    }
+
+    /// The request id of an API error, for a support ticket or a log line.
+    pub fn request_id(&self) -> Option<&str> {
+        self.api().and_then(|a| a.request_id.as_deref())
+    }
+
+    /// Whether the call may succeed if made again later: no answer at all
+    /// ([`Error::Transport`]), or an API error that [is retryable](ApiFailure::is_retryable)
+    /// (`429`, `5xx`, `409 idempotency_in_progress`). The client has already retried these
+    /// as its [`RetryPolicy`](super::RetryPolicy) allows; with the same idempotency key a
+    /// later call cannot render twice.
+    ///
+    /// ```
+    /// # use craftkit_runtime::client::Error;
+    /// fn redeliver_later(error: &Error) -> bool {
+    ///     error.is_retryable()
+    /// }
+    /// # let _ = redeliver_later;
+    /// ```
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Transport { .. } => true,
+            Error::Api(failure) => failure.is_retryable(),
+            Error::RetryAfterPastDeadline { error, .. } => error.is_retryable(),
+            _ => false,
+        }
+    }
+
+    /// Whether Craftkit refused the call for its rate limit (`429 rate_limited`), after the
+    /// client's own retries.
+    pub fn is_rate_limited(&self) -> bool {
+        self.api()
+            .is_some_and(|a| a.status == 429 || a.error_type() == ApiErrorType::RateLimited)
+    }
+
+    /// What is wrong with the data, one entry per problem with its data path: the details of
+    /// a `422 validation_failed` answer, or the violations the client found before sending
+    /// ([`Error::Validation`]), in the same shape. `None` for every other error.
+    ///
+    /// ```no_run
+    /// # async fn f(client: craftkit_runtime::Client) {
+    /// let answer = client
+    ///     .render_json("invoice", serde_json::json!({ "total": "12" }))
+    ///     .send()
+    ///     .await;
+    /// if let Err(error) = answer {
+    ///     for problem in error.validation_details().unwrap_or_default() {
+    ///         eprintln!("{}: {} ({})", problem.path, problem.message, problem.code);
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    pub fn validation_details(&self) -> Option<Vec<ErrorDetail>> {
+        match self {
+            Error::Validation(error) => Some(
+                error
+                    .violations
+                    .iter()
+                    .map(|v| ErrorDetail {
+                        path: v.path.clone(),
+                        code: v.code.as_str().to_owned(),
+                        message: v.message.clone(),
+                    })
+                    .collect(),
+            ),
+            Error::Api(failure)
+                if failure.status == 422
+                    || failure.error_type() == ApiErrorType::ValidationFailed =>
+            {
+                Some(failure.details.clone())
+            }
+            _ => None,
+        }
     }
 }
 

@@ -25,6 +25,9 @@
 
 mod batch;
 mod error;
+#[cfg(feature = "axum")]
+mod error_response;
+mod error_type;
 mod files;
 mod idempotency;
 mod render;
@@ -40,13 +43,14 @@ pub use batch::{
     Batch, BatchItem, BatchOptions, BatchOutcome, BatchResult, BatchStats, pdf_file_name,
 };
 pub use error::{ApiFailure, Error};
+pub use error_type::ApiErrorType;
 pub use idempotency::derive_idempotency_key;
 pub use render::{RenderHandle, RenderRequest};
 pub use retry::RetryPolicy;
 pub use templates::TemplateFetch;
 pub use wait::WaitOptions;
 
-pub use craftkit_core::api::{Render, RenderStatus, Share, Visibility};
+pub use craftkit_core::api::{ErrorDetail, Render, RenderStatus, Share, Visibility};
 
 /// The live API.
 pub const DEFAULT_BASE_URL: &str = "https://api.craftkit.io";

@@ -1,7 +1,7 @@
 //! When and how long to wait before trying again: exponential backoff with full jitter, at
 //! least the server's `Retry-After`.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 /// How the client retries a request that can be retried safely (every GET, and a render POST,
 /// which always carries an `Idempotency-Key`): on connection errors, timeouts, `429`,
@@ -58,11 +58,44 @@ impl RetryPolicy {
     }
 }
 
-/// Parses `Retry-After` in seconds (fractional allowed: `0.5`). HTTP dates are not used by
-/// this API and are ignored.
+/// The longest wait an answer may ask for; a longer one counts as this (the policy's
+/// `max_retry_after` then refuses it).
+const LONGEST_RETRY_AFTER: Duration = Duration::from_secs(86_400);
+
+/// How long an error answer asks the client to wait, in every form the web uses:
+/// `retry-after-ms` (milliseconds, fractional allowed; preferred when present, as OpenAI's
+/// and Anthropic's APIs send it), then `Retry-After` as delta seconds (fractional allowed:
+/// `0.5`) or as an HTTP date (the time until then, from `now`; a date in the past is no
+/// wait). `None` when neither header says anything usable.
+pub(crate) fn retry_after(
+    headers: &reqwest::header::HeaderMap,
+    now: SystemTime,
+) -> Option<Duration> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(wait) = header("retry-after-ms").and_then(|v| seconds(v, 1_000.0)) {
+        return Some(wait);
+    }
+    let value = header("retry-after")?;
+    parse_retry_after(value).or_else(|| {
+        let at = httpdate::parse_http_date(value.trim()).ok()?;
+        Some(
+            at.duration_since(now)
+                .unwrap_or(Duration::ZERO)
+                .min(LONGEST_RETRY_AFTER),
+        )
+    })
+}
+
+/// Parses `Retry-After` in delta seconds (fractional allowed: `0.5`).
 pub(crate) fn parse_retry_after(value: &str) -> Option<Duration> {
-    let seconds: f64 = value.trim().parse().ok()?;
-    (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(86_400.0)))
+    seconds(value, 1.0)
+}
+
+/// A non-negative number of `per_second` units as a duration, capped at a day.
+fn seconds(value: &str, per_second: f64) -> Option<Duration> {
+    let n: f64 = value.trim().parse().ok()?;
+    (n.is_finite() && n >= 0.0)
+        .then(|| Duration::from_secs_f64((n / per_second).min(LONGEST_RETRY_AFTER.as_secs_f64())))
 }
 
 #[cfg(test)]
@@ -87,6 +120,49 @@ mod tests {
         let policy = RetryPolicy::default();
         assert!(policy.delay(1, Some(Duration::from_secs(3))).unwrap() >= Duration::from_secs(3));
         assert_eq!(policy.delay(1, Some(Duration::from_secs(61))), None);
+    }
+
+    #[test]
+    fn retry_after_reads_every_form() {
+        use reqwest::header::{HeaderMap, HeaderValue};
+        let now = httpdate::parse_http_date("Wed, 21 Oct 2015 07:28:00 GMT").unwrap();
+        let of = |pairs: &[(&'static str, &'static str)]| {
+            let mut headers = HeaderMap::new();
+            for (name, value) in pairs {
+                headers.insert(*name, HeaderValue::from_static(value));
+            }
+            retry_after(&headers, now)
+        };
+        assert_eq!(of(&[("retry-after", "2")]), Some(Duration::from_secs(2)));
+        assert_eq!(
+            of(&[("retry-after", "1.5")]),
+            Some(Duration::from_millis(1_500))
+        );
+        assert_eq!(
+            of(&[("retry-after", "Wed, 21 Oct 2015 07:28:30 GMT")]),
+            Some(Duration::from_secs(30))
+        );
+        // A date already past is no wait; a date a year on is capped at a day.
+        assert_eq!(
+            of(&[("retry-after", "Wed, 21 Oct 2015 07:00:00 GMT")]),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(
+            of(&[("retry-after", "Fri, 21 Oct 2016 07:28:00 GMT")]),
+            Some(Duration::from_secs(86_400))
+        );
+        // retry-after-ms wins, fractions included.
+        assert_eq!(
+            of(&[("retry-after-ms", "250.5"), ("retry-after", "9")]),
+            Some(Duration::from_micros(250_500))
+        );
+        // A broken retry-after-ms falls back to Retry-After.
+        assert_eq!(
+            of(&[("retry-after-ms", "soon"), ("retry-after", "3")]),
+            Some(Duration::from_secs(3))
+        );
+        assert_eq!(of(&[("retry-after", "tomorrow")]), None);
+        assert_eq!(of(&[]), None);
     }
 
     #[test]

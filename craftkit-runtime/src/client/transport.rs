@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
 use super::error::{ApiFailure, Error};
-use super::retry::{RetryPolicy, parse_retry_after};
+use super::retry::{RetryPolicy, retry_after};
 use super::{Client, MAX_ANSWER_BYTES};
 
 /// A request to make.
@@ -25,6 +25,9 @@ pub(crate) struct Call {
     pub headers: Vec<(&'static str, String)>,
     /// Whether retrying cannot duplicate work (a GET, or a POST with an idempotency key).
     pub retryable: bool,
+    /// When the call must be over (a wait's deadline): a `Retry-After` reaching past it ends
+    /// the call at once with [`Error::RetryAfterPastDeadline`] instead of sleeping.
+    pub deadline: Option<std::time::Instant>,
 }
 
 /// Where a [`Call`] goes.
@@ -52,6 +55,7 @@ impl Call {
             target: Target::Api(path.into()),
             body: None,
             headers: Vec::new(),
+            deadline: None,
         }
     }
 
@@ -229,6 +233,16 @@ impl<'a> Retries<'a> {
             // would bring it back after the server is free again.
             Some(_) if self.gated && throttled => Ok(()),
             Some(delay) => {
+                if let (Some(wait), Some(at)) = (retry_after, self.call.deadline) {
+                    let left = at.saturating_duration_since(std::time::Instant::now());
+                    if wait > left {
+                        return Err(Error::RetryAfterPastDeadline {
+                            error: Box::new(error),
+                            retry_after: wait,
+                            left,
+                        });
+                    }
+                }
                 tokio::time::sleep(delay).await;
                 Ok(())
             }
@@ -334,11 +348,7 @@ impl Client {
         if (200..300).contains(&status) || status == 304 {
             return Ok(response);
         }
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
+        let retry_after = retry_after(response.headers(), std::time::SystemTime::now());
         let body = read_body(response).await?;
         let failure = ApiFailure::from_answer(
             call.method.as_ref(),
@@ -348,9 +358,7 @@ impl Client {
             request_id,
             attempt,
         );
-        let retryable = status == 429
-            || status >= 500
-            || (status == 409 && failure.kind == "idempotency_in_progress");
+        let retryable = failure.is_retryable();
         Err(Failed::Answered {
             failure: Box::new(failure),
             retry_after,

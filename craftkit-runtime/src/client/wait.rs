@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use craftkit_core::api::{Render, RenderStatus};
 
-use super::retry::parse_retry_after;
+use super::retry::retry_after;
 use super::transport::Call;
 use super::{Client, Error};
 
@@ -79,7 +79,9 @@ impl Client {
             // a slow answer must not hold the wait past it.
             let left = options.deadline.saturating_sub(started.elapsed());
             let poll = async {
-                let answer = self.execute(Call::get(format!("/v1/renders/{id}"))).await?;
+                let mut call = Call::get(format!("/v1/renders/{id}"));
+                call.deadline = Some(started + options.deadline);
+                let answer = self.execute(call).await?;
                 let render: Render =
                     self.decode((&reqwest::Method::GET, "/v1/renders/:id"), &answer.body)?;
                 Ok::<_, Error>((answer, render))
@@ -95,11 +97,7 @@ impl Client {
             if started.elapsed() >= options.deadline {
                 return Err(deadline(last_status));
             }
-            hint = answer
-                .headers
-                .get("retry-after")
-                .and_then(|v| v.to_str().ok())
-                .and_then(parse_retry_after);
+            hint = retry_after(&answer.headers, std::time::SystemTime::now());
         }
     }
 }

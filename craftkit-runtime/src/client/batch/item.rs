@@ -129,15 +129,7 @@ async fn once(
 
 /// Whether sending the item again may succeed where the client's own retries gave up.
 fn transient(error: &Error) -> bool {
-    match error {
-        Error::Transport { .. } => true,
-        Error::Api(failure) => {
-            failure.status == 429
-                || failure.status >= 500
-                || (failure.status == 409 && failure.kind == "idempotency_in_progress")
-        }
-        _ => false,
-    }
+    error.is_retryable()
 }
 
 /// An item's hold on its key while it is in flight.
