@@ -499,7 +499,8 @@ async fn run(events: usize, concurrency: usize, rounds: usize, sequential: usize
     let mut admin = None;
     match &postgres_url {
         Some(url) => {
-            let options: PgConnectOptions = url.parse().expect("CRAFTKIT_BENCH_POSTGRES_URL parses");
+            let options: PgConnectOptions =
+                url.parse().expect("CRAFTKIT_BENCH_POSTGRES_URL parses");
             let pool = PgPoolOptions::new()
                 .max_connections(1)
                 .connect_with(options.clone())

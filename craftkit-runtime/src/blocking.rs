@@ -177,6 +177,24 @@ impl Client {
         &self.inner
     }
 
+    /// This client with the async one's settings changed for the calls of the returned handle
+    /// (it shares the runtime thread and connections): `change` gets the async client and
+    /// returns one of its per-call handles.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # fn f(client: &craftkit_runtime::blocking::Client) -> Result<(), craftkit_runtime::client::Error> {
+    /// let quick = client.with(|c| c.with_timeout(Duration::from_secs(2)));
+    /// let render = quick.get_render("rnd_1")?;
+    /// # let _ = render; Ok(()) }
+    /// ```
+    pub fn with(&self, change: impl FnOnce(&client::Client) -> client::Client) -> Client {
+        Client {
+            inner: change(&self.inner),
+            driver: Arc::clone(&self.driver),
+        }
+    }
+
     /// Runs `future` to its end on this thread, its I/O and timers driven by the client's
     /// runtime thread.
     fn block<T>(&self, future: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
@@ -550,6 +568,11 @@ impl RenderHandle {
     /// (`Idempotent-Replayed: true`): nothing new was rendered.
     pub fn replayed(&self) -> bool {
         self.inner.replayed()
+    }
+
+    /// The answer to the render's `POST` ([`client::RenderHandle::response`]).
+    pub fn response(&self) -> &client::ResponseMeta {
+        self.inner.response()
     }
 
     /// The render as it was accepted (the handle also derefs to it).

@@ -31,6 +31,7 @@ mod error_type;
 mod files;
 mod idempotency;
 mod render;
+mod response_meta;
 mod retry;
 mod templates;
 mod transport;
@@ -46,6 +47,7 @@ pub use error::{ApiFailure, Error};
 pub use error_type::ApiErrorType;
 pub use idempotency::derive_idempotency_key;
 pub use render::{RenderHandle, RenderRequest};
+pub use response_meta::ResponseMeta;
 pub use retry::RetryPolicy;
 pub use templates::TemplateFetch;
 pub use wait::WaitOptions;
@@ -104,13 +106,19 @@ pub struct Client {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
-struct Inner {
+#[derive(Debug, Clone)]
+pub(crate) struct Inner {
     http: reqwest::Client,
     base_url: String,
     key: ApiKey,
     retry: RetryPolicy,
     wait: WaitOptions,
+    /// A per-attempt timeout replacing the HTTP client's ([`Client::with_timeout`]).
+    timeout: Option<Duration>,
+    /// Headers added to every request ([`Client::with_header`]).
+    headers: reqwest::header::HeaderMap,
+    /// Called with every answer's metadata ([`ClientBuilder::on_response`]).
+    on_response: Option<response_meta::Observer>,
     /// The brake of the batch this client belongs to ([`Client::render_many`]), if any.
     throttle: Option<Arc<batch::throttle::Throttle>>,
 }
@@ -141,6 +149,92 @@ impl Client {
     pub fn base_url(&self) -> &str {
         &self.inner.base_url
     }
+
+    /// A handle of this client whose calls retry under `policy` instead. It shares this
+    /// client's connections, key and every other setting; this client is unchanged. For a
+    /// request handler that must answer fast beside a batch that may wait minutes:
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use craftkit_runtime::client::{Client, RetryPolicy, WaitOptions};
+    /// # async fn f(client: &Client, id: &str) -> Result<(), craftkit_runtime::client::Error> {
+    /// let quick = client
+    ///     .with_retry_policy(RetryPolicy::none())
+    ///     .with_timeout(Duration::from_secs(2))
+    ///     .with_wait_options(WaitOptions {
+    ///         deadline: Duration::from_secs(5),
+    ///         ..WaitOptions::default()
+    ///     });
+    /// let render = quick.wait_with(id, WaitOptions::default()).await?;
+    /// # let _ = render; Ok(()) }
+    /// ```
+    pub fn with_retry_policy(&self, policy: RetryPolicy) -> Client {
+        self.with(|inner| inner.retry = policy)
+    }
+
+    /// A handle of this client whose [`RenderHandle::wait`] polls under `options` instead
+    /// (see [`with_retry_policy`](Client::with_retry_policy)).
+    pub fn with_wait_options(&self, options: WaitOptions) -> Client {
+        self.with(|inner| inner.wait = options)
+    }
+
+    /// A handle of this client whose every attempt may take at most `timeout`, answer
+    /// included, instead of the builder's [`timeout`](ClientBuilder::timeout) (see
+    /// [`with_retry_policy`](Client::with_retry_policy)). A download streams under it too.
+    pub fn with_timeout(&self, timeout: Duration) -> Client {
+        self.with(|inner| inner.timeout = Some(timeout))
+    }
+
+    /// A handle of this client that adds a header to every request (a tracing id, a proxy's
+    /// own header; see [`with_retry_policy`](Client::with_retry_policy)). The client's own
+    /// headers (`Authorization`, `Idempotency-Key`, `Content-Type`) cannot be replaced: an
+    /// [`Error::Config`] names the header, as it does a name or value HTTP does not allow.
+    pub fn with_header(&self, name: &str, value: &str) -> Result<Client, Error> {
+        use reqwest::header::{HeaderName, HeaderValue};
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| Error::Config(format!("`{name}` is not a valid header name")))?;
+        if ["authorization", "idempotency-key", "content-type"].contains(&name.as_str()) {
+            return Err(Error::Config(format!(
+                "`{name}` is the client's own header; it cannot be replaced"
+            )));
+        }
+        let value = HeaderValue::from_str(value).map_err(|_| {
+            Error::Config(format!("the value of `{name}` is not a valid header value"))
+        })?;
+        Ok(self.with(|inner| {
+            inner.headers.append(name, value);
+        }))
+    }
+
+    /// A handle of this client that calls `observe` with every answer's [`ResponseMeta`]
+    /// (every attempt of every call, success or error), after any observer set on the
+    /// builder ([`ClientBuilder::on_response`]) is replaced. A success's request id, for a
+    /// log line:
+    ///
+    /// ```no_run
+    /// # async fn f(client: &craftkit_runtime::Client) -> Result<(), craftkit_runtime::client::Error> {
+    /// let logged = client.with_on_response(|answer| {
+    ///     tracing::info!(request_id = answer.request_id(), status = %answer.status(), "craftkit");
+    /// });
+    /// let render = logged.get_render("rnd_1").await?;
+    /// # let _ = render; Ok(()) }
+    /// ```
+    pub fn with_on_response(
+        &self,
+        observe: impl Fn(&ResponseMeta) + Send + Sync + 'static,
+    ) -> Client {
+        let observer = response_meta::Observer(Arc::new(observe));
+        self.with(|inner| inner.on_response = Some(observer))
+    }
+
+    /// A new handle with this one's settings changed by `change`.
+    pub(crate) fn with(&self, change: impl FnOnce(&mut Inner)) -> Client {
+        let mut inner = Inner::clone(&self.inner);
+        change(&mut inner);
+        Client {
+            inner: Arc::new(inner),
+        }
+    }
 }
 
 /// Settings of a [`Client`]; setters never fail, [`build`](ClientBuilder::build) checks them.
@@ -154,6 +248,7 @@ pub struct ClientBuilder {
     wait: WaitOptions,
     user_agent: String,
     http: Option<reqwest::Client>,
+    on_response: Option<response_meta::Observer>,
 }
 
 impl Default for ClientBuilder {
@@ -167,6 +262,7 @@ impl Default for ClientBuilder {
             wait: WaitOptions::default(),
             user_agent: format!("craftkit-rust/{}", env!("CARGO_PKG_VERSION")),
             http: None,
+            on_response: None,
         }
     }
 }
@@ -228,6 +324,18 @@ impl ClientBuilder {
         self
     }
 
+    /// Calls `observe` with every answer's [`ResponseMeta`]: every attempt of every call,
+    /// success or error (its status, request id, `Idempotent-Replayed`, `Retry-After` and
+    /// headers), for metrics and logs. It runs on the call's task: keep it quick.
+    /// [`Client::with_on_response`] sets one for the calls of one handle.
+    pub fn on_response(
+        mut self,
+        observe: impl Fn(&ResponseMeta) + Send + Sync + 'static,
+    ) -> ClientBuilder {
+        self.on_response = Some(response_meta::Observer(Arc::new(observe)));
+        self
+    }
+
     /// Uses an existing `reqwest::Client` (its own timeouts and TLS settings apply).
     pub fn http_client(mut self, client: reqwest::Client) -> ClientBuilder {
         self.http = Some(client);
@@ -266,6 +374,9 @@ impl ClientBuilder {
                 key,
                 retry: self.retry,
                 wait: self.wait,
+                timeout: None,
+                headers: reqwest::header::HeaderMap::new(),
+                on_response: self.on_response,
                 throttle: None,
             }),
         })

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::idempotency::fresh_key;
 use super::transport::Call;
 use super::wait::WaitOptions;
-use super::{Client, Error};
+use super::{Client, Error, ResponseMeta};
 use crate::Template;
 
 /// A render request being set up; nothing is sent until [`send`](RenderRequest::send).
@@ -117,14 +117,17 @@ impl RenderRequest<'_> {
         let answer = self.client.execute(call).instrument(span.clone()).await?;
         let render: Render = self.client.decode((&Method::POST, &path), &answer.body)?;
         span.record("render_id", render.id.as_str());
-        let replayed = answer
-            .headers
-            .get("idempotent-replayed")
-            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true"));
+        let response = ResponseMeta {
+            method: Method::POST,
+            route: path,
+            attempt: answer.attempt,
+            status: reqwest::StatusCode::from_u16(answer.status).unwrap_or(reqwest::StatusCode::OK),
+            headers: answer.headers,
+        };
         Ok(RenderHandle {
             client: self.client.clone(),
             render,
-            replayed,
+            response,
         })
     }
 }
@@ -134,7 +137,7 @@ impl RenderRequest<'_> {
 pub struct RenderHandle {
     client: Client,
     render: Render,
-    replayed: bool,
+    response: ResponseMeta,
 }
 
 impl RenderHandle {
@@ -157,7 +160,20 @@ impl RenderHandle {
     /// Whether the server answered with a render it already had for this idempotency key
     /// (`Idempotent-Replayed: true`): nothing new was rendered.
     pub fn replayed(&self) -> bool {
-        self.replayed
+        self.response.replayed()
+    }
+
+    /// The answer to the render's `POST`: its request id (for support), status (`202`, or
+    /// `200` for a replay), headers and which attempt it was.
+    ///
+    /// ```no_run
+    /// # async fn f(client: craftkit_runtime::Client, data: serde_json::Value) -> Result<(), craftkit_runtime::client::Error> {
+    /// let handle = client.render_json("invoice", data).send().await?;
+    /// tracing::info!(render = %handle.id, request_id = handle.response().request_id(), "accepted");
+    /// # Ok(()) }
+    /// ```
+    pub fn response(&self) -> &ResponseMeta {
+        &self.response
     }
 
     /// The render as it was accepted.

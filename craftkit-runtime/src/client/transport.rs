@@ -142,6 +142,8 @@ impl Call {
 /// A successful answer (2xx or 304), read whole.
 #[derive(Debug)]
 pub(crate) struct Answer {
+    /// Which attempt of its call answered (1 for the first).
+    pub attempt: u32,
     pub status: u16,
     pub headers: HeaderMap,
     pub body: Bytes,
@@ -271,6 +273,7 @@ impl Client {
         let headers = response.headers().clone();
         let body = read_body(response).await?;
         Ok(Answer {
+            attempt,
             status,
             headers,
             body,
@@ -319,6 +322,14 @@ impl Client {
                 )
                 .header("authorization", self.inner.key.header()),
         };
+        // The caller's own headers go to the API only: a public download may be on another
+        // host, which must not see a proxy's credentials.
+        if matches!(call.target, Target::Api(_)) && !self.inner.headers.is_empty() {
+            request = request.headers(self.inner.headers.clone());
+        }
+        if let Some(timeout) = self.inner.timeout {
+            request = request.timeout(timeout);
+        }
         for (name, value) in &call.headers {
             request = request.header(*name, value);
         }
@@ -340,6 +351,15 @@ impl Client {
             .get("request-id")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        if let Some(observer) = &self.inner.on_response {
+            (observer.0)(&super::ResponseMeta {
+                method: call.method.clone(),
+                route: call.route().into_owned(),
+                attempt,
+                status: response.status(),
+                headers: response.headers().clone(),
+            });
+        }
         span.record("status", status);
         if let Some(id) = &request_id {
             span.record("request_id", id.as_str());

@@ -337,17 +337,7 @@ impl Client {
     /// A client sharing this one's connections and settings whose every request goes through
     /// `throttle`.
     pub(crate) fn throttled(&self, throttle: Arc<throttle::Throttle>) -> Client {
-        let inner = &self.inner;
-        Client {
-            inner: Arc::new(super::Inner {
-                http: inner.http.clone(),
-                base_url: inner.base_url.clone(),
-                key: inner.key.clone(),
-                retry: inner.retry,
-                wait: inner.wait,
-                throttle: Some(throttle),
-            }),
-        }
+        self.with(|inner| inner.throttle = Some(throttle))
     }
 
     /// Waits at the batch's gate, if this client belongs to a batch: the epoch the request
