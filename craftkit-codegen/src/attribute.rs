@@ -5,7 +5,8 @@ use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::spanned::Spanned;
 
-use crate::{generate_parsed, source::ManifestSource};
+use crate::attribute_args::Spans;
+use crate::{OverrideProblem, generate_parsed, source::ManifestSource};
 
 /// Expands the attribute: `attr` is what is inside the parentheses, `item` the struct it is
 /// put on. Every error becomes a `compile_error!` at the attribute's slug, next to the struct
@@ -40,7 +41,7 @@ fn try_expand(
             "expected the template's slug as a string: #[craftkit_template(\"charter-handover\")]",
         ));
     }
-    let (slug, arguments) = crate::attribute_args::parse(attr)?;
+    let (slug, arguments, spans) = crate::attribute_args::parse(attr)?;
     let item: syn::ItemStruct = syn::parse2(item).map_err(|e| {
         syn::Error::new(
             e.span(),
@@ -75,7 +76,12 @@ fn try_expand(
         &item.attrs,
         &overrides,
     )
-    .map_err(|e| syn::Error::new(slug.span(), e.to_string()))?;
+    .map_err(|e| match e {
+        crate::Error::Override {
+            template, problems, ..
+        } => override_errors(&template, &problems, &spans, slug.span()),
+        other => syn::Error::new(slug.span(), other.to_string()),
+    })?;
     let tokens = generated.tokens();
     // Makes the compiler read the manifest (and the overrides file), so that editing either
     // re-expands the macro.
@@ -89,4 +95,31 @@ fn try_expand(
         const _: &[u8] = ::std::include_bytes!(#path);
         #(const _: &[u8] = ::std::include_bytes!(#config_path);)*
     })
+}
+
+/// One error per problem of the overrides, combined: each at the argument that caused it, or
+/// at the slug when the setting came from `.craftkit/config.toml` (whose key the message
+/// names).
+fn override_errors(
+    template: &str,
+    problems: &[OverrideProblem],
+    spans: &Spans,
+    slug: Span,
+) -> syn::Error {
+    let mut errors = problems
+        .iter()
+        .map(|problem| match spans.get(&problem.setting) {
+            Some(span) => syn::Error::new(*span, format!("template `{template}`: {problem}")),
+            None => syn::Error::new(
+                slug,
+                format!("template `{template}`: overrides (`.craftkit/config.toml`): {problem}"),
+            ),
+        });
+    let mut combined = errors
+        .next()
+        .unwrap_or_else(|| syn::Error::new(slug, format!("template `{template}`: overrides")));
+    for error in errors {
+        combined.combine(error);
+    }
+    combined
 }

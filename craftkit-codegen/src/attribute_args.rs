@@ -12,47 +12,75 @@
 //! )]
 //! ```
 
-use proc_macro2::TokenStream;
+use std::collections::HashMap;
+
+use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
 use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
 use syn::{LitStr, Token};
 
 use crate::config::{FieldConfig, TemplateConfig, TypeConfig};
+use crate::override_problem::Setting;
 
-/// The slug and the overrides, or an error at the token that is wrong.
-pub(crate) fn parse(attr: TokenStream) -> syn::Result<(LitStr, TemplateConfig)> {
+/// Where each setting was written among the arguments, so that a problem of the overrides
+/// points at the argument that caused it (the first, when one is given twice).
+pub(crate) type Spans = HashMap<Setting, Span>;
+
+/// The slug, the overrides and where each was written, or an error at the token that is
+/// wrong.
+pub(crate) fn parse(attr: TokenStream) -> syn::Result<(LitStr, TemplateConfig, Spans)> {
     (|input: ParseStream<'_>| {
         let slug: LitStr = input.parse()?;
         let mut config = TemplateConfig::default();
+        let mut spans = Spans::new();
         while !input.is_empty() {
             input.parse::<Token![,]>()?;
             if input.is_empty() {
                 break;
             }
-            setting(input, &mut config)?;
+            setting(input, &mut config, &mut spans)?;
         }
-        Ok((slug, config))
+        Ok((slug, config, spans))
     })
     .parse2(attr)
 }
 
 /// One setting: `derives(...)`, `attributes(...)`, `replace(...)`, `types(...)`, `field(...)`.
-fn setting(input: ParseStream<'_>, config: &mut TemplateConfig) -> syn::Result<()> {
+fn setting(
+    input: ParseStream<'_>,
+    config: &mut TemplateConfig,
+    spans: &mut Spans,
+) -> syn::Result<()> {
     let name: syn::Ident = input.parse()?;
     let content;
     syn::parenthesized!(content in input);
     match name.to_string().as_str() {
-        "derives" => config.derives.extend(derives(&content)?),
-        "attributes" => config.attributes.extend(attributes(&content)?),
+        "derives" => {
+            for (derive, span) in derives(&content)? {
+                spans
+                    .entry(Setting::Derive(last_of(&derive)))
+                    .or_insert(span);
+                config.derives.push(derive);
+            }
+        }
+        "attributes" => {
+            spans.entry(Setting::Attributes).or_insert(name.span());
+            config.attributes.extend(attributes(&content)?);
+        }
         "replace" => {
-            for (kind, ty) in assignments(&content)? {
+            for (kind, ty, span) in assignments(&content)? {
+                spans.entry(Setting::Replace(kind.clone())).or_insert(span);
                 config.replace.insert(kind, ty.value());
             }
         }
         "types" => {
             let type_name: LitStr = content.parse()?;
+            spans
+                .entry(Setting::Type(type_name.value()))
+                .or_insert(type_name.span());
             let mut ty = TypeConfig::default();
             while !content.is_empty() {
                 content.parse::<Token![,]>()?;
@@ -64,7 +92,12 @@ fn setting(input: ParseStream<'_>, config: &mut TemplateConfig) -> syn::Result<(
                     "derives" => {
                         let inner;
                         syn::parenthesized!(inner in content);
-                        ty.derives.extend(derives(&inner)?);
+                        for (derive, span) in derives(&inner)? {
+                            spans
+                                .entry(Setting::TypeDerive(type_name.value(), last_of(&derive)))
+                                .or_insert(span);
+                            ty.derives.push(derive);
+                        }
                     }
                     "attributes" => {
                         let inner;
@@ -87,6 +120,9 @@ fn setting(input: ParseStream<'_>, config: &mut TemplateConfig) -> syn::Result<(
         }
         "field" => {
             let path: LitStr = content.parse()?;
+            spans
+                .entry(Setting::Field(path.value()))
+                .or_insert(path.span());
             let mut field = FieldConfig::default();
             while !content.is_empty() {
                 content.parse::<Token![,]>()?;
@@ -128,12 +164,23 @@ fn setting(input: ParseStream<'_>, config: &mut TemplateConfig) -> syn::Result<(
     Ok(())
 }
 
-fn derives(input: ParseStream<'_>) -> syn::Result<Vec<String>> {
+/// Each derive's path as text, with its span.
+fn derives(input: ParseStream<'_>) -> syn::Result<Vec<(String, Span)>> {
     let paths = Punctuated::<syn::Path, Token![,]>::parse_terminated(input)?;
     Ok(paths
         .iter()
-        .map(|p| p.to_token_stream().to_string())
+        .map(|p| (p.to_token_stream().to_string(), p.span()))
         .collect())
+}
+
+/// A derive's last segment (`schemars :: JsonSchema` -> `JsonSchema`).
+fn last_of(derive: &str) -> String {
+    derive
+        .rsplit("::")
+        .next()
+        .unwrap_or(derive)
+        .trim()
+        .to_owned()
 }
 
 fn attributes(input: ParseStream<'_>) -> syn::Result<Vec<String>> {
@@ -144,12 +191,13 @@ fn attributes(input: ParseStream<'_>) -> syn::Result<Vec<String>> {
         .collect())
 }
 
-fn assignments(input: ParseStream<'_>) -> syn::Result<Vec<(String, LitStr)>> {
+/// `kind = "Type"` pairs, each with the span of its kind.
+fn assignments(input: ParseStream<'_>) -> syn::Result<Vec<(String, LitStr, Span)>> {
     let mut out = Vec::new();
     while !input.is_empty() {
         let key: syn::Ident = input.parse()?;
         input.parse::<Token![=]>()?;
-        out.push((key.to_string(), input.parse()?));
+        out.push((key.to_string(), input.parse()?, key.span()));
         if input.is_empty() {
             break;
         }
@@ -166,7 +214,7 @@ mod tests {
 
     #[test]
     fn every_setting_parses_into_the_config_of_the_file() {
-        let (slug, config) = parse(quote!(
+        let (slug, config, spans) = parse(quote!(
             "invoice",
             derives(Hash, schemars::JsonSchema),
             attributes(#[serde(deny_unknown_fields)]),
@@ -183,6 +231,19 @@ mod tests {
         let amount = &config.fields["lines[].amount"];
         assert_eq!(amount.ty.as_deref(), Some("rust_decimal::Decimal"));
         assert_eq!(amount.rename.as_deref(), Some("amount_eur"));
+        // Every setting has the span of its argument.
+        use crate::override_problem::Setting;
+        for setting in [
+            Setting::Derive("Hash".into()),
+            Setting::Derive("JsonSchema".into()),
+            Setting::Attributes,
+            Setting::Replace("date".into()),
+            Setting::Type("Line".into()),
+            Setting::TypeDerive("Line".into(), "PartialOrd".into()),
+            Setting::Field("lines[].amount".into()),
+        ] {
+            assert!(spans.contains_key(&setting), "{setting:?}");
+        }
     }
 
     #[test]

@@ -80,8 +80,12 @@ pub enum Error {
     Override {
         /// The template's slug.
         template: String,
-        /// What is wrong, and the closest existing name when a name is wrong.
+        /// Every problem's message, joined by `; `: what is wrong, and the closest existing
+        /// name when a name is wrong.
         message: String,
+        /// Every problem, with the setting that caused it (the macro points each at its
+        /// argument).
+        problems: Vec<crate::OverrideProblem>,
     },
     /// The configuration file is not valid TOML, or has a key this version does not know.
     #[error("{}: {message}", path.display())]

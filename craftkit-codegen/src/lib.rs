@@ -43,6 +43,7 @@ pub mod fuzzing;
 pub mod markdown;
 mod model;
 mod names;
+mod override_problem;
 mod overrides;
 mod rustdoc;
 pub mod schema;
@@ -57,6 +58,7 @@ use syn::parse::Parser;
 pub use builder::Builder;
 pub use config::{Config, FieldConfig, TemplateConfig, TypeConfig};
 pub use error::Error;
+pub use override_problem::{OverrideProblem, Setting};
 pub use source::{Fetch, LoadedConfig, LoadedManifest, MANIFEST_DIR_ENV, ManifestSource};
 
 /// How to generate one template's types.

@@ -13,6 +13,7 @@ use crate::Error;
 use crate::config::{FieldConfig, TemplateConfig};
 use crate::model::{CustomType, Extra, FieldDef, Model, REPLACEABLE_KINDS, Ty, TypeDef};
 use crate::names::{self, Name};
+use crate::override_problem::{OverrideProblem, Setting};
 use crate::suggest::closest;
 
 /// The derives every generated struct has, and those of every generated enum (by last path
@@ -30,30 +31,83 @@ const ENUM_DERIVES: &[&str] = &[
     "Deserialize",
 ];
 
-/// Applies `config` to `model`. `slug` names the template in errors.
+/// Applies `config` to `model`. `slug` names the template in errors. Every problem is
+/// reported, each with its setting (not only the first); the derive checks, which read the
+/// types the other settings produce, run only when those settings had none, so that one
+/// mistake does not come back as a cascade.
 pub(crate) fn apply(model: &mut Model, config: &TemplateConfig, slug: &str) -> Result<(), Error> {
     if config.is_empty() {
         return Ok(());
     }
-    let fail = |message: String| Error::Override {
-        template: slug.to_owned(),
-        message,
-    };
+    let mut problems = Problems::default();
     let all = extra(
         &config.derives,
         &config.attributes,
         "the top-level `derives`",
-    )
-    .map_err(fail)?;
+        &|derive| Setting::Derive(derive.to_owned()),
+        &Setting::Attributes,
+        &mut problems,
+    );
     for_each_type(model, |extra, _| {
         extra.derives.extend(all.derives.iter().cloned());
         extra.attributes.extend(all.attributes.iter().cloned());
     });
-    replace_by_kind(model, &config.replace).map_err(fail)?;
-    fields(model, &config.fields).map_err(fail)?;
-    types(model, config).map_err(fail)?;
-    dedupe_derives(model).map_err(fail)?;
-    check_derives(model).map_err(fail)
+    replace_by_kind(model, &config.replace, &mut problems);
+    fields(model, &config.fields, &mut problems);
+    types(model, config, &mut problems);
+    if problems.0.is_empty() {
+        dedupe_derives(model, config, &mut problems);
+        check_derives(model, config, &mut problems);
+    }
+    if problems.0.is_empty() {
+        return Ok(());
+    }
+    let message = problems
+        .0
+        .iter()
+        .map(|p| p.message.as_str())
+        .collect::<Vec<_>>()
+        .join("; ");
+    Err(Error::Override {
+        template: slug.to_owned(),
+        message,
+        problems: problems.0,
+    })
+}
+
+/// The problems found so far.
+#[derive(Default)]
+struct Problems(Vec<OverrideProblem>);
+
+impl Problems {
+    fn push(&mut self, setting: Setting, message: String) {
+        self.0.push(OverrideProblem { setting, message });
+    }
+}
+
+/// The setting that added `derive` (a last segment) to the type `name`: the top-level
+/// `derives` when they have it, else the first `types` entry that has it.
+fn derive_setting(config: &TemplateConfig, name: &str, derive: &str) -> Setting {
+    if config.derives.iter().any(|d| last_of(d) == derive) {
+        return Setting::Derive(derive.to_owned());
+    }
+    config
+        .types
+        .iter()
+        .filter(|(_, ty)| ty.derives.iter().any(|d| last_of(d) == derive))
+        .min_by_key(|(given, ty)| {
+            // The entry that names this type (by name or by its rename) first.
+            !(given.as_str() == name || ty.rename.as_deref() == Some(name))
+        })
+        .map_or_else(
+            || Setting::Derive(derive.to_owned()),
+            |(given, _)| Setting::TypeDerive(given.clone(), derive.to_owned()),
+        )
+}
+
+/// A derive's last segment, from its text (`schemars :: JsonSchema` -> `JsonSchema`).
+fn last_of(derive: &str) -> &str {
+    derive.rsplit("::").next().unwrap_or(derive).trim()
 }
 
 /// Calls `f` with the extras and name of the root and of every nested type.
@@ -77,34 +131,40 @@ fn for_each_field(model: &mut Model, mut f: impl FnMut(&mut FieldDef)) {
     }
 }
 
-fn extra(derives: &[String], attributes: &[String], what: &str) -> Result<Extra, String> {
-    let derives = derives
-        .iter()
-        .map(|d| {
-            syn::parse_str::<syn::Path>(d)
-                .map(|path| absolute_std_derive(&path).unwrap_or(path))
-                .map_err(|e| {
-                    format!(
-                        "{what}: `{d}` is not a derive's path (`Hash`, `schemars::JsonSchema`): {e}"
-                    )
-                })
-        })
-        .collect::<Result<_, _>>()?;
-    let attributes = attributes
-        .iter()
-        .map(|a| {
-            syn::Attribute::parse_outer
-                .parse_str(a)
-                .map_err(|e| format!("{what}: `{a}` is not an outer attribute (`#[...]`): {e}"))
-        })
-        .collect::<Result<Vec<_>, _>>()?
-        .into_iter()
-        .flatten()
-        .collect();
-    Ok(Extra {
-        derives,
-        attributes,
-    })
+/// The derives and attributes given, parsed; each one that does not parse is a problem (of
+/// `derive_setting`'s setting, or `attributes_setting`) and is left out.
+fn extra(
+    derives: &[String],
+    attributes: &[String],
+    what: &str,
+    derive_setting: &dyn Fn(&str) -> Setting,
+    attributes_setting: &Setting,
+    problems: &mut Problems,
+) -> Extra {
+    let mut parsed = Extra::default();
+    for d in derives {
+        match syn::parse_str::<syn::Path>(d) {
+            Ok(path) => parsed
+                .derives
+                .push(absolute_std_derive(&path).unwrap_or(path)),
+            Err(e) => problems.push(
+                derive_setting(last_of(d)),
+                format!(
+                    "{what}: `{d}` is not a derive's path (`Hash`, `schemars::JsonSchema`): {e}"
+                ),
+            ),
+        }
+    }
+    for a in attributes {
+        match syn::Attribute::parse_outer.parse_str(a) {
+            Ok(attrs) => parsed.attributes.extend(attrs),
+            Err(e) => problems.push(
+                attributes_setting.clone(),
+                format!("{what}: `{a}` is not an outer attribute (`#[...]`): {e}"),
+            ),
+        }
+    }
+    parsed
 }
 
 /// `Eq` -> `::std::cmp::Eq`: generated code names everything absolutely, so that a user's
@@ -141,100 +201,119 @@ fn replaced(ty: &Ty, with: Box<CustomType>) -> Ty {
     }
 }
 
-fn replace_by_kind(model: &mut Model, replace: &BTreeMap<String, String>) -> Result<(), String> {
+fn replace_by_kind(model: &mut Model, replace: &BTreeMap<String, String>, problems: &mut Problems) {
     let mut by_kind = HashMap::new();
     for (kind, text) in replace {
+        let setting = Setting::Replace(kind.clone());
         if !REPLACEABLE_KINDS.contains(&kind.as_str()) {
-            return Err(format!(
+            problems.push(setting, format!(
                 "`replace.{kind}`: `{kind}` is not a manifest type{}; the types a replacement can name are {}",
                 did_you_mean(kind, REPLACEABLE_KINDS.iter().copied()),
                 REPLACEABLE_KINDS.join(", ")
             ));
+            continue;
         }
-        by_kind.insert(kind.as_str(), custom(text, &format!("`replace.{kind}`"))?);
+        match custom(text, &format!("`replace.{kind}`")) {
+            Ok(ty) => {
+                by_kind.insert(kind.as_str(), ty);
+            }
+            Err(message) => problems.push(setting, message),
+        }
     }
     for_each_field(model, |field| {
         if let Some(with) = field.kind.and_then(|kind| by_kind.get(kind)) {
             field.ty = replaced(&field.ty, with.clone());
         }
     });
-    Ok(())
 }
 
-fn fields(model: &mut Model, configs: &BTreeMap<String, FieldConfig>) -> Result<(), String> {
+fn fields(model: &mut Model, configs: &BTreeMap<String, FieldConfig>, problems: &mut Problems) {
     if configs.is_empty() {
-        return Ok(());
+        return;
     }
     let mut paths = Vec::new();
     for_each_field(model, |field| paths.push(field.path.clone()));
     for path in configs.keys() {
         if !paths.contains(path) {
-            return Err(format!(
-                "`fields.\"{path}\"`: the template has no variable `{path}`{}",
-                did_you_mean(path, paths.iter().map(String::as_str))
-            ));
+            problems.push(
+                Setting::Field(path.clone()),
+                format!(
+                    "`fields.\"{path}\"`: the template has no variable `{path}`{}",
+                    did_you_mean(path, paths.iter().map(String::as_str))
+                ),
+            );
         }
     }
-    let mut error = None;
     for_each_field(model, |field| {
-        let Some(config) = configs.get(&field.path) else {
-            return;
-        };
-        if let Err(message) = field_override(field, config) {
-            error.get_or_insert(message);
+        if let Some(config) = configs.get(&field.path) {
+            field_override(field, config, problems);
         }
     });
-    if let Some(message) = error {
-        return Err(message);
-    }
-    check_field_names(model)
+    check_field_names(model, problems);
 }
 
-fn field_override(field: &mut FieldDef, config: &FieldConfig) -> Result<(), String> {
+fn field_override(field: &mut FieldDef, config: &FieldConfig, problems: &mut Problems) {
     let what = format!("`fields.\"{}\"`", field.path);
+    let setting = Setting::Field(field.path.clone());
     if let Some(text) = &config.ty {
-        field.ty = replaced(&field.ty, custom(text, &format!("{what}.type"))?);
+        match custom(text, &format!("{what}.type")) {
+            Ok(ty) => field.ty = replaced(&field.ty, ty),
+            Err(message) => problems.push(setting.clone(), message),
+        }
     }
     if let Some(with) = &config.with {
-        field.with = Some(syn::parse_str::<syn::Path>(with).map_err(|e| {
-            format!(
-                "{what}.with: `{with}` is not a module path (`rust_decimal::serde::float`): {e}"
-            )
-        })?);
+        match syn::parse_str::<syn::Path>(with) {
+            Ok(path) => field.with = Some(path),
+            Err(e) => problems.push(
+                setting.clone(),
+                format!(
+                    "{what}.with: `{with}` is not a module path (`rust_decimal::serde::float`): {e}"
+                ),
+            ),
+        }
     }
     if let Some(rename) = &config.rename {
         let valid = syn::parse_str::<syn::Ident>(rename).is_ok()
             && names::convert(rename, names::Case::Snake) == *rename;
-        if !valid {
-            return Err(format!(
-                "{what}.rename: `{rename}` is not a snake_case Rust identifier (`full_name`)"
-            ));
+        if valid {
+            field.name = Name {
+                text: rename.clone(),
+                raw: false,
+            };
+        } else {
+            problems.push(
+                setting.clone(),
+                format!(
+                    "{what}.rename: `{rename}` is not a snake_case Rust identifier (`full_name`)"
+                ),
+            );
         }
-        field.name = Name {
-            text: rename.clone(),
-            raw: false,
-        };
     }
-    field
-        .attributes
-        .extend(extra(&[], &config.attributes, &format!("{what}.attributes"))?.attributes);
-    Ok(())
+    let more = extra(
+        &[],
+        &config.attributes,
+        &format!("{what}.attributes"),
+        &|_| setting.clone(),
+        &setting,
+        problems,
+    );
+    field.attributes.extend(more.attributes);
 }
 
-/// After renames, no two fields of a struct share a name.
-fn check_field_names(model: &Model) -> Result<(), String> {
+/// After renames, no two fields of a struct share a name: each collision is a problem of the
+/// second field's setting.
+fn check_field_names(model: &Model, problems: &mut Problems) {
     for s in model.structs() {
         let mut seen = HashMap::new();
         for field in &s.fields {
             if let Some(other) = seen.insert(field.name.text.as_str(), field.path.as_str()) {
-                return Err(format!(
+                problems.push(Setting::Field(field.path.clone()), format!(
                     "`fields`: `{other}` and `{}` would both be the field `{}` of `{}`; rename one of them to another name",
                     field.path, field.name.text, s.name
                 ));
             }
         }
     }
-    Ok(())
 }
 
 fn type_names(model: &Model) -> Vec<String> {
@@ -246,9 +325,9 @@ fn type_names(model: &Model) -> Vec<String> {
         .collect()
 }
 
-fn types(model: &mut Model, config: &TemplateConfig) -> Result<(), String> {
+fn types(model: &mut Model, config: &TemplateConfig, problems: &mut Problems) {
     if config.types.is_empty() {
-        return Ok(());
+        return;
     }
     let names = type_names(model);
     // A type may be named by its new name too (`types.InvoiceLine` after a rename of `Line`).
@@ -273,30 +352,41 @@ fn types(model: &mut Model, config: &TemplateConfig) -> Result<(), String> {
             (None, Some(held)) => held.clone(),
             (None, None) => {
                 let known = names.iter().chain(by_path.keys()).map(String::as_str);
-                return Err(format!(
+                problems.push(Setting::Type(given.clone()), format!(
                     "`types.{given}`: the template has no type `{given}`{}; name a type by its Rust name or by the JSON path of the variable that holds it",
                     did_you_mean(given, known)
                 ));
+                continue;
             }
         };
         let name = &name;
         let what = format!("`types.{given}`");
-        let more = extra(&ty.derives, &ty.attributes, &what)?;
+        let setting = Setting::Type(given.clone());
+        let more = extra(
+            &ty.derives,
+            &ty.attributes,
+            &what,
+            &|derive| Setting::TypeDerive(given.clone(), derive.to_owned()),
+            &setting,
+            problems,
+        );
         let entry = extras.entry(name.clone()).or_default();
         entry.derives.extend(more.derives);
         entry.attributes.extend(more.attributes);
         if let Some(rename) = &ty.rename {
             if *name == model.root.name {
-                return Err(format!(
+                problems.push(setting, format!(
                     "{what}.rename: `{name}` is the root type, named by the struct under `#[craftkit_template]` (or the Builder's root name), not by a rename"
                 ));
+                continue;
             }
             let valid = syn::parse_str::<syn::Ident>(rename).is_ok()
                 && names::convert(rename, names::Case::Camel) == *rename;
             if !valid {
-                return Err(format!(
+                problems.push(setting, format!(
                     "{what}.rename: `{rename}` is not an UpperCamelCase Rust identifier (`InvoiceLine`)"
                 ));
+                continue;
             }
             renames.insert(name.clone(), rename.clone());
         }
@@ -308,7 +398,7 @@ fn types(model: &mut Model, config: &TemplateConfig) -> Result<(), String> {
         }
     });
     if renames.is_empty() {
-        return Ok(());
+        return;
     }
     let finals: Vec<String> = names
         .iter()
@@ -336,9 +426,18 @@ fn types(model: &mut Model, config: &TemplateConfig) -> Result<(), String> {
             || builders.contains(&finals[0])
             || builders.contains(&root_builder)
         {
-            return Err(format!(
+            // The setting of the rename that made the name, when one did.
+            let setting = config
+                .types
+                .iter()
+                .find(|(_, ty)| ty.rename.as_deref() == Some(name.as_str()))
+                .map_or(Setting::TypeNames, |(given, _)| {
+                    Setting::Type(given.clone())
+                });
+            problems.push(setting, format!(
                 "`types`: after the renames, `{name}` names two types (or a builder, or a reserved name); choose another name"
             ));
+            return;
         }
     }
     for def in &mut model.types {
@@ -351,7 +450,6 @@ fn types(model: &mut Model, config: &TemplateConfig) -> Result<(), String> {
         }
     }
     for_each_field(model, |field| rename_refs(&mut field.ty, &renames));
-    Ok(())
 }
 
 fn rename_refs(ty: &mut Ty, renames: &HashMap<String, String>) {
@@ -374,8 +472,7 @@ fn last_segment(path: &syn::Path) -> String {
 }
 
 /// Drops derives a type already has (generated or given twice); refuses `Deserialize`.
-fn dedupe_derives(model: &mut Model) -> Result<(), String> {
-    let mut error = None;
+fn dedupe_derives(model: &mut Model, config: &TemplateConfig, problems: &mut Problems) {
     let all_optional: HashSet<String> = model
         .structs()
         .filter(|s| s.fields.iter().all(|f| f.optional))
@@ -403,7 +500,7 @@ fn dedupe_derives(model: &mut Model) -> Result<(), String> {
                 .iter()
                 .find(|d| last_segment(d) == "Deserialize")
             {
-                error.get_or_insert(format!(
+                problems.push(derive_setting(config, name, "Deserialize"), format!(
                     "`{}` on `{name}`: generated structs implement `Deserialize` themselves (strictly, as the server reads the data); drop the derive",
                     quote::quote!(#d)
                 ));
@@ -412,11 +509,10 @@ fn dedupe_derives(model: &mut Model) -> Result<(), String> {
         };
         extra.derives.retain(|d| seen.insert(last_segment(d)));
     });
-    error.map_or(Ok(()), Err)
 }
 
 /// Which of the checked derives each type ends up with, and whether the fields allow them.
-fn check_derives(model: &Model) -> Result<(), String> {
+fn check_derives(model: &Model, config: &TemplateConfig, problems: &mut Problems) {
     const CHECKED: &[&str] = &["Eq", "Hash", "Default"];
     let mut has: HashMap<(&str, &str), bool> = HashMap::new();
     for def in &model.types {
@@ -444,17 +540,18 @@ fn check_derives(model: &Model) -> Result<(), String> {
                         continue;
                     }
                     if let Some(why) = lacks(&field.ty, derive, &has) {
-                        return Err(format!(
+                        problems.push(derive_setting(config, &s.name, derive), format!(
                             "cannot derive `{derive}` on `{}`: its field `{}` (`{}`) {why}; drop the derive, or replace the field's type (`fields.\"{}\".type`)",
                             s.name, field.name.text, field.path, field.path
                         ));
+                        // One field says enough of this derive on this struct.
+                        break;
                     }
                 }
             }
             has.insert((&s.name, derive), ok);
         }
     }
-    Ok(())
 }
 
 /// Why a field of type `ty` cannot take part in `derive`, if it cannot.

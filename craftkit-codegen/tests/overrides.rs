@@ -168,3 +168,68 @@ fn a_type_can_be_named_by_the_json_path_of_the_variable_that_holds_it() {
         "{e}"
     );
 }
+
+#[test]
+fn every_problem_is_reported_with_its_setting_not_only_the_first() {
+    use craftkit_codegen::Setting;
+    let config = TemplateConfig::new()
+        .field("lines[].amonut", FieldConfig::new().rename("x"))
+        .ty("Lines", TypeConfig::new().derive("Hash"))
+        .replace("dat", "chrono::NaiveDate")
+        .field("number", FieldConfig::new().rename("NotSnake"));
+    let Err(Error::Override {
+        template, problems, ..
+    }) = code(config)
+    else {
+        panic!("expected Error::Override");
+    };
+    assert_eq!(template, "invoice");
+    let mut settings: Vec<Setting> = problems.iter().map(|p| p.setting.clone()).collect();
+    settings.sort_by_key(|s| format!("{s:?}"));
+    assert_eq!(
+        settings,
+        [
+            Setting::Field("lines[].amonut".into()),
+            Setting::Field("number".into()),
+            Setting::Replace("dat".into()),
+            Setting::Type("Lines".into()),
+        ]
+    );
+    // The message holds them all, each naming its setting.
+    let e = code(
+        TemplateConfig::new()
+            .replace("dat", "chrono::NaiveDate")
+            .ty("Lines", TypeConfig::new().derive("Hash")),
+    )
+    .expect_err("two problems")
+    .to_string();
+    assert!(
+        e.contains("`replace.dat`") && e.contains("`types.Lines`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_derive_check_names_the_setting_that_added_the_derive() {
+    use craftkit_codegen::Setting;
+    // `Eq` from `types.Line`: `lines[].amount` is an f64.
+    let Err(Error::Override { problems, .. }) =
+        code(TemplateConfig::new().ty("Line", TypeConfig::new().derive("Eq")))
+    else {
+        panic!("expected Error::Override");
+    };
+    assert_eq!(
+        problems.iter().map(|p| &p.setting).collect::<Vec<_>>(),
+        [&Setting::TypeDerive("Line".into(), "Eq".into())]
+    );
+    // The same derive at the top level is the top level's.
+    let Err(Error::Override { problems, .. }) = code(TemplateConfig::new().derive("Eq")) else {
+        panic!("expected Error::Override");
+    };
+    assert!(
+        problems
+            .iter()
+            .all(|p| p.setting == Setting::Derive("Eq".into())),
+        "{problems:?}"
+    );
+}
