@@ -95,7 +95,7 @@ pub struct Args {
     #[arg(long)]
     pub fetch_assets: bool,
     /// Also answer requests whose Host header is this name (any port) or name:port; by
-    /// default only 127.0.0.1, localhost and [::1] are, others get 421 (a guard against DNS
+    /// default only 127.0.0.1, localhost and `[::1]` are, others get 421 (a guard against DNS
     /// rebinding). Repeatable.
     #[arg(long = "allowed-host", value_name = "HOST")]
     pub allowed_hosts: Vec<String>,
