@@ -6,6 +6,9 @@
 use crate::Failure;
 use crate::api::Api;
 
+/// The service's API, which has no resend call.
+const LIVE_API: &str = "https://api.craftkit.io";
+
 /// The arguments of `resend`.
 #[derive(clap::Args, Debug)]
 pub(crate) struct Args {
@@ -20,6 +23,13 @@ pub(crate) struct Args {
 /// error.
 pub(crate) async fn run(args: Args) -> Result<(), Failure> {
     let Args { event_id, api } = args;
+    if api.api_url.trim_end_matches('/') == LIVE_API {
+        return Err(Failure::input(format!(
+            "resend asks the local server, and the API URL is the service's ({LIVE_API}): set \
+             --api-url (or CRAFTKIT_API_URL) to the local server's; the service resends from its \
+             dashboard"
+        )));
+    }
     let key = api
         .key
         .as_ref()

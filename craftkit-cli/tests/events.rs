@@ -263,6 +263,10 @@ fn resend_of_an_unknown_event_or_another_projects_is_an_error_naming_the_id() {
         .stderr(predicate::str::contains(format!(
             "no event `{id}` on this server"
         )));
+    live.cmd(&["resend", "evt_nope", "--api-url", "https://api.craftkit.io"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("set --api-url"));
     live.cmd(&["resend", "evt_nope"])
         .assert()
         .code(2)

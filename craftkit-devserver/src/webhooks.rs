@@ -137,7 +137,8 @@ pub async fn request_resend(server_url: &str, key: &str, event_id: &str) -> Resu
     }
     let message = answer["error"]["message"].as_str().unwrap_or("no message");
     Err(
-        if status == reqwest::StatusCode::NOT_FOUND && answer["error"].is_object() {
+        // The local server's own 404 names the event; any other is another server's.
+        if status == reqwest::StatusCode::NOT_FOUND && message.contains(event_id) {
             message.to_owned()
         } else {
             format!("{server_url} answered {status}: {message}")
