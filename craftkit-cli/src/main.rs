@@ -11,7 +11,9 @@ mod docs;
 mod generate;
 mod pull;
 mod render;
+mod resend;
 mod schema;
+mod shape;
 mod trigger;
 
 use std::process::ExitCode;
@@ -72,7 +74,18 @@ enum Command {
     /// Send a signed test webhook event to an endpoint, once, and print the status it answered.
     ///
     /// Example: cargo craftkit trigger render.succeeded --to http://127.0.0.1:3000/webhooks/craftkit --secret whsec_test
+    ///
+    /// Example: cargo craftkit trigger render.failed --to http://127.0.0.1:3000/webhooks/craftkit --secret whsec_test --set data.error.code=font_missing --set id=evt_twice
     Trigger(trigger::Args),
+    /// Have the local server deliver a past event again: same id and body, a fresh signature.
+    ///
+    /// As the dashboard's resend does: to every endpoint the server delivers to, retried as
+    /// any delivery; its attempts are in the delivery log under the resend's number. The
+    /// server keeps the events of its own renders, the newest 10,000, while it runs. Point
+    /// --api-url (or CRAFTKIT_API_URL) at the local server: the service has no such call.
+    ///
+    /// Example: cargo craftkit resend evt_3kTq9ZrW7bN2mX --api-url http://127.0.0.1:4010
+    Resend(resend::Args),
 }
 
 impl Command {
@@ -89,6 +102,7 @@ impl Command {
                 .await
                 .map_err(Failure::input),
             Command::Trigger(args) => trigger::run(args).await,
+            Command::Resend(args) => resend::run(args).await,
         }
     }
 }
@@ -380,7 +394,27 @@ mod tests {
         assert_eq!(trigger.to, "http://h/w");
         assert_eq!(trigger.secret.expose(), "whsec_s");
         assert_eq!(trigger.render.as_deref(), Some("r_1"));
+        assert!(trigger.sets.is_empty());
         assert_api(&trigger.api);
+        let sets = ["trigger", "render.failed", "--to", "u", "--secret", "s"];
+        let args = [&sets[..], &["--set", "data.pages=2", "--set", "id=evt_x"]].concat();
+        let Command::Trigger(trigger) = parse(&args).unwrap() else {
+            panic!()
+        };
+        let paths: Vec<_> = trigger.sets.iter().map(|s| s.path.join(".")).collect();
+        assert_eq!(paths, ["data.pages", "id"]);
+        for bad in ["data.pages", "=1", "a..b=1"] {
+            let args = [&sets[..], &["--set", bad]].concat();
+            assert_eq!(error(&args), ErrorKind::ValueValidation, "{bad}");
+        }
+
+        let args = [&["resend", "evt_1"][..], &API].concat();
+        let Command::Resend(resend) = parse(&args).unwrap() else {
+            panic!()
+        };
+        assert_eq!(resend.event_id, "evt_1");
+        assert_api(&resend.api);
+        assert_eq!(error(&["resend"]), ErrorKind::MissingRequiredArgument);
         let bad_event = ["trigger", "render.nope", "--to", "u", "--secret", "s"];
         assert_eq!(error(&bad_event), ErrorKind::InvalidValue);
 

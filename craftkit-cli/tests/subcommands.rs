@@ -348,7 +348,7 @@ fn usage_errors_exit_2_and_every_subcommand_has_help_with_an_example() {
         .code(2)
         .stderr(predicate::str::contains("CRAFTKIT_API_KEY"));
     for sub in [
-        "pull", "check", "generate", "docs", "schema", "render", "serve", "trigger",
+        "pull", "check", "generate", "docs", "schema", "render", "serve", "trigger", "resend",
     ] {
         Command::cargo_bin("cargo-craftkit")
             .unwrap()

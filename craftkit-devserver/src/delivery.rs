@@ -6,7 +6,7 @@
 //! [`DevServer::deliveries`](crate::DevServer::deliveries), and as a JSON line in
 //! [`Config::delivery_log`](crate::Config::delivery_log) when set.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::io::Write;
 use std::path::Path;
 use std::sync::Mutex;
@@ -24,11 +24,15 @@ use crate::ids::timestamp;
 /// [`Config::delivery_log_capacity`](crate::Config::delivery_log_capacity).
 pub const DELIVERY_LOG_CAPACITY: usize = 100_000;
 
+/// How many events a server keeps (the newest) for
+/// [`DevServer::resend`](crate::DevServer::resend): an older one is unknown to it.
+pub const RESENDABLE_EVENTS: usize = 10_000;
+
 /// One delivery attempt of one event to one endpoint, as
 /// [`DevServer::deliveries`](crate::DevServer::deliveries) lists it and the delivery log file
-/// writes it (one JSON object a line: `at`, `event_id`, `endpoint`, `attempt`, `outcome`
-/// (`"status"`, `"timeout"` or `"connection_error"`), `status` (or `null`), `error` (or
-/// `null`), `latency_ms`, `retry_in_ms` (or `null`)).
+/// writes it (one JSON object a line: `at`, `event_id`, `endpoint`, `resend`, `attempt`,
+/// `outcome` (`"status"`, `"timeout"` or `"connection_error"`), `status` (or `null`), `error`
+/// (or `null`), `latency_ms`, `retry_in_ms` (or `null`)).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeliveryRecord {
@@ -36,7 +40,11 @@ pub struct DeliveryRecord {
     pub event_id: String,
     /// The endpoint's URL.
     pub endpoint: String,
-    /// 1 for the first delivery, 2 for the first redelivery, and so on.
+    /// 0 for the event's own delivery; `n` for its `n`-th resend
+    /// ([`DevServer::resend`](crate::DevServer::resend)), which is a delivery of its own.
+    pub resend: u32,
+    /// 1 for the first attempt of the delivery (or of the resend), 2 for its first
+    /// redelivery, and so on.
     pub attempt: u32,
     /// When the attempt started, on the server's [`Clock`](crate::Clock) (the signature's `t`).
     pub at: SystemTime,
@@ -82,6 +90,7 @@ impl DeliveryRecord {
             "at": timestamp(self.at),
             "event_id": self.event_id,
             "endpoint": self.endpoint,
+            "resend": self.resend,
             "attempt": self.attempt,
             "outcome": outcome,
             "status": status,
@@ -92,13 +101,42 @@ impl DeliveryRecord {
     }
 }
 
-/// The deliveries of one server: the tasks in flight, the ring of attempts, the log file.
+/// The deliveries of one server: the tasks in flight, the ring of attempts, the log file, the
+/// events that can be resent.
 pub(crate) struct Deliveries {
     ring: Mutex<VecDeque<DeliveryRecord>>,
     capacity: usize,
+    events: Mutex<Events>,
     file: Option<Mutex<std::io::LineWriter<std::fs::File>>>,
     tasks: Mutex<Tasks>,
     shutdown: watch::Sender<bool>,
+    /// The runtime the server started on, when there was one: a resend asked from outside it
+    /// (a test's own thread) is delivered there.
+    runtime: Option<tokio::runtime::Handle>,
+}
+
+/// The newest [`RESENDABLE_EVENTS`] events delivered, by id.
+#[derive(Default)]
+struct Events {
+    by_id: HashMap<String, Kept>,
+    /// The ids, oldest first: the first one goes when the map is full.
+    order: VecDeque<String>,
+}
+
+/// One event kept for a resend.
+struct Kept {
+    /// The key of the project whose render it is about.
+    project: String,
+    /// The body as first delivered: a resend sends the same bytes.
+    body: Bytes,
+    /// How many times it was resent.
+    resends: u32,
+}
+
+/// An event found for a resend: its body and the resend's number (1 for the first).
+pub(crate) struct Resend {
+    pub body: Bytes,
+    pub number: u32,
 }
 
 #[derive(Default)]
@@ -132,7 +170,8 @@ impl Settings {
 }
 
 impl Deliveries {
-    /// Deliveries keeping `capacity` records, appending each to `file` when given.
+    /// Deliveries keeping `capacity` records, appending each to `file` when given; their
+    /// tasks run on the current runtime, if any (else on the one current at each spawn).
     pub(crate) fn new(capacity: usize, file: Option<&Path>) -> std::io::Result<Deliveries> {
         let file = match file {
             Some(path) => Some(Mutex::new(std::io::LineWriter::new(
@@ -146,19 +185,58 @@ impl Deliveries {
         Ok(Deliveries {
             ring: Mutex::new(VecDeque::new()),
             capacity,
+            events: Mutex::new(Events::default()),
             file,
             tasks: Mutex::new(Tasks::default()),
             shutdown: watch::Sender::new(false),
+            runtime: tokio::runtime::Handle::try_current().ok(),
         })
     }
 
-    /// Starts delivering `body` (event `event_id`) to `endpoint`, on its own task; nothing once
-    /// the server is stopping.
+    /// Keeps the body of event `event_id` (about a render of the project of `project`) for a
+    /// later resend, forgetting the oldest event kept when there are [`RESENDABLE_EVENTS`].
+    pub(crate) fn keep(&self, event_id: &str, project: &str, body: Bytes) {
+        let mut events = self.events.lock().unwrap_or_else(|p| p.into_inner());
+        while events.order.len() >= RESENDABLE_EVENTS {
+            let Some(oldest) = events.order.pop_front() else {
+                break;
+            };
+            events.by_id.remove(&oldest);
+        }
+        events.order.push_back(event_id.to_owned());
+        events.by_id.insert(
+            event_id.to_owned(),
+            Kept {
+                project: project.to_owned(),
+                body,
+                resends: 0,
+            },
+        );
+    }
+
+    /// The body of a kept event, counted as resent once more: `None` when no event
+    /// `event_id` is kept (of the project of `project`, when given).
+    pub(crate) fn resend(&self, event_id: &str, project: Option<&str>) -> Option<Resend> {
+        let mut events = self.events.lock().unwrap_or_else(|p| p.into_inner());
+        let kept = events
+            .by_id
+            .get_mut(event_id)
+            .filter(|kept| project.is_none_or(|p| p == kept.project))?;
+        kept.resends += 1;
+        Some(Resend {
+            body: kept.body.clone(),
+            number: kept.resends,
+        })
+    }
+
+    /// Starts delivering `body` (event `event_id`; `resend` 0, or the resend's number) to
+    /// `endpoint`, on its own task; nothing once the server is stopping.
     pub(crate) fn spawn(
         self: &std::sync::Arc<Self>,
         settings: Settings,
         endpoint: WebhookEndpoint,
         event_id: String,
+        resend: u32,
         body: Bytes,
     ) {
         let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
@@ -170,13 +248,23 @@ impl Deliveries {
         while tasks.set.try_join_next().is_some() {}
         let deliveries = self.clone();
         let shutdown = self.shutdown.subscribe();
-        tasks.set.spawn(async move {
-            let delivery = deliver(&deliveries, &settings, &endpoint, &event_id, &body);
+        let task = async move {
+            let delivery = deliver(
+                &deliveries,
+                &settings,
+                &endpoint,
+                (&event_id, resend),
+                &body,
+            );
             tokio::select! {
                 () = delivery => {}
                 () = stopping(shutdown) => {}
             }
-        });
+        };
+        match &self.runtime {
+            Some(runtime) => tasks.set.spawn_on(task, runtime),
+            None => tasks.set.spawn(task),
+        };
     }
 
     /// How many (event, endpoint) pairs are still being delivered.
@@ -231,12 +319,13 @@ async fn stopping(mut shutdown: watch::Receiver<bool>) {
     let _ = shutdown.wait_for(|stopping| *stopping).await;
 }
 
-/// Posts `body` to `endpoint` until it answers `2xx` or the window ends.
+/// Posts `body` (the event and the resend's number) to `endpoint` until it answers `2xx` or
+/// the window ends; each attempt is signed anew, at its own time.
 async fn deliver(
     deliveries: &Deliveries,
     settings: &Settings,
     endpoint: &WebhookEndpoint,
-    event_id: &str,
+    (event_id, resend): (&str, u32),
     body: &Bytes,
 ) {
     let deadline = Instant::now() + settings.window;
@@ -275,15 +364,16 @@ async fn deliver(
         let retry_in = (!success && Instant::now() + wait <= deadline).then_some(wait);
         let url = &endpoint.url;
         if success {
-            tracing::info!(event = %event_id, %url, attempt, "webhook delivered");
+            tracing::info!(event = %event_id, %url, resend, attempt, "webhook delivered");
         } else if let Some(wait) = retry_in {
-            tracing::warn!(event = %event_id, %url, attempt, ?outcome, ?wait, "webhook delivery failed; retrying");
+            tracing::warn!(event = %event_id, %url, resend, attempt, ?outcome, ?wait, "webhook delivery failed; retrying");
         } else {
-            tracing::warn!(event = %event_id, %url, attempt, ?outcome, "webhook delivery failed; the redelivery window is over, giving up");
+            tracing::warn!(event = %event_id, %url, resend, attempt, ?outcome, "webhook delivery failed; the redelivery window is over, giving up");
         }
         deliveries.record(DeliveryRecord {
             event_id: event_id.to_owned(),
             endpoint: endpoint.url.clone(),
+            resend,
             attempt,
             at,
             outcome,
@@ -356,6 +446,28 @@ mod tests {
     }
 
     #[test]
+    fn kept_events_are_found_by_id_within_their_project_and_counted_per_resend() {
+        let deliveries = Deliveries::new(0, None).unwrap();
+        deliveries.keep("evt_a", "ck_a", Bytes::from_static(b"{\"id\":\"evt_a\"}"));
+        assert!(deliveries.resend("evt_b", None).is_none());
+        assert!(deliveries.resend("evt_a", Some("ck_other")).is_none());
+        let first = deliveries.resend("evt_a", Some("ck_a")).unwrap();
+        assert_eq!(
+            (first.number, &first.body[..]),
+            (1, &b"{\"id\":\"evt_a\"}"[..])
+        );
+        assert_eq!(deliveries.resend("evt_a", None).unwrap().number, 2);
+        for n in 0..RESENDABLE_EVENTS {
+            deliveries.keep(&format!("evt_{n}"), "ck_a", Bytes::new());
+        }
+        assert!(
+            deliveries.resend("evt_a", None).is_none(),
+            "the oldest is forgotten"
+        );
+        assert!(deliveries.resend("evt_0", None).is_some());
+    }
+
+    #[test]
     fn the_ring_keeps_the_newest_records_and_the_file_gets_every_one() {
         let path =
             std::env::temp_dir().join(format!("craftkit-deliveries-{}.jsonl", std::process::id()));
@@ -365,6 +477,7 @@ mod tests {
             deliveries.record(DeliveryRecord {
                 event_id: "evt_1".into(),
                 endpoint: "http://127.0.0.1:9/hooks".into(),
+                resend: 0,
                 attempt,
                 at: SystemTime::UNIX_EPOCH,
                 outcome: if attempt == 5 {
@@ -392,6 +505,7 @@ mod tests {
         assert_eq!(lines[4]["retry_in_ms"], serde_json::Value::Null);
         assert_eq!(lines[4]["latency_ms"], 3.0);
         assert_eq!(lines[4]["at"], "1970-01-01T00:00:00.000Z");
+        assert_eq!(lines[4]["resend"], 0);
         std::fs::remove_file(path).unwrap();
     }
 }

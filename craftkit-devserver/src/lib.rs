@@ -14,7 +14,10 @@
 //! while it rotates, [`WebhookEndpoint::with_previous_secret`]), and delivered again after no
 //! answer within [`Config::webhook_timeout`] or a non-`2xx` answer, with a jittered exponential
 //! backoff, until a `2xx` or the end of [`Config::webhook_window`]. Every attempt is in
-//! [`DevServer::deliveries`] (and [`Config::delivery_log`]).
+//! [`DevServer::deliveries`] (and [`Config::delivery_log`]). A past event can be delivered
+//! again, as the dashboard's "resend" does: [`DevServer::resend`] in-process, or
+//! `POST /_dev/events/{id}/resend` with the project's key ([`request_resend`], `cargo craftkit
+//! resend`), the server's one route outside the contract.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), craftkit_devserver::Error> {
@@ -63,9 +66,9 @@ pub use assets::AssetFetch;
 pub use config::{
     Clock, Config, DEV_KEY, Fault, FaultKind, FaultWhen, WebhookEndpoint, is_key_shaped,
 };
-pub use delivery::{DELIVERY_LOG_CAPACITY, DeliveryOutcome, DeliveryRecord};
+pub use delivery::{DELIVERY_LOG_CAPACITY, DeliveryOutcome, DeliveryRecord, RESENDABLE_EVENTS};
 pub use recorder::{RecordedRequest, RecordedResponse};
-pub use webhooks::{deliver_once, sign, signature_header, test_event};
+pub use webhooks::{deliver_once, request_resend, sign, signature_header, test_event};
 
 /// Why a server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -282,6 +285,27 @@ impl DevServer {
         let event = webhooks::test_event(kind, render, now);
         let status = webhooks::deliver_once(url, secret, &event, now).await?;
         Ok((event, status))
+    }
+
+    /// Delivers the past event `event_id` again to every endpoint, as the dashboard's
+    /// "resend" does: the same id and body, signed anew at each attempt, retried as any
+    /// delivery. Returns the resend's number (1 for the event's first), which its attempts
+    /// carry in [`DeliveryRecord::resend`]; the deliveries go on after it returns (wait for
+    /// [`pending_deliveries`](DevServer::pending_deliveries) to be 0).
+    ///
+    /// The server keeps the events of its own renders (of any project), the newest
+    /// [`RESENDABLE_EVENTS`], while it runs: any other id is an error that names it.
+    ///
+    /// ```no_run
+    /// # async fn run(server: craftkit_devserver::DevServer) -> Result<(), String> {
+    /// let event_id = server.deliveries()[0].event_id.clone();
+    /// let resend = server.resend(&event_id)?;
+    /// // ... wait for server.pending_deliveries() == 0 ...
+    /// assert!(server.deliveries().iter().any(|d| d.event_id == event_id && d.resend == resend));
+    /// # Ok(()) }
+    /// ```
+    pub fn resend(&self, event_id: &str) -> Result<u32, String> {
+        webhooks::resend(&self.app, event_id, None).ok_or_else(|| webhooks::unknown_event(event_id))
     }
 
     /// Every webhook delivery attempt so far, oldest first: the event, the endpoint, the

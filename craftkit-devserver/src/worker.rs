@@ -133,7 +133,7 @@ pub(crate) fn spawn(app: App, render_id: String) {
             }
             entry.render.clone()
         };
-        webhooks::emit(&app, &render);
+        webhooks::emit(&app, &key, &render);
     });
 }
 

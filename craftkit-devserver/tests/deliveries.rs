@@ -17,7 +17,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use common::{KEY, Server, config_with, valid_body};
+use common::{KEY, OTHER_KEY, Server, config_with, valid_body};
 use craftkit_devserver::{
     DeliveryOutcome, DeliveryRecord, DevServer, Fault, FaultKind, FaultWhen, WebhookEndpoint,
 };
@@ -344,6 +344,89 @@ fn each_endpoint_signs_with_its_own_secret() {
         b.event()["id"].as_str().unwrap(),
         "one event, two endpoints"
     );
+}
+
+#[test]
+fn a_resend_delivers_the_same_body_to_every_endpoint_retried_and_logged_under_its_number() {
+    // The first endpoint fails the resend's first attempt: it is retried as any delivery.
+    let first = Receiver::start(vec![Answer::Status(200), Answer::Status(500)]);
+    let second = Receiver::start(vec![]);
+    let server = Server::with(config_with(|c| {
+        c.webhooks = vec![first.endpoint(SECRET), second.endpoint(OTHER_SECRET)];
+    }));
+    render(&server);
+    let id = settled(server.dev())[0].event_id.clone();
+
+    let path = format!("/_dev/events/{id}/resend");
+    let answer = server.post(&path).key(KEY).send().expect(202);
+    assert_eq!(answer["object"], "resend");
+    assert_eq!(answer["event"], id.as_str());
+    assert_eq!(answer["resend"], 1);
+    assert_eq!(
+        answer["endpoints"],
+        serde_json::json!([first.url, second.url])
+    );
+    let records = settled(server.dev());
+    let mut log: Vec<_> = records
+        .iter()
+        .map(|r| (r.endpoint.clone(), r.resend, r.attempt, r.outcome.clone()))
+        .collect();
+    log.sort_by(|a, b| (&a.0, a.1, a.2).cmp(&(&b.0, b.1, b.2)));
+    let ok = DeliveryOutcome::Status(200);
+    let mut expected = vec![
+        (first.url.clone(), 0, 1, ok.clone()),
+        (first.url.clone(), 1, 1, DeliveryOutcome::Status(500)),
+        (first.url.clone(), 1, 2, ok.clone()),
+        (second.url.clone(), 0, 1, ok.clone()),
+        (second.url.clone(), 1, 1, ok),
+    ];
+    expected.sort_by(|a, b| (&a.0, a.1, a.2).cmp(&(&b.0, b.1, b.2)));
+    assert_eq!(log, expected);
+    assert!(records.iter().all(|r| r.event_id == id));
+    let now = SystemTime::now();
+    for (receiver, secret) in [(&first, SECRET), (&second, OTHER_SECRET)] {
+        let hits = receiver.hits();
+        assert!(
+            hits.iter().all(|hit| hit.body == hits[0].body),
+            "the same body"
+        );
+        for hit in &hits {
+            Verifier::new(secret)
+                .verify(&hit.signature, &hit.body, now)
+                .expect("each attempt is signed with the endpoint's secret");
+        }
+    }
+
+    // Another project's event, an unknown one, no key.
+    let error = server
+        .post(&path)
+        .key(OTHER_KEY)
+        .send()
+        .expect_error(404, "not_found");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("`{id}`")),
+        "{error}"
+    );
+    let error = server
+        .post("/_dev/events/evt_unknown/resend")
+        .key(KEY)
+        .send()
+        .expect_error(404, "not_found");
+    assert!(
+        error["message"].as_str().unwrap().contains("`evt_unknown`"),
+        "{error}"
+    );
+    server
+        .post(&path)
+        .no_key()
+        .send()
+        .expect_error(401, "unauthenticated");
+    let error = server.dev().resend("evt_unknown").unwrap_err();
+    assert!(error.contains("`evt_unknown`"), "{error}");
+    assert_eq!(settled(server.dev()).len(), 5, "nothing more was delivered");
 }
 
 #[test]

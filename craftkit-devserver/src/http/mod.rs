@@ -3,6 +3,7 @@
 
 mod auth;
 mod body;
+mod events;
 mod extract;
 mod files;
 mod host;
@@ -84,9 +85,20 @@ pub(crate) fn routes() -> Vec<Route> {
     ]
 }
 
+/// The local server's own routes, which the service does not have: outside `/v1/` and the
+/// contract's document (see `events`).
+pub(crate) fn dev_routes() -> Vec<Route> {
+    vec![route(
+        Method::POST,
+        "/_dev/events/{id}/resend",
+        events::resend,
+    )]
+}
+
 pub(crate) fn router(app: App) -> Router {
     routes()
         .into_iter()
+        .chain(dev_routes())
         // Routes of one path with different methods merge into one method router.
         .fold(Router::new(), |router, route| {
             router.route(route.path, route.endpoint)
