@@ -34,21 +34,6 @@ pub fn unknown_variant(error: ParseEnumError) -> String {
     error.unknown_variant()
 }
 
-/// The variant of a generated enum whose value is `value`: a scan of its `ALL` by `as_str`, or
-/// serde's `unknown variant` error listing `expected`. What every generated enum's
-/// `TryFrom<String>` (which it deserializes through) calls.
-pub fn enum_value<T: Copy>(
-    value: String,
-    all: &[T],
-    as_str: fn(&T) -> &'static str,
-    expected: &str,
-) -> Result<T, String> {
-    all.iter()
-        .find(|variant| as_str(variant) == value.as_str())
-        .copied()
-        .ok_or_else(|| format!("unknown variant `{value}`, expected {expected}"))
-}
-
 use serde::{Serialize, Serializer};
 
 use crate::manifest::Tree;
