@@ -16,10 +16,7 @@
 /// assert_eq!(closest("invoce", ["invoice", "receipt"]), Some("invoice"));
 /// assert_eq!(closest("order", ["invoice", "receipt"]), None);
 /// ```
-pub fn closest<'a>(
-    wanted: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
+pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     candidates
         .into_iter()
         .filter(|candidate| *candidate != wanted)

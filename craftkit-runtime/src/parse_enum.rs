@@ -50,7 +50,10 @@ impl ParseEnumError {
 
     /// serde's wording, without the suggestion.
     pub(crate) fn unknown_variant(&self) -> String {
-        format!("unknown variant `{}`, expected {}", self.value, self.expected)
+        format!(
+            "unknown variant `{}`, expected {}",
+            self.value, self.expected
+        )
     }
 }
 
@@ -72,7 +75,10 @@ fn suggestion(value: &str, values: &[&'static str]) -> Option<&'static str> {
     if value.len() > SUGGESTION_LIMIT {
         return None;
     }
-    let short = values.iter().copied().filter(|v| v.len() <= SUGGESTION_LIMIT);
+    let short = values
+        .iter()
+        .copied()
+        .filter(|v| v.len() <= SUGGESTION_LIMIT);
     let lower = value.to_lowercase();
     short
         .clone()
