@@ -176,6 +176,7 @@ mod tests {
     /// Every argument `impl Into<Vec<String>>` took still compiles, the empty ones included
     /// (their type is inferred), and arrays and slices of `&str` compile now.
     #[test]
+    #[allow(clippy::needless_borrows_for_generic_args)] // the impls for references are tested
     fn what_into_vec_took_and_arrays_of_str() {
         let ab = vec!["a".to_owned(), "b".to_owned()];
         assert_eq!(strings(ab.clone()), ab);

@@ -177,7 +177,7 @@ impl Formatter for Layout {
     ) -> io::Result<()> {
         let mut rest = fragment;
         while let Some(at) = rest.find(hidden) {
-            w.write_all(rest[..at].as_bytes())?;
+            w.write_all(&rest.as_bytes()[..at])?;
             let c = rest[at..].chars().next().expect("found");
             for unit in c.encode_utf16(&mut [0; 2]) {
                 write!(w, "\\u{unit:04x}")?;
