@@ -48,7 +48,7 @@ mod overrides;
 mod rustdoc;
 pub mod schema;
 mod source;
-mod suggest;
+use craftkit_core::suggest;
 pub mod surface;
 
 use craftkit_core::manifest::{Manifest, Tree, Warning};

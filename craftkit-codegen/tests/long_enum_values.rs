@@ -103,11 +103,13 @@ fn a_long_value_deserializes_through_try_from_string() {
         trait_impls(items, "Mood"),
         [
             "::std::fmt::Display",
+            "::std::str::FromStr",
             "::std::convert::TryFrom<::std::string::String>"
         ]
     );
     // The value is written twice (the `rename` serde serializes it by, and `as_str`): the
-    // conversion scans `ALL` by `as_str`, and its error shows only the start of the value.
+    // conversion (`FromStr`, which `TryFrom<String>` calls) scans `ALL` by `as_str`, and its
+    // error shows only the start of the value.
     let text = file.to_token_stream().to_string();
     let literal = proc_macro2::Literal::string(&long).to_string();
     assert_eq!(text.matches(&literal).count(), 2);
@@ -135,6 +137,7 @@ fn a_long_value_deserializes_through_try_from_string() {
         trait_impls(items, "Plain"),
         [
             "::std::fmt::Display",
+            "::std::str::FromStr",
             "::std::convert::TryFrom<::std::string::String>"
         ]
     );

@@ -231,5 +231,31 @@ fn a_derive_check_names_the_setting_that_added_the_derive() {
             .iter()
             .all(|p| p.setting == Setting::Derive("Eq".into())),
         "{problems:?}"
+
+/// A field's own `#[serde(...)]` joins the one the generator writes (issue 24, item 4): a
+/// field carries at most one, its parts in order, ours first.
+#[test]
+fn a_field_serde_attribute_joins_the_generated_one() {
+    let code = code(
+        TemplateConfig::new()
+            .field(
+                "lines[].unit",
+                FieldConfig::new().attribute("#[serde(alias = \"u\",)]"),
+            )
+            .field(
+                "number",
+                FieldConfig::new().attribute("#[serde(alias = \"no\")]"),
+            ),
+    )
+    .unwrap();
+    assert!(
+        code.contains(
+            "#[serde(skip_serializing_if = \"::std::option::Option::is_none\", alias = \"u\")]\n        pub unit:"
+        ),
+        "{code}"
+    );
+    assert!(
+        code.contains("#[serde(alias = \"no\")]\n    pub number:"),
+        "{code}"
     );
 }

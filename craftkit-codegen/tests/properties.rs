@@ -674,8 +674,8 @@ impl ValidManifest {
 
     /// The items the generated file should hold, as [`count_items`] counts them: the root
     /// struct and one per object or array of objects; one enum per enum; the `Template` impl,
-    /// one `Deserialize` impl per struct, and three per enum (inherent, `Display`, and the
-    /// `TryFrom<String>` it deserializes through); the module when anything is nested; nothing
+    /// one `Deserialize` impl per struct, and four per enum (inherent, `Display`, `FromStr` and
+    /// the `TryFrom<String>` it deserializes through); the module when anything is nested; nothing
     /// else.
     fn expected_items(&self) -> [usize; 5] {
         fn count(children: &[Child], acc: &mut (usize, usize)) {
@@ -709,8 +709,8 @@ impl ValidManifest {
             2 * (1 + structs),
             enums,
             // `Template`; each struct's `Deserialize`, `builder()` impl and builder impl; each
-            // enum's inherent impl, `Display` and `TryFrom<String>`.
-            1 + 3 * (1 + structs) + 3 * enums,
+            // enum's inherent impl, `Display`, `FromStr` and `TryFrom<String>`.
+            1 + 3 * (1 + structs) + 4 * enums,
             // The module of nested types, also there for the field markers of the builders.
             usize::from(structs + enums > 0 || any_required(&self.root)),
             0,

@@ -8,6 +8,7 @@
 //! - [`value`]: the value types that generated code uses for `date`, `datetime`, `image` and
 //!   `signature` variables.
 //! - [`Template`]: the trait every generated payload type implements.
+//! - [`suggest`]: "did you mean", shared by the generator's errors and generated enums.
 //!
 //! Applications depend on `craftkit-runtime`, which re-exports all of this; this crate exists
 //! on its own so that the code generator (and so the proc-macro) can use the manifest model
@@ -24,6 +25,7 @@
 pub mod api;
 pub mod data;
 pub mod manifest;
+pub mod suggest;
 mod template;
 pub mod value;
 #[cfg(feature = "webhook")]

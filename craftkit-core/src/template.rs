@@ -22,7 +22,7 @@ pub trait Template: Serialize + DeserializeOwned + 'static {
     const PIPELINE: Pipeline;
     /// The manifest's [fingerprint](Manifest::fingerprint).
     const FINGERPRINT: &'static str;
-    /// The manifest, as compact JSON.
+    /// The manifest as JSON (generated code writes it as a raw string, a line per variable).
     const MANIFEST_JSON: &'static str;
 
     /// The manifest folded into a tree (parsed once, on first use).

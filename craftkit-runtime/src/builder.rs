@@ -66,3 +66,132 @@ impl<Field, T> IsSet<Field, T> for Set<T> {
 pub trait IsUnset<Field> {}
 
 impl<Field> IsUnset<Field> for Unset {}
+
+/// What a builder's setter of a list of strings (a `Vec<String>` field) takes: an array or a
+/// slice of anything that converts into a `String`, or the `Vec<String>` itself.
+///
+/// ```ignore
+/// let handover = Handover::builder()
+///     .crew(["Marko", "Iva"])                  // [&str; N]
+///     .tags(vec!["a".to_owned()])               // Vec<String>, also `vec![]` and `Vec::new()`
+///     .notes(&lines[..])                        // &[String] or &[&str]
+///     .build();
+/// ```
+///
+/// Not `impl IntoIterator<Item = impl Into<String>>`: with that, an empty `vec![]` or
+/// `Vec::new()` has no item type to infer and stops compiling, while code written when these
+/// setters took `impl Into<Vec<String>>` passes them. This trait is implemented for exactly one
+/// `Vec` (`Vec<String>`), so they still infer, and for every other type `Into<Vec<String>>` took
+/// (arrays, slices, `Box<[String]>`, `VecDeque`, `BinaryHeap`, `Cow<[String]>`), arrays and
+/// slices now of `&str` too. An iterator is `.collect::<Vec<String>>()`ed first, and an empty
+/// array written `[]` needs its type (`[] as [&str; 0]`, or `Vec::new()`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a list of strings this setter takes",
+    label = "expected an array or slice of `&str` or `String`, or a `Vec<String>`",
+    note = "collect an iterator first: `.collect::<Vec<String>>()`; a `Vec<&str>` has no \
+            conversion, an array `[\"a\", \"b\"]` has"
+)]
+pub trait IntoStrings {
+    /// The strings, in order.
+    fn into_strings(self) -> Vec<String>;
+}
+
+impl IntoStrings for Vec<String> {
+    fn into_strings(self) -> Vec<String> {
+        self
+    }
+}
+
+impl<S: Into<String>, const N: usize> IntoStrings for [S; N] {
+    fn into_strings(self) -> Vec<String> {
+        self.into_iter().map(Into::into).collect()
+    }
+}
+
+impl<S: Clone + Into<String>, const N: usize> IntoStrings for &[S; N] {
+    fn into_strings(self) -> Vec<String> {
+        self.as_slice().into_strings()
+    }
+}
+
+impl<S: Clone + Into<String>, const N: usize> IntoStrings for &mut [S; N] {
+    fn into_strings(self) -> Vec<String> {
+        self.as_slice().into_strings()
+    }
+}
+
+impl<S: Clone + Into<String>> IntoStrings for &[S] {
+    fn into_strings(self) -> Vec<String> {
+        self.iter().cloned().map(Into::into).collect()
+    }
+}
+
+impl<S: Clone + Into<String>> IntoStrings for &mut [S] {
+    fn into_strings(self) -> Vec<String> {
+        (&*self).into_strings()
+    }
+}
+
+impl<S: Clone + Into<String>> IntoStrings for &Vec<S> {
+    fn into_strings(self) -> Vec<String> {
+        self.as_slice().into_strings()
+    }
+}
+
+impl IntoStrings for Box<[String]> {
+    fn into_strings(self) -> Vec<String> {
+        self.into_vec()
+    }
+}
+
+impl IntoStrings for std::collections::VecDeque<String> {
+    fn into_strings(self) -> Vec<String> {
+        self.into()
+    }
+}
+
+impl IntoStrings for std::collections::BinaryHeap<String> {
+    fn into_strings(self) -> Vec<String> {
+        self.into()
+    }
+}
+
+impl IntoStrings for std::borrow::Cow<'_, [String]> {
+    fn into_strings(self) -> Vec<String> {
+        self.into_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+    use std::collections::{BinaryHeap, VecDeque};
+
+    use super::IntoStrings;
+
+    fn strings(list: impl IntoStrings) -> Vec<String> {
+        list.into_strings()
+    }
+
+    /// Every argument `impl Into<Vec<String>>` took still compiles, the empty ones included
+    /// (their type is inferred), and arrays and slices of `&str` compile now.
+    #[test]
+    #[allow(clippy::needless_borrows_for_generic_args)] // the impls for references are tested
+    fn what_into_vec_took_and_arrays_of_str() {
+        let ab = vec!["a".to_owned(), "b".to_owned()];
+        assert_eq!(strings(ab.clone()), ab);
+        assert_eq!(strings(vec![]), Vec::<String>::new());
+        assert_eq!(strings(Vec::new()), Vec::<String>::new());
+        assert_eq!(strings(["a".to_owned(), "b".to_owned()]), ab);
+        assert_eq!(strings(["a", "b"]), ab);
+        assert_eq!(strings(&["a", "b"]), ab);
+        assert_eq!(strings(&mut ["a", "b"]), ab);
+        assert_eq!(strings(&ab[..]), ab);
+        assert_eq!(strings(&mut ab.clone()[..]), ab);
+        assert_eq!(strings(&ab), ab);
+        assert_eq!(strings(ab.clone().into_boxed_slice()), ab);
+        assert_eq!(strings(VecDeque::from(ab.clone())), ab);
+        assert_eq!(strings(BinaryHeap::from(ab.clone())).len(), 2);
+        assert_eq!(strings(Cow::Borrowed(&ab[..])), ab);
+    }
+}

@@ -66,5 +66,8 @@ pub use serde;
 /// The serde_json version whose `Value` generated code uses for variables of unknown type.
 pub use serde_json;
 
+mod parse_enum;
+pub use parse_enum::ParseEnumError;
+
 #[doc(hidden)]
 pub mod __private;

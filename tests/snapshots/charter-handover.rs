@@ -56,8 +56,10 @@ pub struct CharterHandover {
     /// - JSON path: `water_level`
     /// - Type: `number`, optional
     /// - Range: 0 to 100
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    #[serde(serialize_with = "::craftkit_runtime::__private::serialize_option_f64")]
+    #[serde(
+        skip_serializing_if = "::std::option::Option::is_none",
+        serialize_with = "::craftkit_runtime::__private::serialize_option_f64"
+    )]
     pub water_level: ::std::option::Option<::std::primitive::f64>,
     /// - JSON path: `engine_hours`
     /// - Type: `integer`, optional
@@ -140,7 +142,50 @@ impl ::craftkit_runtime::Template for CharterHandover {
     const VERSION: ::std::primitive::u64 = 12u64;
     const PIPELINE: ::craftkit_runtime::manifest::Pipeline = ::craftkit_runtime::manifest::Pipeline::Html;
     const FINGERPRINT: &'static ::std::primitive::str = "884eabba58407653f7619c4467fb695b3c9d14d6e5b24ef34f6b738ab1a4cea6";
-    const MANIFEST_JSON: &'static ::std::primitive::str = "{\"slug\":\"charter-handover\",\"name\":\"Charter handover\",\"description\":\"Signed hand-over of a chartered yacht at embarkation: booking, vessel, inspected areas and both signatures.\",\"version\":12,\"status\":\"published\",\"pipeline\":\"html\",\"updatedAt\":\"2026-11-20T09:14:03Z\",\"variables\":[{\"path\":\"booking\",\"type\":\"object\",\"required\":true,\"description\":\"The booking being handed over\"},{\"path\":\"booking.code\",\"type\":\"string\",\"required\":true,\"description\":\"Booking reference\",\"example\":\"BK-2931\",\"minLength\":4,\"maxLength\":16},{\"path\":\"booking.embarkation\",\"type\":\"datetime\",\"required\":true,\"description\":\"When the charterer takes the yacht\",\"example\":\"2026-06-14T15:00:00+02:00\"},{\"path\":\"booking.disembarkation\",\"type\":\"datetime\",\"required\":true,\"example\":\"2026-06-21T09:00:00+02:00\"},{\"path\":\"booking.base\",\"type\":\"string\",\"required\":false,\"description\":\"Marina the yacht leaves from\",\"example\":\"ACI Marina Split\"},{\"path\":\"vessel.name\",\"type\":\"string\",\"required\":true,\"example\":\"Aurora\"},{\"path\":\"vessel.model\",\"type\":\"string\",\"required\":false,\"example\":\"Bavaria C42\"},{\"path\":\"vessel.length_m\",\"type\":\"number\",\"required\":false,\"example\":12.8,\"minimum\":5,\"maximum\":120},{\"path\":\"vessel.registration\",\"type\":\"string\",\"required\":false,\"example\":\"ST-4411\"},{\"path\":\"charterer.fullName\",\"type\":\"string\",\"required\":true,\"example\":\"Ada Lovelace\"},{\"path\":\"charterer.email\",\"type\":\"string\",\"required\":false,\"example\":\"ada@example.org\",\"format\":\"email\"},{\"path\":\"charterer.phone\",\"type\":\"string\",\"required\":false,\"format\":\"phone\"},{\"path\":\"charterer.licence_number\",\"type\":\"string\",\"required\":false,\"description\":\"Skipper licence, when the charterer skippers\"},{\"path\":\"guests\",\"type\":\"integer\",\"required\":true,\"example\":6,\"minimum\":1,\"maximum\":12},{\"path\":\"crew[]\",\"type\":\"array\",\"required\":false,\"description\":\"Names of crew on board\",\"example\":[\"Marko\",\"Iva\"],\"items\":\"string\",\"maxItems\":4},{\"path\":\"fuel_level\",\"type\":\"number\",\"required\":true,\"description\":\"Fuel tank level, percent\",\"example\":95,\"minimum\":0,\"maximum\":100},{\"path\":\"water_level\",\"type\":\"number\",\"required\":false,\"description\":\"Fresh water level, percent\",\"minimum\":0,\"maximum\":100},{\"path\":\"engine_hours\",\"type\":\"integer\",\"required\":false,\"example\":1412,\"minimum\":0},{\"path\":\"deposit_taken\",\"type\":\"boolean\",\"required\":true,\"example\":true},{\"path\":\"areas[]\",\"type\":\"array\",\"required\":true,\"description\":\"One row per inspected area of the yacht\",\"minItems\":1},{\"path\":\"areas[].name\",\"type\":\"string\",\"required\":true,\"example\":\"Galley\"},{\"path\":\"areas[].condition\",\"type\":\"enum\",\"required\":true,\"example\":\"ok\",\"values\":[\"ok\",\"worn\",\"damaged\",\"missing\"]},{\"path\":\"areas[].notes\",\"type\":\"text\",\"required\":false},{\"path\":\"areas[].photos[]\",\"type\":\"array\",\"required\":false,\"description\":\"Photos taken during inspection\",\"items\":\"image\",\"maxItems\":6},{\"path\":\"inventory[]\",\"type\":\"array\",\"required\":false,\"description\":\"Loose equipment counted on board\"},{\"path\":\"inventory[].item\",\"type\":\"string\",\"required\":true,\"example\":\"Life jacket\"},{\"path\":\"inventory[].quantity\",\"type\":\"integer\",\"required\":true,\"example\":8,\"minimum\":0},{\"path\":\"inventory[].checked\",\"type\":\"boolean\",\"required\":false,\"example\":true},{\"path\":\"handover_notes\",\"type\":\"text\",\"required\":false,\"maxLength\":4000},{\"path\":\"handed_over_on\",\"type\":\"date\",\"required\":true,\"example\":\"2026-06-14\"},{\"path\":\"signatures.captain\",\"type\":\"signature\",\"required\":true,\"description\":\"Base captain's signature\"},{\"path\":\"signatures.charterer\",\"type\":\"signature\",\"required\":true,\"description\":\"Charterer's signature\"},{\"path\":\"company_logo\",\"type\":\"image\",\"required\":false,\"description\":\"Printed in the header\",\"example\":\"https://assets.example.org/logo.png\"}]}";
+    const MANIFEST_JSON: &'static ::std::primitive::str = r#"{
+  "slug": "charter-handover",
+  "name": "Charter handover",
+  "description": "Signed hand-over of a chartered yacht at embarkation: booking, vessel, inspected areas and both signatures.",
+  "version": 12,
+  "status": "published",
+  "pipeline": "html",
+  "updatedAt": "2026-11-20T09:14:03Z",
+  "variables": [
+    {"path": "booking", "type": "object", "required": true, "description": "The booking being handed over"},
+    {"path": "booking.code", "type": "string", "required": true, "description": "Booking reference", "example": "BK-2931", "minLength": 4, "maxLength": 16},
+    {"path": "booking.embarkation", "type": "datetime", "required": true, "description": "When the charterer takes the yacht", "example": "2026-06-14T15:00:00+02:00"},
+    {"path": "booking.disembarkation", "type": "datetime", "required": true, "example": "2026-06-21T09:00:00+02:00"},
+    {"path": "booking.base", "type": "string", "required": false, "description": "Marina the yacht leaves from", "example": "ACI Marina Split"},
+    {"path": "vessel.name", "type": "string", "required": true, "example": "Aurora"},
+    {"path": "vessel.model", "type": "string", "required": false, "example": "Bavaria C42"},
+    {"path": "vessel.length_m", "type": "number", "required": false, "example": 12.8, "minimum": 5, "maximum": 120},
+    {"path": "vessel.registration", "type": "string", "required": false, "example": "ST-4411"},
+    {"path": "charterer.fullName", "type": "string", "required": true, "example": "Ada Lovelace"},
+    {"path": "charterer.email", "type": "string", "required": false, "example": "ada@example.org", "format": "email"},
+    {"path": "charterer.phone", "type": "string", "required": false, "format": "phone"},
+    {"path": "charterer.licence_number", "type": "string", "required": false, "description": "Skipper licence, when the charterer skippers"},
+    {"path": "guests", "type": "integer", "required": true, "example": 6, "minimum": 1, "maximum": 12},
+    {"path": "crew[]", "type": "array", "required": false, "description": "Names of crew on board", "example": ["Marko", "Iva"], "items": "string", "maxItems": 4},
+    {"path": "fuel_level", "type": "number", "required": true, "description": "Fuel tank level, percent", "example": 95, "minimum": 0, "maximum": 100},
+    {"path": "water_level", "type": "number", "required": false, "description": "Fresh water level, percent", "minimum": 0, "maximum": 100},
+    {"path": "engine_hours", "type": "integer", "required": false, "example": 1412, "minimum": 0},
+    {"path": "deposit_taken", "type": "boolean", "required": true, "example": true},
+    {"path": "areas[]", "type": "array", "required": true, "description": "One row per inspected area of the yacht", "minItems": 1},
+    {"path": "areas[].name", "type": "string", "required": true, "example": "Galley"},
+    {"path": "areas[].condition", "type": "enum", "required": true, "example": "ok", "values": ["ok", "worn", "damaged", "missing"]},
+    {"path": "areas[].notes", "type": "text", "required": false},
+    {"path": "areas[].photos[]", "type": "array", "required": false, "description": "Photos taken during inspection", "items": "image", "maxItems": 6},
+    {"path": "inventory[]", "type": "array", "required": false, "description": "Loose equipment counted on board"},
+    {"path": "inventory[].item", "type": "string", "required": true, "example": "Life jacket"},
+    {"path": "inventory[].quantity", "type": "integer", "required": true, "example": 8, "minimum": 0},
+    {"path": "inventory[].checked", "type": "boolean", "required": false, "example": true},
+    {"path": "handover_notes", "type": "text", "required": false, "maxLength": 4000},
+    {"path": "handed_over_on", "type": "date", "required": true, "example": "2026-06-14"},
+    {"path": "signatures.captain", "type": "signature", "required": true, "description": "Base captain's signature"},
+    {"path": "signatures.charterer", "type": "signature", "required": true, "description": "Charterer's signature"},
+    {"path": "company_logo", "type": "image", "required": false, "description": "Printed in the header", "example": "https://assets.example.org/logo.png"}
+  ]
+}"#;
     fn tree() -> &'static ::craftkit_runtime::manifest::Tree {
         static TREE: ::std::sync::OnceLock<::craftkit_runtime::manifest::Tree> = ::std::sync::OnceLock::new();
         TREE.get_or_init(|| {
@@ -382,11 +427,10 @@ impl<
         }
     }
     /// Sets `crew`.
-    pub fn crew(
-        mut self,
-        value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
-    ) -> Self {
-        self.crew = ::std::option::Option::Some(::std::convert::Into::into(value));
+    pub fn crew(mut self, value: impl ::craftkit_runtime::builder::IntoStrings) -> Self {
+        self.crew = ::std::option::Option::Some(
+            ::craftkit_runtime::builder::IntoStrings::into_strings(value),
+        );
         self
     }
     /// Sets `crew` to `value`, or leaves it out of the JSON with `None`.
@@ -973,8 +1017,10 @@ pub mod charter_handover {
         /// - Type: `number`, optional
         /// - Range: 5 to 120
         /// - Example: `12.8`
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(serialize_with = "::craftkit_runtime::__private::serialize_option_f64")]
+        #[serde(
+            skip_serializing_if = "::std::option::Option::is_none",
+            serialize_with = "::craftkit_runtime::__private::serialize_option_f64"
+        )]
         pub length_m: ::std::option::Option<::std::primitive::f64>,
         /// - JSON path: `vessel.registration`
         /// - Type: `string`, optional
@@ -1498,17 +1544,27 @@ pub mod charter_handover {
         }
     }
     #[automatically_derived]
-    impl ::std::convert::TryFrom<::std::string::String> for Condition {
-        type Error = ::std::string::String;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, ::std::string::String> {
-            ::craftkit_runtime::__private::enum_value(
+    impl ::std::str::FromStr for Condition {
+        type Err = ::craftkit_runtime::ParseEnumError;
+        fn from_str(
+            value: &::std::primitive::str,
+        ) -> ::std::result::Result<Self, ::craftkit_runtime::ParseEnumError> {
+            ::craftkit_runtime::__private::parse_enum(
                 value,
                 &Self::ALL,
                 Self::as_str,
                 "one of `ok`, `worn`, `damaged`, `missing`",
             )
+        }
+    }
+    #[automatically_derived]
+    impl ::std::convert::TryFrom<::std::string::String> for Condition {
+        type Error = ::std::string::String;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::std::string::String> {
+            <Self as ::std::str::FromStr>::from_str(&value)
+                .map_err(::craftkit_runtime::__private::unknown_variant)
         }
     }
     /// One item of `inventory[]`.

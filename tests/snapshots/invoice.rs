@@ -100,7 +100,46 @@ impl ::craftkit_runtime::Template for Invoice {
     const VERSION: ::std::primitive::u64 = 3u64;
     const PIPELINE: ::craftkit_runtime::manifest::Pipeline = ::craftkit_runtime::manifest::Pipeline::Docx;
     const FINGERPRINT: &'static ::std::primitive::str = "7d152d6da7c392bb98c771bda60f4e5bbad136b6a58d3df8712cfed557f9a470";
-    const MANIFEST_JSON: &'static ::std::primitive::str = "{\"slug\":\"invoice\",\"name\":\"Invoice\",\"description\":\"Customer invoice rendered from a Word template.\",\"version\":3,\"status\":\"published\",\"pipeline\":\"docx\",\"updatedAt\":\"2026-10-02T12:00:00Z\",\"variables\":[{\"path\":\"number\",\"type\":\"string\",\"required\":true,\"example\":\"INV-2026-0042\"},{\"path\":\"issued_on\",\"type\":\"date\",\"required\":true,\"example\":\"2026-10-01\"},{\"path\":\"due_on\",\"type\":\"date\",\"required\":true,\"example\":\"2026-10-31\"},{\"path\":\"currency\",\"type\":\"enum\",\"required\":true,\"example\":\"EUR\",\"values\":[\"EUR\",\"USD\",\"GBP\",\"CHF\"]},{\"path\":\"seller.name\",\"type\":\"string\",\"required\":true},{\"path\":\"seller.vat_id\",\"type\":\"string\",\"required\":false},{\"path\":\"seller.address.street\",\"type\":\"string\",\"required\":true},{\"path\":\"seller.address.city\",\"type\":\"string\",\"required\":true},{\"path\":\"seller.address.postcode\",\"type\":\"string\",\"required\":true},{\"path\":\"seller.address.country\",\"type\":\"string\",\"required\":true},{\"path\":\"buyer.name\",\"type\":\"string\",\"required\":true},{\"path\":\"buyer.address.street\",\"type\":\"string\",\"required\":true},{\"path\":\"buyer.address.city\",\"type\":\"string\",\"required\":true},{\"path\":\"buyer.address.postcode\",\"type\":\"string\",\"required\":false},{\"path\":\"buyer.address.country\",\"type\":\"string\",\"required\":true},{\"path\":\"buyer.reference\",\"type\":\"string\",\"required\":false,\"description\":\"The buyer's purchase order number\"},{\"path\":\"lines[]\",\"type\":\"array\",\"required\":true,\"minItems\":1,\"maxItems\":500},{\"path\":\"lines[].description\",\"type\":\"string\",\"required\":true},{\"path\":\"lines[].quantity\",\"type\":\"number\",\"required\":true,\"minimum\":0},{\"path\":\"lines[].unit\",\"type\":\"enum\",\"required\":false,\"values\":[\"pcs\",\"h\",\"day\",\"km\"]},{\"path\":\"lines[].unit_price\",\"type\":\"number\",\"required\":true},{\"path\":\"lines[].tax_rate\",\"type\":\"number\",\"required\":false,\"minimum\":0,\"maximum\":100},{\"path\":\"totals.net\",\"type\":\"number\",\"required\":true},{\"path\":\"totals.tax\",\"type\":\"number\",\"required\":true},{\"path\":\"totals.gross\",\"type\":\"number\",\"required\":true},{\"path\":\"paid\",\"type\":\"boolean\",\"required\":false},{\"path\":\"payment_terms\",\"type\":\"text\",\"required\":false},{\"path\":\"logo\",\"type\":\"image\",\"required\":false},{\"path\":\"approved_by\",\"type\":\"signature\",\"required\":false}]}";
+    const MANIFEST_JSON: &'static ::std::primitive::str = r#"{
+  "slug": "invoice",
+  "name": "Invoice",
+  "description": "Customer invoice rendered from a Word template.",
+  "version": 3,
+  "status": "published",
+  "pipeline": "docx",
+  "updatedAt": "2026-10-02T12:00:00Z",
+  "variables": [
+    {"path": "number", "type": "string", "required": true, "example": "INV-2026-0042"},
+    {"path": "issued_on", "type": "date", "required": true, "example": "2026-10-01"},
+    {"path": "due_on", "type": "date", "required": true, "example": "2026-10-31"},
+    {"path": "currency", "type": "enum", "required": true, "example": "EUR", "values": ["EUR", "USD", "GBP", "CHF"]},
+    {"path": "seller.name", "type": "string", "required": true},
+    {"path": "seller.vat_id", "type": "string", "required": false},
+    {"path": "seller.address.street", "type": "string", "required": true},
+    {"path": "seller.address.city", "type": "string", "required": true},
+    {"path": "seller.address.postcode", "type": "string", "required": true},
+    {"path": "seller.address.country", "type": "string", "required": true},
+    {"path": "buyer.name", "type": "string", "required": true},
+    {"path": "buyer.address.street", "type": "string", "required": true},
+    {"path": "buyer.address.city", "type": "string", "required": true},
+    {"path": "buyer.address.postcode", "type": "string", "required": false},
+    {"path": "buyer.address.country", "type": "string", "required": true},
+    {"path": "buyer.reference", "type": "string", "required": false, "description": "The buyer's purchase order number"},
+    {"path": "lines[]", "type": "array", "required": true, "minItems": 1, "maxItems": 500},
+    {"path": "lines[].description", "type": "string", "required": true},
+    {"path": "lines[].quantity", "type": "number", "required": true, "minimum": 0},
+    {"path": "lines[].unit", "type": "enum", "required": false, "values": ["pcs", "h", "day", "km"]},
+    {"path": "lines[].unit_price", "type": "number", "required": true},
+    {"path": "lines[].tax_rate", "type": "number", "required": false, "minimum": 0, "maximum": 100},
+    {"path": "totals.net", "type": "number", "required": true},
+    {"path": "totals.tax", "type": "number", "required": true},
+    {"path": "totals.gross", "type": "number", "required": true},
+    {"path": "paid", "type": "boolean", "required": false},
+    {"path": "payment_terms", "type": "text", "required": false},
+    {"path": "logo", "type": "image", "required": false},
+    {"path": "approved_by", "type": "signature", "required": false}
+  ]
+}"#;
     fn tree() -> &'static ::craftkit_runtime::manifest::Tree {
         static TREE: ::std::sync::OnceLock<::craftkit_runtime::manifest::Tree> = ::std::sync::OnceLock::new();
         TREE.get_or_init(|| {
@@ -607,17 +646,27 @@ pub mod invoice {
         }
     }
     #[automatically_derived]
-    impl ::std::convert::TryFrom<::std::string::String> for Currency {
-        type Error = ::std::string::String;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, ::std::string::String> {
-            ::craftkit_runtime::__private::enum_value(
+    impl ::std::str::FromStr for Currency {
+        type Err = ::craftkit_runtime::ParseEnumError;
+        fn from_str(
+            value: &::std::primitive::str,
+        ) -> ::std::result::Result<Self, ::craftkit_runtime::ParseEnumError> {
+            ::craftkit_runtime::__private::parse_enum(
                 value,
                 &Self::ALL,
                 Self::as_str,
                 "one of `EUR`, `USD`, `GBP`, `CHF`",
             )
+        }
+    }
+    #[automatically_derived]
+    impl ::std::convert::TryFrom<::std::string::String> for Currency {
+        type Error = ::std::string::String;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::std::string::String> {
+            <Self as ::std::str::FromStr>::from_str(&value)
+                .map_err(::craftkit_runtime::__private::unknown_variant)
         }
     }
     /// The object at `seller`.
@@ -1308,8 +1357,10 @@ pub mod invoice {
         /// - JSON path: `lines[].tax_rate`
         /// - Type: `number`, optional
         /// - Range: 0 to 100
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        #[serde(serialize_with = "::craftkit_runtime::__private::serialize_option_f64")]
+        #[serde(
+            skip_serializing_if = "::std::option::Option::is_none",
+            serialize_with = "::craftkit_runtime::__private::serialize_option_f64"
+        )]
         pub tax_rate: ::std::option::Option<::std::primitive::f64>,
     }
     #[automatically_derived]
@@ -1541,17 +1592,27 @@ pub mod invoice {
         }
     }
     #[automatically_derived]
-    impl ::std::convert::TryFrom<::std::string::String> for Unit {
-        type Error = ::std::string::String;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, ::std::string::String> {
-            ::craftkit_runtime::__private::enum_value(
+    impl ::std::str::FromStr for Unit {
+        type Err = ::craftkit_runtime::ParseEnumError;
+        fn from_str(
+            value: &::std::primitive::str,
+        ) -> ::std::result::Result<Self, ::craftkit_runtime::ParseEnumError> {
+            ::craftkit_runtime::__private::parse_enum(
                 value,
                 &Self::ALL,
                 Self::as_str,
                 "one of `pcs`, `h`, `day`, `km`",
             )
+        }
+    }
+    #[automatically_derived]
+    impl ::std::convert::TryFrom<::std::string::String> for Unit {
+        type Error = ::std::string::String;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::std::string::String> {
+            <Self as ::std::str::FromStr>::from_str(&value)
+                .map_err(::craftkit_runtime::__private::unknown_variant)
         }
     }
     /// The object at `totals`.

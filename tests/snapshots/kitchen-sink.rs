@@ -31,8 +31,10 @@ pub struct KitchenSink {
     /// - JSON path: `ratio`
     /// - Type: `number`, optional
     /// - Range: -1.5 to 1.5
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    #[serde(serialize_with = "::craftkit_runtime::__private::serialize_option_f64")]
+    #[serde(
+        skip_serializing_if = "::std::option::Option::is_none",
+        serialize_with = "::craftkit_runtime::__private::serialize_option_f64"
+    )]
     pub ratio: ::std::option::Option<::std::primitive::f64>,
     /// - JSON path: `count`
     /// - Type: `integer`, required
@@ -89,23 +91,19 @@ pub struct KitchenSink {
     pub r#fn: ::std::option::Option<::std::string::String>,
     /// - JSON path: `self`
     /// - Type: `string`, optional
-    #[serde(rename = "self")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(rename = "self", skip_serializing_if = "::std::option::Option::is_none")]
     pub self_: ::std::option::Option<::std::string::String>,
     /// - JSON path: `Self`
     /// - Type: `string`, optional
-    #[serde(rename = "Self")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(rename = "Self", skip_serializing_if = "::std::option::Option::is_none")]
     pub self_pascal: ::std::option::Option<::std::string::String>,
     /// - JSON path: `crate`
     /// - Type: `string`, optional
-    #[serde(rename = "crate")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(rename = "crate", skip_serializing_if = "::std::option::Option::is_none")]
     pub crate_: ::std::option::Option<::std::string::String>,
     /// - JSON path: `super`
     /// - Type: `string`, optional
-    #[serde(rename = "super")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(rename = "super", skip_serializing_if = "::std::option::Option::is_none")]
     pub super_: ::std::option::Option<::std::string::String>,
     /// - JSON path: `async`
     /// - Type: `string`, optional
@@ -113,13 +111,14 @@ pub struct KitchenSink {
     pub r#async: ::std::option::Option<::std::string::String>,
     /// - JSON path: `_`
     /// - Type: `string`, optional
-    #[serde(rename = "_")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(rename = "_", skip_serializing_if = "::std::option::Option::is_none")]
     pub underscore: ::std::option::Option<::std::string::String>,
     /// - JSON path: `firstName`
     /// - Type: `string`, optional
-    #[serde(rename = "firstName")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        rename = "firstName",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub first_name_camel: ::std::option::Option<::std::string::String>,
     /// - JSON path: `first_name`
     /// - Type: `string`, optional
@@ -127,13 +126,14 @@ pub struct KitchenSink {
     pub first_name: ::std::option::Option<::std::string::String>,
     /// - JSON path: `first-name`
     /// - Type: `string`, optional
-    #[serde(rename = "first-name")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        rename = "first-name",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub first_name_kebab: ::std::option::Option<::std::string::String>,
     /// - JSON path: `Name`
     /// - Type: `string`, optional
-    #[serde(rename = "Name")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(rename = "Name", skip_serializing_if = "::std::option::Option::is_none")]
     pub name_pascal: ::std::option::Option<::std::string::String>,
     /// - JSON path: `name`
     /// - Type: `string`, optional
@@ -141,19 +141,19 @@ pub struct KitchenSink {
     pub name: ::std::option::Option<::std::string::String>,
     /// - JSON path: `2nd_line`
     /// - Type: `string`, optional
-    #[serde(rename = "2nd_line")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(rename = "2nd_line", skip_serializing_if = "::std::option::Option::is_none")]
     pub _2nd_line: ::std::option::Option<::std::string::String>,
     /// - JSON path: `ÄnderungsDatum`
     /// - Type: `date`, optional
-    #[serde(rename = "ÄnderungsDatum")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        rename = "ÄnderungsDatum",
+        skip_serializing_if = "::std::option::Option::is_none"
+    )]
     pub anderungs_datum: ::std::option::Option<::craftkit_runtime::Date>,
     /// - JSON path: `e-mail`
     /// - Type: `string`, optional
     /// - Format: `email`
-    #[serde(rename = "e-mail")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(rename = "e-mail", skip_serializing_if = "::std::option::Option::is_none")]
     pub e_mail: ::std::option::Option<::std::string::String>,
     /// - JSON path: `option`
     /// - Type: object, optional
@@ -266,7 +266,64 @@ impl ::craftkit_runtime::Template for KitchenSink {
     const VERSION: ::std::primitive::u64 = 7u64;
     const PIPELINE: ::craftkit_runtime::manifest::Pipeline = ::craftkit_runtime::manifest::Pipeline::Html;
     const FINGERPRINT: &'static ::std::primitive::str = "612ace525ecf1c80989a87649c3e842c27ec81b9ace915524f8eb4a6a750bab5";
-    const MANIFEST_JSON: &'static ::std::primitive::str = "{\"slug\":\"kitchen-sink\",\"name\":\"Every variable shape\",\"description\":\"Exercises every type, bound and naming case the generator must handle.\",\"version\":7,\"status\":\"published\",\"pipeline\":\"html\",\"updatedAt\":\"2026-11-01T00:00:00Z\",\"variables\":[{\"path\":\"title\",\"type\":\"string\",\"required\":true,\"example\":\"Everything\",\"minLength\":1,\"maxLength\":120},{\"path\":\"body\",\"type\":\"text\",\"required\":false},{\"path\":\"ratio\",\"type\":\"number\",\"required\":false,\"minimum\":-1.5,\"maximum\":1.5},{\"path\":\"count\",\"type\":\"integer\",\"required\":true,\"minimum\":0},{\"path\":\"big\",\"type\":\"integer\",\"required\":false,\"example\":9007199254740993},{\"path\":\"flag\",\"type\":\"boolean\",\"required\":false},{\"path\":\"day\",\"type\":\"date\",\"required\":false,\"example\":\"2026-02-28\"},{\"path\":\"at\",\"type\":\"datetime\",\"required\":false,\"example\":\"2026-02-28T23:59:59Z\"},{\"path\":\"status\",\"type\":\"enum\",\"required\":true,\"values\":[\"in-progress\",\"in_progress\",\"done\",\"DONE\",\"2nd-try\",\"ünïcode\"]},{\"path\":\"logo\",\"type\":\"image\",\"required\":false},{\"path\":\"sig\",\"type\":\"signature\",\"required\":false},{\"path\":\"qr\",\"type\":\"qrcode\",\"required\":false,\"description\":\"A type this generator does not know yet\"},{\"path\":\"type\",\"type\":\"string\",\"required\":false,\"description\":\"A Rust keyword as a key\"},{\"path\":\"fn\",\"type\":\"string\",\"required\":false},{\"path\":\"self\",\"type\":\"string\",\"required\":false},{\"path\":\"Self\",\"type\":\"string\",\"required\":false},{\"path\":\"crate\",\"type\":\"string\",\"required\":false},{\"path\":\"super\",\"type\":\"string\",\"required\":false},{\"path\":\"async\",\"type\":\"string\",\"required\":false},{\"path\":\"_\",\"type\":\"string\",\"required\":false},{\"path\":\"firstName\",\"type\":\"string\",\"required\":false},{\"path\":\"first_name\",\"type\":\"string\",\"required\":false},{\"path\":\"first-name\",\"type\":\"string\",\"required\":false},{\"path\":\"Name\",\"type\":\"string\",\"required\":false},{\"path\":\"name\",\"type\":\"string\",\"required\":false},{\"path\":\"2nd_line\",\"type\":\"string\",\"required\":false},{\"path\":\"ÄnderungsDatum\",\"type\":\"date\",\"required\":false},{\"path\":\"e-mail\",\"type\":\"string\",\"required\":false,\"format\":\"email\"},{\"path\":\"option.some\",\"type\":\"string\",\"required\":false,\"description\":\"An object whose name shadows std's Option\"},{\"path\":\"result.ok\",\"type\":\"boolean\",\"required\":false,\"description\":\"An object whose name shadows std's Result\"},{\"path\":\"string.vec\",\"type\":\"string\",\"required\":false,\"description\":\"Object named string with a key named vec\"},{\"path\":\"kitchen_sink.again\",\"type\":\"string\",\"required\":false,\"description\":\"An object named like the template's own root type\"},{\"path\":\"tags[]\",\"type\":\"array\",\"required\":false,\"items\":\"string\",\"maxItems\":10},{\"path\":\"scores[]\",\"type\":\"array\",\"required\":false,\"items\":\"integer\"},{\"path\":\"levels[]\",\"type\":\"array\",\"required\":false,\"values\":[\"low\",\"mid\",\"high\"],\"items\":\"enum\"},{\"path\":\"gallery[]\",\"type\":\"array\",\"required\":false,\"items\":\"image\",\"minItems\":0,\"maxItems\":3},{\"path\":\"a.b.c.d.e.f\",\"type\":\"string\",\"required\":true,\"description\":\"Six levels deep\"},{\"path\":\"a.b.x\",\"type\":\"integer\",\"required\":false},{\"path\":\"sections[]\",\"type\":\"array\",\"required\":true},{\"path\":\"sections[].heading\",\"type\":\"string\",\"required\":true},{\"path\":\"sections[].rows[]\",\"type\":\"array\",\"required\":false},{\"path\":\"sections[].rows[].cells[]\",\"type\":\"array\",\"required\":false,\"items\":\"string\"},{\"path\":\"sections[].rows[].address.city\",\"type\":\"string\",\"required\":false},{\"path\":\"home.address.city\",\"type\":\"string\",\"required\":true},{\"path\":\"home.address.zip\",\"type\":\"string\",\"required\":false},{\"path\":\"work.address.city\",\"type\":\"string\",\"required\":false},{\"path\":\"work.address.floor\",\"type\":\"integer\",\"required\":false}]}";
+    const MANIFEST_JSON: &'static ::std::primitive::str = r#"{
+  "slug": "kitchen-sink",
+  "name": "Every variable shape",
+  "description": "Exercises every type, bound and naming case the generator must handle.",
+  "version": 7,
+  "status": "published",
+  "pipeline": "html",
+  "updatedAt": "2026-11-01T00:00:00Z",
+  "variables": [
+    {"path": "title", "type": "string", "required": true, "example": "Everything", "minLength": 1, "maxLength": 120},
+    {"path": "body", "type": "text", "required": false},
+    {"path": "ratio", "type": "number", "required": false, "minimum": -1.5, "maximum": 1.5},
+    {"path": "count", "type": "integer", "required": true, "minimum": 0},
+    {"path": "big", "type": "integer", "required": false, "example": 9007199254740993},
+    {"path": "flag", "type": "boolean", "required": false},
+    {"path": "day", "type": "date", "required": false, "example": "2026-02-28"},
+    {"path": "at", "type": "datetime", "required": false, "example": "2026-02-28T23:59:59Z"},
+    {"path": "status", "type": "enum", "required": true, "values": ["in-progress", "in_progress", "done", "DONE", "2nd-try", "ünïcode"]},
+    {"path": "logo", "type": "image", "required": false},
+    {"path": "sig", "type": "signature", "required": false},
+    {"path": "qr", "type": "qrcode", "required": false, "description": "A type this generator does not know yet"},
+    {"path": "type", "type": "string", "required": false, "description": "A Rust keyword as a key"},
+    {"path": "fn", "type": "string", "required": false},
+    {"path": "self", "type": "string", "required": false},
+    {"path": "Self", "type": "string", "required": false},
+    {"path": "crate", "type": "string", "required": false},
+    {"path": "super", "type": "string", "required": false},
+    {"path": "async", "type": "string", "required": false},
+    {"path": "_", "type": "string", "required": false},
+    {"path": "firstName", "type": "string", "required": false},
+    {"path": "first_name", "type": "string", "required": false},
+    {"path": "first-name", "type": "string", "required": false},
+    {"path": "Name", "type": "string", "required": false},
+    {"path": "name", "type": "string", "required": false},
+    {"path": "2nd_line", "type": "string", "required": false},
+    {"path": "ÄnderungsDatum", "type": "date", "required": false},
+    {"path": "e-mail", "type": "string", "required": false, "format": "email"},
+    {"path": "option.some", "type": "string", "required": false, "description": "An object whose name shadows std's Option"},
+    {"path": "result.ok", "type": "boolean", "required": false, "description": "An object whose name shadows std's Result"},
+    {"path": "string.vec", "type": "string", "required": false, "description": "Object named string with a key named vec"},
+    {"path": "kitchen_sink.again", "type": "string", "required": false, "description": "An object named like the template's own root type"},
+    {"path": "tags[]", "type": "array", "required": false, "items": "string", "maxItems": 10},
+    {"path": "scores[]", "type": "array", "required": false, "items": "integer"},
+    {"path": "levels[]", "type": "array", "required": false, "values": ["low", "mid", "high"], "items": "enum"},
+    {"path": "gallery[]", "type": "array", "required": false, "items": "image", "minItems": 0, "maxItems": 3},
+    {"path": "a.b.c.d.e.f", "type": "string", "required": true, "description": "Six levels deep"},
+    {"path": "a.b.x", "type": "integer", "required": false},
+    {"path": "sections[]", "type": "array", "required": true},
+    {"path": "sections[].heading", "type": "string", "required": true},
+    {"path": "sections[].rows[]", "type": "array", "required": false},
+    {"path": "sections[].rows[].cells[]", "type": "array", "required": false, "items": "string"},
+    {"path": "sections[].rows[].address.city", "type": "string", "required": false},
+    {"path": "home.address.city", "type": "string", "required": true},
+    {"path": "home.address.zip", "type": "string", "required": false},
+    {"path": "work.address.city", "type": "string", "required": false},
+    {"path": "work.address.floor", "type": "integer", "required": false}
+  ]
+}"#;
     fn tree() -> &'static ::craftkit_runtime::manifest::Tree {
         static TREE: ::std::sync::OnceLock<::craftkit_runtime::manifest::Tree> = ::std::sync::OnceLock::new();
         TREE.get_or_init(|| {
@@ -1045,11 +1102,10 @@ impl<
         self
     }
     /// Sets `tags`.
-    pub fn tags(
-        mut self,
-        value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
-    ) -> Self {
-        self.tags = ::std::option::Option::Some(::std::convert::Into::into(value));
+    pub fn tags(mut self, value: impl ::craftkit_runtime::builder::IntoStrings) -> Self {
+        self.tags = ::std::option::Option::Some(
+            ::craftkit_runtime::builder::IntoStrings::into_strings(value),
+        );
         self
     }
     /// Sets `tags` to `value`, or leaves it out of the JSON with `None`.
@@ -1435,17 +1491,27 @@ pub mod kitchen_sink {
         }
     }
     #[automatically_derived]
-    impl ::std::convert::TryFrom<::std::string::String> for Status {
-        type Error = ::std::string::String;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, ::std::string::String> {
-            ::craftkit_runtime::__private::enum_value(
+    impl ::std::str::FromStr for Status {
+        type Err = ::craftkit_runtime::ParseEnumError;
+        fn from_str(
+            value: &::std::primitive::str,
+        ) -> ::std::result::Result<Self, ::craftkit_runtime::ParseEnumError> {
+            ::craftkit_runtime::__private::parse_enum(
                 value,
                 &Self::ALL,
                 Self::as_str,
                 "one of `in-progress`, `in_progress`, `done`, `DONE`, `2nd-try`, `ünïcode`",
             )
+        }
+    }
+    #[automatically_derived]
+    impl ::std::convert::TryFrom<::std::string::String> for Status {
+        type Error = ::std::string::String;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::std::string::String> {
+            <Self as ::std::str::FromStr>::from_str(&value)
+                .map_err(::craftkit_runtime::__private::unknown_variant)
         }
     }
     /// The object at `option`.
@@ -1790,17 +1856,27 @@ pub mod kitchen_sink {
         }
     }
     #[automatically_derived]
-    impl ::std::convert::TryFrom<::std::string::String> for Level {
-        type Error = ::std::string::String;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, ::std::string::String> {
-            ::craftkit_runtime::__private::enum_value(
+    impl ::std::str::FromStr for Level {
+        type Err = ::craftkit_runtime::ParseEnumError;
+        fn from_str(
+            value: &::std::primitive::str,
+        ) -> ::std::result::Result<Self, ::craftkit_runtime::ParseEnumError> {
+            ::craftkit_runtime::__private::parse_enum(
                 value,
                 &Self::ALL,
                 Self::as_str,
                 "one of `low`, `mid`, `high`",
             )
+        }
+    }
+    #[automatically_derived]
+    impl ::std::convert::TryFrom<::std::string::String> for Level {
+        type Error = ::std::string::String;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::std::string::String> {
+            <Self as ::std::str::FromStr>::from_str(&value)
+                .map_err(::craftkit_runtime::__private::unknown_variant)
         }
     }
     /// The object at `a`.
@@ -2341,9 +2417,11 @@ pub mod kitchen_sink {
         /// Sets `cells`.
         pub fn cells(
             mut self,
-            value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+            value: impl ::craftkit_runtime::builder::IntoStrings,
         ) -> Self {
-            self.cells = ::std::option::Option::Some(::std::convert::Into::into(value));
+            self.cells = ::std::option::Option::Some(
+                ::craftkit_runtime::builder::IntoStrings::into_strings(value),
+            );
             self
         }
         /// Sets `cells` to `value`, or leaves it out of the JSON with `None`.

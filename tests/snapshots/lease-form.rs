@@ -34,8 +34,10 @@ pub struct LeaseForm {
     /// - JSON path: `monthlyRent`
     /// - Type: `number`, required
     /// - Range: at least 0
-    #[serde(rename = "monthlyRent")]
-    #[serde(serialize_with = "::craftkit_runtime::__private::serialize_f64")]
+    #[serde(
+        rename = "monthlyRent",
+        serialize_with = "::craftkit_runtime::__private::serialize_f64"
+    )]
     pub monthly_rent: ::std::primitive::f64,
     /// - JSON path: `monthly_rent_in_words`
     /// - Type: `string`, optional
@@ -53,8 +55,7 @@ pub struct LeaseForm {
     ///
     /// - JSON path: `Self`
     /// - Type: `string`, optional
-    #[serde(rename = "Self")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(rename = "Self", skip_serializing_if = "::std::option::Option::is_none")]
     pub self_: ::std::option::Option<::std::string::String>,
     /// - JSON path: `landlord`
     /// - Type: object, required (a variable inside it is required)
@@ -91,7 +92,28 @@ impl ::craftkit_runtime::Template for LeaseForm {
     const VERSION: ::std::primitive::u64 = 1u64;
     const PIPELINE: ::craftkit_runtime::manifest::Pipeline = ::craftkit_runtime::manifest::Pipeline::PdfForm;
     const FINGERPRINT: &'static ::std::primitive::str = "35fbeada7e4e7bc6e8a521273bbb930a51e470fc90f9b8f0620b84f4c833b649";
-    const MANIFEST_JSON: &'static ::std::primitive::str = "{\"slug\":\"lease-form\",\"name\":\"Residential lease (fillable PDF)\",\"description\":\"Fills the AcroForm fields of a scanned lease form. Field names come from the PDF as it was authored.\",\"version\":1,\"status\":\"published\",\"pipeline\":\"pdf-form\",\"updatedAt\":\"2026-09-12T08:30:00Z\",\"variables\":[{\"path\":\"Tenant Name\",\"type\":\"string\",\"required\":true,\"example\":\"Grace Hopper\"},{\"path\":\"tenant.e-mail\",\"type\":\"string\",\"required\":false,\"format\":\"email\"},{\"path\":\"tenant.phone-number\",\"type\":\"string\",\"required\":false},{\"path\":\"1st-payment\",\"type\":\"date\",\"required\":true},{\"path\":\"monthlyRent\",\"type\":\"number\",\"required\":true,\"minimum\":0},{\"path\":\"monthly_rent_in_words\",\"type\":\"string\",\"required\":false},{\"path\":\"type\",\"type\":\"enum\",\"required\":true,\"values\":[\"fixed-term\",\"periodic\",\"Fixed term\"]},{\"path\":\"pets_allowed\",\"type\":\"boolean\",\"required\":false},{\"path\":\"Self\",\"type\":\"string\",\"required\":false,\"description\":\"Field literally named Self in the PDF\"},{\"path\":\"landlord.signature\",\"type\":\"signature\",\"required\":true},{\"path\":\"tenant.signature\",\"type\":\"signature\",\"required\":true}]}";
+    const MANIFEST_JSON: &'static ::std::primitive::str = r#"{
+  "slug": "lease-form",
+  "name": "Residential lease (fillable PDF)",
+  "description": "Fills the AcroForm fields of a scanned lease form. Field names come from the PDF as it was authored.",
+  "version": 1,
+  "status": "published",
+  "pipeline": "pdf-form",
+  "updatedAt": "2026-09-12T08:30:00Z",
+  "variables": [
+    {"path": "Tenant Name", "type": "string", "required": true, "example": "Grace Hopper"},
+    {"path": "tenant.e-mail", "type": "string", "required": false, "format": "email"},
+    {"path": "tenant.phone-number", "type": "string", "required": false},
+    {"path": "1st-payment", "type": "date", "required": true},
+    {"path": "monthlyRent", "type": "number", "required": true, "minimum": 0},
+    {"path": "monthly_rent_in_words", "type": "string", "required": false},
+    {"path": "type", "type": "enum", "required": true, "values": ["fixed-term", "periodic", "Fixed term"]},
+    {"path": "pets_allowed", "type": "boolean", "required": false},
+    {"path": "Self", "type": "string", "required": false, "description": "Field literally named Self in the PDF"},
+    {"path": "landlord.signature", "type": "signature", "required": true},
+    {"path": "tenant.signature", "type": "signature", "required": true}
+  ]
+}"#;
     fn tree() -> &'static ::craftkit_runtime::manifest::Tree {
         static TREE: ::std::sync::OnceLock<::craftkit_runtime::manifest::Tree> = ::std::sync::OnceLock::new();
         TREE.get_or_init(|| {
@@ -446,13 +468,17 @@ pub mod lease_form {
         /// - JSON path: `tenant.e-mail`
         /// - Type: `string`, optional
         /// - Format: `email`
-        #[serde(rename = "e-mail")]
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            rename = "e-mail",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
         pub e_mail: ::std::option::Option<::std::string::String>,
         /// - JSON path: `tenant.phone-number`
         /// - Type: `string`, optional
-        #[serde(rename = "phone-number")]
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(
+            rename = "phone-number",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
         pub phone_number: ::std::option::Option<::std::string::String>,
         /// - JSON path: `tenant.signature`
         /// - Type: `signature`, required
@@ -613,17 +639,27 @@ pub mod lease_form {
         }
     }
     #[automatically_derived]
-    impl ::std::convert::TryFrom<::std::string::String> for Type {
-        type Error = ::std::string::String;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, ::std::string::String> {
-            ::craftkit_runtime::__private::enum_value(
+    impl ::std::str::FromStr for Type {
+        type Err = ::craftkit_runtime::ParseEnumError;
+        fn from_str(
+            value: &::std::primitive::str,
+        ) -> ::std::result::Result<Self, ::craftkit_runtime::ParseEnumError> {
+            ::craftkit_runtime::__private::parse_enum(
                 value,
                 &Self::ALL,
                 Self::as_str,
                 "one of `fixed-term`, `periodic`, `Fixed term`",
             )
+        }
+    }
+    #[automatically_derived]
+    impl ::std::convert::TryFrom<::std::string::String> for Type {
+        type Error = ::std::string::String;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::std::string::String> {
+            <Self as ::std::str::FromStr>::from_str(&value)
+                .map_err(::craftkit_runtime::__private::unknown_variant)
         }
     }
     /// The object at `landlord`.

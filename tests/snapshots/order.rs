@@ -78,7 +78,28 @@ impl ::craftkit_runtime::Template for Order {
     const VERSION: ::std::primitive::u64 = 1u64;
     const PIPELINE: ::craftkit_runtime::manifest::Pipeline = ::craftkit_runtime::manifest::Pipeline::Html;
     const FINGERPRINT: &'static ::std::primitive::str = "b30760a6cc0801c728bf02b3b5d4df3be1804e9ada270dc398fcc1c9e14abfe3";
-    const MANIFEST_JSON: &'static ::std::primitive::str = "{\"slug\":\"order\",\"name\":\"Order confirmation\",\"description\":\"A template named like its top-level object, whose object holds one named so again: every generated name (the root `Order`, the module `order`, the builders and their type parameters) must stay apart.\",\"version\":1,\"status\":\"published\",\"pipeline\":\"html\",\"variables\":[{\"path\":\"order.order.order\",\"type\":\"string\",\"required\":true,\"description\":\"The order number.\"},{\"path\":\"order.order.placed\",\"type\":\"date\",\"required\":true},{\"path\":\"order.state\",\"type\":\"enum\",\"required\":true,\"values\":[\"open\",\"shipped\",\"cancelled\"]},{\"path\":\"customer.name\",\"type\":\"string\",\"required\":true},{\"path\":\"customer.customer\",\"type\":\"string\",\"required\":false,\"description\":\"A field named as its struct.\"},{\"path\":\"lines[].line\",\"type\":\"string\",\"required\":true},{\"path\":\"lines[].quantity\",\"type\":\"integer\",\"required\":true,\"minimum\":1},{\"path\":\"lines[].unitPrice\",\"type\":\"number\",\"required\":true},{\"path\":\"orderBuilder.builder\",\"type\":\"string\",\"required\":true,\"description\":\"An object named as the root's builder.\"},{\"path\":\"orderState\",\"type\":\"enum\",\"required\":true,\"description\":\"A type named as the builder's parameter for `order` would be.\",\"values\":[\"draft\",\"final\"]},{\"path\":\"build\",\"type\":\"boolean\",\"required\":false,\"description\":\"A field named as the builder's last method.\"},{\"path\":\"signature\",\"type\":\"signature\",\"required\":true}]}";
+    const MANIFEST_JSON: &'static ::std::primitive::str = r#"{
+  "slug": "order",
+  "name": "Order confirmation",
+  "description": "A template named like its top-level object, whose object holds one named so again: every generated name (the root `Order`, the module `order`, the builders and their type parameters) must stay apart.",
+  "version": 1,
+  "status": "published",
+  "pipeline": "html",
+  "variables": [
+    {"path": "order.order.order", "type": "string", "required": true, "description": "The order number."},
+    {"path": "order.order.placed", "type": "date", "required": true},
+    {"path": "order.state", "type": "enum", "required": true, "values": ["open", "shipped", "cancelled"]},
+    {"path": "customer.name", "type": "string", "required": true},
+    {"path": "customer.customer", "type": "string", "required": false, "description": "A field named as its struct."},
+    {"path": "lines[].line", "type": "string", "required": true},
+    {"path": "lines[].quantity", "type": "integer", "required": true, "minimum": 1},
+    {"path": "lines[].unitPrice", "type": "number", "required": true},
+    {"path": "orderBuilder.builder", "type": "string", "required": true, "description": "An object named as the root's builder."},
+    {"path": "orderState", "type": "enum", "required": true, "description": "A type named as the builder's parameter for `order` would be.", "values": ["draft", "final"]},
+    {"path": "build", "type": "boolean", "required": false, "description": "A field named as the builder's last method."},
+    {"path": "signature", "type": "signature", "required": true}
+  ]
+}"#;
     fn tree() -> &'static ::craftkit_runtime::manifest::Tree {
         static TREE: ::std::sync::OnceLock<::craftkit_runtime::manifest::Tree> = ::std::sync::OnceLock::new();
         TREE.get_or_init(|| {
@@ -633,17 +654,27 @@ pub mod order {
         }
     }
     #[automatically_derived]
-    impl ::std::convert::TryFrom<::std::string::String> for State {
-        type Error = ::std::string::String;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, ::std::string::String> {
-            ::craftkit_runtime::__private::enum_value(
+    impl ::std::str::FromStr for State {
+        type Err = ::craftkit_runtime::ParseEnumError;
+        fn from_str(
+            value: &::std::primitive::str,
+        ) -> ::std::result::Result<Self, ::craftkit_runtime::ParseEnumError> {
+            ::craftkit_runtime::__private::parse_enum(
                 value,
                 &Self::ALL,
                 Self::as_str,
                 "one of `open`, `shipped`, `cancelled`",
             )
+        }
+    }
+    #[automatically_derived]
+    impl ::std::convert::TryFrom<::std::string::String> for State {
+        type Error = ::std::string::String;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::std::string::String> {
+            <Self as ::std::str::FromStr>::from_str(&value)
+                .map_err(::craftkit_runtime::__private::unknown_variant)
         }
     }
     /// The object at `customer`.
@@ -771,8 +802,10 @@ pub mod order {
         pub quantity: ::std::primitive::i64,
         /// - JSON path: `lines[].unitPrice`
         /// - Type: `number`, required
-        #[serde(rename = "unitPrice")]
-        #[serde(serialize_with = "::craftkit_runtime::__private::serialize_f64")]
+        #[serde(
+            rename = "unitPrice",
+            serialize_with = "::craftkit_runtime::__private::serialize_f64"
+        )]
         pub unit_price: ::std::primitive::f64,
     }
     #[automatically_derived]
@@ -1033,17 +1066,27 @@ pub mod order {
         }
     }
     #[automatically_derived]
-    impl ::std::convert::TryFrom<::std::string::String> for OrderState {
-        type Error = ::std::string::String;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, ::std::string::String> {
-            ::craftkit_runtime::__private::enum_value(
+    impl ::std::str::FromStr for OrderState {
+        type Err = ::craftkit_runtime::ParseEnumError;
+        fn from_str(
+            value: &::std::primitive::str,
+        ) -> ::std::result::Result<Self, ::craftkit_runtime::ParseEnumError> {
+            ::craftkit_runtime::__private::parse_enum(
                 value,
                 &Self::ALL,
                 Self::as_str,
                 "`draft` or `final`",
             )
+        }
+    }
+    #[automatically_derived]
+    impl ::std::convert::TryFrom<::std::string::String> for OrderState {
+        type Error = ::std::string::String;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::std::string::String> {
+            <Self as ::std::str::FromStr>::from_str(&value)
+                .map_err(::craftkit_runtime::__private::unknown_variant)
         }
     }
     /// Markers named after the required fields, for the builders' compile errors

@@ -247,8 +247,8 @@ fn the_file_declares_exactly_what_the_manifest_declares() {
         .filter(|v| v["type"] == "enum" || v["items"] == "enum")
         .count();
     // The root and `nested`; one enum per enum variable; the Template impl, a `Deserialize`
-    // per struct, and per enum its inherent impl, Display and the `TryFrom<String>` it is
-    // deserialized through (for `mood` too, whose value is 1 MiB).
+    // per struct, and per enum its inherent impl, Display, `FromStr` and the `TryFrom<String>`
+    // it is deserialized through (for `mood` too, whose value is 1 MiB).
     // Each struct also has its builder (a struct, `builder()` and the builder's impl).
     let all: Vec<String> = w.structs.iter().map(|s| s.ident.to_string()).collect();
     let names: Vec<&String> = all.iter().filter(|n| !n.ends_with("Builder")).collect();
@@ -261,7 +261,7 @@ fn the_file_declares_exactly_what_the_manifest_declares() {
     }
     assert_eq!(all.len(), 2 * names.len());
     assert_eq!(w.enums.len(), enums);
-    assert_eq!(w.impls, 1 + 3 * names.len() + 3 * enums);
+    assert_eq!(w.impls, 1 + 3 * names.len() + 4 * enums);
     // Beyond the impls' own functions: `builder`, `build`, and one setter per field (`x`,
     // and `maybe_x` for an optional one), named from the fields, nothing else.
     let fields: BTreeSet<String> = w
@@ -279,6 +279,7 @@ fn the_file_declares_exactly_what_the_manifest_declares() {
             "fmt",
             "tree",
             "try_from",
+            "from_str",
             "builder",
             "build",
         ]

@@ -22,7 +22,7 @@ use syn::{Item, LitStr, Visibility, parse_quote};
 
 use super::attrs;
 use super::paths::{Scope, field_type, ident, name_ident};
-use crate::model::{FieldDef, Struct, TypeScope};
+use crate::model::{FieldDef, Struct, Ty, TypeScope};
 use crate::names::{self, MARKERS_MODULE, builder_name};
 
 /// `impl S { fn builder() }`, the builder struct and its impl, for the struct `s` seen from
@@ -100,6 +100,7 @@ pub(super) fn items(
         let name = name_ident(&f.name);
         let ty = field_type(&f.ty, scope);
         let setter_doc = format!(" Sets `{}`.", f.name.plain());
+        let (param_ty, convert) = setter_value(&f.ty, &ty);
         match required.iter().position(|r| r.name == f.name) {
             Some(i) => {
                 let param = &params[i];
@@ -114,14 +115,14 @@ pub(super) fn items(
                 let moved = s.fields.iter().map(|other| {
                     let other = name_ident(&other.name);
                     if other == name {
-                        quote!(#other: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)))
+                        quote!(#other: ::craftkit_runtime::builder::Set(#convert))
                     } else {
                         quote!(#other: self.#other)
                     }
                 });
                 setters.push(quote! {
                     #[doc = #setter_doc]
-                    pub fn #name(self, value: impl ::std::convert::Into<#ty>) -> #builder<#(#state),*>
+                    pub fn #name(self, value: #param_ty) -> #builder<#(#state),*>
                     where
                         #param: ::craftkit_runtime::builder::IsUnset<#markers::#marker>,
                     {
@@ -137,8 +138,8 @@ pub(super) fn items(
                 );
                 setters.push(quote! {
                     #[doc = #setter_doc]
-                    pub fn #name(mut self, value: impl ::std::convert::Into<#ty>) -> Self {
-                        self.#name = ::std::option::Option::Some(::std::convert::Into::into(value));
+                    pub fn #name(mut self, value: #param_ty) -> Self {
+                        self.#name = ::std::option::Option::Some(#convert);
                         self
                     }
                     #[doc = #maybe_doc]
@@ -181,6 +182,25 @@ pub(super) fn items(
             }
         }
     });
+}
+
+/// A setter's parameter type and the expression that turns its `value` into the field's `ty`:
+/// `impl Into<T>`, and for a list of strings the runtime's `IntoStrings`, which takes
+/// `["Marko", "Iva"]` as well as everything `impl Into<Vec<String>>` took, an empty `vec![]`
+/// included (see `craftkit_runtime::builder::IntoStrings` for why not `impl IntoIterator`).
+fn setter_value(field: &Ty, ty: &syn::Type) -> (TokenStream, TokenStream) {
+    match field {
+        Ty::Vec(item) if matches!(**item, Ty::String) => (
+            quote!(impl ::craftkit_runtime::builder::IntoStrings),
+            quote!(::craftkit_runtime::builder::IntoStrings::into_strings(
+                value
+            )),
+        ),
+        _ => (
+            quote!(impl ::std::convert::Into<#ty>),
+            quote!(::std::convert::Into::into(value)),
+        ),
+    }
 }
 
 /// A builder's methods that are not named as a field: `maybe_x` for each optional field `x`

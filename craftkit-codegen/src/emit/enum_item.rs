@@ -1,5 +1,6 @@
-//! A generated enum of a variable's values, with `ALL`, `as_str`, `Display`, and the
-//! `TryFrom<String>` it deserializes through: a JSON string and nothing else.
+//! A generated enum of a variable's values, with `ALL`, `as_str`, `Display`, `FromStr` (whose
+//! error suggests the value a typo meant), and the `TryFrom<String>` it deserializes through:
+//! a JSON string and nothing else.
 
 use proc_macro2::{Ident, Span};
 use syn::{Attribute, Item, ItemImpl, LitInt, LitStr, Path, parse_quote};
@@ -10,7 +11,7 @@ use crate::model::Enum;
 
 /// The longest enum value, in bytes, that an `unknown variant` error shows whole.
 ///
-/// Enums deserialize through the `TryFrom<String>` impl of [`try_from_impl`], which compares
+/// Enums deserialize through `TryFrom<String>` and so `FromStr` ([`from_str_impl`]), which compares
 /// strings at run time: no pattern per value, unlike serde's derived visitor, which matches
 /// every value as a `"..."` and a `b"..."` pattern (rustc needed over 12 GB for one 64 KiB
 /// byte-string pattern), and which also took the map form of a unit variant
@@ -25,7 +26,20 @@ pub(super) struct EnumEmitter {
     derive: Attribute,
     serde_try_from: Attribute,
     /// The `Display` impl, for a type to replace.
-    display: ItemImpl,
+    display: SelfImpl,
+    /// The `TryFrom<String>` impl, for a type to replace.
+    try_from: SelfImpl,
+}
+
+/// An impl written for `Self`, whose self type is replaced per enum.
+struct SelfImpl(ItemImpl);
+
+impl SelfImpl {
+    fn clone_for(&self, name: &Ident) -> ItemImpl {
+        let mut item = self.0.clone();
+        item.self_ty = Box::new(path_type(Path::from(name.clone())));
+        item
+    }
 }
 
 impl EnumEmitter {
@@ -46,14 +60,30 @@ impl EnumEmitter {
             serde_try_from: parse_quote!(
                 #[serde(crate = "::craftkit_runtime::serde", try_from = "::std::string::String")]
             ),
-            display: parse_quote! {
+            display: SelfImpl(parse_quote! {
                 #[automatically_derived]
                 impl ::std::fmt::Display for Self {
                     fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                         f.write_str(self.as_str())
                     }
                 }
-            },
+            }),
+            // The conversion `#[serde(try_from = "::std::string::String")]` deserializes every
+            // enum with (see [`LONG_ENUM_VALUE`]): `FromStr`, with serde's error, which names
+            // no suggestion.
+            try_from: SelfImpl(parse_quote! {
+                #[automatically_derived]
+                impl ::std::convert::TryFrom<::std::string::String> for Self {
+                    type Error = ::std::string::String;
+
+                    fn try_from(
+                        value: ::std::string::String,
+                    ) -> ::std::result::Result<Self, ::std::string::String> {
+                        <Self as ::std::str::FromStr>::from_str(&value)
+                            .map_err(::craftkit_runtime::__private::unknown_variant)
+                    }
+                }
+            }),
         }
     }
 
@@ -101,28 +131,27 @@ impl EnumEmitter {
                 }
             }
         });
-        let mut display = self.display.clone();
-        display.self_ty = Box::new(path_type(Path::from(name.clone())));
-        items.push(Item::Impl(display));
-        items.push(Item::Impl(try_from_impl(&name, &values)));
+        items.push(Item::Impl(self.display.clone_for(&name)));
+        items.push(Item::Impl(from_str_impl(&name, &values)));
+        items.push(Item::Impl(self.try_from.clone_for(&name)));
     }
 }
 
-/// The conversion `#[serde(try_from = "::std::string::String")]` deserializes every enum
-/// with (see [`LONG_ENUM_VALUE`]): the runtime's `__private::enum_value`, a scan of `ALL` by
-/// `as_str` (so the values are not repeated in the source, and the scan is compiled once, not
-/// per enum), with an error worded as serde's derive words it.
-fn try_from_impl(name: &Ident, values: &[&str]) -> ItemImpl {
+/// `FromStr`: the runtime's `__private::parse_enum`, a scan of `ALL` by `as_str` (so the values
+/// are not repeated in the source, and the scan is compiled once, not per enum), whose error
+/// lists the values as serde's derive words it (see [`LONG_ENUM_VALUE`]) and suggests the one
+/// a typo meant.
+fn from_str_impl(name: &Ident, values: &[&str]) -> ItemImpl {
     let expected = expected_values(values);
     parse_quote! {
         #[automatically_derived]
-        impl ::std::convert::TryFrom<::std::string::String> for #name {
-            type Error = ::std::string::String;
+        impl ::std::str::FromStr for #name {
+            type Err = ::craftkit_runtime::ParseEnumError;
 
-            fn try_from(
-                value: ::std::string::String,
-            ) -> ::std::result::Result<Self, ::std::string::String> {
-                ::craftkit_runtime::__private::enum_value(value, &Self::ALL, Self::as_str, #expected)
+            fn from_str(
+                value: &::std::primitive::str,
+            ) -> ::std::result::Result<Self, ::craftkit_runtime::ParseEnumError> {
+                ::craftkit_runtime::__private::parse_enum(value, &Self::ALL, Self::as_str, #expected)
             }
         }
     }

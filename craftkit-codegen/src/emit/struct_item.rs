@@ -1,8 +1,9 @@
 //! A generated struct: its derives and serde attributes, and one field per key of its object.
 
+use proc_macro2::{TokenStream, TokenTree};
 use quote::quote;
 use syn::punctuated::Punctuated;
-use syn::{Attribute, Field, Fields, FieldsNamed, ItemStruct, Visibility, parse_quote};
+use syn::{Attribute, Field, Fields, FieldsNamed, ItemStruct, Meta, Visibility, parse_quote};
 
 use super::attrs;
 use super::paths::{Scope, field_type, ident, name_ident, option};
@@ -15,7 +16,8 @@ pub(super) struct StructEmitter {
     derive_default: Attribute,
     serde_crate: Attribute,
     allow_dead_code: Attribute,
-    optional: Attribute,
+    /// The `#[serde(...)]` part of an optional field.
+    optional: TokenStream,
 }
 
 impl StructEmitter {
@@ -42,9 +44,7 @@ impl StructEmitter {
             },
             serde_crate: attrs::serde_crate(),
             allow_dead_code: attrs::allow_dead_code(),
-            optional: parse_quote!(
-                #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-            ),
+            optional: quote!(skip_serializing_if = "::std::option::Option::is_none"),
         }
     }
 
@@ -83,21 +83,42 @@ impl StructEmitter {
 
     fn field(&self, f: &FieldDef, scope: Scope<'_>) -> Field {
         let mut attrs: Vec<Attribute> = attrs::docs(&f.docs).collect();
+        // One `#[serde(...)]` with every part, as typify writes it, not one line per part.
+        let mut serde: Vec<TokenStream> = Vec::new();
         if f.name.plain() != f.key {
             let key = &f.key;
-            attrs.push(attrs::list("serde", quote!(rename = #key)));
+            serde.push(quote!(rename = #key));
         }
         if f.optional {
-            attrs.push(self.optional.clone());
+            serde.push(self.optional.clone());
         }
         if let Some(with) = &f.with {
             let path = format!("{}::serialize", quote!(#with));
-            attrs.push(attrs::list("serde", quote!(serialize_with = #path)));
+            serde.push(quote!(serialize_with = #path));
         } else if let Some(helper) = serialize_with(&f.ty, f.optional) {
             let path = format!("::craftkit_runtime::__private::{helper}");
-            attrs.push(attrs::list("serde", quote!(serialize_with = #path)));
+            serde.push(quote!(serialize_with = #path));
         }
-        attrs.extend(f.attributes.iter().cloned());
+        // The user's own `#[serde(...)]` (an override) joins the same list, after ours.
+        let mut others = Vec::new();
+        for attr in &f.attributes {
+            match &attr.meta {
+                Meta::List(list) if list.path.is_ident("serde") => {
+                    let mut tokens: Vec<TokenTree> = list.tokens.clone().into_iter().collect();
+                    if matches!(tokens.last(), Some(TokenTree::Punct(p)) if p.as_char() == ',') {
+                        tokens.pop();
+                    }
+                    if !tokens.is_empty() {
+                        serde.push(tokens.into_iter().collect());
+                    }
+                }
+                _ => others.push(attr.clone()),
+            }
+        }
+        if !serde.is_empty() {
+            attrs.push(attrs::list("serde", quote!(#(#serde),*)));
+        }
+        attrs.extend(others);
         let ty = field_type(&f.ty, scope);
         Field {
             attrs,

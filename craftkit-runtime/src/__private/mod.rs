@@ -6,19 +6,32 @@ mod object;
 pub use kind::Kind;
 pub use object::{FieldError, Object, object};
 
-/// The variant of a generated enum whose value is `value`: a scan of its `ALL` by `as_str`, or
-/// serde's `unknown variant` error listing `expected`. What every generated enum's
-/// `TryFrom<String>` (which it deserializes through) calls.
-pub fn enum_value<T: Copy>(
-    value: String,
+use crate::ParseEnumError;
+
+/// The variant of a generated enum whose value is `value`: a scan of its `ALL` by `as_str`
+/// (compiled once per enum type, the values not repeated in the source), or the error naming
+/// `expected` (the values as serde's `unknown variant` error lists them) and the closest value.
+/// What every generated enum's `FromStr` calls.
+pub fn parse_enum<T: Copy>(
+    value: &str,
     all: &[T],
     as_str: fn(&T) -> &'static str,
-    expected: &str,
-) -> Result<T, String> {
-    all.iter()
-        .find(|variant| as_str(variant) == value.as_str())
-        .copied()
-        .ok_or_else(|| format!("unknown variant `{value}`, expected {expected}"))
+    expected: &'static str,
+) -> Result<T, ParseEnumError> {
+    match all.iter().find(|variant| as_str(variant) == value) {
+        Some(variant) => Ok(*variant),
+        None => {
+            let values: Vec<&'static str> = all.iter().map(as_str).collect();
+            Err(ParseEnumError::new(value, &values, expected))
+        }
+    }
+}
+
+/// serde's `unknown variant` message of `error`, without the suggestion: what a generated
+/// enum's `TryFrom<String>` (which it deserializes through) answers, worded as serde's derive
+/// words it.
+pub fn unknown_variant(error: ParseEnumError) -> String {
+    error.unknown_variant()
 }
 
 use serde::{Serialize, Serializer};

@@ -49,7 +49,7 @@ pub fn sample_handover() -> Result<CharterHandover, ValueError> {
                 .build(),
         )
         .guests(6)
-        .crew(["Marko".to_owned(), "Iva".to_owned()])
+        .crew(["Marko", "Iva"])
         .fuel_level(95)
         .water_level(80)
         .engine_hours(1412)

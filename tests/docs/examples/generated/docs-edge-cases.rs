@@ -65,14 +65,18 @@ pub struct DocsEdgeCases {
     /// - JSON path: `ratio`
     /// - Type: `number`, optional
     /// - Example: `-0.25`
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    #[serde(serialize_with = "::craftkit_runtime::__private::serialize_option_f64")]
+    #[serde(
+        skip_serializing_if = "::std::option::Option::is_none",
+        serialize_with = "::craftkit_runtime::__private::serialize_option_f64"
+    )]
     pub ratio: ::std::option::Option<::std::primitive::f64>,
     /// - JSON path: `huge`
     /// - Type: `number`, optional
     /// - Example: `1e+300`
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-    #[serde(serialize_with = "::craftkit_runtime::__private::serialize_option_f64")]
+    #[serde(
+        skip_serializing_if = "::std::option::Option::is_none",
+        serialize_with = "::craftkit_runtime::__private::serialize_option_f64"
+    )]
     pub huge: ::std::option::Option<::std::primitive::f64>,
     /// - JSON path: `whole`
     /// - Type: `number`, required
@@ -187,7 +191,41 @@ impl ::craftkit_runtime::Template for DocsEdgeCases {
     const VERSION: ::std::primitive::u64 = 1u64;
     const PIPELINE: ::craftkit_runtime::manifest::Pipeline = ::craftkit_runtime::manifest::Pipeline::Html;
     const FINGERPRINT: &'static ::std::primitive::str = "5d487abb2e64877bb314578037189f2edd322deb7c040265b4914f283a220137";
-    const MANIFEST_JSON: &'static ::std::primitive::str = "{\"slug\":\"docs-edge-cases\",\"name\":\"Docs page | edge cases\",\"description\":\"What the docs page's examples must survive:\\nraw JSON, negative and huge numbers, keywords, quotes and `backticks`.\",\"version\":1,\"pipeline\":\"html\",\"variables\":[{\"path\":\"meta\",\"type\":\"object\",\"required\":true,\"description\":\"Any keys\",\"example\":{\"a\":1,\"b\":[true,null],\"big\":9007199254740993,\"nested\":{\"x\":\"y\"}}},{\"path\":\"extra\",\"type\":\"object\",\"required\":false,\"description\":\"Left out: optional, no example\"},{\"path\":\"blank\",\"type\":\"object\",\"required\":true},{\"path\":\"qr\",\"type\":\"qrcode\",\"required\":true,\"example\":{\"e\":1e+300,\"f\":-1.5,\"min\":-9223372036854775808,\"n\":-3000000000,\"text\":\"hi\",\"u\":18446744073709551615}},{\"path\":\"code\",\"type\":\"barcode\",\"required\":true},{\"path\":\"temp\",\"type\":\"number\",\"required\":true,\"minimum\":-50,\"maximum\":-10},{\"path\":\"ratio\",\"type\":\"number\",\"required\":false,\"example\":-0.25},{\"path\":\"huge\",\"type\":\"number\",\"required\":false,\"example\":1e+300},{\"path\":\"whole\",\"type\":\"number\",\"required\":true,\"example\":3.0},{\"path\":\"floor\",\"type\":\"integer\",\"required\":true,\"minimum\":-9223372036854775808,\"maximum\":-9223372036854775808},{\"path\":\"type\",\"type\":\"enum\",\"required\":true,\"example\":\"Self\",\"values\":[\"Self\",\"in-progress\",\"self\"]},{\"path\":\"self\",\"type\":\"string\",\"required\":true,\"minLength\":3,\"maxLength\":3},{\"path\":\"Name\",\"type\":\"string\",\"required\":true},{\"path\":\"name\",\"type\":\"string\",\"required\":true,\"maxLength\":40,\"format\":\"email\"},{\"path\":\"quote\",\"type\":\"text\",\"required\":true,\"example\":\"He said \\\"hi\\\" `x`\\n```\\nü \\\\ end | pipe\"},{\"path\":\"when\",\"type\":\"datetime\",\"required\":true,\"example\":\"2026-06-14T15:00:00.123+02:00\"},{\"path\":\"on\",\"type\":\"date\",\"required\":true},{\"path\":\"logo\",\"type\":\"image\",\"required\":false,\"example\":\"https://example.org/a.png\"},{\"path\":\"sig\",\"type\":\"signature\",\"required\":true},{\"path\":\"levels[]\",\"type\":\"array\",\"required\":true,\"values\":[\"low\",\"high\"],\"items\":\"enum\",\"minItems\":2},{\"path\":\"weights[]\",\"type\":\"array\",\"required\":true,\"example\":[1.5,2,3.0],\"items\":\"number\"},{\"path\":\"none[]\",\"type\":\"array\",\"required\":true,\"items\":\"string\",\"maxItems\":0},{\"path\":\"sections[]\",\"type\":\"array\",\"required\":true,\"description\":\"Made-up items\",\"minItems\":2},{\"path\":\"sections[].rows[].cells[]\",\"type\":\"array\",\"required\":true,\"items\":\"integer\",\"minimum\":5},{\"path\":\"sections[].rows[].fn\",\"type\":\"boolean\",\"required\":false,\"example\":false},{\"path\":\"sections[].title\",\"type\":\"string\",\"required\":false,\"example\":\"Intro\"}]}";
+    const MANIFEST_JSON: &'static ::std::primitive::str = r#"{
+  "slug": "docs-edge-cases",
+  "name": "Docs page | edge cases",
+  "description": "What the docs page's examples must survive:\nraw JSON, negative and huge numbers, keywords, quotes and `backticks`.",
+  "version": 1,
+  "pipeline": "html",
+  "variables": [
+    {"path": "meta", "type": "object", "required": true, "description": "Any keys", "example": {"a": 1, "b": [true, null], "big": 9007199254740993, "nested": {"x": "y"}}},
+    {"path": "extra", "type": "object", "required": false, "description": "Left out: optional, no example"},
+    {"path": "blank", "type": "object", "required": true},
+    {"path": "qr", "type": "qrcode", "required": true, "example": {"e": 1e+300, "f": -1.5, "min": -9223372036854775808, "n": -3000000000, "text": "hi", "u": 18446744073709551615}},
+    {"path": "code", "type": "barcode", "required": true},
+    {"path": "temp", "type": "number", "required": true, "minimum": -50, "maximum": -10},
+    {"path": "ratio", "type": "number", "required": false, "example": -0.25},
+    {"path": "huge", "type": "number", "required": false, "example": 1e+300},
+    {"path": "whole", "type": "number", "required": true, "example": 3.0},
+    {"path": "floor", "type": "integer", "required": true, "minimum": -9223372036854775808, "maximum": -9223372036854775808},
+    {"path": "type", "type": "enum", "required": true, "example": "Self", "values": ["Self", "in-progress", "self"]},
+    {"path": "self", "type": "string", "required": true, "minLength": 3, "maxLength": 3},
+    {"path": "Name", "type": "string", "required": true},
+    {"path": "name", "type": "string", "required": true, "maxLength": 40, "format": "email"},
+    {"path": "quote", "type": "text", "required": true, "example": "He said \"hi\" `x`\n```\nü \\ end | pipe"},
+    {"path": "when", "type": "datetime", "required": true, "example": "2026-06-14T15:00:00.123+02:00"},
+    {"path": "on", "type": "date", "required": true},
+    {"path": "logo", "type": "image", "required": false, "example": "https://example.org/a.png"},
+    {"path": "sig", "type": "signature", "required": true},
+    {"path": "levels[]", "type": "array", "required": true, "values": ["low", "high"], "items": "enum", "minItems": 2},
+    {"path": "weights[]", "type": "array", "required": true, "example": [1.5, 2, 3.0], "items": "number"},
+    {"path": "none[]", "type": "array", "required": true, "items": "string", "maxItems": 0},
+    {"path": "sections[]", "type": "array", "required": true, "description": "Made-up items", "minItems": 2},
+    {"path": "sections[].rows[].cells[]", "type": "array", "required": true, "items": "integer", "minimum": 5},
+    {"path": "sections[].rows[].fn", "type": "boolean", "required": false, "example": false},
+    {"path": "sections[].title", "type": "string", "required": false, "example": "Intro"}
+  ]
+}"#;
     fn tree() -> &'static ::craftkit_runtime::manifest::Tree {
         static TREE: ::std::sync::OnceLock<::craftkit_runtime::manifest::Tree> = ::std::sync::OnceLock::new();
         TREE.get_or_init(|| {
@@ -1348,7 +1386,7 @@ impl<
     /// Sets `none`.
     pub fn none(
         self,
-        value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+        value: impl ::craftkit_runtime::builder::IntoStrings,
     ) -> DocsEdgeCasesBuilder<
         MetaState,
         BlankState,
@@ -1395,7 +1433,9 @@ impl<
             sig: self.sig,
             levels: self.levels,
             weights: self.weights,
-            none: ::craftkit_runtime::builder::Set(::std::convert::Into::into(value)),
+            none: ::craftkit_runtime::builder::Set(
+                ::craftkit_runtime::builder::IntoStrings::into_strings(value),
+            ),
             sections: self.sections,
         }
     }
@@ -1619,17 +1659,27 @@ pub mod docs_edge_cases {
         }
     }
     #[automatically_derived]
-    impl ::std::convert::TryFrom<::std::string::String> for Type {
-        type Error = ::std::string::String;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, ::std::string::String> {
-            ::craftkit_runtime::__private::enum_value(
+    impl ::std::str::FromStr for Type {
+        type Err = ::craftkit_runtime::ParseEnumError;
+        fn from_str(
+            value: &::std::primitive::str,
+        ) -> ::std::result::Result<Self, ::craftkit_runtime::ParseEnumError> {
+            ::craftkit_runtime::__private::parse_enum(
                 value,
                 &Self::ALL,
                 Self::as_str,
                 "one of `Self`, `in-progress`, `self`",
             )
+        }
+    }
+    #[automatically_derived]
+    impl ::std::convert::TryFrom<::std::string::String> for Type {
+        type Error = ::std::string::String;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::std::string::String> {
+            <Self as ::std::str::FromStr>::from_str(&value)
+                .map_err(::craftkit_runtime::__private::unknown_variant)
         }
     }
     /// The values of `levels[]`.
@@ -1670,17 +1720,27 @@ pub mod docs_edge_cases {
         }
     }
     #[automatically_derived]
-    impl ::std::convert::TryFrom<::std::string::String> for Level {
-        type Error = ::std::string::String;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, ::std::string::String> {
-            ::craftkit_runtime::__private::enum_value(
+    impl ::std::str::FromStr for Level {
+        type Err = ::craftkit_runtime::ParseEnumError;
+        fn from_str(
+            value: &::std::primitive::str,
+        ) -> ::std::result::Result<Self, ::craftkit_runtime::ParseEnumError> {
+            ::craftkit_runtime::__private::parse_enum(
                 value,
                 &Self::ALL,
                 Self::as_str,
                 "`low` or `high`",
             )
+        }
+    }
+    #[automatically_derived]
+    impl ::std::convert::TryFrom<::std::string::String> for Level {
+        type Error = ::std::string::String;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, ::std::string::String> {
+            <Self as ::std::str::FromStr>::from_str(&value)
+                .map_err(::craftkit_runtime::__private::unknown_variant)
         }
     }
     /// One item of `sections[]`.

@@ -1,15 +1,22 @@
-//! "Did you mean": the closest of some names to a name that matched none of them.
+//! "Did you mean": the closest of some names to a name that matched none of them. The
+//! generator suggests a template's slug or an override's path with it, and a generated enum's
+//! `FromStr` one of its values.
 //!
 //! `strsim`'s optimal string alignment distance (a transposition counts as one edit, so
 //! `handvoer` is one edit from `handover`): a small, well-kept crate that clap and cynic use
 //! for the same purpose, rather than an edit distance written here.
 
 /// The candidate closest to `wanted`, when it is close enough to be a typo of it: at most one
-/// edit in three characters (and at least one edit allowed), ties broken by name.
-pub(crate) fn closest<'a>(
-    wanted: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
+/// edit in three characters (and at least one edit allowed), ties broken by name. `wanted`
+/// itself is never a suggestion.
+///
+/// ```
+/// use craftkit_core::suggest::closest;
+///
+/// assert_eq!(closest("invoce", ["invoice", "receipt"]), Some("invoice"));
+/// assert_eq!(closest("order", ["invoice", "receipt"]), None);
+/// ```
+pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     candidates
         .into_iter()
         .filter(|candidate| *candidate != wanted)
