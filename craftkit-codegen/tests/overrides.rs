@@ -231,6 +231,8 @@ fn a_derive_check_names_the_setting_that_added_the_derive() {
             .iter()
             .all(|p| p.setting == Setting::Derive("Eq".into())),
         "{problems:?}"
+    );
+}
 
 /// A field's own `#[serde(...)]` joins the one the generator writes (issue 24, item 4): a
 /// field carries at most one, its parts in order, ours first.
