@@ -150,6 +150,19 @@ pub enum Completion {
     LeaseLost,
 }
 
+impl Completion {
+    /// What a store's compare-and-set completion answers, from how many ids it marked done
+    /// (rows updated, or the script's count): one is [`Completion::Completed`]; none means
+    /// the token no longer held the lease, [`Completion::LeaseLost`].
+    pub(crate) fn from_marked(marked: u64) -> Completion {
+        if marked == 1 {
+            Completion::Completed
+        } else {
+            Completion::LeaseLost
+        }
+    }
+}
+
 /// Why an [`Inbox`] could not answer. It never carries a secret (no connection string, no
 /// password): only the store's name and the driver's description of the problem.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -181,14 +181,6 @@ impl PgInbox {
     }
 }
 
-fn completion(rows: u64) -> Completion {
-    if rows == 1 {
-        Completion::Completed
-    } else {
-        Completion::LeaseLost
-    }
-}
-
 impl Inbox for PgInbox {
     fn namespace(&self) -> &str {
         &self.namespace
@@ -207,7 +199,7 @@ impl Inbox for PgInbox {
             self.done_query(lease)
                 .execute(&self.pool)
                 .await
-                .map(|done| completion(done.rows_affected()))
+                .map(|done| Completion::from_marked(done.rows_affected()))
                 .map_err(|e| InboxError::unavailable(STORE, e))
         })
     }
@@ -254,7 +246,7 @@ impl TransactionalInbox for PgInbox {
             self.done_query(lease)
                 .execute(&mut **tx)
                 .await
-                .map(|done| completion(done.rows_affected()))
+                .map(|done| Completion::from_marked(done.rows_affected()))
                 .map_err(|e| InboxError::unavailable(STORE, e))
         })
     }

@@ -219,11 +219,8 @@ impl Inbox for RedisInbox {
             let done: i64 = self
                 .run(COMPLETE, &keys, &[lease.token(), px(self.retention)])
                 .await?;
-            Ok(if done == 1 {
-                Completion::Completed
-            } else {
-                Completion::LeaseLost
-            })
+            // The script answers 1 or 0; anything else is no completion.
+            Ok(Completion::from_marked(u64::try_from(done).unwrap_or(0)))
         })
     }
 

@@ -203,14 +203,6 @@ impl SqliteInbox {
     }
 }
 
-fn completion(rows: u64) -> Completion {
-    if rows == 1 {
-        Completion::Completed
-    } else {
-        Completion::LeaseLost
-    }
-}
-
 impl Inbox for SqliteInbox {
     fn namespace(&self) -> &str {
         &self.namespace
@@ -229,7 +221,7 @@ impl Inbox for SqliteInbox {
             self.done_query(lease)
                 .execute(&self.pool)
                 .await
-                .map(|done| completion(done.rows_affected()))
+                .map(|done| Completion::from_marked(done.rows_affected()))
                 .map_err(|e| InboxError::unavailable(STORE, e))
         })
     }
@@ -276,7 +268,7 @@ impl TransactionalInbox for SqliteInbox {
             self.done_query(lease)
                 .execute(&mut **tx)
                 .await
-                .map(|done| completion(done.rows_affected()))
+                .map(|done| Completion::from_marked(done.rows_affected()))
                 .map_err(|e| InboxError::unavailable(STORE, e))
         })
     }
