@@ -284,6 +284,7 @@ fn random_sample(out: &std::path::Path) {
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=../craftkit-codegen/tests/common/name_pool.rs");
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let hostile = out.join("hostile");
     let manifests = hostile.join("manifests");
@@ -306,77 +307,10 @@ fn main() {
     compat(&out);
 }
 
-/// Slugs named like the objects templates hold, and like the generator's own names.
-const NAME_SLUGS: &[&str] = &[
-    "order", "booking", "ij", "tenant", "builder", "field", "state", "set", "unset", "line",
-];
-
-/// The generator's own names as keys (the pool of `craftkit-codegen/tests/names.rs`), beside
-/// the slug's own forms of [`slug_keys`].
-const NAME_KEYS: &[&str] = &[
-    "builder",
-    "Builder",
-    "build",
-    "maybe_build",
-    "Unset",
-    "unset",
-    "Set",
-    "set",
-    "Option",
-    "Result",
-    "Vec",
-    "String",
-    "Box",
-    "Self",
-    "self",
-    "type",
-    "fn",
-    "crate",
-    "super",
-    "field",
-    "Field",
-    "state",
-    "State",
-    "D",
-    "d",
-    "ALL",
-    "as_str",
-    "tree",
-    "value",
-    "object",
-    "signature",
-    "Signature",
-    "line",
-    "lines",
-    "x",
-    "xState",
-    "x_state",
-    "1st",
-];
-
-/// Enum values named as an enum's own items, and as variants would be.
-const NAME_VALUES: &[&str] = &[
-    "ALL", "a-l-l", "all", "as_str", "Self", "self", "open", "D", "Unset", "Set", "draft",
-];
-
-/// The slug's name in every case and with the suffixes the generator adds.
-fn slug_keys(slug: &str) -> Vec<String> {
-    let camel = slug[..1].to_ascii_uppercase() + &slug[1..];
-    let mut keys = vec![
-        slug.to_owned(),
-        camel.clone(),
-        format!("{slug}Builder"),
-        format!("{slug}_builder"),
-        format!("{camel}Builder"),
-        format!("{slug}State"),
-        format!("{slug}_state"),
-        format!("{camel}State2"),
-        format!("{slug}Object"),
-        format!("{slug}_types"),
-    ];
-    keys.extend(NAME_KEYS.iter().map(|k| (*k).to_owned()));
-    keys
-}
+// The pool of `craftkit-codegen/tests/names.rs`, one file for both.
+#[path = "../craftkit-codegen/tests/common/name_pool.rs"]
+mod name_pool;
+use name_pool::{SLUGS as NAME_SLUGS, VALUES as NAME_VALUES, keys_for as slug_keys};
 
 /// The variables of one random object at `prefix` whose keys are the generator's own names:
 /// objects are more likely than in [`random_object`], so the slug's name recurs at every depth.
