@@ -18,7 +18,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{format_ident, quote};
-use syn::{Item, LitStr, Visibility, parse_quote};
+use syn::{Item, LitStr, Type, Visibility, parse_quote};
 
 use super::attrs;
 use super::paths::{Scope, field_type, ident, name_ident};
@@ -35,18 +35,68 @@ pub(super) fn items(
     vis: &Visibility,
     out: &mut Vec<Item>,
 ) {
-    let target = ident(&s.name);
-    let builder = ident(&builder_name(&s.name));
-    let module = ident(MARKERS_MODULE);
-    let markers = match scope {
-        Scope::Root { module: nested } => quote!(#nested::#module),
-        Scope::Module => quote!(self::#module),
-    };
-    let required: Vec<&FieldDef> = s.fields.iter().filter(|f| !f.optional).collect();
-    let params: Vec<Ident> = names.type_params(s).iter().map(|p| ident(p)).collect();
-    let unset = quote!(::craftkit_runtime::builder::Unset);
+    let cx = Builder::new(s, scope, names);
+    out.push(constructor(&cx));
+    out.push(builder_struct(&cx, vis));
+    out.push(builder_impl(&cx));
+}
 
-    let initial = s.fields.iter().map(|f| {
+/// What every piece of one struct's builder refers to: the struct, the builder's name, the
+/// path to the field markers and the type parameter of each required field.
+struct Builder<'a> {
+    s: &'a Struct,
+    scope: Scope<'a>,
+    /// The struct the builder builds.
+    target: Ident,
+    /// `TargetBuilder`.
+    builder: Ident,
+    /// The markers module as written from `scope`.
+    markers: TokenStream,
+    /// The required fields, in field order.
+    required: Vec<&'a FieldDef>,
+    /// One type parameter per required field, in the same order.
+    params: Vec<Ident>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(s: &'a Struct, scope: Scope<'a>, names: &TypeScope) -> Self {
+        let module = ident(MARKERS_MODULE);
+        let markers = match scope {
+            Scope::Root { module: nested } => quote!(#nested::#module),
+            Scope::Module => quote!(self::#module),
+        };
+        Builder {
+            s,
+            scope,
+            target: ident(&s.name),
+            builder: ident(&builder_name(&s.name)),
+            markers,
+            required: s.fields.iter().filter(|f| !f.optional).collect(),
+            params: names.type_params(s).iter().map(|p| ident(p)).collect(),
+        }
+    }
+
+    /// The index of `f` among the required fields (and so of its type parameter), if required.
+    fn required_index(&self, f: &FieldDef) -> Option<usize> {
+        self.required.iter().position(|r| r.name == f.name)
+    }
+
+    /// `f`'s Rust type as written in the builder.
+    fn ty(&self, f: &FieldDef) -> Type {
+        field_type(&f.ty, self.scope)
+    }
+}
+
+/// `::craftkit_runtime::builder::Unset`, a required field's state before its setter.
+fn unset() -> TokenStream {
+    quote!(::craftkit_runtime::builder::Unset)
+}
+
+/// `impl Target { pub fn builder() -> TargetBuilder }`, every field unset.
+fn constructor(cx: &Builder<'_>) -> Item {
+    let (target, builder) = (&cx.target, &cx.builder);
+    let unset = unset();
+    let initial = cx.s.fields.iter().map(|f| {
         let name = name_ident(&f.name);
         if f.optional {
             quote!(#name: ::std::option::Option::None)
@@ -54,12 +104,11 @@ pub(super) fn items(
             quote!(#name: #unset)
         }
     });
-    let builder_doc = attrs::docs(&builder_doc(s, &required)).collect::<Vec<_>>();
     let fn_doc = format!(
         " A builder of [`{}`]: one setter per field, then `.build()`.",
-        s.name
+        cx.s.name
     );
-    out.push(parse_quote! {
+    parse_quote! {
         #[allow(dead_code)]
         impl #target {
             #[doc = #fn_doc]
@@ -67,97 +116,135 @@ pub(super) fn items(
                 #builder { #(#initial,)* }
             }
         }
-    });
+    }
+}
 
-    let fields = s.fields.iter().map(|f| {
+/// `struct TargetBuilder<AState = Unset, ...>`: a type parameter per required field, an
+/// `Option` per optional one.
+fn builder_struct(cx: &Builder<'_>, vis: &Visibility) -> Item {
+    let builder = &cx.builder;
+    let unset = unset();
+    let fields = cx.s.fields.iter().map(|f| {
         let name = name_ident(&f.name);
-        let ty = field_type(&f.ty, scope);
-        match required.iter().position(|r| r.name == f.name) {
+        match cx.required_index(f) {
             Some(i) => {
-                let param = &params[i];
+                let param = &cx.params[i];
                 quote!(#name: #param)
             }
-            None => quote!(#name: ::std::option::Option<#ty>),
+            None => {
+                let ty = cx.ty(f);
+                quote!(#name: ::std::option::Option<#ty>)
+            }
         }
     });
-    let defaults = params.iter().map(|p| quote!(#p = #unset));
+    let defaults = cx.params.iter().map(|p| quote!(#p = #unset));
+    let builder_doc = attrs::docs(&builder_doc(cx.s, &cx.required)).collect::<Vec<_>>();
     let must_use = LitStr::new(
         "a builder does nothing until `.build()` is called",
         Span::call_site(),
     );
-    out.push(parse_quote! {
+    parse_quote! {
         #(#builder_doc)*
         #[must_use = #must_use]
         #[allow(dead_code)]
         #vis struct #builder<#(#defaults),*> {
             #(#fields,)*
         }
-    });
+    }
+}
 
-    let methods = method_names(s);
-    let mut setters: Vec<TokenStream> = Vec::new();
-    for (f, maybe) in s.fields.iter().zip(&methods.maybe) {
-        let name = name_ident(&f.name);
-        let ty = field_type(&f.ty, scope);
-        let setter_doc = format!(" Sets `{}`.", f.name.plain());
-        let (param_ty, convert) = setter_value(&f.ty, &ty);
-        match required.iter().position(|r| r.name == f.name) {
-            Some(i) => {
-                let param = &params[i];
-                let marker = name_ident(&f.name);
-                let state = params.iter().enumerate().map(|(j, p)| {
-                    if j == i {
-                        quote!(::craftkit_runtime::builder::Set<#ty>)
-                    } else {
-                        quote!(#p)
-                    }
-                });
-                let moved = s.fields.iter().map(|other| {
-                    let other = name_ident(&other.name);
-                    if other == name {
-                        quote!(#other: ::craftkit_runtime::builder::Set(#convert))
-                    } else {
-                        quote!(#other: self.#other)
-                    }
-                });
-                setters.push(quote! {
-                    #[doc = #setter_doc]
-                    pub fn #name(self, value: #param_ty) -> #builder<#(#state),*>
-                    where
-                        #param: ::craftkit_runtime::builder::IsUnset<#markers::#marker>,
-                    {
-                        #builder { #(#moved,)* }
-                    }
-                });
-            }
-            None => {
-                let maybe = format_ident!("{}", maybe.as_deref().unwrap_or_default());
-                let maybe_doc = format!(
-                    " Sets `{}` to `value`, or leaves it out of the JSON with `None`.",
-                    f.name.plain()
-                );
-                setters.push(quote! {
-                    #[doc = #setter_doc]
-                    pub fn #name(mut self, value: #param_ty) -> Self {
-                        self.#name = ::std::option::Option::Some(#convert);
-                        self
-                    }
-                    #[doc = #maybe_doc]
-                    pub fn #maybe(mut self, value: ::std::option::Option<#ty>) -> Self {
-                        self.#name = value;
-                        self
-                    }
-                });
-            }
+/// `impl<...> TargetBuilder<...>`: the setters in field order, then `build()`.
+fn builder_impl(cx: &Builder<'_>) -> Item {
+    let (builder, params) = (&cx.builder, &cx.params);
+    let methods = method_names(cx.s);
+    let setters =
+        cx.s.fields
+            .iter()
+            .zip(&methods.maybe)
+            .map(|(f, maybe)| match cx.required_index(f) {
+                Some(i) => required_setter(cx, f, i),
+                None => optional_setter(cx, f, maybe.as_deref().unwrap_or_default()),
+            });
+    let build = build_method(cx, &methods.build);
+    parse_quote! {
+        #[allow(dead_code, clippy::type_complexity)]
+        impl<#(#params),*> #builder<#(#params),*> {
+            #(#setters)*
+            #build
         }
     }
-    let build = format_ident!("{}", methods.build);
-    let bounds = required.iter().zip(&params).map(|(f, param)| {
+}
+
+/// The setter of the `i`-th required field `f`: callable while its parameter is unset, it
+/// moves every field into a builder whose parameter `i` is `Set<T>`.
+fn required_setter(cx: &Builder<'_>, f: &FieldDef, i: usize) -> TokenStream {
+    let (builder, markers) = (&cx.builder, &cx.markers);
+    let name = name_ident(&f.name);
+    let ty = cx.ty(f);
+    let setter_doc = format!(" Sets `{}`.", f.name.plain());
+    let (param_ty, convert) = setter_value(&f.ty, &ty);
+    let param = &cx.params[i];
+    let state = cx.params.iter().enumerate().map(|(j, p)| {
+        if j == i {
+            quote!(::craftkit_runtime::builder::Set<#ty>)
+        } else {
+            quote!(#p)
+        }
+    });
+    let moved = cx.s.fields.iter().map(|other| {
+        let other = name_ident(&other.name);
+        if other == name {
+            quote!(#other: ::craftkit_runtime::builder::Set(#convert))
+        } else {
+            quote!(#other: self.#other)
+        }
+    });
+    quote! {
+        #[doc = #setter_doc]
+        pub fn #name(self, value: #param_ty) -> #builder<#(#state),*>
+        where
+            #param: ::craftkit_runtime::builder::IsUnset<#markers::#name>,
+        {
+            #builder { #(#moved,)* }
+        }
+    }
+}
+
+/// The two setters of the optional field `f`: `x(value)` and `maybe_x(option)` (named `maybe`).
+fn optional_setter(cx: &Builder<'_>, f: &FieldDef, maybe: &str) -> TokenStream {
+    let name = name_ident(&f.name);
+    let ty = cx.ty(f);
+    let setter_doc = format!(" Sets `{}`.", f.name.plain());
+    let (param_ty, convert) = setter_value(&f.ty, &ty);
+    let maybe = format_ident!("{}", maybe);
+    let maybe_doc = format!(
+        " Sets `{}` to `value`, or leaves it out of the JSON with `None`.",
+        f.name.plain()
+    );
+    quote! {
+        #[doc = #setter_doc]
+        pub fn #name(mut self, value: #param_ty) -> Self {
+            self.#name = ::std::option::Option::Some(#convert);
+            self
+        }
+        #[doc = #maybe_doc]
+        pub fn #maybe(mut self, value: ::std::option::Option<#ty>) -> Self {
+            self.#name = value;
+            self
+        }
+    }
+}
+
+/// `build()` (named `build`), bounded by `IsSet<marker, T>` for each required field.
+fn build_method(cx: &Builder<'_>, build: &str) -> TokenStream {
+    let (target, markers) = (&cx.target, &cx.markers);
+    let build = format_ident!("{}", build);
+    let bounds = cx.required.iter().zip(&cx.params).map(|(f, param)| {
         let marker = name_ident(&f.name);
-        let ty = field_type(&f.ty, scope);
+        let ty = cx.ty(f);
         quote!(#param: ::craftkit_runtime::builder::IsSet<#markers::#marker, #ty>)
     });
-    let values = s.fields.iter().map(|f| {
+    let values = cx.s.fields.iter().map(|f| {
         let name = name_ident(&f.name);
         if f.optional {
             quote!(#name: self.#name)
@@ -167,21 +254,17 @@ pub(super) fn items(
     });
     let build_doc = format!(
         " The [`{}`]. Compiles only once every required field is set.",
-        s.name
+        cx.s.name
     );
-    out.push(parse_quote! {
-        #[allow(dead_code, clippy::type_complexity)]
-        impl<#(#params),*> #builder<#(#params),*> {
-            #(#setters)*
-            #[doc = #build_doc]
-            pub fn #build(self) -> #target
-            where
-                #(#bounds,)*
-            {
-                #target { #(#values,)* }
-            }
+    quote! {
+        #[doc = #build_doc]
+        pub fn #build(self) -> #target
+        where
+            #(#bounds,)*
+        {
+            #target { #(#values,)* }
         }
-    });
+    }
 }
 
 /// A setter's parameter type and the expression that turns its `value` into the field's `ty`:
