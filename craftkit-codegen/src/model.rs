@@ -10,7 +10,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use craftkit_core::manifest::{Field, Items, Manifest, Node, Object, Scalar, Tree, VarType};
+use craftkit_core::manifest::{
+    Field, Items, Manifest, Node, Object, Scalar, ScalarType, Tree, VarType,
+};
 
 use crate::names::{self, Case, MARKERS_MODULE, Name, builder_name, is_reserved_type_name};
 use crate::rustdoc;
@@ -53,8 +55,8 @@ pub(crate) struct FieldDef<N = String> {
     /// The variable's JSON path (`areas[].name`), as overrides name it.
     pub path: String,
     /// The manifest type of the variable or of its items (`number`), for replacements by
-    /// manifest type; `None` for objects and enums.
-    pub kind: Option<&'static str>,
+    /// manifest type; `None` for objects, enums and unknown types.
+    pub kind: Option<&'static ScalarType>,
     pub ty: Ty<N>,
     pub optional: bool,
     pub docs: Vec<String>,
@@ -100,14 +102,8 @@ pub(crate) struct Variant {
 /// A field's Rust type.
 #[derive(Clone, PartialEq)]
 pub(crate) enum Ty<N = String> {
-    String,
-    F64,
-    I64,
-    Bool,
-    Date,
-    DateTime,
-    Image,
-    Signature,
+    /// A scalar type of the manifest, as its row of the table says.
+    Scalar(&'static ScalarType),
     /// Any JSON value (a type this version does not know).
     Json,
     /// A JSON object with unknown keys.
@@ -516,14 +512,6 @@ impl Walk {
         part: impl FnOnce() -> String,
     ) -> Ty<TypeId> {
         match &scalar.ty {
-            VarType::String | VarType::Text => Ty::String,
-            VarType::Number => Ty::F64,
-            VarType::Integer => Ty::I64,
-            VarType::Boolean => Ty::Bool,
-            VarType::Date => Ty::Date,
-            VarType::DateTime => Ty::DateTime,
-            VarType::Image => Ty::Image,
-            VarType::Signature => Ty::Signature,
             VarType::Enum => {
                 let id = self.identity();
                 let values: Vec<&str> = scalar.values.iter().map(String::as_str).collect();
@@ -555,7 +543,8 @@ impl Walk {
                 ));
                 Ty::Named(id)
             }
-            VarType::Unknown(_) | VarType::Object | VarType::Array => Ty::Json,
+            // Unknown types (and `object`/`array`, which never reach a scalar) stay JSON.
+            ty => ty.scalar().map_or(Ty::Json, Ty::Scalar),
         }
     }
 }
@@ -602,14 +591,7 @@ impl Ty<TypeId> {
         match self {
             Ty::Named(id) => Ty::Named(names[id.0].clone()),
             Ty::Vec(item) => Ty::Vec(Box::new(item.named(names))),
-            Ty::String => Ty::String,
-            Ty::F64 => Ty::F64,
-            Ty::I64 => Ty::I64,
-            Ty::Bool => Ty::Bool,
-            Ty::Date => Ty::Date,
-            Ty::DateTime => Ty::DateTime,
-            Ty::Image => Ty::Image,
-            Ty::Signature => Ty::Signature,
+            Ty::Scalar(ty) => Ty::Scalar(ty),
             Ty::Json => Ty::Json,
             Ty::JsonMap => Ty::JsonMap,
             Ty::Custom(custom) => Ty::Custom(custom),
@@ -618,38 +600,13 @@ impl Ty<TypeId> {
 }
 
 /// The manifest type of a scalar variable or of a scalar array's items, as overrides name it.
-fn kind(node: &Node) -> Option<&'static str> {
-    let scalar = match node {
-        Node::Scalar(scalar) => scalar,
+fn kind(node: &Node) -> Option<&'static ScalarType> {
+    match node {
+        Node::Scalar(scalar) => scalar.ty.scalar(),
         Node::Array(array) => match &array.items {
-            Items::Scalar(scalar) => scalar,
-            Items::Object(_) => return None,
+            Items::Scalar(scalar) => scalar.ty.scalar(),
+            Items::Object(_) => None,
         },
-        Node::Object(_) | Node::OpaqueObject => return None,
-    };
-    Some(match &scalar.ty {
-        VarType::String => "string",
-        VarType::Text => "text",
-        VarType::Number => "number",
-        VarType::Integer => "integer",
-        VarType::Boolean => "boolean",
-        VarType::Date => "date",
-        VarType::DateTime => "datetime",
-        VarType::Image => "image",
-        VarType::Signature => "signature",
-        VarType::Enum | VarType::Unknown(_) | VarType::Object | VarType::Array => return None,
-    })
+        Node::Object(_) | Node::OpaqueObject => None,
+    }
 }
-
-/// The manifest types a replacement by manifest type may name.
-pub(crate) const REPLACEABLE_KINDS: &[&str] = &[
-    "string",
-    "text",
-    "number",
-    "integer",
-    "boolean",
-    "date",
-    "datetime",
-    "image",
-    "signature",
-];

@@ -11,25 +11,13 @@ use syn::parse::Parser;
 
 use crate::Error;
 use crate::config::{FieldConfig, TemplateConfig};
-use crate::model::{CustomType, Extra, FieldDef, Model, REPLACEABLE_KINDS, Ty, TypeDef};
+use craftkit_core::manifest::{SCALAR_TYPES, ScalarType};
+
+use crate::emit::{ENUM_DERIVES, struct_derives};
+use crate::model::{CustomType, Extra, FieldDef, Model, Ty, TypeDef};
 use crate::names::{self, Name};
 use crate::override_problem::{OverrideProblem, Setting};
 use crate::suggest::closest;
-
-/// The derives every generated struct has, and those of every generated enum (by last path
-/// segment): repeating one is skipped, `Deserialize` is refused (the generated impl is the
-/// strict one).
-const STRUCT_DERIVES: &[&str] = &["Debug", "Clone", "PartialEq", "Serialize"];
-const ENUM_DERIVES: &[&str] = &[
-    "Debug",
-    "Clone",
-    "Copy",
-    "PartialEq",
-    "Eq",
-    "Hash",
-    "Serialize",
-    "Deserialize",
-];
 
 /// Applies `config` to `model`. `slug` names the template in errors. Every problem is
 /// reported, each with its setting (not only the first); the derive checks, which read the
@@ -205,23 +193,24 @@ fn replace_by_kind(model: &mut Model, replace: &BTreeMap<String, String>, proble
     let mut by_kind = HashMap::new();
     for (kind, text) in replace {
         let setting = Setting::Replace(kind.clone());
-        if !REPLACEABLE_KINDS.contains(&kind.as_str()) {
+        let Some(scalar) = ScalarType::named(kind) else {
+            let names: Vec<&str> = SCALAR_TYPES.iter().map(|t| t.name).collect();
             problems.push(setting, format!(
                 "`replace.{kind}`: `{kind}` is not a manifest type{}; the types a replacement can name are {}",
-                did_you_mean(kind, REPLACEABLE_KINDS.iter().copied()),
-                REPLACEABLE_KINDS.join(", ")
+                did_you_mean(kind, names.iter().copied()),
+                names.join(", ")
             ));
             continue;
-        }
+        };
         match custom(text, &format!("`replace.{kind}`")) {
             Ok(ty) => {
-                by_kind.insert(kind.as_str(), ty);
+                by_kind.insert(scalar.name, ty);
             }
             Err(message) => problems.push(setting, message),
         }
     }
     for_each_field(model, |field| {
-        if let Some(with) = field.kind.and_then(|kind| by_kind.get(kind)) {
+        if let Some(with) = field.kind.and_then(|kind| by_kind.get(kind.name)) {
             field.ty = replaced(&field.ty, with.clone());
         }
     });
@@ -487,14 +476,16 @@ fn dedupe_derives(model: &mut Model, config: &TemplateConfig, problems: &mut Pro
         })
         .collect();
     for_each_type(model, |extra, name| {
+        let last = |derives: &[&[&str]]| -> HashSet<String> {
+            derives
+                .iter()
+                .filter_map(|path| path.last().map(|s| (*s).to_owned()))
+                .collect()
+        };
         let mut seen: HashSet<String> = if enums.contains(name) {
-            ENUM_DERIVES.iter().map(|s| (*s).to_owned()).collect()
+            last(ENUM_DERIVES)
         } else {
-            let mut seen: HashSet<String> =
-                STRUCT_DERIVES.iter().map(|s| (*s).to_owned()).collect();
-            if all_optional.contains(name) {
-                seen.insert("Default".to_owned());
-            }
+            let seen = last(&struct_derives(all_optional.contains(name)));
             if let Some(d) = extra
                 .derives
                 .iter()
@@ -557,12 +548,14 @@ fn check_derives(model: &Model, config: &TemplateConfig, problems: &mut Problems
 /// Why a field of type `ty` cannot take part in `derive`, if it cannot.
 fn lacks(ty: &Ty, derive: &str, has: &HashMap<(&str, &str), bool>) -> Option<String> {
     match ty {
-        Ty::F64 if derive != "Default" => {
-            Some(format!("is an `f64`, which does not implement `{derive}`"))
-        }
-        Ty::Date | Ty::DateTime | Ty::Image | Ty::Signature if derive == "Default" => {
-            Some("is required and has no default value".to_owned())
-        }
+        Ty::Scalar(scalar) if !scalar.has_derive(derive) => Some(if derive == "Default" {
+            "is required and has no default value".to_owned()
+        } else {
+            format!(
+                "is {}, which does not implement `{derive}`",
+                a_type(scalar.rust.path.last().copied().unwrap_or_default())
+            )
+        }),
         Ty::Named(name) => match has.get(&(name.as_str(), derive)) {
             Some(false) => Some(format!(
                 "is a `{name}`, which does not derive `{derive}` (add it to `types.{name}.derives`)"
@@ -572,6 +565,13 @@ fn lacks(ty: &Ty, derive: &str, has: &HashMap<(&str, &str), bool>) -> Option<Str
         Ty::Vec(item) if derive != "Default" => lacks(item, derive, has),
         _ => None,
     }
+}
+
+/// "an `f64`", "a `Date`": a Rust type's name with its article.
+fn a_type(name: &str) -> String {
+    let vowel =
+        name.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']) || name == "f64";
+    format!("{} `{name}`", if vowel { "an" } else { "a" })
 }
 
 fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {

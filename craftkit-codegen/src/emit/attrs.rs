@@ -6,7 +6,7 @@ use syn::{
     AttrStyle, Attribute, Expr, ExprLit, Lit, LitStr, MacroDelimiter, Meta, MetaList, MetaNameValue,
 };
 
-use super::paths::ident;
+use super::paths::{absolute, ident};
 use crate::model::Extra;
 
 /// `#[doc = "text"]`, with `text` as it is (rustdoc's lines start with a space).
@@ -68,4 +68,47 @@ pub(super) fn extend_extra(attrs: &mut Vec<Attribute>, extra: &Extra) {
         attrs.push(list("derive", quote!(#(#derives),*)));
     }
     attrs.extend(extra.attributes.iter().cloned());
+}
+
+/// A derive's path, as segments after the leading `::`.
+pub(crate) type DerivePath = &'static [&'static str];
+
+/// The derives of every generated struct. `Deserialize` is not one: serde's derive also reads
+/// a struct from a JSON array; `deserialize_impl` writes one that takes only an object.
+const STRUCT_DERIVES: &[DerivePath] = &[
+    &["std", "fmt", "Debug"],
+    &["std", "clone", "Clone"],
+    &["std", "cmp", "PartialEq"],
+    &["craftkit_runtime", "serde", "Serialize"],
+];
+
+/// What a struct whose every field is optional derives too, before `Serialize`.
+const DEFAULT: DerivePath = &["std", "default", "Default"];
+
+/// The derives of every generated enum.
+pub(crate) const ENUM_DERIVES: &[DerivePath] = &[
+    &["std", "fmt", "Debug"],
+    &["std", "clone", "Clone"],
+    &["std", "marker", "Copy"],
+    &["std", "cmp", "PartialEq"],
+    &["std", "cmp", "Eq"],
+    &["std", "hash", "Hash"],
+    &["craftkit_runtime", "serde", "Serialize"],
+    &["craftkit_runtime", "serde", "Deserialize"],
+];
+
+/// The derives of a generated struct: [`STRUCT_DERIVES`], with `Default` when every field is
+/// optional. The one list that the emitter writes and that overrides check repeats against.
+pub(crate) fn struct_derives(all_optional: bool) -> Vec<DerivePath> {
+    let mut derives = STRUCT_DERIVES.to_vec();
+    if all_optional {
+        derives.insert(derives.len() - 1, DEFAULT);
+    }
+    derives
+}
+
+/// `#[derive(::a::B, ...)]`.
+pub(super) fn derive(paths: &[DerivePath]) -> Attribute {
+    let paths = paths.iter().map(|segments| absolute(segments));
+    list("derive", quote!(#(#paths),*))
 }

@@ -272,8 +272,9 @@ fn build_method(cx: &Builder<'_>, build: &str) -> TokenStream {
 /// `["Marko", "Iva"]` as well as everything `impl Into<Vec<String>>` took, an empty `vec![]`
 /// included (see `craftkit_runtime::builder::IntoStrings` for why not `impl IntoIterator`).
 fn setter_value(field: &Ty, ty: &syn::Type) -> (TokenStream, TokenStream) {
+    const STRING_PATH: &[&str] = &["std", "string", "String"];
     match field {
-        Ty::Vec(item) if matches!(**item, Ty::String) => (
+        Ty::Vec(item) if matches!(**item, Ty::Scalar(s) if s.rust.path == STRING_PATH) => (
             quote!(impl ::craftkit_runtime::builder::IntoStrings),
             quote!(::craftkit_runtime::builder::IntoStrings::into_strings(
                 value

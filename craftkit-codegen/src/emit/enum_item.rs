@@ -45,18 +45,7 @@ impl SelfImpl {
 impl EnumEmitter {
     pub(super) fn new() -> EnumEmitter {
         EnumEmitter {
-            derive: parse_quote! {
-                #[derive(
-                    ::std::fmt::Debug,
-                    ::std::clone::Clone,
-                    ::std::marker::Copy,
-                    ::std::cmp::PartialEq,
-                    ::std::cmp::Eq,
-                    ::std::hash::Hash,
-                    ::craftkit_runtime::serde::Serialize,
-                    ::craftkit_runtime::serde::Deserialize
-                )]
-            },
+            derive: attrs::derive(attrs::ENUM_DERIVES),
             serde_try_from: parse_quote!(
                 #[serde(crate = "::craftkit_runtime::serde", try_from = "::std::string::String")]
             ),

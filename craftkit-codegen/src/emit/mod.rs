@@ -25,6 +25,7 @@ use syn::{Attribute, Item, ItemMod, Visibility};
 
 use crate::model::{Model, TypeDef, TypeScope};
 
+pub(crate) use attrs::{ENUM_DERIVES, struct_derives};
 pub(crate) use builder_item::method_names;
 use paths::{Scope, ident};
 

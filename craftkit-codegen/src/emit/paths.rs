@@ -70,14 +70,7 @@ pub(super) fn option(inner: Type) -> Type {
 pub(super) fn field_type(ty: &Ty, scope: Scope<'_>) -> Type {
     let absolute_type = |segments: &[&str]| path_type(absolute(segments));
     match ty {
-        Ty::String => absolute_type(&["std", "string", "String"]),
-        Ty::F64 => absolute_type(&["std", "primitive", "f64"]),
-        Ty::I64 => absolute_type(&["std", "primitive", "i64"]),
-        Ty::Bool => absolute_type(&["std", "primitive", "bool"]),
-        Ty::Date => absolute_type(&["craftkit_runtime", "Date"]),
-        Ty::DateTime => absolute_type(&["craftkit_runtime", "DateTime"]),
-        Ty::Image => absolute_type(&["craftkit_runtime", "Image"]),
-        Ty::Signature => absolute_type(&["craftkit_runtime", "Signature"]),
+        Ty::Scalar(scalar) => absolute_type(scalar.rust.path),
         Ty::Json => absolute_type(&["craftkit_runtime", "serde_json", "Value"]),
         Ty::JsonMap => generic(
             &["craftkit_runtime", "serde_json", "Map"],

@@ -3,7 +3,7 @@
 use proc_macro2::{TokenStream, TokenTree};
 use quote::quote;
 use syn::punctuated::Punctuated;
-use syn::{Attribute, Field, Fields, FieldsNamed, ItemStruct, Meta, Visibility, parse_quote};
+use syn::{Attribute, Field, Fields, FieldsNamed, ItemStruct, Meta, Visibility};
 
 use super::attrs;
 use super::paths::{Scope, field_type, ident, name_ident, option};
@@ -23,25 +23,8 @@ pub(super) struct StructEmitter {
 impl StructEmitter {
     pub(super) fn new() -> StructEmitter {
         StructEmitter {
-            // `Deserialize` is not derived: serde's derive also reads a struct from a JSON
-            // array; `deserialize_impl` writes one that takes only an object.
-            derive: parse_quote! {
-                #[derive(
-                    ::std::fmt::Debug,
-                    ::std::clone::Clone,
-                    ::std::cmp::PartialEq,
-                    ::craftkit_runtime::serde::Serialize
-                )]
-            },
-            derive_default: parse_quote! {
-                #[derive(
-                    ::std::fmt::Debug,
-                    ::std::clone::Clone,
-                    ::std::cmp::PartialEq,
-                    ::std::default::Default,
-                    ::craftkit_runtime::serde::Serialize
-                )]
-            },
+            derive: attrs::derive(&attrs::struct_derives(false)),
+            derive_default: attrs::derive(&attrs::struct_derives(true)),
             serde_crate: attrs::serde_crate(),
             allow_dead_code: attrs::allow_dead_code(),
             optional: quote!(skip_serializing_if = "::std::option::Option::is_none"),
@@ -132,14 +115,19 @@ impl StructEmitter {
     }
 }
 
-/// The runtime's serializer for a field that holds `f64`s: integral values as JSON integers
-/// (`95`, not `95.0`), and a non-finite number as an error instead of `null`.
-fn serialize_with(ty: &Ty, optional: bool) -> Option<&'static str> {
-    match (ty, optional) {
-        (Ty::F64, false) => Some("serialize_f64"),
-        (Ty::F64, true) => Some("serialize_option_f64"),
-        (Ty::Vec(item), false) if matches!(**item, Ty::F64) => Some("serialize_vec_f64"),
-        (Ty::Vec(item), true) if matches!(**item, Ty::F64) => Some("serialize_option_vec_f64"),
-        _ => None,
-    }
+/// The runtime's serializer for a field whose scalar type's row names one (`f64`: integral
+/// values as JSON integers, `95` and not `95.0`, and a non-finite number as an error instead
+/// of `null`), in the form for an optional field, a list, or both.
+fn serialize_with(ty: &Ty, optional: bool) -> Option<String> {
+    let (scalar, list) = match ty {
+        Ty::Scalar(scalar) => (scalar, ""),
+        Ty::Vec(item) => match &**item {
+            Ty::Scalar(scalar) => (scalar, "vec_"),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let base = scalar.rust.serialize_with?;
+    let option = if optional { "option_" } else { "" };
+    Some(format!("serialize_{option}{list}{base}"))
 }

@@ -6,13 +6,10 @@ use std::fmt::Write as _;
 
 use craftkit_core::data;
 use craftkit_core::manifest::{
-    Field, Items, ManifestError, Node, Object, Problem, Rule, Scalar, Subject, Tree, VarType,
-    compare_numbers,
+    Bounds, Example, Field, Items, JsonKind, ManifestError, Node, Object, Problem, Rule, Scalar,
+    Subject, Tree, VarType, compare_numbers,
 };
 use serde_json::{Map, Number, Value};
-
-/// A 1×1 PNG: the made-up value of `image` and `signature` variables.
-pub(crate) const PNG_DATA_URI: &str = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
 
 /// The example `data` of `tree`: every required variable and every optional one with an
 /// example (with what holds it), checked against the tree.
@@ -110,27 +107,29 @@ fn has_example_inside(node: &Node) -> bool {
 
 /// A value of `scalar`'s type within its bounds.
 fn made_up(scalar: &Scalar, format: Option<&str>) -> Value {
-    match &scalar.ty {
-        VarType::String | VarType::Text => {
+    if scalar.ty == VarType::Enum {
+        return Value::String(scalar.values.first().cloned().unwrap_or_default());
+    }
+    let Some(ty) = scalar.ty.scalar() else {
+        return Value::String("example".to_owned());
+    };
+    match ty.example {
+        // A string with lengths: the format's example if it has one, fit to them.
+        Example::String(example) if ty.bounds == Bounds::Length => {
             let base = match format {
                 Some("email") => "ada@example.org",
                 Some("uri" | "url") => "https://example.org",
                 Some("phone") => "+1 555 0100",
-                _ if scalar.ty == VarType::Text => "Example text.",
-                _ => "Example",
+                _ => example,
             };
             Value::String(fit_length(base, scalar.min_length, scalar.max_length))
         }
-        VarType::Number => Value::Number(number(scalar)),
-        VarType::Integer => Value::Number(integer(scalar)),
-        VarType::Boolean => Value::Bool(true),
-        VarType::Date => Value::String("2026-01-01".to_owned()),
-        VarType::DateTime => Value::String("2026-01-01T00:00:00Z".to_owned()),
-        VarType::Enum => Value::String(scalar.values.first().cloned().unwrap_or_default()),
-        VarType::Image | VarType::Signature => Value::String(PNG_DATA_URI.to_owned()),
-        VarType::Unknown(_) | VarType::Object | VarType::Array => {
-            Value::String("example".to_owned())
-        }
+        Example::String(example) => Value::String(example.to_owned()),
+        Example::Number if ty.json == JsonKind::Integer => Value::Number(integer(scalar)),
+        Example::Number => Value::Number(number(scalar)),
+        Example::Boolean(b) => Value::Bool(b),
+        // `Example` may grow: a kind this writer does not know takes the unknown type's value.
+        _ => Value::String("example".to_owned()),
     }
 }
 
@@ -252,10 +251,12 @@ fn fit(node: &Node, value: &Value) -> Value {
 
 fn fit_scalar(scalar: &Scalar, value: &Value) -> Value {
     match (&scalar.ty, value) {
-        (VarType::Number, Value::Number(n)) => match n.as_f64() {
-            Some(f) => f64_value(f),
-            None => value.clone(),
-        },
+        (ty, Value::Number(n)) if ty.scalar().is_some_and(|t| t.json == JsonKind::Number) => {
+            match n.as_f64() {
+                Some(f) => f64_value(f),
+                None => value.clone(),
+            }
+        }
         _ => value.clone(),
     }
 }

@@ -8,6 +8,7 @@
 
 use std::fmt::Write as _;
 
+use craftkit_core::manifest::Literal as ScalarLiteral;
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::quote;
 use serde_json::{Map, Value};
@@ -109,36 +110,30 @@ impl Writer<'_, '_> {
             // The pages describe the manifest's own types: an override's type has no example
             // the generator could write.
             Ty::Custom(_) => return Err(mismatch()),
-            Ty::String => {
-                let lit = text()?;
-                quote!(#lit.into())
-            }
-            Ty::F64 => float(value.as_f64().ok_or_else(mismatch)?).ok_or_else(mismatch)?,
-            Ty::I64 => {
-                let i = value.as_i64().ok_or_else(mismatch)?;
-                let lit = Literal::u64_unsuffixed(i.unsigned_abs());
-                if i < 0 { quote!(-#lit) } else { quote!(#lit) }
-            }
-            Ty::Bool => {
-                let b = value.as_bool().ok_or_else(mismatch)?;
-                quote!(#b)
-            }
-            Ty::Date => {
-                let lit = text()?;
-                quote!(#rt::Date::parse(#lit).unwrap())
-            }
-            Ty::DateTime => {
-                let lit = text()?;
-                quote!(#rt::DateTime::parse(#lit).unwrap())
-            }
-            Ty::Image => {
-                let lit = text()?;
-                quote!(#rt::Image::parse(#lit).unwrap())
-            }
-            Ty::Signature => {
-                let lit = text()?;
-                quote!(#rt::Signature::parse(#lit).unwrap())
-            }
+            Ty::Scalar(scalar) => match scalar.rust.literal {
+                ScalarLiteral::Into => {
+                    let lit = text()?;
+                    quote!(#lit.into())
+                }
+                ScalarLiteral::Float => {
+                    float(value.as_f64().ok_or_else(mismatch)?).ok_or_else(mismatch)?
+                }
+                ScalarLiteral::Integer => {
+                    let i = value.as_i64().ok_or_else(mismatch)?;
+                    let lit = Literal::u64_unsuffixed(i.unsigned_abs());
+                    if i < 0 { quote!(-#lit) } else { quote!(#lit) }
+                }
+                ScalarLiteral::Bool => {
+                    let b = value.as_bool().ok_or_else(mismatch)?;
+                    quote!(#b)
+                }
+                ScalarLiteral::Parse if scalar.rust.is_runtime() => {
+                    let lit = text()?;
+                    let path = scalar.rust.path[1..].iter().map(|s| ident(s));
+                    quote!(#rt #(::#path)*::parse(#lit).unwrap())
+                }
+                _ => return Err(mismatch()),
+            },
             Ty::Json => self.json(value),
             Ty::JsonMap => {
                 let map = value.as_object().ok_or_else(mismatch)?;

@@ -84,14 +84,17 @@ pub(super) fn field_name(def: &FieldDef) -> String {
 pub(super) fn rust_type(ctx: &Ctx<'_>, ty: &Ty, optional: bool) -> String {
     let rt = ctx.runtime;
     let inner = match ty {
-        Ty::String => "String".to_owned(),
-        Ty::F64 => "f64".to_owned(),
-        Ty::I64 => "i64".to_owned(),
-        Ty::Bool => "bool".to_owned(),
-        Ty::Date => format!("{rt}::Date"),
-        Ty::DateTime => format!("{rt}::DateTime"),
-        Ty::Image => format!("{rt}::Image"),
-        Ty::Signature => format!("{rt}::Signature"),
+        // A std type by its prelude name (`String`, `f64`), a runtime type by its path.
+        Ty::Scalar(scalar) if scalar.rust.is_runtime() => {
+            format!("{rt}::{}", scalar.rust.path[1..].join("::"))
+        }
+        Ty::Scalar(scalar) => scalar
+            .rust
+            .path
+            .last()
+            .copied()
+            .unwrap_or_default()
+            .to_owned(),
         Ty::Json => format!("{rt}::serde_json::Value"),
         Ty::JsonMap => format!("{rt}::serde_json::Map<String, {rt}::serde_json::Value>"),
         Ty::Named(name) => format!("{}::{name}", ctx.module()),

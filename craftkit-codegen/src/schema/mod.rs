@@ -6,11 +6,9 @@
 //! of that validator accepts, so that a validator of the schema and the server agree on every
 //! payload but for the few cases listed on [`json_schema`].
 
-mod patterns;
-
 use craftkit_core::manifest::{
-    Array, Field, Items, Manifest, ManifestError, Node, Object, Scalar, Tree, VarType,
-    compare_numbers,
+    Array, Bounds, Field, Items, JsonKind, Manifest, ManifestError, Node, Object, Scalar, Tree,
+    VarType, compare_numbers,
 };
 use serde_json::{Map, Number, Value, json};
 
@@ -217,12 +215,19 @@ fn array(array: &Array) -> Map<String, Value> {
 /// What `check_scalar` of the server accepts for one value (never `null`).
 fn scalar(scalar: &Scalar) -> Map<String, Value> {
     let mut schema = Map::new();
-    let string = |schema: &mut Map<String, Value>| {
+    if scalar.ty == VarType::Enum {
         schema.insert("type".into(), "string".into());
+        let values = scalar.values.iter().map(|v| v.as_str().into()).collect();
+        schema.insert("enum".into(), Value::Array(values));
+        return schema;
+    }
+    // Anything for an unknown type: the server keeps its JSON as it is.
+    let Some(ty) = scalar.ty.scalar() else {
+        return schema;
     };
-    match &scalar.ty {
-        VarType::String | VarType::Text => {
-            string(&mut schema);
+    schema.insert("type".into(), ty.json.schema_type().into());
+    match (ty.bounds, ty.json) {
+        (Bounds::Length, _) => {
             if let Some(min) = scalar.min_length {
                 schema.insert("minLength".into(), min.into());
             }
@@ -230,12 +235,8 @@ fn scalar(scalar: &Scalar) -> Map<String, Value> {
                 schema.insert("maxLength".into(), max.into());
             }
         }
-        VarType::Number => {
-            schema.insert("type".into(), "number".into());
-            bounds(&mut schema, scalar.minimum.clone(), scalar.maximum.clone());
-        }
-        VarType::Integer => {
-            schema.insert("type".into(), "integer".into());
+        // The server reads an integer as an `i64`: its range bounds the schema's.
+        (Bounds::Range, JsonKind::Integer) => {
             let tighter = |bound: &Option<Number>, limit: i64, keep: std::cmp::Ordering| {
                 let limit = Number::from(limit);
                 Some(match bound {
@@ -247,30 +248,16 @@ fn scalar(scalar: &Scalar) -> Map<String, Value> {
             let maximum = tighter(&scalar.maximum, i64::MAX, std::cmp::Ordering::Less);
             bounds(&mut schema, minimum, maximum);
         }
-        VarType::Boolean => {
-            schema.insert("type".into(), "boolean".into());
+        (Bounds::Range, _) => {
+            bounds(&mut schema, scalar.minimum.clone(), scalar.maximum.clone());
         }
-        VarType::Date => {
-            string(&mut schema);
-            schema.insert("format".into(), "date".into());
-            schema.insert("pattern".into(), patterns::DATE_PATTERN.as_str().into());
-        }
-        VarType::DateTime => {
-            string(&mut schema);
-            schema.insert("format".into(), "date-time".into());
-            schema.insert("pattern".into(), patterns::DATETIME_PATTERN.as_str().into());
-        }
-        VarType::Enum => {
-            string(&mut schema);
-            let values = scalar.values.iter().map(|v| v.as_str().into()).collect();
-            schema.insert("enum".into(), Value::Array(values));
-        }
-        VarType::Image | VarType::Signature => {
-            string(&mut schema);
-            schema.insert("pattern".into(), patterns::IMAGE_PATTERN.as_str().into());
-        }
-        // Anything: the server keeps an unknown type's JSON as it is.
-        VarType::Unknown(_) | VarType::Object | VarType::Array => {}
+        _ => {}
+    }
+    if let Some(format) = ty.schema_format {
+        schema.insert("format".into(), format.into());
+    }
+    if let Some(pattern) = ty.schema_pattern {
+        schema.insert("pattern".into(), pattern().into());
     }
     schema
 }

@@ -6,8 +6,10 @@ use std::collections::HashSet;
 use serde_json::{Map, Number, Value};
 
 use super::{Code, Report, Violation};
-use crate::manifest::{Array, Items, Node, Object, Scalar, VarType, compare_numbers};
-use crate::value::{Date, DateTime, Image};
+use crate::manifest::scalar::quote;
+use crate::manifest::{
+    Array, Bounds, Items, JsonKind, Node, Object, Scalar, ScalarType, VarType, compare_numbers,
+};
 
 pub(super) fn root(object: &Object, data: &Value, report: &mut Report) {
     match data {
@@ -147,58 +149,7 @@ fn check_array(array: &Array, value: &Value, path: &mut String, report: &mut Rep
 }
 
 fn check_scalar(scalar: &Scalar, value: &Value, path: &str, report: &mut Report) {
-    let type_error = |report: &mut Report, expected: &str| {
-        push(
-            report,
-            path,
-            Code::Type,
-            format!("expected {expected}, got {}", kind(value)),
-        )
-    };
     match &scalar.ty {
-        VarType::String | VarType::Text => match value.as_str() {
-            Some(s) => check_length(scalar, s, path, report),
-            None => type_error(report, "a string"),
-        },
-        VarType::Number => match value {
-            Value::Number(n) => check_range(scalar, n, path, report),
-            _ => type_error(report, "a number"),
-        },
-        VarType::Integer => match value {
-            Value::Number(n) if n.as_i64().is_some() => check_range(scalar, n, path, report),
-            Value::Number(n) if n.as_u64().is_some() => push(
-                report,
-                path,
-                Code::Type,
-                "expected an integer in the 64-bit signed range".to_owned(),
-            ),
-            _ => type_error(report, "an integer"),
-        },
-        VarType::Boolean if value.is_boolean() => {}
-        VarType::Boolean => type_error(report, "true or false"),
-        VarType::Date => match value.as_str() {
-            Some(s) if Date::parse(s).is_ok() => {}
-            Some(s) => push(
-                report,
-                path,
-                Code::Format,
-                format!("expected a date as YYYY-MM-DD, got {}", quote(s)),
-            ),
-            None => type_error(report, "a date string (YYYY-MM-DD)"),
-        },
-        VarType::DateTime => match value.as_str() {
-            Some(s) if DateTime::parse(s).is_ok() => {}
-            Some(s) => push(
-                report,
-                path,
-                Code::Format,
-                format!(
-                    "expected an RFC 3339 date-time with an offset (2026-06-14T15:00:00+02:00), got {}",
-                    quote(s)
-                ),
-            ),
-            None => type_error(report, "a date-time string"),
-        },
         VarType::Enum => match value.as_str() {
             Some(s) if scalar.values.iter().any(|v| v == s) => {}
             Some(s) => push(
@@ -211,19 +162,50 @@ fn check_scalar(scalar: &Scalar, value: &Value, path: &str, report: &mut Report)
                     quote(s)
                 ),
             ),
-            None => type_error(report, "a string"),
+            None => type_error(report, path, "a string", value),
         },
-        VarType::Image | VarType::Signature => match value.as_str() {
-            Some(s) => {
-                if let Err(error) = Image::validate(s) {
-                    push(report, path, Code::Image, error.to_string());
-                }
+        // Unknown types are kept as JSON; objects and arrays are walked by the caller.
+        ty => {
+            if let Some(ty) = ty.scalar() {
+                check_typed(ty, scalar, value, path, report);
             }
-            None => type_error(report, "an https:// URL or a data: URI"),
-        },
-        VarType::Unknown(_) => {}
-        VarType::Object | VarType::Array => {}
+        }
     }
+}
+
+/// A value of a scalar type of the table: its JSON kind, then its format and bounds.
+fn check_typed(ty: &ScalarType, scalar: &Scalar, value: &Value, path: &str, report: &mut Report) {
+    match (ty.json, value) {
+        (JsonKind::String, Value::String(s)) => {
+            if let Err((code, message)) = ty.check_format(s) {
+                push(report, path, code, message);
+            }
+            if ty.bounds == Bounds::Length {
+                check_length(scalar, s, path, report);
+            }
+        }
+        (JsonKind::Number, Value::Number(n)) => check_range(scalar, n, path, report),
+        (JsonKind::Integer, Value::Number(n)) if n.as_i64().is_some() => {
+            check_range(scalar, n, path, report)
+        }
+        (JsonKind::Integer, Value::Number(n)) if n.as_u64().is_some() => push(
+            report,
+            path,
+            Code::Type,
+            "expected an integer in the 64-bit signed range".to_owned(),
+        ),
+        (JsonKind::Boolean, Value::Bool(_)) => {}
+        _ => type_error(report, path, ty.expected, value),
+    }
+}
+
+fn type_error(report: &mut Report, path: &str, expected: &str, value: &Value) {
+    push(
+        report,
+        path,
+        Code::Type,
+        format!("expected {expected}, got {}", kind(value)),
+    );
 }
 
 fn check_length(scalar: &Scalar, s: &str, path: &str, report: &mut Report) {
@@ -282,14 +264,5 @@ pub fn kind(value: &Value) -> &'static str {
         Value::String(_) => "a string",
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
-    }
-}
-
-/// A string quoted for a message, cut short so a 10 MiB value never lands in a log.
-fn quote(s: &str) -> String {
-    const MAX: usize = 40;
-    match s.char_indices().nth(MAX) {
-        Some((cut, _)) => format!("{:?}…", &s[..cut]),
-        None => format!("{s:?}"),
     }
 }

@@ -28,6 +28,7 @@ mod parse;
 mod path;
 mod pipeline;
 mod rules;
+pub(crate) mod scalar;
 mod tree;
 mod types;
 
@@ -37,5 +38,6 @@ pub use fingerprint::canonical_json;
 pub use number::compare_numbers;
 pub use parse::is_valid_slug;
 pub use path::MAX_PATH_DEPTH;
+pub use scalar::{Bounds, Example, JsonKind, Literal, RustType, SCALAR_TYPES, ScalarType};
 pub use tree::{Array, Field, Items, Node, Object, Scalar, Tree};
 pub use types::{Manifest, Pipeline, Status, VarType, Variable, Warning};

@@ -5,6 +5,7 @@ use std::cmp::Ordering;
 
 use super::error::{Problem, Rule};
 use super::number::compare_numbers;
+use super::scalar::Bounds;
 use super::tree::{Field, Items, Node, Object};
 use super::types::{VarType, Variable};
 use crate::data;
@@ -49,33 +50,35 @@ pub(crate) fn check_variable(v: &Variable) -> Vec<Problem> {
     }
 
     let unknown = matches!(value_ty, VarType::Unknown(_));
-    let textual = matches!(value_ty, VarType::String | VarType::Text) || unknown;
-    let numeric = matches!(value_ty, VarType::Number | VarType::Integer) || unknown;
+    let bounds = value_ty.scalar().map_or(Bounds::None, |t| t.bounds);
+    let textual = bounds == Bounds::Length || unknown;
+    let numeric = bounds == Bounds::Range || unknown;
     let array = v.ty == VarType::Array;
+    let (textual_types, numeric_types) = (Bounds::Length.types_text(), Bounds::Range.types_text());
     for (name, set, applies, kind) in [
         (
             "minLength",
             v.min_length.is_some(),
             textual,
-            "`string` and `text`",
+            textual_types.as_str(),
         ),
         (
             "maxLength",
             v.max_length.is_some(),
             textual,
-            "`string` and `text`",
+            textual_types.as_str(),
         ),
         (
             "minimum",
             v.minimum.is_some(),
             numeric,
-            "`number` and `integer`",
+            numeric_types.as_str(),
         ),
         (
             "maximum",
             v.maximum.is_some(),
             numeric,
-            "`number` and `integer`",
+            numeric_types.as_str(),
         ),
         ("minItems", v.min_items.is_some(), array, "`array`"),
         ("maxItems", v.max_items.is_some(), array, "`array`"),

@@ -4,6 +4,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Number, Value};
 
 use super::error::ManifestError;
+use super::scalar::ScalarType;
 use super::tree::Tree;
 use super::{compat, fingerprint};
 
@@ -154,7 +155,8 @@ impl std::fmt::Display for Pipeline {
     }
 }
 
-/// The type of a variable, or of an array's items.
+/// The type of a variable, or of an array's items. What each scalar type is and how every
+/// stage treats it is its row in [`SCALAR_TYPES`](super::SCALAR_TYPES).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum VarType {
     /// A one-line string.
@@ -186,42 +188,34 @@ pub enum VarType {
 }
 
 impl VarType {
-    /// The name the manifest uses for this type.
+    /// The name the manifest uses for this type (a scalar's from [`SCALAR_TYPES`](super::SCALAR_TYPES)).
     pub fn as_str(&self) -> &str {
         match self {
-            VarType::String => "string",
-            VarType::Text => "text",
-            VarType::Number => "number",
-            VarType::Integer => "integer",
-            VarType::Boolean => "boolean",
-            VarType::Date => "date",
-            VarType::DateTime => "datetime",
             VarType::Enum => "enum",
-            VarType::Image => "image",
-            VarType::Signature => "signature",
             VarType::Object => "object",
             VarType::Array => "array",
             VarType::Unknown(name) => name,
+            scalar => ScalarType::of(scalar).map_or("", |t| t.name),
         }
     }
 
     /// The type the manifest calls `name`; an unknown name is kept as [`VarType::Unknown`].
     pub fn from_name(name: &str) -> VarType {
         match name {
-            "string" => VarType::String,
-            "text" => VarType::Text,
-            "number" => VarType::Number,
-            "integer" => VarType::Integer,
-            "boolean" => VarType::Boolean,
-            "date" => VarType::Date,
-            "datetime" => VarType::DateTime,
             "enum" => VarType::Enum,
-            "image" => VarType::Image,
-            "signature" => VarType::Signature,
             "object" => VarType::Object,
             "array" => VarType::Array,
-            other => VarType::Unknown(other.to_owned()),
+            other => ScalarType::named(other).map_or_else(
+                || VarType::Unknown(other.to_owned()),
+                |t| t.var_type.clone(),
+            ),
         }
+    }
+
+    /// The row of this type in the table of scalar types; `None` for `enum`, `object`,
+    /// `array` and unknown types.
+    pub fn scalar(&self) -> Option<&'static ScalarType> {
+        ScalarType::of(self)
     }
 
     /// Whether a value of this type is a single JSON value rather than an object or array.

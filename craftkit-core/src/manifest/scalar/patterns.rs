@@ -50,13 +50,13 @@ const FRACTION: &str = r"(?:\.[0-9]{1,9})?";
 const OFFSET: &str = "(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])";
 
 /// `date`: exactly `YYYY-MM-DD`, a real day.
-pub(super) static DATE_PATTERN: LazyLock<String> = LazyLock::new(|| format!("^{}$", *DATE));
+pub(crate) static DATE_PATTERN: LazyLock<String> = LazyLock::new(|| format!("^{}$", *DATE));
 
 /// `datetime`: RFC 3339 with an offset, as `DateTime::parse` reads it. A second of 60 is
 /// matched only as 23:59:60 written in UTC (`Z`, `+00:00`, `-00:00`) on a month's last day:
 /// the server also accepts that instant written in another offset, which a regular
 /// expression can only match by listing every offset.
-pub(super) static DATETIME_PATTERN: LazyLock<String> = LazyLock::new(|| {
+pub(crate) static DATETIME_PATTERN: LazyLock<String> = LazyLock::new(|| {
     format!(
         concat!(
             "^(?:{date}[Tt](?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]{fraction}{offset}",
@@ -78,7 +78,7 @@ const SPACE_OR_CONTROL: &str =
 /// `data:` URI of `image/png`, `image/jpeg` or `image/svg+xml` (`Image::validate`), with a
 /// strict base64 payload, or for SVG a percent-encoded one. The 10 MiB limit on the decoded
 /// content is not matched.
-pub(super) static IMAGE_PATTERN: LazyLock<String> = LazyLock::new(|| {
+pub(crate) static IMAGE_PATTERN: LazyLock<String> = LazyLock::new(|| {
     let ws = SPACE_OR_CONTROL;
     let url = format!(
         concat!(
