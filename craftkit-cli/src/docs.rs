@@ -35,8 +35,8 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
         .map_err(|e| Failure::input(format!("{}: {e}", output.display())))?;
     for slug in &slugs {
         let tree = cache::require(&source, slug)?;
-        let page = craftkit_codegen::markdown::page_from_tree(&tree)
-            .map_err(|e| Failure::input(e.to_string()))?;
+        let page =
+            craftkit_codegen::markdown::page(&tree).map_err(|e| Failure::input(e.to_string()))?;
         let path = output.join(format!("{slug}.md"));
         std::fs::write(&path, page)
             .map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use craftkit_codegen::{Options, generate_from_tree};
+use craftkit_codegen::{Options, generate};
 
 use crate::{Failure, cache};
 
@@ -33,8 +33,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
     for slug in &args.slugs {
         let tree = cache::require(&source, slug)?;
         let options = Options::default().with_overrides(config.for_template(slug));
-        let generated =
-            generate_from_tree(&tree, &options).map_err(|e| Failure::input(e.to_string()))?;
+        let generated = generate(&tree, &options).map_err(|e| Failure::input(e.to_string()))?;
         for warning in &generated.warnings {
             eprintln!("warning: {slug}: {warning}");
         }

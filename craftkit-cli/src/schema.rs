@@ -14,7 +14,7 @@ pub(crate) struct Args {
 /// Prints the JSON Schema of the template's `data`.
 pub(crate) fn run(args: Args) -> Result<(), Failure> {
     let tree = cache::require(&args.cache.source(), &args.slug)?;
-    let schema = craftkit_codegen::schema::json_schema_from_tree(&tree);
+    let schema = craftkit_codegen::schema::json_schema(&tree);
     let text = serde_json::to_string_pretty(&schema).map_err(|e| Failure::input(e.to_string()))?;
     println!("{text}");
     Ok(())

@@ -6,7 +6,7 @@
 mod big_manifest;
 
 use craftkit_codegen::{Builder, Options, generate};
-use craftkit_core::manifest::Manifest;
+use craftkit_core::manifest::Tree;
 
 fn main() {
     divan::main();
@@ -17,8 +17,8 @@ fn main() {
 fn json_to_formatted_code(bencher: divan::Bencher, variables: usize) {
     let text = big_manifest::big_manifest(variables).to_string();
     bencher.bench(|| {
-        let manifest = Manifest::from_json(divan::black_box(&text)).unwrap();
-        generate(&manifest, &Options::default())
+        let tree = Tree::from_json(divan::black_box(&text)).unwrap();
+        generate(&tree, &Options::default())
             .unwrap()
             .to_file_string()
     });
@@ -29,8 +29,8 @@ fn json_to_formatted_code(bencher: divan::Bencher, variables: usize) {
 fn json_to_tokens(bencher: divan::Bencher, variables: usize) {
     let text = big_manifest::big_manifest(variables).to_string();
     bencher.bench(|| {
-        let manifest = Manifest::from_json(divan::black_box(&text)).unwrap();
-        generate(&manifest, &Options::default()).unwrap().tokens()
+        let tree = Tree::from_json(divan::black_box(&text)).unwrap();
+        generate(&tree, &Options::default()).unwrap().tokens()
     });
 }
 

@@ -2,7 +2,7 @@
 fn main() {
     let path = std::env::args().nth(1).expect("usage: print MANIFEST.json");
     let text = std::fs::read_to_string(&path).expect("readable file");
-    match craftkit_core::manifest::Manifest::from_json(&text) {
+    match craftkit_core::manifest::Tree::from_json(&text) {
         Ok(m) => match craftkit_codegen::generate(&m, &Default::default()) {
             Ok(g) => print!("{}", g.to_file_string()),
             Err(e) => eprintln!("{e}"),

@@ -10,9 +10,9 @@ fn main() {
     let t1 = t.elapsed();
     let manifest = craftkit_core::manifest::Manifest::from_value(&value).unwrap();
     let t2 = t.elapsed();
-    let _tree = manifest.tree().unwrap();
+    let tree = manifest.tree().unwrap();
     let t3 = t.elapsed();
-    let generated = craftkit_codegen::generate(&manifest, &Default::default()).unwrap();
+    let generated = craftkit_codegen::generate(&tree, &Default::default()).unwrap();
     let t4 = t.elapsed();
     let file = generated.to_file_string();
     let t5 = t.elapsed();

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::source::{ManifestSource, write_if_changed};
-use crate::{Error, Options, generate_from_tree};
+use crate::{Error, Options, generate};
 
 /// Generates bindings for several templates from a build script.
 ///
@@ -229,7 +229,7 @@ impl Builder {
         if let Some(dir) = &self.docs_dir {
             let dir = root.join(dir);
             for slug in &self.templates {
-                let page = crate::markdown::page_from_tree(&source.load(slug)?.tree)?;
+                let page = crate::markdown::page(&source.load(slug)?.tree)?;
                 write_if_changed(&dir.join(format!("{slug}.md")), page.as_bytes())?;
             }
         }
@@ -257,7 +257,7 @@ impl Builder {
         for slug in &self.templates {
             let loaded = source.load(slug)?;
             let options = Options::default().with_overrides(config.for_template(slug));
-            let generated = generate_from_tree(&loaded.tree, &options)?;
+            let generated = generate(&loaded.tree, &options)?;
             let warnings = generated.warnings.iter().map(ToString::to_string).collect();
             // Formatted once, for its own file and for the file of all templates.
             let body = generated.body();

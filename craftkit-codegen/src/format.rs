@@ -32,7 +32,7 @@ pub(crate) fn file<'a>(bodies: impl IntoIterator<Item = &'a str>, what: &str) ->
 
 #[cfg(test)]
 mod tests {
-    use craftkit_core::manifest::Manifest;
+    use craftkit_core::manifest::Tree;
 
     use crate::{Options, generate};
 
@@ -50,7 +50,7 @@ mod tests {
         ];
         let generated: Vec<_> = manifests
             .iter()
-            .map(|m| generate(&Manifest::from_json(m).unwrap(), &Options::default()).unwrap())
+            .map(|m| generate(&Tree::from_json(m).unwrap(), &Options::default()).unwrap())
             .collect();
         let mut tokens = proc_macro2::TokenStream::new();
         for g in &generated {

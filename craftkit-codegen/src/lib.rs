@@ -4,6 +4,13 @@
 //! `craftkit-macros`), the [`Builder`] for `build.rs`, and the `cargo craftkit generate`
 //! command all call [`generate`], so a template gives the same Rust whichever way it is used.
 //!
+//! Every output takes the validated manifest, a [`Tree`]: reading and checking the manifest
+//! is the caller's one step ([`Tree::from_json`], or [`Manifest::tree`] for a manifest at
+//! hand), then [`generate`] gives the Rust, [`markdown::page`] the docs page and
+//! [`schema::json_schema`] the JSON Schema, none of them folding it again.
+//!
+//! [`Manifest::tree`]: craftkit_core::manifest::Manifest::tree
+//!
 //! The stages, each a pure function in its own module: the manifest is parsed and validated
 //! and folded into a tree (`craftkit-core`), the tree becomes a model of named types
 //! (`model`, with the naming rules of `names`), the model becomes `syn` items (`emit`), and
@@ -12,11 +19,11 @@
 //!
 //! ```
 //! use craftkit_codegen::{generate, Options};
-//! use craftkit_core::manifest::Manifest;
+//! use craftkit_core::manifest::Tree;
 //!
-//! let manifest = Manifest::from_json(r#"{"slug": "greeting", "version": 1, "pipeline": "html",
+//! let tree = Tree::from_json(r#"{"slug": "greeting", "version": 1, "pipeline": "html",
 //!     "variables": [{"path": "person.name", "type": "string", "required": true}]}"#)?;
-//! let code = generate(&manifest, &Options::default())?.to_file_string();
+//! let code = generate(&tree, &Options::default())?.to_file_string();
 //! assert!(code.contains("pub struct Greeting {"));
 //! assert!(code.contains("pub struct Person {"));
 //! # Ok::<(), craftkit_codegen::Error>(())
@@ -51,7 +58,7 @@ mod source;
 use craftkit_core::suggest;
 pub mod surface;
 
-use craftkit_core::manifest::{Manifest, Tree, Warning};
+use craftkit_core::manifest::{Tree, Warning};
 use proc_macro2::TokenStream;
 use syn::parse::Parser;
 
@@ -148,32 +155,24 @@ impl Generated {
     }
 }
 
-/// Generates the types of one template from its manifest.
+/// Generates the types of one template from its validated manifest ([`Tree::from_json`], or
+/// [`Manifest::tree`](craftkit_core::manifest::Manifest::tree) for a manifest at hand).
 ///
-/// Fails with [`Error::Manifest`] when the manifest breaks a rule (it is folded and validated
-/// here, whatever its origin), with [`Error::InvalidRootName`] for a root name that is not an
-/// identifier, and with [`Error::InvalidOptions`] for a visibility or attributes that are not
-/// Rust. Never panics. A manifest read from JSON was folded once already: read it with
-/// [`Tree::from_json`] and call [`generate_from_tree`] to use that fold.
-pub fn generate(manifest: &Manifest, options: &Options) -> Result<Generated, Error> {
-    generate_from_tree(&manifest.tree()?, options)
-}
-
-/// [`generate`] for a manifest already validated and folded ([`Tree::from_json`]): what the
-/// macro, the Builder and `cargo craftkit generate` call, so a manifest is folded once from
-/// its JSON to its tokens.
+/// Fails with [`Error::InvalidRootName`] for a root name that is not an identifier, with
+/// [`Error::InvalidOptions`] for a visibility or attributes that are not Rust, and with
+/// [`Error::Override`] for overrides that do not fit the template. Never panics.
 ///
 /// ```
-/// use craftkit_codegen::{Options, generate_from_tree};
+/// use craftkit_codegen::{Options, generate};
 /// use craftkit_core::manifest::Tree;
 ///
 /// let tree = Tree::from_json(r#"{"slug": "greeting", "version": 1, "pipeline": "html",
 ///     "variables": [{"path": "name", "type": "string", "required": true}]}"#)?;
-/// let generated = generate_from_tree(&tree, &Options::default())?;
+/// let generated = generate(&tree, &Options::default())?;
 /// assert_eq!(generated.root_name, "Greeting");
 /// # Ok::<(), craftkit_codegen::Error>(())
 /// ```
-pub fn generate_from_tree(tree: &Tree, options: &Options) -> Result<Generated, Error> {
+pub fn generate(tree: &Tree, options: &Options) -> Result<Generated, Error> {
     let vis = match &options.visibility {
         Some(tokens) => syn::parse2::<syn::Visibility>(tokens.clone()).map_err(|e| {
             Error::InvalidOptions(format!(
@@ -199,8 +198,8 @@ pub fn generate_from_tree(tree: &Tree, options: &Options) -> Result<Generated, E
     )
 }
 
-/// [`generate_from_tree`] with the visibility and attributes already parsed: the macro hands
-/// over what syn parsed of the user's struct, with no round trip through tokens.
+/// [`generate`] with the visibility and attributes already parsed: the macro hands over what
+/// syn parsed of the user's struct, with no round trip through tokens.
 pub(crate) fn generate_parsed(
     tree: &Tree,
     root_name: Option<&str>,
@@ -255,7 +254,7 @@ pub fn root_name_for_slug(slug: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use craftkit_core::manifest::Manifest;
+    use craftkit_core::manifest::Tree;
     use quote::quote;
 
     use crate::{Error, Options, generate};
@@ -266,7 +265,7 @@ mod tests {
     /// Options that are not Rust are an error, not a file that fails to compile.
     #[test]
     fn a_visibility_or_attributes_that_are_not_rust_are_an_error() {
-        let manifest = Manifest::from_json(MANIFEST).unwrap();
+        let tree = Tree::from_json(MANIFEST).unwrap();
         for options in [
             Options::default().with_visibility(quote!(fn)),
             Options::default().with_attributes(quote!(
@@ -274,7 +273,7 @@ mod tests {
             )),
             Options::default().with_attributes(quote!(#![allow(dead_code)])),
         ] {
-            let result = generate(&manifest, &options);
+            let result = generate(&tree, &options);
             assert!(
                 matches!(result, Err(Error::InvalidOptions(_))),
                 "{result:?}"
@@ -286,11 +285,11 @@ mod tests {
     /// root type and the module.
     #[test]
     fn user_attributes_and_visibility_are_kept() {
-        let manifest = Manifest::from_json(MANIFEST).unwrap();
+        let tree = Tree::from_json(MANIFEST).unwrap();
         let options = Options::default()
             .with_visibility(quote!(pub(crate)))
             .with_attributes(quote!(#[doc = " Mine."] #[allow(unused)]));
-        let code = generate(&manifest, &options).unwrap().to_file_string();
+        let code = generate(&tree, &options).unwrap().to_file_string();
         let mine = code.find("/// Mine.\n#[allow(unused)]\n/// ").unwrap();
         assert!(mine < code.find("#[derive(").unwrap());
         assert!(code.contains("pub(crate) struct A {"));

@@ -191,7 +191,7 @@ impl Surface {
     }
 }
 
-/// The Rust names that [`generate_from_tree`](crate::generate_from_tree) with `options` gives
+/// The Rust names that [`generate`](crate::generate) with `options` gives
 /// the parts of `tree`'s data. Fails as generation does (an override that does not apply, a
 /// root name that is not an identifier).
 ///

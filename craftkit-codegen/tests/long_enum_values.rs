@@ -8,13 +8,13 @@
 //! checked in `tests/tests/hostile_manifest.rs`, which compiles a 1 MiB value.
 
 use craftkit_codegen::{Options, generate};
-use craftkit_core::manifest::Manifest;
+use craftkit_core::manifest::Tree;
 use quote::ToTokens;
 use serde_json::json;
 
 /// The enum of `path` with `values`, next to a short-valued enum `plain`.
 fn generated(values: &[String]) -> syn::File {
-    let manifest = Manifest::from_value(&json!({
+    let tree = Tree::from_value(&json!({
         "slug": "long-values",
         "version": 1,
         "pipeline": "html",
@@ -24,7 +24,7 @@ fn generated(values: &[String]) -> syn::File {
         ]
     }))
     .expect("a valid manifest");
-    let generated = generate(&manifest, &Options::default()).expect("it generates");
+    let generated = generate(&tree, &Options::default()).expect("it generates");
     assert!(
         !has_byte_string(generated.tokens()),
         "the generator writes no byte string literal"

@@ -26,7 +26,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use craftkit_codegen::{Options, generate};
-use craftkit_core::manifest::Manifest;
+use craftkit_core::manifest::Tree;
 use proptest::prelude::*;
 use proptest::sample::select;
 use serde_json::{Value, json};
@@ -328,9 +328,9 @@ proptest! {
     /// No name of the generated code collides with another in its scope, whatever the keys.
     #[test]
     fn generated_names_never_collide(doc in manifest()) {
-        let manifest = Manifest::from_value(&doc)
+        let tree = Tree::from_value(&doc)
             .map_err(|e| TestCaseError::fail(format!("a valid manifest is rejected: {e}\n{doc:#}")))?;
-        let generated = generate(&manifest, &Options::default())
+        let generated = generate(&tree, &Options::default())
             .map_err(|e| TestCaseError::fail(format!("does not generate: {e}\n{doc:#}")))?;
         let file: syn::File = syn::parse2(generated.tokens())
             .map_err(|e| TestCaseError::fail(format!("not Rust: {e}")))?;
@@ -349,8 +349,8 @@ fn a_template_named_like_its_object_has_distinct_names() {
         {"path": "tenant.signature", "type": "signature", "required": true},
         {"path": "tenant.self", "type": "string", "required": true}
     ]});
-    let manifest = Manifest::from_value(&doc).unwrap();
-    let generated = generate(&manifest, &Options::default()).unwrap();
+    let tree = Tree::from_value(&doc).unwrap();
+    let generated = generate(&tree, &Options::default()).unwrap();
     let file: syn::File = syn::parse2(generated.tokens()).unwrap();
     check(&file, "Order").unwrap();
     let text = generated.to_file_string();

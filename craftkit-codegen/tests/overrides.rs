@@ -2,7 +2,7 @@
 //! of every setting that names something the template lacks or cannot apply.
 
 use craftkit_codegen::{Error, FieldConfig, Options, TemplateConfig, TypeConfig, generate};
-use craftkit_core::manifest::Manifest;
+use craftkit_core::manifest::Tree;
 
 const INVOICE: &str = r#"{"slug": "invoice", "version": 1, "pipeline": "html", "variables": [
     {"path": "number", "type": "string", "required": true},
@@ -15,8 +15,8 @@ const INVOICE: &str = r#"{"slug": "invoice", "version": 1, "pipeline": "html", "
 ]}"#;
 
 fn code(config: TemplateConfig) -> Result<String, Error> {
-    let manifest = Manifest::from_json(INVOICE).unwrap();
-    generate(&manifest, &Options::default().with_overrides(config)).map(|g| g.to_file_string())
+    let tree = Tree::from_json(INVOICE).unwrap();
+    generate(&tree, &Options::default().with_overrides(config)).map(|g| g.to_file_string())
 }
 
 fn error(config: TemplateConfig) -> String {

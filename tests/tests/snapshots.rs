@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use craftkit_codegen::{Options, generate};
-use craftkit_core::manifest::Manifest;
+use craftkit_core::manifest::Tree;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -22,8 +22,8 @@ fn fixture_manifests() -> Vec<PathBuf> {
 }
 
 fn generate_file(path: &Path) -> String {
-    let manifest = Manifest::from_json(&std::fs::read_to_string(path).unwrap()).unwrap();
-    generate(&manifest, &Options::default())
+    let tree = Tree::from_json(&std::fs::read_to_string(path).unwrap()).unwrap();
+    generate(&tree, &Options::default())
         .unwrap()
         .to_file_string()
 }
@@ -77,7 +77,7 @@ fn key_order_and_white_space_of_the_manifest_do_not_change_the_code() {
     let value: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     // serde_json's Map sorts keys: a compact re-serialization reorders every object.
-    let reordered = Manifest::from_json(&serde_json::to_string(&value).unwrap()).unwrap();
+    let reordered = Tree::from_json(&serde_json::to_string(&value).unwrap()).unwrap();
     let code = generate(&reordered, &Options::default())
         .unwrap()
         .to_file_string();

@@ -1,14 +1,14 @@
 //! The two generators, each from JSON text to a formatted Rust file.
 
 use craftkit_codegen::{Options, generate};
-use craftkit_core::manifest::Manifest;
+use craftkit_core::manifest::Tree;
 use typify::{TypeSpace, TypeSpaceSettings};
 
 /// craftkit-codegen: manifest JSON text to the file the `Builder` writes for one template
 /// (`OUT_DIR/<slug>.rs`): parse and validate, fold, name, emit tokens, format.
 pub fn craftkit(manifest_json: &str) -> Result<String, String> {
-    let manifest = Manifest::from_json(manifest_json).map_err(|e| e.to_string())?;
-    let generated = generate(&manifest, &Options::default()).map_err(|e| e.to_string())?;
+    let tree = Tree::from_json(manifest_json).map_err(|e| e.to_string())?;
+    let generated = generate(&tree, &Options::default()).map_err(|e| e.to_string())?;
     Ok(generated.to_file_string())
 }
 

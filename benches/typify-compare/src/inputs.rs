@@ -4,7 +4,7 @@
 #[path = "../../big_manifest.rs"]
 mod big_manifest;
 
-use craftkit_core::manifest::Manifest;
+use craftkit_core::manifest::Tree;
 use serde_json::Value;
 
 /// One size's inputs, both as text: parsing is part of what each generator is timed on.
@@ -21,9 +21,8 @@ impl Inputs {
     /// schema.
     pub fn new(variables: usize) -> Result<Inputs, String> {
         let manifest_json = big_manifest::big_manifest(variables).to_string();
-        let manifest = Manifest::from_json(&manifest_json).map_err(|e| e.to_string())?;
-        let mut schema =
-            craftkit_codegen::schema::json_schema(&manifest).map_err(|e| e.to_string())?;
+        let tree = Tree::from_json(&manifest_json).map_err(|e| e.to_string())?;
+        let mut schema = craftkit_codegen::schema::json_schema(&tree);
         for_typify(&mut schema);
         Ok(Inputs {
             manifest_json,

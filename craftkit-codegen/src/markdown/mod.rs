@@ -7,11 +7,11 @@
 //! shows a payload that the template would reject.
 //!
 //! ```
-//! use craftkit_core::manifest::Manifest;
+//! use craftkit_core::manifest::Tree;
 //!
-//! let manifest = Manifest::from_json(r#"{"slug": "greeting", "version": 1, "pipeline": "html",
+//! let tree = Tree::from_json(r#"{"slug": "greeting", "version": 1, "pipeline": "html",
 //!     "variables": [{"path": "person.name", "type": "string", "required": true, "example": "Ada"}]}"#)?;
-//! let page = craftkit_codegen::markdown::page(&manifest)?;
+//! let page = craftkit_codegen::markdown::page(&tree)?;
 //! assert!(page.contains("| `person.name` |"));
 //! assert!(page.contains("name: \"Ada\".into()"));
 //! # Ok::<(), craftkit_codegen::Error>(())
@@ -24,26 +24,19 @@ mod table;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use craftkit_core::manifest::{Manifest, Tree};
+use craftkit_core::manifest::Tree;
 
 use crate::model::{Model, Struct, TypeDef};
 use crate::rustdoc;
 
-/// The Markdown page of one template, with the default root type name (the slug in
-/// UpperCamelCase, as [`generate`](crate::generate) names it).
-///
-/// Fails with [`Error::Manifest`](crate::Error::Manifest) when the manifest breaks a rule, or
-/// when no payload that the template accepts can be made from it (say, an `integer` whose
-/// bounds hold no integer); never panics.
-pub fn page(manifest: &Manifest) -> Result<String, crate::Error> {
-    page_from_tree(&manifest.tree()?)
-}
-
-/// [`page`] for a manifest already validated and folded ([`Tree::from_json`]).
+/// The Markdown page of one template from its validated tree ([`Tree::from_json`], or
+/// [`Manifest::tree`](craftkit_core::manifest::Manifest::tree) for a manifest at hand), with
+/// the default root type name (the slug in UpperCamelCase, as [`generate`](crate::generate)
+/// names it).
 ///
 /// Fails with [`Error::Manifest`](crate::Error::Manifest) when no payload that the template
-/// accepts can be made from it; never panics.
-pub fn page_from_tree(tree: &Tree) -> Result<String, crate::Error> {
+/// accepts can be made from it (say, an `integer` whose bounds hold no integer); never panics.
+pub fn page(tree: &Tree) -> Result<String, crate::Error> {
     page_named(tree, &crate::root_name_for_slug(&tree.manifest().slug))
 }
 
@@ -213,7 +206,7 @@ mod tests {
         let text = format!(
             r#"{{"slug": "t", "version": 1, "pipeline": "html", "variables": [{variables}]}}"#
         );
-        page(&Manifest::from_json(&text).unwrap())
+        page(&Tree::from_json(&text).unwrap())
     }
 
     #[test]
@@ -246,7 +239,7 @@ mod tests {
     fn headings_in_descriptions_stay_text() {
         let text = r##"{"slug": "t", "version": 1, "pipeline": "html", "description": "# not a title\n[link](x)",
             "variables": [{"path": "a", "type": "string"}]}"##;
-        let page = page(&Manifest::from_json(text).unwrap()).unwrap();
+        let page = page(&Tree::from_json(text).unwrap()).unwrap();
         assert!(
             page.contains("\n\\# not a title\n\\[link\\](x)\n"),
             "{page}"

@@ -7,8 +7,7 @@
 //! payload but for the few cases listed on [`json_schema`].
 
 use craftkit_core::manifest::{
-    Array, Bounds, Field, Items, JsonKind, Manifest, ManifestError, Node, Object, Scalar, Tree,
-    VarType, compare_numbers,
+    Array, Bounds, Field, Items, JsonKind, Node, Object, Scalar, Tree, VarType, compare_numbers,
 };
 use serde_json::{Map, Number, Value, json};
 
@@ -60,16 +59,18 @@ pub const DRAFT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
 ///   crate rejects nothing more), and one that compares numbers as `f64` may misjudge a value
 ///   within rounding of a bound beyond 2^53, which the server compares exactly.
 ///
-/// Fails only when the manifest breaks a rule of the spec (a hand-built [`Manifest`]).
+/// It takes the validated tree ([`Tree::from_json`], or
+/// [`Manifest::tree`](craftkit_core::manifest::Manifest::tree) for a manifest at
+/// hand), so it cannot fail.
 ///
 /// ```
 /// use craftkit_codegen::schema::json_schema;
-/// use craftkit_core::manifest::Manifest;
+/// use craftkit_core::manifest::Tree;
 ///
-/// let manifest = Manifest::from_json(r#"{"slug": "greeting", "version": 1, "pipeline": "html",
+/// let tree = Tree::from_json(r#"{"slug": "greeting", "version": 1, "pipeline": "html",
 ///     "variables": [{"path": "person.name", "type": "string", "required": true, "maxLength": 40},
 ///                   {"path": "person.age", "type": "integer", "minimum": 0}]}"#)?;
-/// let schema = json_schema(&manifest)?;
+/// let schema = json_schema(&tree);
 /// assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema");
 /// assert_eq!(schema["required"], serde_json::json!(["person"]));
 /// let person = &schema["properties"]["person"];
@@ -77,13 +78,7 @@ pub const DRAFT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
 /// assert_eq!(person["properties"]["age"]["type"], serde_json::json!(["integer", "null"]));
 /// # Ok::<(), craftkit_core::manifest::ManifestError>(())
 /// ```
-pub fn json_schema(manifest: &Manifest) -> Result<Value, ManifestError> {
-    Ok(json_schema_from_tree(&manifest.tree()?))
-}
-
-/// [`json_schema`] for a manifest already validated and folded ([`Tree::from_json`]); it cannot
-/// fail.
-pub fn json_schema_from_tree(tree: &Tree) -> Value {
+pub fn json_schema(tree: &Tree) -> Value {
     let manifest = tree.manifest();
     let mut schema = Map::new();
     schema.insert("$schema".into(), DRAFT_2020_12.into());

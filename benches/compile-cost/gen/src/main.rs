@@ -20,7 +20,7 @@ mod typify_output;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use craftkit_codegen::{Options, generate_from_tree};
+use craftkit_codegen::{Options, generate};
 use craftkit_core::manifest::Tree;
 use serde_json::Value;
 
@@ -59,7 +59,7 @@ fn run() -> Result<(), String> {
 
         // The manifest as the macro reads it, and its types as the macro names them.
         let tree = Tree::from_json(&manifest_json).map_err(|e| format!("{slug}: {e}"))?;
-        let generated = generate_from_tree(&tree, &Options::default().with_root_name(&root))
+        let generated = generate(&tree, &Options::default().with_root_name(&root))
             .map_err(|e| format!("{slug}: {e}"))?;
         let header = format!(
             "// Template `{slug}` written by hand: the types craftkit generates for it, as plain serde\n\
@@ -69,7 +69,7 @@ fn run() -> Result<(), String> {
         write(&out.join(format!("hand/{slug}.rs")), &(header + &code))?;
 
         // The JSON Schema craftkit exports for it, through typify.
-        let schema = craftkit_codegen::schema::json_schema_from_tree(&tree);
+        let schema = craftkit_codegen::schema::json_schema(&tree);
         let code = typify_output::write(schema, &root).map_err(|e| format!("{slug}: {e}"))?;
         typify_uses.scan(&code);
         let header = format!(

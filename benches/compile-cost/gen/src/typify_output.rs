@@ -1,5 +1,5 @@
 //! The peer: typify 0.8's output for the JSON Schema that craftkit exports for a template
-//! (`craftkit_codegen::schema::json_schema_from_tree`, what `cargo craftkit schema` writes),
+//! (`craftkit_codegen::schema::json_schema`, what `cargo craftkit schema` writes),
 //! with default settings, as benches/typify-compare drives it.
 
 use serde_json::Value;

@@ -31,8 +31,6 @@ pub struct ScalarType {
     pub var_type: VarType,
     /// The name the manifest writes: `string`, `datetime`.
     pub name: &'static str,
-    /// What a value is, for docs: `a one-line string`.
-    pub summary: &'static str,
     /// The JSON value the server takes.
     pub json: JsonKind,
     /// What a value of another JSON type was expected to be, in the validator's `type`
@@ -167,16 +165,10 @@ const ALL_CHECKED: &[&str] = &["Eq", "Hash", "Default"];
 const NO_DEFAULT: &[&str] = &["Eq", "Hash"];
 
 /// A `String` in Rust with `minLength`/`maxLength`: `string` and `text`.
-const fn text(
-    var_type: VarType,
-    name: &'static str,
-    summary: &'static str,
-    example: &'static str,
-) -> ScalarType {
+const fn text(var_type: VarType, name: &'static str, example: &'static str) -> ScalarType {
     ScalarType {
         var_type,
         name,
-        summary,
         json: JsonKind::String,
         expected: "a string",
         bounds: Bounds::Length,
@@ -195,16 +187,10 @@ const fn text(
 }
 
 /// An image or a signature: an `https://` URL or a data URI.
-const fn image(
-    var_type: VarType,
-    name: &'static str,
-    summary: &'static str,
-    path: &'static [&'static str],
-) -> ScalarType {
+const fn image(var_type: VarType, name: &'static str, path: &'static [&'static str]) -> ScalarType {
     ScalarType {
         var_type,
         name,
-        summary,
         json: JsonKind::String,
         expected: "an https:// URL or a data: URI",
         bounds: Bounds::None,
@@ -227,17 +213,11 @@ const PNG_DATA_URI: &str = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAA
 
 /// Every scalar type, in the order of the spec.
 pub static SCALAR_TYPES: [ScalarType; 9] = [
-    text(VarType::String, "string", "a one-line string", "Example"),
-    text(
-        VarType::Text,
-        "text",
-        "a multi-line string",
-        "Example text.",
-    ),
+    text(VarType::String, "string", "Example"),
+    text(VarType::Text, "text", "Example text."),
     ScalarType {
         var_type: VarType::Number,
         name: "number",
-        summary: "any JSON number",
         json: JsonKind::Number,
         expected: "a number",
         bounds: Bounds::Range,
@@ -256,7 +236,6 @@ pub static SCALAR_TYPES: [ScalarType; 9] = [
     ScalarType {
         var_type: VarType::Integer,
         name: "integer",
-        summary: "an integer in the i64 range",
         json: JsonKind::Integer,
         expected: "an integer",
         bounds: Bounds::Range,
@@ -275,7 +254,6 @@ pub static SCALAR_TYPES: [ScalarType; 9] = [
     ScalarType {
         var_type: VarType::Boolean,
         name: "boolean",
-        summary: "`true` or `false`",
         json: JsonKind::Boolean,
         expected: "true or false",
         bounds: Bounds::None,
@@ -294,7 +272,6 @@ pub static SCALAR_TYPES: [ScalarType; 9] = [
     ScalarType {
         var_type: VarType::Date,
         name: "date",
-        summary: "a date, `YYYY-MM-DD`",
         json: JsonKind::String,
         expected: "a date string (YYYY-MM-DD)",
         bounds: Bounds::None,
@@ -319,7 +296,6 @@ pub static SCALAR_TYPES: [ScalarType; 9] = [
     ScalarType {
         var_type: VarType::DateTime,
         name: "datetime",
-        summary: "an RFC 3339 date-time with an offset",
         json: JsonKind::String,
         expected: "a date-time string",
         bounds: Bounds::None,
@@ -344,16 +320,10 @@ pub static SCALAR_TYPES: [ScalarType; 9] = [
             )),
         }),
     },
-    image(
-        VarType::Image,
-        "image",
-        "an `https://` URL or an image data URI",
-        &["craftkit_runtime", "Image"],
-    ),
+    image(VarType::Image, "image", &["craftkit_runtime", "Image"]),
     image(
         VarType::Signature,
         "signature",
-        "a drawn signature, as an image",
         &["craftkit_runtime", "Signature"],
     ),
 ];
