@@ -1,5 +1,6 @@
-//! The routes of the contract, and the layer every request goes through: request id, `Host`
-//! check, bounded body, recording, rate limit, faults, one log line.
+//! The routes of the contract, and the layers every request goes through, one per concern:
+//! one log line, the answer recorded, request id, `Host` check, and for the API the request
+//! recorded (bounded body), rate limit and faults.
 
 mod auth;
 mod body;
@@ -112,83 +113,151 @@ pub(crate) fn router(app: App) -> Router {
             )
         })
         .layer(axum::extract::DefaultBodyLimit::disable())
-        .layer(middleware::from_fn_with_state(app.clone(), every_request))
+        // One layer per concern; the last added runs first: the log line, the answer recorded,
+        // the request id, the `Host` check, then for the API the request recorded, the rate
+        // limit and an injected fault.
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            inject_fault_layer,
+        ))
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            rate_limit_layer,
+        ))
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            record_request_layer,
+        ))
+        .layer(middleware::from_fn_with_state(app.clone(), host_layer))
+        .layer(middleware::from_fn(request_id_layer))
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            record_response_layer,
+        ))
+        .layer(middleware::from_fn(log_layer))
         .with_state(app)
 }
 
-/// The layer every request goes through: a request id, the answer (see [`answer`]), the
-/// answer recorded, one log line.
-async fn every_request(State(app): State<App>, request: Request, next: Next) -> Response {
+/// Whether `request` is to the API (`/v1/...`): the requests that are recorded with their
+/// body, rate limited and subject to injected faults.
+fn is_api(request: &Request) -> bool {
+    request.uri().path().starts_with("/v1/")
+}
+
+/// The fault injected into a request's answer, for the log line.
+#[derive(Clone)]
+struct InjectedFault(FaultKind);
+
+/// Marks an answer that is never sent (an injected dropped connection): it is not recorded.
+#[derive(Clone, Copy)]
+struct Dropped;
+
+/// The key of an API request that authenticated, for the rate limit.
+#[derive(Clone)]
+struct ProjectKey(String);
+
+/// One log line per request: method, path (without secrets), status, latency, request id and
+/// the injected fault.
+async fn log_layer(request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let request_id = random_id("req_");
     let method = request.method().clone();
     let path = loggable_path(request.uri().path());
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|matched| matched.as_str().to_owned());
-    let outcome = REQUEST_ID
-        .scope(request_id.clone(), answer(&app, request, next))
-        .await;
-    let mut response = outcome.response;
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
-        response.headers_mut().insert("request-id", value);
-    }
-    if !outcome.dropped {
-        response = record_response(&app, &method, &path, route, response).await;
-    }
+    let response = next.run(request).await;
+    let request_id = response
+        .headers()
+        .get("request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     tracing::info!(
         %method,
         path = %path,
         status = response.status().as_u16(),
         latency_ms = %format!("{:.2}", started.elapsed().as_secs_f64() * 1000.0),
         request_id = %request_id,
-        fault = ?outcome.fault,
+        fault = ?response.extensions().get::<InjectedFault>().map(|f| &f.0),
         "request"
     );
     response
 }
 
-/// What the layer did with one request.
-struct Outcome {
-    response: Response,
-    /// The fault injected, if any.
-    fault: Option<FaultKind>,
-    /// The connection is dropped: no answer is sent.
-    dropped: bool,
+/// Records every answer that is sent (see [`record_response`]), with its `request-id`.
+async fn record_response_layer(State(app): State<App>, request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = loggable_path(request.uri().path());
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|matched| matched.as_str().to_owned());
+    let response = next.run(request).await;
+    if response.extensions().get::<Dropped>().is_some() {
+        return response;
+    }
+    record_response(&app, &method, &path, route, response).await
 }
 
-impl From<Response> for Outcome {
-    fn from(response: Response) -> Outcome {
-        Outcome {
-            response,
-            fault: None,
-            dropped: false,
-        }
+/// A new request id: in scope while the request is answered (errors carry it) and in the
+/// answer's `request-id` header.
+async fn request_id_layer(request: Request, next: Next) -> Response {
+    let request_id = random_id("req_");
+    let mut response = REQUEST_ID
+        .scope(request_id.clone(), next.run(request))
+        .await;
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("request-id", value);
+    }
+    response
+}
+
+/// Refuses a request whose `Host` is not one the server answers for (`421`).
+async fn host_layer(State(app): State<App>, request: Request, next: Next) -> Response {
+    match app.allowed_hosts.check(request.headers()) {
+        Ok(()) => next.run(request).await,
+        Err(failure) => failure.into_response(),
     }
 }
 
-/// Checks and answers one request, in this order: the `Host` (`421`); for an API request,
-/// the body read within its limit (`413`, only with a known key: the handler refuses other
-/// requests without reading it) and recorded, the rate limit of the key's project (`429`),
-/// then an injected fault or the handler.
-async fn answer(app: &App, request: Request, next: Next) -> Outcome {
-    if let Err(failure) = app.allowed_hosts.check(request.headers()) {
-        return failure.into_response().into();
+/// Records an API request as received (see [`record_request`]); its body is read within its
+/// limit (`413`) only with a known key, since the handler refuses other requests without
+/// reading it. The key goes on to the rate limit.
+async fn record_request_layer(State(app): State<App>, request: Request, next: Next) -> Response {
+    if !is_api(&request) {
+        return next.run(request).await;
     }
-    if !request.uri().path().starts_with("/v1/") {
-        return next.run(request).await.into();
-    }
-    let key = auth::authenticate(app, request.headers()).ok();
-    let request = match record_request(app, request, key.is_some()).await {
+    let key = auth::authenticate(&app, request.headers()).ok();
+    let mut request = match record_request(&app, request, key.is_some()).await {
         Ok(request) => request,
-        Err(refused) => return refused.into(),
+        Err(refused) => return refused,
     };
-    // Counted before any injected fault, as a gateway would.
-    if let Some(wait) = key.and_then(|key| app.rate_limit(&key)) {
-        return Failure::rate_limited(wait).into_response().into();
+    if let Some(key) = key {
+        request.extensions_mut().insert(ProjectKey(key));
     }
-    inject_fault(app.faults.pick(), request, next).await
+    next.run(request).await
+}
+
+/// The rate limit of the key's project (`429`), counted before any injected fault, as a
+/// gateway would.
+async fn rate_limit_layer(State(app): State<App>, request: Request, next: Next) -> Response {
+    let wait = request
+        .extensions()
+        .get::<ProjectKey>()
+        .and_then(|key| app.rate_limit(&key.0));
+    match wait {
+        Some(wait) => Failure::rate_limited(wait).into_response(),
+        None => next.run(request).await,
+    }
+}
+
+/// An injected fault, or the handler: for API requests, the fault the configuration picks.
+async fn inject_fault_layer(State(app): State<App>, request: Request, next: Next) -> Response {
+    if !is_api(&request) {
+        return next.run(request).await;
+    }
+    let fault = app.faults.pick();
+    let mut response = inject_fault(fault.as_ref(), request, next).await;
+    if let Some(fault) = fault {
+        response.extensions_mut().insert(InjectedFault(fault));
+    }
+    response
 }
 
 /// Records an API request as received and hands it on unchanged: with `read_body`, its body
@@ -216,40 +285,32 @@ async fn record_request(app: &App, request: Request, read_body: bool) -> Result<
     }
 }
 
-/// Runs the request through `fault` (none: straight to the handler).
-async fn inject_fault(fault: Option<FaultKind>, mut request: Request, next: Next) -> Outcome {
-    let (response, dropped) = match &fault {
-        Some(FaultKind::Drop) => (dropped_connection(), true),
-        Some(FaultKind::Status(status)) => (
-            Failure::server_error(
-                StatusCode::from_u16(*status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
-            )
-            .into_response(),
-            false,
-        ),
-        Some(FaultKind::RateLimited(wait)) => (
-            Failure::rate_limited(wait.as_secs_f64()).into_response(),
-            false,
-        ),
+/// Runs the request through `fault` (none: straight to the handler). A dropped connection is
+/// marked [`Dropped`].
+async fn inject_fault(fault: Option<&FaultKind>, mut request: Request, next: Next) -> Response {
+    match fault {
+        Some(FaultKind::Drop) => dropped_connection(),
+        Some(FaultKind::Status(status)) => Failure::server_error(
+            StatusCode::from_u16(*status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
+        )
+        .into_response(),
+        Some(FaultKind::RateLimited(wait)) => {
+            Failure::rate_limited(wait.as_secs_f64()).into_response()
+        }
         Some(FaultKind::Delay(wait)) => {
             tokio::time::sleep(*wait).await;
-            (next.run(request).await, false)
+            next.run(request).await
         }
         Some(FaultKind::FailRender) => {
             request.extensions_mut().insert(FailRender);
-            (next.run(request).await, false)
+            next.run(request).await
         }
         Some(FaultKind::DropAfter) => {
             // The work is done; the answer is lost.
             drop(next.run(request).await);
-            (dropped_connection(), true)
+            dropped_connection()
         }
-        None => (next.run(request).await, false),
-    };
-    Outcome {
-        response,
-        fault,
-        dropped,
+        None => next.run(request).await,
     }
 }
 
@@ -294,6 +355,7 @@ fn dropped_connection() -> Response {
     response
         .headers_mut()
         .insert("content-length", HeaderValue::from_static("1"));
+    response.extensions_mut().insert(Dropped);
     response
 }
 
