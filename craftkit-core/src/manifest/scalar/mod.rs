@@ -47,8 +47,11 @@ pub struct ScalarType {
     /// The Rust type the generated code uses.
     pub rust: RustType,
     /// What a string must be beyond a string: `Err((code, message))` names the problem.
-    pub(crate) format: Option<fn(&str) -> Result<(), (Code, String)>>,
+    pub(crate) format: Option<FormatCheck>,
 }
+
+/// A check of a string's format: `Err((code, message))` names the problem.
+type FormatCheck = fn(&str) -> Result<(), (Code, String)>;
 
 /// The JSON value of a scalar type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
