@@ -1,49 +1,97 @@
-//! The README's snippets are the examples' code: each fenced block after a
-//! `<!-- snippet: path -->` line appears, line for line and in order, in that file (which CI
-//! compiles and runs), so the README cannot drift from code that builds.
+//! The snippets of `README.md` and `docs/*.md` that are excerpts of the workspace's code: each
+//! fenced block after a `<!-- snippet: path -->` line appears, line for line and in order, in
+//! that file (which the workspace compiles and runs), so an excerpt cannot drift from code
+//! that builds. Every other Rust block is compiled by `tests/snippets.rs`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// The workspace root.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// `README.md` and every `docs/*.md`, as (name, text).
+fn documents() -> Vec<(String, String)> {
+    let root = root();
+    let mut names = vec!["README.md".to_owned()];
+    let mut guides: Vec<String> = std::fs::read_dir(root.join("docs"))
+        .expect("docs/")
+        .map(|entry| entry.expect("a docs/ entry").file_name())
+        .map(|name| name.to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".md"))
+        .map(|name| format!("docs/{name}"))
+        .collect();
+    guides.sort();
+    names.extend(guides);
+    names
+        .into_iter()
+        .map(|name| {
+            let text = std::fs::read_to_string(root.join(&name)).expect("a Markdown file");
+            (name, text)
+        })
+        .collect()
+}
 
 #[test]
-fn every_readme_snippet_is_in_the_file_it_names() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
-    let mut lines = readme.lines();
+fn every_marked_snippet_is_in_the_file_it_names() {
+    let root = root();
     let mut checked = 0;
-    while let Some(line) = lines.next() {
-        let Some(path) = line
-            .strip_prefix("<!-- snippet: ")
-            .and_then(|rest| rest.strip_suffix(" -->"))
-        else {
-            continue;
-        };
-        let fence = lines.next().expect("a fenced block after the marker");
-        assert!(
-            fence.starts_with("```"),
-            "`{path}`: no code block after the marker"
-        );
-        let snippet: Vec<&str> = lines
-            .by_ref()
-            .take_while(|l| !l.starts_with("```"))
-            .collect();
-        let file =
-            std::fs::read_to_string(root.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
-        let file: Vec<&str> = file.lines().collect();
-        let found = file
-            .windows(snippet.len())
-            .any(|window| window == snippet.as_slice())
-            || (path.ends_with(".toml") && contains_in_order(&file, &snippet));
-        assert!(
-            found,
-            "the README's snippet from `{path}` is not in that file:\n{}",
-            snippet.join("\n")
-        );
-        checked += 1;
+    for (name, text) in documents() {
+        let mut lines = text.lines();
+        while let Some(line) = lines.next() {
+            let Some(path) = line
+                .strip_prefix("<!-- snippet: ")
+                .and_then(|rest| rest.strip_suffix(" -->"))
+            else {
+                continue;
+            };
+            let fence = lines.next().expect("a fenced block after the marker");
+            assert!(
+                fence.starts_with("```"),
+                "{name}: `{path}`: no code block after the marker"
+            );
+            let snippet: Vec<&str> = lines
+                .by_ref()
+                .take_while(|l| !l.starts_with("```"))
+                .collect();
+            let file = std::fs::read_to_string(root.join(path))
+                .unwrap_or_else(|e| panic!("{name}: {path}: {e}"));
+            let file: Vec<&str> = file.lines().collect();
+            let found = file
+                .windows(snippet.len())
+                .any(|window| window == snippet.as_slice())
+                || (path.ends_with(".toml") && contains_in_order(&file, &snippet));
+            assert!(
+                found,
+                "{name}: the snippet from `{path}` is not in that file:\n{}",
+                snippet.join("\n")
+            );
+            checked += 1;
+        }
     }
     assert!(
         checked >= 4,
         "the builder, Default, override and integration-test snippets"
     );
+}
+
+#[test]
+fn every_rust_block_is_compiled_one_way_or_the_other() {
+    // A block that says `ignore` would read as "not checked" to whoever edits it: each
+    // block is either an excerpt (marked) or compiled as written (tests/snippets.rs), so none
+    // is ignored.
+    for (name, text) in documents() {
+        for (n, line) in text.lines().enumerate() {
+            let info = line.trim_start().strip_prefix("```").unwrap_or_default();
+            assert!(
+                !(info.starts_with("rust") && info.contains("ignore")),
+                "{name}:{}: {}: no Rust block is ignored; write ```rust (compiled by \
+                 tests/snippets.rs) or mark it as an excerpt (<!-- snippet: path -->)",
+                n + 1,
+                line.trim()
+            );
+        }
+    }
 }
 
 /// Every line of `snippet` in `file`, in order, blank lines of the snippet aside: a TOML
