@@ -94,6 +94,36 @@ fn every_rust_block_is_compiled_one_way_or_the_other() {
     }
 }
 
+#[test]
+fn every_relative_link_points_to_a_file() {
+    // The README sends readers to the guides, and the guides to each other and to SECURITY.md:
+    // a moved or renamed file must not leave a dead link behind.
+    let root = root();
+    let mut checked = 0;
+    for (name, text) in documents() {
+        let dir = root
+            .join(&name)
+            .parent()
+            .expect("a file's folder")
+            .to_path_buf();
+        for (at, _) in text.match_indices("](") {
+            let rest = &text[at + 2..];
+            let Some(end) = rest.find(')') else { continue };
+            let target = &rest[..end];
+            if target.contains("://") || target.starts_with('#') || target.contains(' ') {
+                continue;
+            }
+            let file = target.split('#').next().unwrap_or(target);
+            assert!(
+                dir.join(file).exists(),
+                "{name}: the link `{target}` points to no file"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 7, "the README links its seven guides");
+}
+
 /// Every line of `snippet` in `file`, in order, blank lines of the snippet aside: a TOML
 /// excerpt may leave out tables between the ones it shows.
 fn contains_in_order(file: &[&str], snippet: &[&str]) -> bool {
