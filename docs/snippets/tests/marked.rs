@@ -1,7 +1,9 @@
 //! The snippets of `README.md` and `docs/*.md` that are excerpts of the workspace's code: each
 //! fenced block after a `<!-- snippet: path -->` line appears, line for line and in order, in
 //! that file (which the workspace compiles and runs), so an excerpt cannot drift from code
-//! that builds. Every other Rust block is compiled by `tests/snippets.rs`.
+//! that builds. Every other Rust block is compiled by `tests/snippets.rs`. Also checked here:
+//! no Rust block is `ignore`d, every relative link resolves, and the README opens with the
+//! repository's two commands and has at most 200 lines before its links.
 
 use std::path::{Path, PathBuf};
 
@@ -122,6 +124,33 @@ fn every_relative_link_points_to_a_file() {
         }
     }
     assert!(checked >= 7, "the README links its seven guides");
+}
+
+#[test]
+fn the_readme_opens_with_the_two_commands_and_stays_a_front_page() {
+    let readme = std::fs::read_to_string(root().join("README.md")).expect("README.md");
+    let first_block: Vec<&str> = readme
+        .lines()
+        .skip_while(|line| !line.starts_with("```"))
+        .skip(1)
+        .take_while(|line| !line.starts_with("```"))
+        .collect();
+    assert_eq!(
+        first_block,
+        [
+            "cargo run -p craftkit-example-render",
+            "cargo test --workspace"
+        ],
+        "the README's first block is the repository's two commands: run the demo, run the tests"
+    );
+    let before_links = readme
+        .lines()
+        .position(|line| line == "## Links")
+        .expect("a `## Links` section");
+    assert!(
+        before_links <= 200,
+        "the README has {before_links} lines before its links; at most 200 (move details to docs/)"
+    );
 }
 
 /// Every line of `snippet` in `file`, in order, blank lines of the snippet aside: a TOML
