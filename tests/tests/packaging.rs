@@ -15,11 +15,12 @@ const PUBLISHED: [(&str, &str); 6] = [
 ];
 
 /// The workspace members that must never be published.
-const UNPUBLISHED: [&str; 4] = [
+const UNPUBLISHED: [&str; 5] = [
     "examples/builder",
     "examples/macro",
     "examples/render",
     "tests",
+    "docs/snippets",
 ];
 
 fn root() -> PathBuf {
