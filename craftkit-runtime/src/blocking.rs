@@ -53,8 +53,8 @@ use tokio::runtime::RuntimeFlavor;
 
 use crate::Template;
 use crate::client::{
-    self, BatchItem, BatchOptions, BatchResult, BatchStats, Error, Render, Share, TemplateFetch,
-    Visibility, WaitOptions,
+    self, BatchItem, BatchOptions, BatchResult, BatchStats, Error, Render, Share, TemplateDraft,
+    TemplateFetch, Visibility, WaitOptions,
 };
 use crate::manifest::{Compatibility, Manifest};
 
@@ -308,10 +308,10 @@ impl Client {
         self.block(self.inner.template_version(slug, version))
     }
 
-    /// Creates (or, with `replace`, replaces) the draft of a template:
-    /// [`client::Client::create_template`].
-    pub fn create_template(&self, draft: &Value, replace: bool) -> Result<Manifest, Error> {
-        self.block(self.inner.create_template(draft, replace))
+    /// Creates the draft of a template (or, with [`TemplateDraft::replace`], replaces that of a
+    /// published one): [`client::Client::create_template`].
+    pub fn create_template(&self, draft: &TemplateDraft) -> Result<Manifest, Error> {
+        self.block(self.inner.create_template(draft))
     }
 
     /// Publishes the draft of `slug` as its next version: [`client::Client::publish_template`].

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use craftkit_devserver::{Config, DevServer, Fault, FaultKind, FaultWhen};
+use craftkit_runtime::client::TemplateDraft;
 use craftkit_runtime::client::{Client, Error, RenderStatus, RetryPolicy, WaitOptions};
 use futures_util::StreamExt;
 use serde_json::json;
@@ -113,7 +114,11 @@ async fn an_unknown_well_formed_key_is_a_401_unauthenticated_and_not_retried() {
             .await
             .expect_err("401"),
         stranger
-            .create_template(&cached_manifest("invoice"), true)
+            .create_template(
+                &TemplateDraft::from_value(&cached_manifest("invoice"))
+                    .unwrap()
+                    .replace(true),
+            )
             .await
             .expect_err("401"),
     ];
@@ -429,15 +434,16 @@ async fn a_render_without_an_explicit_key_reuses_its_own_key_on_retry() {
 async fn a_non_idempotent_post_is_not_retried_on_503_but_a_get_is() {
     let server = faulty(vec![on_requests(FaultKind::Status(503), &[1, 3, 5])]).await;
     let client = client(&server);
-    let draft = json!({
+    let draft = TemplateDraft::from_value(&json!({
         "slug": "retry-probe",
         "name": "Retry probe",
         "pipeline": "html",
         "variables": [{"path": "title", "type": "string", "required": true}]
-    });
+    }))
+    .unwrap();
 
     let error = client
-        .create_template(&draft, false)
+        .create_template(&draft)
         .await
         .expect_err("request 1: 503");
     let api = expect_api(&error);
@@ -454,7 +460,7 @@ async fn a_non_idempotent_post_is_not_retried_on_503_but_a_get_is() {
         "one attempt: {error}"
     );
     client
-        .create_template(&draft, false)
+        .create_template(&draft)
         .await
         .expect("request 2: created");
 

@@ -14,7 +14,9 @@ use std::time::Duration;
 
 use common::*;
 use craftkit_devserver::{Config, Fault, FaultKind, FaultWhen};
+use craftkit_runtime::client::TemplateDraft;
 use craftkit_runtime::client::{Client, Error, RetryPolicy, Visibility, WaitOptions};
+use craftkit_runtime::manifest::{Pipeline, VarType, Variable};
 use futures_util::StreamExt;
 use serde_json::json;
 use tracing_subscriber::fmt::MakeWriter;
@@ -293,15 +295,13 @@ async fn exercise() -> (Vec<String>, Vec<&'static str>) {
             .await
             .expect_err("422"),
     );
+    // An enum without values: the builder sends it, the server answers 422.
     let invalid =
-        json!({"slug": "bad", "pipeline": "html", "variables": [{"path": "x", "type": "enum"}]});
+        TemplateDraft::new("bad", Pipeline::Html).variable(Variable::new("x", VarType::Enum));
     error(
         &mut strings,
         &mut kinds,
-        client
-            .create_template(&invalid, false)
-            .await
-            .expect_err("422"),
+        client.create_template(&invalid).await.expect_err("422"),
     );
     let stranger = client_with(&server, UNKNOWN_KEY, fast_retry());
     strings.push(format!("{stranger:?}"));

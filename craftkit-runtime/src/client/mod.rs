@@ -49,7 +49,7 @@ pub use idempotency::derive_idempotency_key;
 pub use render::{RenderHandle, RenderRequest};
 pub use response_meta::ResponseMeta;
 pub use retry::RetryPolicy;
-pub use templates::TemplateFetch;
+pub use templates::{TemplateDraft, TemplateFetch};
 pub use wait::WaitOptions;
 
 pub use craftkit_core::api::{ErrorDetail, Render, RenderStatus, Share, Visibility};

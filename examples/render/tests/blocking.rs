@@ -194,19 +194,20 @@ fn every_call_of_the_async_client_is_there_blocking() {
         .map(|t| t.unwrap()["slug"].as_str().unwrap().to_owned())
         .collect();
     assert!(slugs.iter().any(|s| s == "charter-handover"), "{slugs:?}");
-    let draft = serde_json::json!({
+    let draft = craftkit_runtime::client::TemplateDraft::from_value(&serde_json::json!({
         "slug": "blocking-made",
         "name": "Made by the blocking client",
         "pipeline": "html",
         "variables": [{"path": "title", "type": "string", "required": true}]
-    });
-    let created = client.create_template(&draft, false).unwrap();
+    }))
+    .unwrap();
+    let created = client.create_template(&draft).unwrap();
     assert_eq!(
         (created.slug.as_str(), created.version),
         ("blocking-made", 0)
     );
     assert_eq!(client.publish_template("blocking-made").unwrap().version, 1);
-    client.create_template(&draft, true).unwrap();
+    client.create_template(&draft.replace(true)).unwrap();
     assert_eq!(client.publish_template("blocking-made").unwrap().version, 2);
     let first_version = client.template_version("blocking-made", 1).unwrap();
     assert_eq!(first_version.manifest.version, 1);
