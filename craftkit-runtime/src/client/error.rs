@@ -39,10 +39,9 @@ pub enum Error {
         /// How many attempts were made.
         attempts: u32,
     },
-    /// A middleware of the client ([`ClientBuilder::middleware`](super::ClientBuilder::middleware),
-    /// feature `middleware`) failed the request with an error of its own
-    /// (`reqwest_middleware::Error::Middleware`). Not retried: the middleware decided, and one
-    /// that wants retries makes them itself.
+    /// A middleware of the client (`ClientBuilder::middleware`, feature `middleware`) failed
+    /// the request with an error of its own (`reqwest_middleware::Error::Middleware`). Not
+    /// retried: the middleware decided, and one that wants retries makes them itself.
     #[error(
         "{method} {path}: a middleware of the client failed the request (attempt {attempt}): {message}"
     )]
