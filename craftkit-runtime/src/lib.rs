@@ -29,6 +29,7 @@
 //! |---|---|---|
 //! | `macros` | yes | re-exports `#[craftkit_template("slug")]` as [`craftkit_template`] (crate `craftkit-macros`; no HTTP or TLS in the proc-macro's build) |
 //! | `client` | yes | the async HTTP client, `client` (reqwest with rustls on the `ring` provider, tokio): render with an idempotency key, wait, download, share, verify |
+//! | `middleware` | no | `ClientBuilder::middleware`: your own `reqwest-middleware` 0.5 stack (metrics, tracing, a proxy's auth) under the client's retries, idempotency keys and deadlines; each attempt passes through it once |
 //! | `webhook` | yes | `webhook`: verifying signed webhook deliveries (HMAC-SHA256, no I/O); `webhook::inbox`: processing each event once (claim with a lease and a fencing token, complete, release), `MemoryInbox` |
 //! | `blocking` | no | `blocking::Client`: every call of the client for code that is not async (the async client, its connections driven by a runtime on a thread of its own: the same requests and retry rules; works in a multi-thread runtime's `spawn_blocking`) |
 //! | `axum` | no | `webhook::axum`: `Endpoint` (verify, claim, run your function, complete or release, the right status in each case) and the `VerifiedEvent` extractor, for axum 0.8 receivers; with `client`, `IntoResponse` for `client::Error` (a 422's details, nothing else) |

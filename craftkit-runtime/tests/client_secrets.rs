@@ -15,7 +15,7 @@ use std::time::Duration;
 use common::*;
 use craftkit_devserver::{Config, Fault, FaultKind, FaultWhen};
 use craftkit_runtime::client::TemplateDraft;
-use craftkit_runtime::client::{Client, Error, RetryPolicy, Visibility, WaitOptions};
+use craftkit_runtime::client::{Client, Error, Visibility};
 use craftkit_runtime::manifest::{Pipeline, VarType, Variable};
 use futures_util::StreamExt;
 use serde_json::json;
@@ -240,10 +240,7 @@ async fn exercise() -> (Vec<String>, Vec<&'static str>) {
         &mut kinds,
         handle
             .clone()
-            .wait_with(WaitOptions {
-                deadline: Duration::from_millis(30),
-                ..fast_wait()
-            })
+            .wait_with(fast_wait().with_deadline(Duration::from_millis(30)))
             .await
             .expect_err("deadline"),
     );
@@ -338,10 +335,7 @@ async fn exercise() -> (Vec<String>, Vec<&'static str>) {
     let unreachable = Client::builder()
         .key(KEY)
         .base_url(closed_port_url())
-        .retry_policy(RetryPolicy {
-            max_retries: 1,
-            ..fast_retry()
-        })
+        .retry_policy(fast_retry().with_max_retries(1))
         .build()
         .expect("builds");
     error(
@@ -390,14 +384,7 @@ async fn exercise() -> (Vec<String>, Vec<&'static str>) {
         ..config()
     })
     .await;
-    let client = client_with(
-        &server,
-        KEY,
-        RetryPolicy {
-            max_retries: 1,
-            ..fast_retry()
-        },
-    );
+    let client = client_with(&server, KEY, fast_retry().with_max_retries(1));
     error(
         &mut strings,
         &mut kinds,

@@ -51,11 +51,11 @@ fn client(url: &str, key: &str) -> blocking::Client {
     let inner = Client::builder()
         .key(key)
         .base_url(url)
-        .retry_policy(RetryPolicy {
-            max_retries: 8,
-            initial_backoff: Duration::from_millis(5),
-            ..RetryPolicy::default()
-        })
+        .retry_policy(
+            RetryPolicy::default()
+                .with_max_retries(8)
+                .with_initial_backoff(Duration::from_millis(5)),
+        )
         .build()
         .unwrap();
     blocking::Client::from_async(inner).unwrap()
@@ -176,10 +176,17 @@ fn every_call_of_the_async_client_is_there_blocking() {
         old_spelling, first.id,
         "`.render()` still compiles and agrees"
     );
+    // Every call about one render takes the blocking handle, the render or its id
+    // (`RenderRef`), as the async client's do.
+    let by_handle = client
+        .wait_with(&again, craftkit_runtime::client::WaitOptions::default())
+        .unwrap();
     let render = first.wait().unwrap();
+    assert_eq!(client.wait(&render).unwrap(), by_handle);
+    assert_eq!(client.get_render(render.id.as_str()).unwrap().id, render.id);
 
     // Shares: create, list, revoke.
-    let share = client.share(&render.id, Some("blocking")).unwrap();
+    let share = client.share(&render, Some("blocking")).unwrap();
     let shares = client.shares(&render.id).unwrap();
     assert_eq!(
         shares.iter().map(|s| &s.id).collect::<Vec<_>>(),
