@@ -2,7 +2,7 @@
 
 use craftkit_codegen::Options;
 use craftkit_codegen::surface::surface;
-use craftkit_core::manifest::Tree;
+use craftkit_core::manifest::{Compatibility, Tree};
 
 use crate::api::Api;
 use crate::{Failure, cache};
@@ -58,36 +58,16 @@ pub(crate) async fn run(args: Args) -> Result<(), Failure> {
             .manifest;
         let live_tree = live.tree().map_err(|e| Failure::input(e.to_string()))?;
         let options = Options::default().with_overrides(config.for_template(slug));
-        let names = rust_names(slug, &cached_tree, &live_tree, &options)?;
-        let cached = cached_tree.into_manifest();
-        let compatibility = cached
-            .compare(&live)
-            .map_err(|e| Failure::input(e.to_string()))?;
-        let breaking = compatibility.is_breaking() || !names.is_empty();
-        let differs = !compatibility.changes.is_empty() || cached != live;
-        if compatibility.changes.is_empty() && names.is_empty() {
-            println!(
-                "{slug}: {}",
-                if differs {
-                    "differs only in fields that do not bind"
-                } else {
-                    "up to date"
-                }
-            );
-        } else {
-            let verdict = if breaking { "BREAKING" } else { "compatible" };
-            println!(
-                "{slug}: {verdict} (cached version {}, live version {})",
-                cached.version, live.version
-            );
-            for change in &compatibility.changes {
-                println!("  {change}");
-            }
-            for line in &names {
-                println!("  {line}");
-            }
-        }
-        if breaking || (exact && differs) {
+        let diff = Diff::new(slug, &cached_tree, &live_tree, &options)?;
+        diff.print(
+            slug,
+            &format!(
+                "cached version {}, live version {}",
+                cached_tree.manifest().version,
+                live.version
+            ),
+        );
+        if diff.is_breaking() || (exact && diff.differs()) {
             failed.push(slug.clone());
         }
     }
@@ -104,6 +84,78 @@ pub(crate) async fn run(args: Args) -> Result<(), Failure> {
             failed.join(", "),
             failed.join(" ")
         )))
+    }
+}
+
+/// What changes from one manifest of a template to the next, for the code generated from the
+/// first: the spec's compatibility rules and the Rust names that would change. `check` prints
+/// it for the cache against the live API, `push` for the published version against a draft.
+pub(crate) struct Diff {
+    compatibility: Compatibility,
+    /// One line per generated Rust name that changes.
+    names: Vec<String>,
+    /// Whether the two manifests differ at all, fields that do not bind included.
+    differs: bool,
+}
+
+impl Diff {
+    /// The changes from `old` (what code was generated from) to `new` for `slug`, with the
+    /// overrides of `options` applied to the Rust names.
+    pub(crate) fn new(
+        slug: &str,
+        old: &Tree,
+        new: &Tree,
+        options: &Options,
+    ) -> Result<Diff, Failure> {
+        let names = rust_names(slug, old, new, options)?;
+        let compatibility = old
+            .manifest()
+            .compare(new.manifest())
+            .map_err(|e| Failure::input(e.to_string()))?;
+        Ok(Diff {
+            compatibility,
+            names,
+            differs: old.manifest() != new.manifest(),
+        })
+    }
+
+    /// Whether code generated from the old manifest breaks: a breaking change by the spec's
+    /// rules, or a Rust name that changes.
+    pub(crate) fn is_breaking(&self) -> bool {
+        self.compatibility.is_breaking() || !self.names.is_empty()
+    }
+
+    /// Whether the manifests differ at all (a description or a version too).
+    pub(crate) fn differs(&self) -> bool {
+        self.differs
+    }
+
+    /// Prints the report: `SLUG: up to date`, or the verdict with `versions` in parentheses
+    /// and one indented line per change.
+    pub(crate) fn print(&self, slug: &str, versions: &str) {
+        if self.compatibility.changes.is_empty() && self.names.is_empty() {
+            println!(
+                "{slug}: {}",
+                if self.differs {
+                    "differs only in fields that do not bind"
+                } else {
+                    "up to date"
+                }
+            );
+            return;
+        }
+        let verdict = if self.is_breaking() {
+            "BREAKING"
+        } else {
+            "compatible"
+        };
+        println!("{slug}: {verdict} ({versions})");
+        for change in &self.compatibility.changes {
+            println!("  {change}");
+        }
+        for line in &self.names {
+            println!("  {line}");
+        }
     }
 }
 

@@ -1,5 +1,16 @@
 //! `cargo craftkit`: Craftkit templates in a team's daily loop and its CI.
 //!
+//! - `pull` fetches published manifests into the cache (`.craftkit/manifests`), and `check`
+//!   compares the cache with the live API, in CI;
+//! - `push` sends the templates kept in the repository (`.craftkit/templates/<slug>.json`) as
+//!   drafts, printing what each changes against its published version (the report `check`
+//!   prints, generated Rust names included); with `--publish` it publishes them and caches the
+//!   new manifests as `pull` does, refusing a change that breaks generated code unless
+//!   `--allow-breaking` is given;
+//! - `generate`, `docs` and `schema` turn cached manifests into code, pages and JSON Schemas;
+//! - `render` renders from the shell, one file or a batch; `serve` runs the local server;
+//!   `trigger` and `resend` send test webhook events.
+//!
 //! Exit codes: 0 success; 1 a check found a breaking change or a render failed; 2 a usage or
 //! input error (bad arguments, an unreadable or invalid manifest, an API error).
 
@@ -10,6 +21,7 @@ mod check;
 mod docs;
 mod generate;
 mod pull;
+mod push;
 mod render;
 mod resend;
 mod schema;
@@ -27,8 +39,8 @@ enum Cargo {
     Craftkit(Cli),
 }
 
-/// Typed Craftkit templates: fetch manifests, check them against the live API, generate
-/// bindings, render from the shell, run a local server.
+/// Typed Craftkit templates: fetch manifests, check them against the live API, push templates
+/// from the repository, generate bindings, render from the shell, run a local server.
 #[derive(clap::Args, Debug)]
 #[command(version, about, long_about = None)]
 struct Cli {
@@ -48,6 +60,18 @@ enum Command {
     ///
     /// Example: cargo craftkit check --exact
     Check(check::Args),
+    /// Save the templates in .craftkit/templates as drafts; with --publish, publish them.
+    ///
+    /// Each `<SLUG>.json` there is a manifest (a pulled one, or one without `version` and
+    /// `status`). Every file is checked before anything is sent. Each draft is saved (replacing
+    /// the template's draft) and what it changes against the published version is printed, as
+    /// `check` prints it. With --publish the drafts are then published and the new manifests
+    /// written into the cache as `pull` writes them; if one would break code generated from its
+    /// published version (a breaking change, or a generated Rust name that changes), none is
+    /// published and the command exits 1, unless --allow-breaking is given.
+    ///
+    /// Example: cargo craftkit push site-visit --publish
+    Push(push::Args),
     /// Write the bindings of cached templates to a file (or a directory, one file each).
     ///
     /// Example: cargo craftkit generate charter-handover -o src/templates.rs
@@ -94,6 +118,7 @@ impl Command {
         match self {
             Command::Pull(args) => pull::run(args).await,
             Command::Check(args) => check::run(args).await,
+            Command::Push(args) => push::run(args).await,
             Command::Generate(args) => generate::run(args),
             Command::Docs(args) => docs::run(args),
             Command::Schema(args) => schema::run(args),
@@ -230,6 +255,35 @@ mod tests {
         if std::env::var_os("CRAFTKIT_API_URL").is_none() {
             assert_eq!(check.api.api_url, "https://api.craftkit.io");
         }
+    }
+
+    #[test]
+    fn push_takes_slugs_its_flags_and_the_shared_ones() {
+        let args = [
+            &["push", "a", "--publish", "--templates-dir", "t"][..],
+            &API,
+            &["b", "--allow-breaking", "--manifest-dir", "m"],
+        ]
+        .concat();
+        let Command::Push(push) = parse(&args).unwrap() else {
+            panic!("{args:?}")
+        };
+        assert_eq!(push.slugs, ["a", "b"]);
+        assert!(push.publish && push.allow_breaking);
+        assert_eq!(push.templates_dir.as_deref(), Some(Path::new("t")));
+        assert_eq!(dir(&push.cache), Some(Path::new("m")));
+        assert_api(&push.api);
+
+        let Command::Push(push) = parse(&["push"]).unwrap() else {
+            panic!()
+        };
+        assert!(push.slugs.is_empty() && !push.publish && !push.allow_breaking);
+        assert!(push.templates_dir.is_none() && dir(&push.cache).is_none());
+        // --allow-breaking only means something when publishing.
+        assert_eq!(
+            error(&["push", "--allow-breaking"]),
+            ErrorKind::MissingRequiredArgument
+        );
     }
 
     #[test]
@@ -440,8 +494,9 @@ mod tests {
         ]
         .concat();
         let pull = ["pull", "a", "--key", "ck_test_KeyCanary"];
+        let push = ["push", "a", "--key", "ck_test_KeyCanary"];
         let render = ["render", "s", "d.json", "--key", "ck_test_KeyCanary"];
-        for args in [&args[..], &pull, &render] {
+        for args in [&args[..], &pull, &push, &render] {
             let debug = format!("{:?}", parse(args).unwrap());
             assert!(!debug.contains("Canary"), "{debug}");
             assert!(debug.contains("[redacted]"), "{debug}");

@@ -1,6 +1,7 @@
 //! `cargo craftkit pull`: fetch manifests into the cache, saying what changed.
 
-use craftkit_core::manifest::Tree;
+use craftkit_codegen::ManifestSource;
+use craftkit_core::manifest::{Manifest, Tree};
 use craftkit_runtime::Client;
 use futures_util::StreamExt;
 
@@ -41,40 +42,71 @@ pub(crate) async fn run(args: Args) -> Result<(), Failure> {
             .await
             .map_err(|e| Failure::input(e.to_string()))?
             .manifest;
-        // The cache files a manifest under its own slug: an answer about another template
-        // would be stored (or overwrite one) under a name nobody asked for.
-        if live.slug != *slug {
-            return Err(Failure::input(format!(
-                "asked for `{slug}`, the server answered the manifest of {:?}: nothing was stored",
-                live.slug
-            )));
-        }
-        // A cached file that no longer parses is replaced, like a stale one.
-        match cache::read(&source, slug)
-            .ok()
-            .flatten()
-            .map(Tree::into_manifest)
-        {
-            Some(old) if old == live => println!("{slug}: unchanged (version {})", live.version),
-            Some(old) => {
-                source
-                    .store(&live)
-                    .map_err(|e| Failure::input(e.to_string()))?;
-                println!(
-                    "{slug}: updated (version {} -> {})",
-                    old.version, live.version
-                );
-            }
-            None => {
-                source
-                    .store(&live)
-                    .map_err(|e| Failure::input(e.to_string()))?;
-                println!("{slug}: new (version {})", live.version);
-            }
-        }
+        let stored = store(&source, slug, &live)?;
+        println!("{slug}: {stored}");
     }
     progress.finish();
     Ok(())
+}
+
+/// What [`store`] did to the cache.
+pub(crate) enum Stored {
+    /// No manifest of the template was cached (or the cached one no longer parsed).
+    New { version: u64 },
+    /// The cache already held this manifest.
+    Unchanged { version: u64 },
+    /// The cache held another manifest of the template, now replaced.
+    Updated { from: u64, to: u64 },
+}
+
+impl std::fmt::Display for Stored {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Stored::New { version } => write!(f, "new (version {version})"),
+            Stored::Unchanged { version } => write!(f, "unchanged (version {version})"),
+            Stored::Updated { from, to } => write!(f, "updated (version {from} -> {to})"),
+        }
+    }
+}
+
+/// Writes `live`, the published manifest the API answered for `slug`, into the cache, unless
+/// the cache already holds it; refuses an answer about another template.
+pub(crate) fn store(
+    source: &ManifestSource,
+    slug: &str,
+    live: &Manifest,
+) -> Result<Stored, Failure> {
+    // The cache files a manifest under its own slug: an answer about another template
+    // would be stored (or overwrite one) under a name nobody asked for.
+    if live.slug != *slug {
+        return Err(Failure::input(format!(
+            "asked for `{slug}`, the server answered the manifest of {:?}: nothing was stored",
+            live.slug
+        )));
+    }
+    // A cached file that no longer parses is replaced, like a stale one.
+    let old = cache::read(source, slug)
+        .ok()
+        .flatten()
+        .map(Tree::into_manifest);
+    let stored = match old {
+        Some(old) if old == *live => {
+            return Ok(Stored::Unchanged {
+                version: live.version,
+            });
+        }
+        Some(old) => Stored::Updated {
+            from: old.version,
+            to: live.version,
+        },
+        None => Stored::New {
+            version: live.version,
+        },
+    };
+    source
+        .store(live)
+        .map_err(|e| Failure::input(e.to_string()))?;
+    Ok(stored)
 }
 
 /// A one-line progress bar on standard error, drawn only on a terminal and only when there

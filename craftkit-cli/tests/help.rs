@@ -7,8 +7,9 @@ use std::path::Path;
 use assert_cmd::Command;
 
 /// The subcommands, and "" for `cargo craftkit` itself.
-const SUBCOMMANDS: [&str; 10] = [
-    "", "pull", "check", "generate", "docs", "schema", "render", "serve", "trigger", "resend",
+const SUBCOMMANDS: [&str; 11] = [
+    "", "pull", "check", "push", "generate", "docs", "schema", "render", "serve", "trigger",
+    "resend",
 ];
 
 /// What `cargo craftkit [SUB] FLAG` prints, with no Craftkit variable in the environment (a

@@ -43,7 +43,8 @@ impl Live {
             .unwrap();
         let slug = draft["slug"].as_str().unwrap().to_owned();
         self.runtime.block_on(async {
-            client.create_template(&draft, true).await.unwrap();
+            let draft = craftkit_runtime::client::TemplateDraft::from_value(&draft).unwrap();
+            client.create_template(&draft.replace(true)).await.unwrap();
             client.publish_template(&slug).await.unwrap();
         });
     }

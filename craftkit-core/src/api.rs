@@ -5,6 +5,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::value::DateTime;
+
 /// A render, as `POST /v1/templates/:slug/render` and `GET /v1/renders/:id` answer it.
 ///
 /// Its `Debug` shows the `downloadUrl`'s scheme and host only: the rest of the URL is a token
@@ -38,10 +40,11 @@ pub struct Render {
     pub status: RenderStatus,
     /// `public` or `private`.
     pub visibility: Visibility,
-    /// When it was created (RFC 3339, milliseconds, UTC).
-    pub created_at: String,
+    /// When it was created (RFC 3339, milliseconds, UTC, as the API writes it). An answer
+    /// whose timestamp is not RFC 3339 fails to decode, naming `createdAt`.
+    pub created_at: DateTime,
     /// When it reached a terminal state.
-    pub completed_at: Option<String>,
+    pub completed_at: Option<DateTime>,
     /// The permanent public URL of the PDF: `null` for private renders and until it succeeds.
     pub download_url: Option<String>,
     /// The PDF's file name.
@@ -124,9 +127,9 @@ pub struct Share {
     /// A label for people.
     pub label: Option<String>,
     /// When it was created.
-    pub created_at: String,
+    pub created_at: DateTime,
     /// When it was revoked, if it was.
-    pub revoked_at: Option<String>,
+    pub revoked_at: Option<DateTime>,
 }
 
 impl std::fmt::Debug for Render {
@@ -253,7 +256,7 @@ pub struct Event {
     #[serde(rename = "type")]
     pub kind: EventType,
     /// When the event happened.
-    pub created_at: String,
+    pub created_at: DateTime,
     /// The render.
     pub data: Render,
 }

@@ -59,7 +59,7 @@ fn a_share_shows_its_urls_host_not_its_token() {
         render_id: "rnd_1".into(),
         url: format!("http://127.0.0.1:8080/s/{TOKEN}"),
         label: Some("for the client".into()),
-        created_at: "2026-01-01T00:00:00.000Z".into(),
+        created_at: "2026-01-01T00:00:00.000Z".parse().unwrap(),
         revoked_at: None,
     };
     let shown = format!("{share:?}");

@@ -36,9 +36,9 @@ pub(crate) fn percent_encode(text: &str) -> String {
 }
 
 /// RFC 3339 in UTC with milliseconds, as the API writes timestamps.
-pub(crate) fn timestamp(at: std::time::SystemTime) -> String {
+pub(crate) fn timestamp(at: std::time::SystemTime) -> craftkit_core::DateTime {
     let t = time::OffsetDateTime::from(at);
-    format!(
+    let text = format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
         t.year(),
         u8::from(t.month()),
@@ -47,7 +47,11 @@ pub(crate) fn timestamp(at: std::time::SystemTime) -> String {
         t.minute(),
         t.second(),
         t.millisecond()
-    )
+    );
+    // The text is RFC 3339 for every year from 0000 to 9999; a clock outside them is broken,
+    // and an API server has no truthful timestamp to write then.
+    craftkit_core::DateTime::try_from(text)
+        .expect("the server's clock is outside the years 0000-9999 that RFC 3339 can write")
 }
 
 #[cfg(test)]
@@ -66,6 +70,6 @@ mod tests {
     #[test]
     fn timestamps_are_rfc3339_with_milliseconds() {
         let at = std::time::UNIX_EPOCH + std::time::Duration::from_millis(1_764_151_200_204);
-        assert_eq!(timestamp(at), "2025-11-26T10:00:00.204Z");
+        assert_eq!(timestamp(at).as_str(), "2025-11-26T10:00:00.204Z");
     }
 }

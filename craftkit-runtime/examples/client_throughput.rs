@@ -102,11 +102,9 @@ async fn run(renders: usize, concurrency: usize, rounds: usize, cores: usize) {
         ("hinted", WaitOptions::default()),
         (
             "tight",
-            WaitOptions {
-                initial_interval: Duration::from_millis(1),
-                max_interval: Duration::from_millis(1),
-                ..WaitOptions::default()
-            },
+            WaitOptions::default()
+                .with_initial_interval(Duration::from_millis(1))
+                .with_max_interval(Duration::from_millis(1)),
         ),
     ] {
         let client = Client::builder()
@@ -250,17 +248,17 @@ async fn plain_render(setup: &Setup, key: String) -> Result<Render, String> {
     }
     let bytes = response.bytes().await.map_err(|e| e.to_string())?;
     let mut render: Render = serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
-    let mut interval = setup.wait.initial_interval;
+    let mut interval = setup.wait.initial_interval();
     let mut hint = None;
     while !matches!(
         render.status,
         RenderStatus::Succeeded | RenderStatus::Failed
     ) {
         let pause = match hint {
-            Some(hint) => std::cmp::min(hint, setup.wait.max_interval),
+            Some(hint) => std::cmp::min(hint, setup.wait.max_interval()),
             None => {
                 let pause = interval;
-                interval = interval.mul_f64(1.5).min(setup.wait.max_interval);
+                interval = interval.mul_f64(1.5).min(setup.wait.max_interval());
                 pause
             }
         };

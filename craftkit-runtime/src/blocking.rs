@@ -53,8 +53,9 @@ use tokio::runtime::RuntimeFlavor;
 
 use crate::Template;
 use crate::client::{
-    self, BatchItem, BatchOptions, BatchResult, BatchStats, Error, Render, Share, TemplateFetch,
-    Visibility, WaitOptions,
+    self, BatchItem, BatchOptions, BatchResult, BatchStats, Error, Render, RenderRef, Share,
+    TemplateDraft,
+    TemplateFetch, Visibility, WaitOptions,
 };
 use crate::manifest::{Compatibility, Manifest};
 
@@ -238,40 +239,62 @@ impl Client {
         self.block(self.inner.render_and_wait(payload))
     }
 
-    /// Polls the render `id` until it is terminal: [`client::Client::wait`].
-    pub fn wait(&self, id: &str) -> Result<Render, Error> {
-        self.block(self.inner.wait(id))
+    /// Polls a render (its id, or the render: [`RenderRef`]) until it is terminal:
+    /// [`client::Client::wait`].
+    pub fn wait<'r>(&self, render: impl Into<RenderRef<'r>>) -> Result<Render, Error> {
+        self.block(self.inner.wait(render))
     }
 
-    /// The render `id`: [`client::Client::get_render`].
-    pub fn get_render(&self, id: &str) -> Result<Render, Error> {
-        self.block(self.inner.get_render(id))
+    /// Polls a render until it is terminal, with `options`: [`client::Client::wait_with`].
+    pub fn wait_with<'r>(
+        &self,
+        render: impl Into<RenderRef<'r>>,
+        options: WaitOptions,
+    ) -> Result<Render, Error> {
+        self.block(self.inner.wait_with(render, options))
+    }
+
+    /// A render as it is now: [`client::Client::get_render`].
+    pub fn get_render<'r>(&self, render: impl Into<RenderRef<'r>>) -> Result<Render, Error> {
+        self.block(self.inner.get_render(render))
     }
 
     /// The PDF's bytes: [`client::Client::download`].
-    pub fn download(&self, render: &Render) -> Result<Bytes, Error> {
+    pub fn download<'r>(&self, render: impl Into<RenderRef<'r>>) -> Result<Bytes, Error> {
         self.block(self.inner.download(render))
     }
 
     /// Streams the PDF into `out`, returning the bytes written: [`client::Client::download_to`].
-    pub fn download_to(&self, render: &Render, out: &mut impl Write) -> Result<u64, Error> {
+    pub fn download_to<'r>(
+        &self,
+        render: impl Into<RenderRef<'r>>,
+        out: &mut impl Write,
+    ) -> Result<u64, Error> {
         let mut out = SyncWriter(out);
         self.block(self.inner.download_to(render, &mut out))
     }
 
     /// Streams the PDF into a file: [`client::Client::download_to_file`].
-    pub fn download_to_file(&self, render: &Render, path: impl AsRef<Path>) -> Result<u64, Error> {
+    pub fn download_to_file<'r>(
+        &self,
+        render: impl Into<RenderRef<'r>>,
+        path: impl AsRef<Path>,
+    ) -> Result<u64, Error> {
         self.block(self.inner.download_to_file(render, path))
     }
 
     /// Creates a share link: [`client::Client::share`].
-    pub fn share(&self, render_id: &str, label: Option<&str>) -> Result<Share, Error> {
-        self.block(self.inner.share(render_id, label))
+    pub fn share<'r>(
+        &self,
+        render: impl Into<RenderRef<'r>>,
+        label: Option<&str>,
+    ) -> Result<Share, Error> {
+        self.block(self.inner.share(render, label))
     }
 
     /// The share links of a render: [`client::Client::shares`].
-    pub fn shares(&self, render_id: &str) -> Result<Vec<Share>, Error> {
-        self.block(self.inner.shares(render_id))
+    pub fn shares<'r>(&self, render: impl Into<RenderRef<'r>>) -> Result<Vec<Share>, Error> {
+        self.block(self.inner.shares(render))
     }
 
     /// Revokes a share link: [`client::Client::revoke_share`].
@@ -308,10 +331,10 @@ impl Client {
         self.block(self.inner.template_version(slug, version))
     }
 
-    /// Creates (or, with `replace`, replaces) the draft of a template:
-    /// [`client::Client::create_template`].
-    pub fn create_template(&self, draft: &Value, replace: bool) -> Result<Manifest, Error> {
-        self.block(self.inner.create_template(draft, replace))
+    /// Creates the draft of a template (or, with [`TemplateDraft::replace`], replaces that of a
+    /// published one): [`client::Client::create_template`].
+    pub fn create_template(&self, draft: &TemplateDraft) -> Result<Manifest, Error> {
+        self.block(self.inner.create_template(draft))
     }
 
     /// Publishes the draft of `slug` as its next version: [`client::Client::publish_template`].
@@ -591,6 +614,13 @@ impl Deref for RenderHandle {
 
     fn deref(&self) -> &Render {
         &self.inner
+    }
+}
+
+impl<'a> From<&'a RenderHandle> for RenderRef<'a> {
+    /// The render as it was accepted.
+    fn from(handle: &'a RenderHandle) -> RenderRef<'a> {
+        RenderRef::Render(handle)
     }
 }
 

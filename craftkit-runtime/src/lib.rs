@@ -4,15 +4,18 @@
 //! variables it binds. `craftkit-codegen` turns a manifest into Rust types at build time, so
 //! a payload that compiles is a payload the template accepts:
 //!
-//! ```ignore
+//! ```
 //! use craftkit_runtime::{craftkit_template, Template};
 //!
-//! #[craftkit_template("charter-handover")]   // reads .craftkit/manifests/charter-handover.json
+//! #[craftkit_template("charter-handover")] // reads .craftkit/manifests/charter-handover.json
 //! pub struct CharterHandover;
 //!
-//! let payload = CharterHandover { /* every required field, checked by the compiler */ };
-//! payload.validate()?;                       // bounds the type system cannot express
-//! let json = serde_json::to_value(&payload)?; // exactly the `data` the template accepts
+//! // A payload has every required field (the compiler checks), from a builder or a literal.
+//! fn data(payload: &CharterHandover) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
+//!     payload.validate()?; // bounds the type system cannot express
+//!     Ok(serde_json::to_value(payload)?) // exactly the `data` the template accepts
+//! }
+//! # let _ = data;
 //! ```
 //!
 //! This crate is what generated code and applications depend on: the [`Template`] trait, the
@@ -26,9 +29,9 @@
 //! |---|---|---|
 //! | `macros` | yes | re-exports `#[craftkit_template("slug")]` as [`craftkit_template`] (crate `craftkit-macros`; no HTTP or TLS in the proc-macro's build) |
 //! | `client` | yes | the async HTTP client, `client` (reqwest with rustls on the `ring` provider, tokio): render with an idempotency key, wait, download, share, verify |
-//! | `webhook` | yes | `webhook`: verifying signed webhook deliveries (HMAC-SHA256, no I/O) |
+//! | `middleware` | no | `ClientBuilder::middleware`: your own `reqwest-middleware` 0.5 stack (metrics, tracing, a proxy's auth) under the client's retries, idempotency keys and deadlines; each attempt passes through it once |
+//! | `webhook` | yes | `webhook`: verifying signed webhook deliveries (HMAC-SHA256, no I/O); `webhook::inbox`: processing each event once (claim with a lease and a fencing token, complete, release), `MemoryInbox` |
 //! | `blocking` | no | `blocking::Client`: every call of the client for code that is not async (the async client, its connections driven by a runtime on a thread of its own: the same requests and retry rules; works in a multi-thread runtime's `spawn_blocking`) |
-//! | `webhook` (also) | yes | `webhook::inbox`: processing each event once (claim with a lease and a fencing token, complete, release), `MemoryInbox` |
 //! | `axum` | no | `webhook::axum`: `Endpoint` (verify, claim, run your function, complete or release, the right status in each case) and the `VerifiedEvent` extractor, for axum 0.8 receivers; with `client`, `IntoResponse` for `client::Error` (a 422's details, nothing else) |
 //! | `sqlite` | no | `webhook::inbox::SqliteInbox`: the inbox in one SQLite file, for one instance (sqlx; SQLite compiled in) |
 //! | `postgres` | no | `webhook::inbox::PgInbox`: the inbox in PostgreSQL on your pool, your work in the transaction that marks the event done (sqlx) |

@@ -201,6 +201,41 @@ async fn without_a_download_a_rerun_is_answered_by_replays() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_missing_download_dir_is_created_and_files_are_named_by_the_callers_keys() {
+    let server = start_default().await;
+    let client = client(&server);
+    // Two levels that do not exist yet, as in a fresh checkout's `out/2026-11`.
+    let dir = temp_dir("batch-mkdir").join("out").join("2026-11");
+    assert!(!dir.exists());
+    let items = (0..3).map(|i| {
+        let mut data = valid_data();
+        data["booking"]["code"] = json!(format!("BK-{i}"));
+        BatchItem::new(&payload_from(data), format!("invoice-2026-11-{i:04}"))
+    });
+    let results: Vec<BatchResult> = client
+        .render_many(items, BatchOptions::new().download_dir(&dir))
+        .collect()
+        .await;
+    for result in &results {
+        assert!(
+            matches!(result.outcome, BatchOutcome::Rendered { .. }),
+            "{:?}",
+            result.outcome
+        );
+    }
+    assert_eq!(
+        pdfs_in(&dir),
+        BTreeSet::from([
+            "invoice-2026-11-0000.pdf".to_owned(),
+            "invoice-2026-11-0001.pdf".to_owned(),
+            "invoice-2026-11-0002.pdf".to_owned(),
+        ]),
+        "one PDF per item, named by the key the caller gave"
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn invalid_data_is_the_items_result_and_the_batch_goes_on() {
     let server = start_default().await;
     let client = client(&server);

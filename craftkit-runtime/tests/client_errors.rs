@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use axum::response::IntoResponse;
 use common::*;
 use craftkit_devserver::{Config, Fault, FaultKind, FaultWhen};
-use craftkit_runtime::client::{ApiErrorType, Error, RetryPolicy, WaitOptions};
+use craftkit_runtime::client::{ApiErrorType, Error, RetryPolicy};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -151,10 +151,7 @@ async fn a_retry_after_past_the_waits_deadline_ends_the_wait_at_once_saying_so()
     .await;
     let client = client_with(&server, KEY, RetryPolicy::default());
     let started = Instant::now();
-    let options = WaitOptions {
-        deadline: Duration::from_secs(3),
-        ..fast_wait()
-    };
+    let options = fast_wait().with_deadline(Duration::from_secs(3));
     let error = client
         .wait_with("rnd_any", options)
         .await

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use craftkit_devserver::{Config, DevServer, Fault, FaultKind, FaultWhen};
+use craftkit_runtime::client::TemplateDraft;
 use craftkit_runtime::client::{Client, Error, RenderStatus, RetryPolicy, WaitOptions};
 use futures_util::StreamExt;
 use serde_json::json;
@@ -113,7 +114,11 @@ async fn an_unknown_well_formed_key_is_a_401_unauthenticated_and_not_retried() {
             .await
             .expect_err("401"),
         stranger
-            .create_template(&cached_manifest("invoice"), true)
+            .create_template(
+                &TemplateDraft::from_value(&cached_manifest("invoice"))
+                    .unwrap()
+                    .replace(true),
+            )
             .await
             .expect_err("401"),
     ];
@@ -218,11 +223,10 @@ async fn a_wait_past_its_deadline_is_a_deadline_error() {
         .expect("accepted");
     let id = handle.id.clone();
     // The server hints a 1 s poll; the last pause is cut to end at the deadline.
-    let options = WaitOptions {
-        deadline: Duration::from_millis(200),
-        initial_interval: Duration::from_millis(250),
-        max_interval: Duration::from_secs(2),
-    };
+    let options = WaitOptions::default()
+        .with_deadline(Duration::from_millis(200))
+        .with_initial_interval(Duration::from_millis(250))
+        .with_max_interval(Duration::from_secs(2));
     let started = Instant::now();
     let error = handle.wait_with(options).await.expect_err("too slow");
     let elapsed = started.elapsed();
@@ -305,10 +309,7 @@ async fn errors_display_method_path_status_type_and_request_id() {
     let unreachable = Client::builder()
         .key(KEY)
         .base_url(closed_port_url())
-        .retry_policy(RetryPolicy {
-            max_retries: 1,
-            ..fast_retry()
-        })
+        .retry_policy(fast_retry().with_max_retries(1))
         .build()
         .expect("builds");
     let error = unreachable
@@ -361,14 +362,7 @@ async fn two_hundred_renders_under_faults_render_exactly_once_each_and_all_succe
     );
 
     // 10 retries: with 30 % faults, one call failing 11 times in a row is a 2e-6 event.
-    let client = client_with(
-        &server,
-        KEY,
-        RetryPolicy {
-            max_retries: 10,
-            ..fast_retry()
-        },
-    );
+    let client = client_with(&server, KEY, fast_retry().with_max_retries(10));
     let payload = valid_payload();
     let started = Instant::now();
     let outcomes: Vec<Result<_, Error>> = futures_util::stream::iter(0..200)
@@ -429,15 +423,16 @@ async fn a_render_without_an_explicit_key_reuses_its_own_key_on_retry() {
 async fn a_non_idempotent_post_is_not_retried_on_503_but_a_get_is() {
     let server = faulty(vec![on_requests(FaultKind::Status(503), &[1, 3, 5])]).await;
     let client = client(&server);
-    let draft = json!({
+    let draft = TemplateDraft::from_value(&json!({
         "slug": "retry-probe",
         "name": "Retry probe",
         "pipeline": "html",
         "variables": [{"path": "title", "type": "string", "required": true}]
-    });
+    }))
+    .unwrap();
 
     let error = client
-        .create_template(&draft, false)
+        .create_template(&draft)
         .await
         .expect_err("request 1: 503");
     let api = expect_api(&error);
@@ -454,7 +449,7 @@ async fn a_non_idempotent_post_is_not_retried_on_503_but_a_get_is() {
         "one attempt: {error}"
     );
     client
-        .create_template(&draft, false)
+        .create_template(&draft)
         .await
         .expect("request 2: created");
 
@@ -484,7 +479,7 @@ async fn a_non_idempotent_post_is_not_retried_on_503_but_a_get_is() {
 #[tokio::test(flavor = "multi_thread")]
 async fn retries_that_run_out_say_how_many_attempts_were_made() {
     let policy = fast_retry();
-    let attempts = policy.max_retries + 1;
+    let attempts = policy.max_retries() + 1;
 
     let server = faulty(vec![at_rate(FaultKind::Status(503), 1.0)]).await;
     let client = client(&server);
@@ -530,10 +525,7 @@ async fn retries_that_run_out_say_how_many_attempts_were_made() {
     let unreachable = Client::builder()
         .key(KEY)
         .base_url(closed_port_url())
-        .retry_policy(RetryPolicy {
-            max_retries: 2,
-            ..policy
-        })
+        .retry_policy(policy.with_max_retries(2))
         .build()
         .expect("builds");
     let error = unreachable
@@ -664,10 +656,7 @@ async fn a_wait_gives_up_at_its_deadline_even_while_a_poll_is_retrying_or_slow()
             .await
             .expect("accepted");
         let id = handle.id.clone();
-        let options = WaitOptions {
-            deadline: Duration::from_millis(300),
-            ..fast_wait()
-        };
+        let options = fast_wait().with_deadline(Duration::from_millis(300));
         let started = Instant::now();
         let error = handle.wait_with(options).await.expect_err("too slow");
         let elapsed = started.elapsed();

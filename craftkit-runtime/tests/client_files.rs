@@ -392,10 +392,7 @@ async fn a_private_download_dropped_without_an_answer_is_retried() {
 async fn a_download_that_keeps_failing_ends_as_any_get_does() {
     // Requests 2 to 4 (the download's three attempts) answer 503: the same retry policy as a
     // JSON GET, and the same error at its end, the API's answer with its request id.
-    let retry = RetryPolicy {
-        max_retries: 2,
-        ..fast_retry()
-    };
+    let retry = fast_retry().with_max_retries(2);
     let (server, client, render) =
         private_render_with(vec![2, 3, 4], FaultKind::Status(503), retry).await;
     let error = client.download(&render).await.expect_err("three 503s");

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use common::*;
 use craftkit_devserver::{Config, Fault, FaultKind, FaultWhen};
-use craftkit_runtime::client::{Client, Error, ResponseMeta, RetryPolicy, WaitOptions};
+use craftkit_runtime::client::{Client, Error, ResponseMeta, RetryPolicy};
 
 /// An observer that keeps every answer it sees.
 fn recorder() -> (
@@ -180,10 +180,7 @@ async fn a_renders_handle_keeps_its_answer_and_a_replay_says_so() {
     .await;
     let slow_client = common::client(&slow);
     let handle = slow_client
-        .with_wait_options(WaitOptions {
-            deadline: Duration::from_millis(200),
-            ..fast_wait()
-        })
+        .with_wait_options(fast_wait().with_deadline(Duration::from_millis(200)))
         .render(&valid_payload())
         .send()
         .await

@@ -14,7 +14,9 @@ use std::time::Duration;
 
 use common::*;
 use craftkit_devserver::{Config, Fault, FaultKind, FaultWhen};
-use craftkit_runtime::client::{Client, Error, RetryPolicy, Visibility, WaitOptions};
+use craftkit_runtime::client::TemplateDraft;
+use craftkit_runtime::client::{Client, Error, Visibility};
+use craftkit_runtime::manifest::{Pipeline, VarType, Variable};
 use futures_util::StreamExt;
 use serde_json::json;
 use tracing_subscriber::fmt::MakeWriter;
@@ -238,10 +240,7 @@ async fn exercise() -> (Vec<String>, Vec<&'static str>) {
         &mut kinds,
         handle
             .clone()
-            .wait_with(WaitOptions {
-                deadline: Duration::from_millis(30),
-                ..fast_wait()
-            })
+            .wait_with(fast_wait().with_deadline(Duration::from_millis(30)))
             .await
             .expect_err("deadline"),
     );
@@ -293,15 +292,13 @@ async fn exercise() -> (Vec<String>, Vec<&'static str>) {
             .await
             .expect_err("422"),
     );
+    // An enum without values: the builder sends it, the server answers 422.
     let invalid =
-        json!({"slug": "bad", "pipeline": "html", "variables": [{"path": "x", "type": "enum"}]});
+        TemplateDraft::new("bad", Pipeline::Html).variable(Variable::new("x", VarType::Enum));
     error(
         &mut strings,
         &mut kinds,
-        client
-            .create_template(&invalid, false)
-            .await
-            .expect_err("422"),
+        client.create_template(&invalid).await.expect_err("422"),
     );
     let stranger = client_with(&server, UNKNOWN_KEY, fast_retry());
     strings.push(format!("{stranger:?}"));
@@ -338,10 +335,7 @@ async fn exercise() -> (Vec<String>, Vec<&'static str>) {
     let unreachable = Client::builder()
         .key(KEY)
         .base_url(closed_port_url())
-        .retry_policy(RetryPolicy {
-            max_retries: 1,
-            ..fast_retry()
-        })
+        .retry_policy(fast_retry().with_max_retries(1))
         .build()
         .expect("builds");
     error(
@@ -390,14 +384,7 @@ async fn exercise() -> (Vec<String>, Vec<&'static str>) {
         ..config()
     })
     .await;
-    let client = client_with(
-        &server,
-        KEY,
-        RetryPolicy {
-            max_retries: 1,
-            ..fast_retry()
-        },
-    );
+    let client = client_with(&server, KEY, fast_retry().with_max_retries(1));
     error(
         &mut strings,
         &mut kinds,

@@ -12,41 +12,37 @@ use std::collections::BTreeMap;
 
 use common::*;
 use craftkit_runtime::Template;
-use craftkit_runtime::client::{Client, Error};
-use craftkit_runtime::manifest::ChangeKind;
+use craftkit_runtime::client::{Client, Error, TemplateDraft};
+use craftkit_runtime::manifest::{ChangeKind, ManifestError, Pipeline, VarType, Variable};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 
-/// A small valid draft manifest.
-fn small_draft(slug: &str) -> Value {
-    json!({
-        "slug": slug,
-        "name": format!("Template {slug}"),
-        "description": "A one-variable template for paging tests.",
-        "pipeline": "html",
-        "variables": [{"path": "title", "type": "string", "required": true}]
-    })
+/// A small valid draft.
+fn small_draft(slug: &str) -> TemplateDraft {
+    TemplateDraft::new(slug, Pipeline::Html)
+        .name(format!("Template {slug}"))
+        .description("A one-variable template for paging tests.")
+        .variable(Variable {
+            required: true,
+            ..Variable::new("title", VarType::String)
+        })
 }
 
-/// The cached charter hand-over manifest as a draft (no `version`, no `status`) with one more
-/// variable.
-fn charter_draft_with(variable: Value) -> Value {
-    let mut draft = cached_manifest(SLUG);
-    let map = draft.as_object_mut().expect("a manifest is an object");
-    map.remove("version");
-    map.remove("status");
-    map.remove("updatedAt");
-    map["variables"]
+/// The cached charter hand-over manifest (its `version` and `status` are not sent) with one
+/// more variable, as a draft.
+fn charter_draft_with(variable: Value) -> TemplateDraft {
+    let mut manifest = cached_manifest(SLUG);
+    manifest["variables"]
         .as_array_mut()
         .expect("variables")
         .push(variable);
-    draft
+    TemplateDraft::from_value(&manifest).expect("a valid draft")
 }
 
 /// Replaces and publishes `charter-handover` (`replace: true`); returns the new version.
 async fn republish_charter(client: &Client, variable: Value) -> u64 {
     let draft = client
-        .create_template(&charter_draft_with(variable), true)
+        .create_template(&charter_draft_with(variable).replace(true))
         .await
         .expect("the draft is created");
     assert_eq!(
@@ -69,7 +65,7 @@ async fn list_templates_pages_through_more_than_100_and_yields_each_once() {
     let created: Vec<String> = (0..105).map(|i| format!("paging-{i:03}")).collect();
     for slug in &created {
         let draft = client
-            .create_template(&small_draft(slug), false)
+            .create_template(&small_draft(slug))
             .await
             .expect("draft");
         assert_eq!((draft.slug.as_str(), draft.version), (slug.as_str(), 0));
@@ -218,7 +214,7 @@ async fn unknown_and_draft_only_templates_are_404s() {
     assert_eq!((api.status, api.kind.as_str()), (404, "not_found"));
 
     client
-        .create_template(&small_draft("draft-only"), false)
+        .create_template(&small_draft("draft-only"))
         .await
         .expect("draft");
     let error = client.template("draft-only").await.expect_err("404");
@@ -237,20 +233,20 @@ async fn an_invalid_manifest_is_a_422_naming_the_variable_paths() {
     let server = start_default().await;
     let client = client(&server);
 
-    let draft = json!({
-        "slug": "broken",
-        "name": "Broken",
-        "pipeline": "html",
-        "variables": [
-            {"path": "title", "type": "string", "required": true},
-            {"path": "areas[].condition", "type": "enum"},
-            {"path": "fuel", "type": "number", "minimum": 100, "maximum": 0}
-        ]
-    });
-    let error = client
-        .create_template(&draft, false)
-        .await
-        .expect_err("422");
+    // The builder checks nothing: the server is the judge, and names every path at once.
+    let draft = TemplateDraft::new("broken", Pipeline::Html)
+        .name("Broken")
+        .variable(Variable {
+            required: true,
+            ..Variable::new("title", VarType::String)
+        })
+        .variable(Variable::new("areas[].condition", VarType::Enum))
+        .variable(Variable {
+            minimum: Some(100.into()),
+            maximum: Some(0.into()),
+            ..Variable::new("fuel", VarType::Number)
+        });
+    let error = client.create_template(&draft).await.expect_err("422");
     let Error::Api(api) = &error else {
         panic!("expected Error::Api, got {error:?}");
     };
@@ -282,17 +278,14 @@ async fn a_published_slug_is_only_replaced_when_asked() {
     let client = client(&server);
 
     let draft = charter_draft_with(json!({"path": "weather", "type": "string"}));
-    let error = client
-        .create_template(&draft, false)
-        .await
-        .expect_err("409");
+    let error = client.create_template(&draft).await.expect_err("409");
     let api = error
         .api()
         .unwrap_or_else(|| panic!("expected Error::Api, got {error:?}"));
     assert_eq!((api.status, api.kind.as_str()), (409, "template_exists"));
 
     let replaced = client
-        .create_template(&draft, true)
+        .create_template(&draft.replace(true))
         .await
         .expect("replaced");
     assert_eq!(
@@ -410,4 +403,84 @@ async fn verify_judges_a_new_required_variable_breaking() {
         "{api:?}"
     );
     server.stop().await;
+}
+
+#[test]
+fn a_draft_read_from_a_pulled_manifest_sends_no_server_fields() {
+    // A pulled manifest carries `version`, `status` and `updatedAt`; the body has none of them.
+    let mut pulled = cached_manifest(SLUG);
+    pulled["updatedAt"] = json!("2026-11-24T10:02:11Z");
+    let draft = TemplateDraft::from_value(&pulled).expect("a valid manifest");
+    let body = serde_json::to_value(&draft).expect("serializes");
+    for field in ["version", "status", "updatedAt", "replace"] {
+        assert!(body.get(field).is_none(), "{field} in {body}");
+    }
+    assert_eq!(body["slug"], SLUG);
+    let paths = |v: &Value| -> Vec<String> {
+        v["variables"]
+            .as_array()
+            .expect("variables")
+            .iter()
+            .map(|v| v["path"].to_string())
+            .collect()
+    };
+    assert_eq!(paths(&body), paths(&pulled));
+    assert!(!draft.replaces());
+
+    // `"replace": true` in the JSON, or the setter, sends it.
+    pulled["replace"] = json!(true);
+    let replacing = TemplateDraft::from_value(&pulled).expect("valid");
+    assert!(replacing.replaces());
+    assert_eq!(replacing, draft.clone().replace(true));
+    assert_eq!(serde_json::to_value(&replacing).unwrap()["replace"], true);
+
+    // A pulled manifest taken as it is makes the same draft.
+    let manifest: craftkit_runtime::manifest::Manifest =
+        serde_json::from_value(cached_manifest(SLUG)).expect("a manifest");
+    assert_eq!(TemplateDraft::from(manifest), draft);
+}
+
+#[test]
+fn a_draft_read_from_json_reports_every_problem_before_anything_is_sent() {
+    let syntax =
+        TemplateDraft::from_json("{\n  \"slug\": \"x\",\n  \"pipeline\": }").expect_err("not JSON");
+    assert!(
+        matches!(syntax, ManifestError::Syntax { line: 3, .. }),
+        "{syntax:?}"
+    );
+
+    let invalid = TemplateDraft::from_value(&json!({
+        "slug": "broken",
+        "pipeline": "html",
+        "replace": "yes",
+        "variables": [
+            {"path": "areas[].condition", "type": "enum"},
+            {"path": "fuel", "type": "number", "minimum": 100, "maximum": 0}
+        ]
+    }))
+    .expect_err("invalid");
+    let paths: Vec<&str> = invalid.problems().iter().map(|p| p.path()).collect();
+    assert_eq!(paths, ["areas[].condition", "fuel", "replace"], "{invalid}");
+    assert!(
+        invalid
+            .to_string()
+            .contains("`replace` must be true or false")
+    );
+
+    // A document that is no manifest at all, and a valid one whose only fault is `replace`.
+    assert_eq!(
+        TemplateDraft::from_value(&json!([1]))
+            .unwrap_err()
+            .problems()[0]
+            .path(),
+        "(document)"
+    );
+    let bad_replace = TemplateDraft::from_value(&json!({
+        "slug": "ok", "pipeline": "html", "variables": [], "replace": 1
+    }))
+    .expect_err("replace is not a boolean");
+    assert!(
+        matches!(&bad_replace, ManifestError::Invalid { slug: Some(s), problems } if s == "ok" && problems.len() == 1),
+        "{bad_replace:?}"
+    );
 }

@@ -6,6 +6,9 @@
 use craftkit_runtime::client::Client;
 
 const README: &str = include_str!("../../README.md");
+/// The guides the README links to for the client and for development (the API contract).
+const CLIENT_GUIDE: &str = include_str!("../../docs/client.md");
+const DEVELOPMENT_GUIDE: &str = include_str!("../../docs/development.md");
 const SECURITY: &str = include_str!("../../SECURITY.md");
 const OPENAPI: &str = include_str!("../../craftkit-devserver/openapi.yaml");
 const API_TYPES: &str = include_str!("../../craftkit-core/src/api.rs");
@@ -23,6 +26,7 @@ fn flat(text: &str) -> String {
 fn no_document_says_a_keyless_render_derives_its_key_from_the_payload() {
     for (name, text) in [
         ("README.md", README),
+        ("docs/client.md", CLIENT_GUIDE),
         ("SECURITY.md", SECURITY),
         ("render.rs", RENDER_RS),
     ] {
@@ -35,10 +39,12 @@ fn no_document_says_a_keyless_render_derives_its_key_from_the_payload() {
         flat(SECURITY).contains("otherwise a fresh random one per call"),
         "SECURITY.md must say what a render without a key sends"
     );
-    assert!(
-        flat(README).contains("each call sends a fresh random key that its own retries reuse"),
-        "README.md must say what a render without a key sends"
-    );
+    for (name, text) in [("README.md", README), ("docs/client.md", CLIENT_GUIDE)] {
+        assert!(
+            flat(text).contains("each call sends a fresh random key that its own retries reuse"),
+            "{name} must say what a render without a key sends"
+        );
+    }
     assert!(
         flat(RENDER_RS).contains("Without one, a fresh random key is made for this call"),
         "RenderRequest::idempotency_key's rustdoc must say what is sent without a key"
@@ -68,6 +74,7 @@ fn the_contract_named_is_the_one_in_the_repository() {
     // `spec/api.md` is not in this repository: the OpenAPI document is the contract.
     for (name, text) in [
         ("README.md", README),
+        ("docs/development.md", DEVELOPMENT_GUIDE),
         ("craftkit-devserver/openapi.yaml", OPENAPI),
         ("craftkit-core/src/api.rs", API_TYPES),
     ] {
@@ -77,8 +84,14 @@ fn the_contract_named_is_the_one_in_the_repository() {
         );
     }
     assert!(
-        flat(README).contains("The API contract: `craftkit-devserver/openapi.yaml`"),
-        "README.md must name the OpenAPI document as the contract"
+        flat(README).contains(
+            "The API contract: [`craftkit-devserver/openapi.yaml`](craftkit-devserver/openapi.yaml)"
+        ),
+        "README.md must link the OpenAPI document as the contract"
+    );
+    assert!(
+        flat(DEVELOPMENT_GUIDE).contains("The API contract: `craftkit-devserver/openapi.yaml`"),
+        "docs/development.md must name the OpenAPI document as the contract"
     );
     assert!(API_TYPES.contains("craftkit-devserver/openapi.yaml"));
 }
@@ -89,8 +102,10 @@ fn the_blocking_client_suggests_only_what_works() {
     // caller there (it did, while the guard refused every thread of any runtime).
     let blocking = include_str!("../src/blocking.rs");
     assert!(!blocking.contains("or call it in spawn_blocking"));
-    assert!(
-        !flat(README).contains("has the same calls"),
-        "README.md must not say the blocking client has the same calls without them all"
-    );
+    for (name, text) in [("README.md", README), ("docs/client.md", CLIENT_GUIDE)] {
+        assert!(
+            !flat(text).contains("has the same calls"),
+            "{name} must not say the blocking client has the same calls without them all"
+        );
+    }
 }

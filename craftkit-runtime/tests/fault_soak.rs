@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 use common::*;
 use craftkit_devserver::{Config, Fault, FaultKind, FaultWhen};
 use craftkit_runtime::client::{
-    Client, Error, Render, RenderStatus, RetryPolicy, WaitOptions, derive_idempotency_key,
+    Client, Error, Render, RenderStatus, RetryPolicy, derive_idempotency_key,
 };
 use futures_util::StreamExt;
 use serde_json::json;
@@ -151,10 +151,7 @@ impl Job {
         let mut tries = 0;
         loop {
             tries += 1;
-            let options = WaitOptions {
-                deadline: DEADLINE.saturating_sub(started.elapsed()),
-                ..fast_wait()
-            };
+            let options = fast_wait().with_deadline(DEADLINE.saturating_sub(started.elapsed()));
             match client.wait_with(id, options).await {
                 Err(error) if transient(&error) && tries < CALLER_TRIES => *rewaits += 1,
                 other => return other,
@@ -365,12 +362,11 @@ async fn a_thousand_renders_under_thirty_percent_faults_render_exactly_once_each
         ..config()
     })
     .await;
-    let retry = RetryPolicy {
-        max_retries: 10,
-        initial_backoff: Duration::from_millis(10),
-        max_backoff: Duration::from_millis(200),
-        max_retry_after: Duration::from_secs(2),
-    };
+    let retry = RetryPolicy::default()
+        .with_max_retries(10)
+        .with_initial_backoff(Duration::from_millis(10))
+        .with_max_backoff(Duration::from_millis(200))
+        .with_max_retry_after(Duration::from_secs(2));
     let client = Client::builder()
         .key(KEY)
         .base_url(server.url())

@@ -18,7 +18,9 @@ use std::collections::{BTreeSet, HashMap};
 
 use common::*;
 use craftkit_devserver::{DevServer, Fault, FaultKind, FaultWhen, RecordedResponse};
+use craftkit_runtime::client::TemplateDraft;
 use craftkit_runtime::client::{Error, RetryPolicy, Visibility, derive_idempotency_key};
+use craftkit_runtime::manifest::{Pipeline, VarType, Variable};
 use futures_util::TryStreamExt;
 use jsonschema::Validator;
 use serde_json::{Value, json};
@@ -258,7 +260,7 @@ async fn session(server: &DevServer) {
             .is_none()
     );
     client.template_version(SLUG, SLUG_VERSION).await.unwrap();
-    let draft = json!({
+    let draft = TemplateDraft::from_value(&json!({
         "slug": "site-visit",
         "name": "Site visit",
         "pipeline": "html",
@@ -268,8 +270,9 @@ async fn session(server: &DevServer) {
             {"path": "rooms[].name", "type": "string", "required": true},
             {"path": "rooms[].state", "type": "enum", "values": ["ok", "damaged"]}
         ]
-    });
-    let created = client.create_template(&draft, false).await.unwrap();
+    }))
+    .unwrap();
+    let created = client.create_template(&draft).await.unwrap();
     assert_eq!(created.version, 0);
     let published = client.publish_template("site-visit").await.unwrap();
     assert_eq!(published.version, 1);
@@ -330,7 +333,7 @@ async fn session(server: &DevServer) {
         api_status(client.revoke_share("shr_0000000000000000000000").await),
         404
     );
-    assert_eq!(api_status(client.create_template(&draft, false).await), 409);
+    assert_eq!(api_status(client.create_template(&draft).await), 409);
     let conflicting = client
         .render_json(SLUG, json!({"booking": {"code": "BK-1"}}))
         .idempotency_key(key)
@@ -342,12 +345,12 @@ async fn session(server: &DevServer) {
         .send()
         .await;
     assert_eq!(api_status(invalid), 422);
-    let bad_manifest = json!({"slug": "broken", "pipeline": "pdf-form",
-        "variables": [{"path": "rows[]", "type": "array", "items": "string"}]});
-    assert_eq!(
-        api_status(client.create_template(&bad_manifest, false).await),
-        422
-    );
+    // A pdf-form cannot bind an array; the builder leaves that to the server.
+    let bad_manifest = TemplateDraft::new("broken", Pipeline::PdfForm).variable(Variable {
+        items: Some(VarType::String),
+        ..Variable::new("rows[]", VarType::Array)
+    });
+    assert_eq!(api_status(client.create_template(&bad_manifest).await), 422);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -110,7 +110,8 @@ pub(crate) async fn list(
         .collect();
     shares.sort_by(|a, b| {
         a.created_at
-            .cmp(&b.created_at)
+            .as_str()
+            .cmp(b.created_at.as_str())
             .then_with(|| a.id.cmp(&b.id))
     });
     Ok(Json(Page {

@@ -53,7 +53,8 @@ async fn main() {
     let wait = WaitOptions::default();
     println!(
         "{renders} renders per line, client WaitOptions {{ initial {:?}, max {:?} }}",
-        wait.initial_interval, wait.max_interval
+        wait.initial_interval(),
+        wait.max_interval()
     );
     for delay in [Duration::from_secs(1), Duration::from_secs(5)] {
         let server = DevServer::start(Config {
@@ -101,7 +102,7 @@ async fn measure(
     let render = handle.wait().await.map_err(|e| e.to_string())?;
     let returned = SystemTime::now();
     let completed = completed_at(&render)?;
-    let created = parse_timestamp(&render.created_at)?;
+    let created = system_time(&render.created_at)?;
     let gets = proxy.gets_of(&render.id);
     let last_pause = match gets.as_slice() {
         [] => Duration::ZERO,
@@ -151,38 +152,18 @@ fn report(delay: Duration, strip_hint: bool, samples: &[Sample]) {
 }
 
 fn completed_at(render: &Render) -> Result<SystemTime, String> {
-    let text = render
+    let at = render
         .completed_at
-        .as_deref()
+        .as_ref()
         .ok_or_else(|| format!("render {} has no completedAt", render.id))?;
-    parse_timestamp(text)
+    system_time(at)
 }
 
-/// `YYYY-MM-DDTHH:MM:SS.mmmZ`, as the API writes timestamps.
-fn parse_timestamp(text: &str) -> Result<SystemTime, String> {
-    let bad = || format!("`{text}` is not a timestamp of the API");
-    let number = |range: std::ops::Range<usize>| -> Result<i64, String> {
-        text.get(range).and_then(|s| s.parse().ok()).ok_or_else(bad)
-    };
-    if text.len() != 24 || !text.ends_with('Z') {
-        return Err(bad());
-    }
-    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
-    let (hour, minute, second, milli) = (
-        number(11..13)?,
-        number(14..16)?,
-        number(17..19)?,
-        number(20..23)?,
-    );
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let millis = ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + milli;
-    let millis = u64::try_from(millis).map_err(|_| bad())?;
-    Ok(SystemTime::UNIX_EPOCH + Duration::from_millis(millis))
+/// A timestamp of the API (after 1970, as every render's is) as a `SystemTime`.
+fn system_time(at: &craftkit_runtime::DateTime) -> Result<SystemTime, String> {
+    let seconds = u64::try_from(at.unix_timestamp())
+        .map_err(|_| format!("`{at}` is before 1970: not a timestamp of the API"))?;
+    Ok(SystemTime::UNIX_EPOCH
+        + Duration::from_secs(seconds)
+        + Duration::from_nanos(u64::from(at.nanosecond())))
 }

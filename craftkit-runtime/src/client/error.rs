@@ -39,6 +39,22 @@ pub enum Error {
         /// How many attempts were made.
         attempts: u32,
     },
+    /// A middleware of the client (`ClientBuilder::middleware`, feature `middleware`) failed
+    /// the request with an error of its own (`reqwest_middleware::Error::Middleware`). Not
+    /// retried: the middleware decided, and one that wants retries makes them itself.
+    #[error(
+        "{method} {path}: a middleware of the client failed the request (attempt {attempt}): {message}"
+    )]
+    Middleware {
+        /// The request's method.
+        method: String,
+        /// The request's path.
+        path: String,
+        /// The middleware's error, with its causes.
+        message: String,
+        /// Which attempt of the call it failed (1 for the first).
+        attempt: u32,
+    },
     /// Craftkit answered with an error.
     #[error("{}", DisplayApi(.0))]
     Api(Box<ApiFailure>),

@@ -12,27 +12,45 @@ use tracing::Instrument;
 
 use super::templates::encode;
 use super::transport::{Call, Failed, Retries, describe};
-use super::{Client, Error};
+use super::{Client, Error, RenderRef};
 
 impl Client {
-    /// The PDF of a succeeded render, in memory. For large documents prefer
-    /// [`download_to`](Client::download_to), which never holds the whole PDF.
-    pub async fn download(&self, render: &Render) -> Result<Bytes, Error> {
+    /// The PDF of a succeeded render (the render, or its id: [`RenderRef`]), in memory. For
+    /// large documents prefer [`download_to`](Client::download_to), which never holds the
+    /// whole PDF.
+    pub async fn download(&self, render: impl Into<RenderRef<'_>>) -> Result<Bytes, Error> {
+        let fetched;
+        let render = match render.into() {
+            RenderRef::Render(render) => render,
+            id => {
+                fetched = self.get_render(id).await?;
+                &fetched
+            }
+        };
         let mut buffer = Vec::with_capacity(render.bytes.unwrap_or(0).min(64 << 20) as usize);
         self.download_to(render, &mut buffer).await?;
         Ok(Bytes::from(buffer))
     }
 
-    /// Streams the PDF of a succeeded render into `out`, chunk by chunk. The public
+    /// Streams the PDF of a succeeded render (the render, or its id, which fetches the render
+    /// first: [`RenderRef`]) into `out`, chunk by chunk. The public
     /// `downloadUrl` is fetched without the key (it is public, and may be on another host);
     /// a private render comes from `GET /v1/renders/:id/download` with it. Returns the bytes
     /// written. A failure before the first byte is retried like any GET (honouring
     /// `Retry-After`); one after it is returned, since `out` already holds part of the PDF.
     pub async fn download_to<W: AsyncWrite + Unpin>(
         &self,
-        render: &Render,
+        render: impl Into<RenderRef<'_>>,
         out: &mut W,
     ) -> Result<u64, Error> {
+        let fetched;
+        let render = match render.into() {
+            RenderRef::Render(render) => render,
+            id => {
+                fetched = self.get_render(id).await?;
+                &fetched
+            }
+        };
         if render.status != RenderStatus::Succeeded {
             return Err(Error::NotReady {
                 render_id: render.id.clone(),
@@ -70,10 +88,11 @@ impl Client {
         }
     }
 
-    /// Streams the PDF into a file at `path` (written beside it, then renamed into place).
+    /// Streams the PDF of a succeeded render (the render, or its id: [`RenderRef`]) into a file
+    /// at `path` (written beside it, then renamed into place).
     pub async fn download_to_file(
         &self,
-        render: &Render,
+        render: impl Into<RenderRef<'_>>,
         path: impl AsRef<Path>,
     ) -> Result<u64, Error> {
         let path = path.as_ref();
@@ -93,8 +112,14 @@ impl Client {
         Ok(written)
     }
 
-    /// A durable share link for a succeeded render, usable without the key until revoked.
-    pub async fn share(&self, render_id: &str, label: Option<&str>) -> Result<Share, Error> {
+    /// A durable share link for a succeeded render (its id, or the render: [`RenderRef`]),
+    /// usable without the key until revoked, with an optional `label` for people.
+    pub async fn share(
+        &self,
+        render: impl Into<RenderRef<'_>>,
+        label: Option<&str>,
+    ) -> Result<Share, Error> {
+        let render_id = render.into().id();
         let body = match label {
             Some(label) => json!({ "label": label }),
             None => json!({}),
@@ -107,8 +132,9 @@ impl Client {
         .await
     }
 
-    /// The share links of a render.
-    pub async fn shares(&self, render_id: &str) -> Result<Vec<Share>, Error> {
+    /// The share links of a render (its id, or the render: [`RenderRef`]).
+    pub async fn shares(&self, render: impl Into<RenderRef<'_>>) -> Result<Vec<Share>, Error> {
+        let render_id = render.into().id();
         let page: Page<Share> = self
             .json(Call::get(format!(
                 "/v1/renders/{}/shares",
@@ -127,8 +153,10 @@ impl Client {
         self.json(call).await
     }
 
-    /// A render by id (offline replay: keep the id, come back later).
-    pub async fn get_render(&self, id: &str) -> Result<Render, Error> {
+    /// A render as it is now, by its id or an older copy of it ([`RenderRef`]; offline replay:
+    /// keep the id, come back later).
+    pub async fn get_render(&self, render: impl Into<RenderRef<'_>>) -> Result<Render, Error> {
+        let id = render.into().id();
         self.json(Call::get(format!("/v1/renders/{}", encode(id))))
             .await
     }

@@ -13,9 +13,19 @@
 //!     .wait()
 //!     .await?;                                       // polls, following Retry-After
 //! let pdf = client.download(&render).await?;
-//! let link = client.share(&render.id, Some("for the charterer")).await?;
+//! let link = client.share(&render, Some("for the charterer")).await?;
 //! # Ok(()) }
 //! ```
+//!
+//! # Naming a render
+//!
+//! Every call about one render ([`wait`](Client::wait), [`get_render`](Client::get_render),
+//! [`download`](Client::download), [`download_to`](Client::download_to),
+//! [`download_to_file`](Client::download_to_file), [`share`](Client::share),
+//! [`shares`](Client::shares), and the same calls of the blocking client) takes
+//! `impl Into<`[`RenderRef`]`>`: the render's id (`"rnd_…"`, `&render.id`), the [`Render`], or
+//! the [`RenderHandle`] of its POST. A call that needs the render itself (a download needs its
+//! status and `downloadUrl`) fetches it when it is given only the id.
 //!
 //! Every GET and every render POST is retried on connection errors, timeouts, `429`
 //! (after its `Retry-After`), `409 idempotency_in_progress` and `5xx`, with exponential
@@ -31,6 +41,7 @@ mod error_type;
 mod files;
 mod idempotency;
 mod render;
+mod render_ref;
 mod response_meta;
 mod retry;
 mod templates;
@@ -47,12 +58,18 @@ pub use error::{ApiFailure, Error};
 pub use error_type::ApiErrorType;
 pub use idempotency::derive_idempotency_key;
 pub use render::{RenderHandle, RenderRequest};
+pub use render_ref::RenderRef;
 pub use response_meta::ResponseMeta;
 pub use retry::RetryPolicy;
-pub use templates::TemplateFetch;
+pub use templates::{TemplateDraft, TemplateFetch};
 pub use wait::WaitOptions;
 
 pub use craftkit_core::api::{ErrorDetail, Render, RenderStatus, Share, Visibility};
+
+/// The `reqwest-middleware` this crate is built with (feature `middleware`): implement its
+/// [`Middleware`](reqwest_middleware::Middleware) for [`ClientBuilder::middleware`].
+#[cfg(feature = "middleware")]
+pub use reqwest_middleware;
 
 /// The live API.
 pub const DEFAULT_BASE_URL: &str = "https://api.craftkit.io";
@@ -121,6 +138,10 @@ pub(crate) struct Inner {
     on_response: Option<response_meta::Observer>,
     /// The brake of the batch this client belongs to ([`Client::render_many`]), if any.
     throttle: Option<Arc<batch::throttle::Throttle>>,
+    /// The caller's middleware over `http`, which every attempt to the API goes through
+    /// ([`ClientBuilder::middleware`]).
+    #[cfg(feature = "middleware")]
+    middleware: Option<reqwest_middleware::ClientWithMiddleware>,
 }
 
 impl Client {
@@ -161,10 +182,7 @@ impl Client {
     /// let quick = client
     ///     .with_retry_policy(RetryPolicy::none())
     ///     .with_timeout(Duration::from_secs(2))
-    ///     .with_wait_options(WaitOptions {
-    ///         deadline: Duration::from_secs(5),
-    ///         ..WaitOptions::default()
-    ///     });
+    ///     .with_wait_options(WaitOptions::default().with_deadline(Duration::from_secs(5)));
     /// let render = quick.wait_with(id, WaitOptions::default()).await?;
     /// # let _ = render; Ok(()) }
     /// ```
@@ -249,6 +267,8 @@ pub struct ClientBuilder {
     user_agent: String,
     http: Option<reqwest::Client>,
     on_response: Option<response_meta::Observer>,
+    #[cfg(feature = "middleware")]
+    middleware: Vec<Arc<dyn reqwest_middleware::Middleware>>,
 }
 
 impl Default for ClientBuilder {
@@ -263,6 +283,8 @@ impl Default for ClientBuilder {
             user_agent: format!("craftkit-rust/{}", env!("CARGO_PKG_VERSION")),
             http: None,
             on_response: None,
+            #[cfg(feature = "middleware")]
+            middleware: Vec::new(),
         }
     }
 }
@@ -277,11 +299,20 @@ impl std::fmt::Debug for ClientBuilder {
             .field("retry", &self.retry)
             .field("wait", &self.wait)
             .field("user_agent", &self.user_agent)
+            .field("middleware", &self.middleware_count())
             .finish_non_exhaustive()
     }
 }
 
 impl ClientBuilder {
+    /// How many middleware were added ([`middleware`](ClientBuilder::middleware)).
+    fn middleware_count(&self) -> usize {
+        #[cfg(feature = "middleware")]
+        return self.middleware.len();
+        #[cfg(not(feature = "middleware"))]
+        0
+    }
+
     /// The API key.
     pub fn key(mut self, key: impl AsRef<str>) -> ClientBuilder {
         self.key = Some(key.as_ref().to_owned());
@@ -342,6 +373,58 @@ impl ClientBuilder {
         self
     }
 
+    /// Adds a [`reqwest_middleware::Middleware`] (feature `middleware`): metrics, custom
+    /// tracing, a proxy's auth. Middleware run in the order they are added, the first one
+    /// outermost, as in `reqwest_middleware::ClientBuilder::with`.
+    ///
+    /// The client's own work stays on top of the stack: each *attempt* of a call goes through
+    /// the middleware once, so a call retried twice passes through it three times, every
+    /// attempt of a render POST carries the same `Idempotency-Key`, and the per-attempt
+    /// timeout and a wait's deadline bound the middleware's time too. A middleware sees every
+    /// request to the API (`Authorization` header included: do not log headers); it does not
+    /// see the fetch of a render's public `downloadUrl`, whose URL holds a token and may be on
+    /// another host (the same rule as [`Client::with_header`]). A middleware's own error
+    /// (`reqwest_middleware::Error::Middleware`) ends the call with [`Error::Middleware`],
+    /// without a retry; an HTTP error it passes on is retried as any other.
+    ///
+    /// A middleware that counts attempts and tags each request:
+    ///
+    /// ```no_run
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use craftkit_runtime::client::{Client, reqwest_middleware};
+    /// use reqwest_middleware::{Middleware, Next};
+    ///
+    /// struct Metrics(Arc<AtomicU64>);
+    ///
+    /// #[async_trait::async_trait]
+    /// impl Middleware for Metrics {
+    ///     async fn handle(
+    ///         &self,
+    ///         mut request: reqwest::Request,
+    ///         extensions: &mut http::Extensions,
+    ///         next: Next<'_>,
+    ///     ) -> reqwest_middleware::Result<reqwest::Response> {
+    ///         self.0.fetch_add(1, Ordering::Relaxed);
+    ///         request.headers_mut().insert("x-team", "billing".parse().unwrap());
+    ///         next.run(request, extensions).await
+    ///     }
+    /// }
+    ///
+    /// # fn f() -> Result<(), craftkit_runtime::client::Error> {
+    /// let attempts = Arc::new(AtomicU64::new(0));
+    /// let client = Client::builder()
+    ///     .key(std::env::var("CRAFTKIT_API_KEY").unwrap_or_default())
+    ///     .middleware(Metrics(Arc::clone(&attempts)))
+    ///     .build()?;
+    /// # let _ = client; Ok(()) }
+    /// ```
+    #[cfg(feature = "middleware")]
+    pub fn middleware(mut self, middleware: impl reqwest_middleware::Middleware) -> ClientBuilder {
+        self.middleware.push(Arc::new(middleware));
+        self
+    }
+
     /// Checks the settings and makes the client.
     pub fn build(self) -> Result<Client, Error> {
         let key = ApiKey::parse(
@@ -367,6 +450,9 @@ impl ClientBuilder {
                     .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?
             }
         };
+        #[cfg(feature = "middleware")]
+        let middleware = (!self.middleware.is_empty())
+            .then(|| reqwest_middleware::ClientWithMiddleware::new(http.clone(), self.middleware));
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
@@ -378,6 +464,8 @@ impl ClientBuilder {
                 headers: reqwest::header::HeaderMap::new(),
                 on_response: self.on_response,
                 throttle: None,
+                #[cfg(feature = "middleware")]
+                middleware,
             }),
         })
     }

@@ -7,17 +7,28 @@ use std::time::{Duration, SystemTime};
 /// which always carries an `Idempotency-Key`): on connection errors, timeouts, `429`,
 /// `409 idempotency_in_progress` and `5xx`, never on any other `4xx`.
 ///
-/// The defaults follow Stripe's SDKs: 2 retries, a backoff growing from 0.5 s to at most 5 s.
+/// The defaults follow Stripe's SDKs: 2 retries, a backoff growing from 0.5 s to at most 5 s,
+/// and a `Retry-After` of up to 60 s honoured. Start from [`default`](RetryPolicy::default)
+/// (or [`none`](RetryPolicy::none)) and change what differs; a setting added in a later
+/// version gets its default, so this code keeps compiling:
+///
+/// ```
+/// use std::time::Duration;
+/// use craftkit_runtime::client::RetryPolicy;
+///
+/// let patient = RetryPolicy::default()
+///     .with_max_retries(5)
+///     .with_max_backoff(Duration::from_secs(20));
+/// assert_eq!(patient.max_retries(), 5);
+/// assert_eq!(patient.initial_backoff(), Duration::from_millis(500)); // the default
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct RetryPolicy {
-    /// Retries after the first attempt.
-    pub max_retries: u32,
-    /// The backoff ceiling of the first retry; it doubles with each retry.
-    pub initial_backoff: Duration,
-    /// The largest backoff.
-    pub max_backoff: Duration,
-    /// The longest `Retry-After` honoured; a server asking for more gets an error instead.
-    pub max_retry_after: Duration,
+    max_retries: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+    max_retry_after: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -32,12 +43,60 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// No retries at all.
+    /// No retries at all: the other settings are the defaults.
     pub fn none() -> RetryPolicy {
-        RetryPolicy {
-            max_retries: 0,
-            ..RetryPolicy::default()
-        }
+        RetryPolicy::default().with_max_retries(0)
+    }
+
+    /// This policy with `retries` retries after the first attempt (default 2; 0 is
+    /// [`none`](RetryPolicy::none)).
+    #[must_use]
+    pub fn with_max_retries(mut self, retries: u32) -> RetryPolicy {
+        self.max_retries = retries;
+        self
+    }
+
+    /// This policy with the backoff ceiling of the first retry at `backoff` (default 0.5 s);
+    /// it doubles with each retry up to [`max_backoff`](RetryPolicy::max_backoff).
+    #[must_use]
+    pub fn with_initial_backoff(mut self, backoff: Duration) -> RetryPolicy {
+        self.initial_backoff = backoff;
+        self
+    }
+
+    /// This policy with the largest backoff at `backoff` (default 5 s).
+    #[must_use]
+    pub fn with_max_backoff(mut self, backoff: Duration) -> RetryPolicy {
+        self.max_backoff = backoff;
+        self
+    }
+
+    /// This policy honouring a `Retry-After` of at most `longest` (default 60 s): a server
+    /// asking for more ends the call with its error instead of a wait that long.
+    #[must_use]
+    pub fn with_max_retry_after(mut self, longest: Duration) -> RetryPolicy {
+        self.max_retry_after = longest;
+        self
+    }
+
+    /// Retries after the first attempt.
+    pub fn max_retries(&self) -> u32 {
+        self.max_retries
+    }
+
+    /// The backoff ceiling of the first retry; it doubles with each retry.
+    pub fn initial_backoff(&self) -> Duration {
+        self.initial_backoff
+    }
+
+    /// The largest backoff.
+    pub fn max_backoff(&self) -> Duration {
+        self.max_backoff
+    }
+
+    /// The longest `Retry-After` honoured; a server asking for more gets an error instead.
+    pub fn max_retry_after(&self) -> Duration {
+        self.max_retry_after
     }
 
     /// The wait before retry number `retry` (1-based): a uniformly random duration up to
@@ -113,6 +172,38 @@ mod tests {
         let spread: std::collections::HashSet<_> =
             (0..50).map(|_| policy.delay(3, None).unwrap()).collect();
         assert!(spread.len() > 10, "jittered");
+    }
+
+    #[test]
+    fn setters_change_one_setting_and_keep_the_defaults() {
+        let default = RetryPolicy::default();
+        assert_eq!(
+            (
+                default.max_retries(),
+                default.initial_backoff(),
+                default.max_backoff(),
+                default.max_retry_after()
+            ),
+            (
+                2,
+                Duration::from_millis(500),
+                Duration::from_secs(5),
+                Duration::from_secs(60)
+            )
+        );
+        let changed = default
+            .with_max_retries(7)
+            .with_initial_backoff(Duration::from_millis(5))
+            .with_max_backoff(Duration::from_millis(50))
+            .with_max_retry_after(Duration::from_secs(2));
+        assert_eq!(changed.max_retries(), 7);
+        assert_eq!(changed.initial_backoff(), Duration::from_millis(5));
+        assert_eq!(changed.max_backoff(), Duration::from_millis(50));
+        assert_eq!(changed.max_retry_after(), Duration::from_secs(2));
+        assert_eq!(RetryPolicy::none(), default.with_max_retries(0));
+        // The delay follows the settings, not the defaults.
+        assert!(changed.delay(30, None).unwrap() <= Duration::from_millis(50));
+        assert_eq!(changed.delay(1, Some(Duration::from_secs(3))), None);
     }
 
     #[test]

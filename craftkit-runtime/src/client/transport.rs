@@ -162,6 +162,9 @@ pub(crate) enum Failed {
     Unreachable(String),
     /// An answer over [`MAX_ANSWER_BYTES`], with the `Content-Length` it declared.
     TooLarge(Option<u64>),
+    /// A middleware of the client failed the request with an error of its own.
+    #[cfg_attr(not(feature = "middleware"), allow(dead_code))]
+    Middleware(String),
 }
 
 /// One call's attempts under the client's [`RetryPolicy`]: the one place that decides whether
@@ -214,6 +217,15 @@ impl<'a> Retries<'a> {
                 };
                 (error, None, true, false)
             }
+            Failed::Middleware(message) => {
+                let error = Error::Middleware {
+                    method: self.call.method.to_string(),
+                    path: self.call.route().into_owned(),
+                    message,
+                    attempt: self.attempt,
+                };
+                (error, None, false, false)
+            }
             // The same request would get the same answer: never worth another attempt.
             Failed::TooLarge(content_length) => {
                 let error = Error::AnswerTooLarge {
@@ -225,7 +237,7 @@ impl<'a> Retries<'a> {
                 (error, None, false, false)
             }
         };
-        if !(worth_retrying && self.call.retryable) || self.attempt > self.policy.max_retries {
+        if !(worth_retrying && self.call.retryable) || self.attempt > self.policy.max_retries() {
             return Err(error);
         }
         match self.policy.delay(self.attempt, retry_after) {
@@ -299,7 +311,7 @@ impl Client {
                 retry_after,
                 ..
             }) => Some((failure.status, *retry_after)),
-            Err(Failed::Unreachable(_) | Failed::TooLarge(_)) => None,
+            Err(Failed::Unreachable(_) | Failed::TooLarge(_) | Failed::Middleware(_)) => None,
         };
         self.observe(epoch, answered);
         opened
@@ -338,13 +350,7 @@ impl Client {
                 .header("content-type", "application/json")
                 .body(body.clone());
         }
-        let response = match request.send().await {
-            Ok(response) => response,
-            Err(error) => {
-                tracing::debug!(error = %describe(&error), "no answer");
-                return Err(Failed::Unreachable(describe(&error)));
-            }
-        };
+        let response = self.send(request, &call.target).await?;
         let status = response.status().as_u16();
         let request_id = response
             .headers()
@@ -384,6 +390,34 @@ impl Client {
             retry_after,
             retryable,
         })
+    }
+
+    /// Sends one attempt's request: through the caller's middleware when it goes to the API
+    /// and there is one ([`ClientBuilder::middleware`](super::ClientBuilder::middleware)), else
+    /// straight. A public download never goes through it: its URL holds a token.
+    async fn send(
+        &self,
+        request: reqwest::RequestBuilder,
+        target: &Target,
+    ) -> Result<reqwest::Response, Failed> {
+        let unreachable = |error: reqwest::Error| {
+            tracing::debug!(error = %describe(&error), "no answer");
+            Failed::Unreachable(describe(&error))
+        };
+        #[cfg(feature = "middleware")]
+        if let (Some(stack), Target::Api(_)) = (&self.inner.middleware, target) {
+            let request = request.build().map_err(unreachable)?;
+            return match stack.execute(request).await {
+                Ok(response) => Ok(response),
+                Err(reqwest_middleware::Error::Reqwest(error)) => Err(unreachable(error)),
+                Err(reqwest_middleware::Error::Middleware(error)) => {
+                    tracing::debug!(error = %format!("{error:#}"), "a middleware failed the request");
+                    Err(Failed::Middleware(format!("{error:#}")))
+                }
+            };
+        }
+        let _ = target;
+        request.send().await.map_err(unreachable)
     }
 
     /// Decodes a JSON answer, naming the JSON path of any mismatch.

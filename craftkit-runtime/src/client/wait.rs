@@ -6,19 +6,29 @@ use std::time::{Duration, Instant};
 use craftkit_core::api::{Render, RenderStatus};
 
 use super::retry::retry_after;
+use super::templates::encode;
 use super::transport::Call;
-use super::{Client, Error};
+use super::{Client, Error, RenderRef};
 
-/// How [`Client::wait`] polls.
+/// How [`Client::wait`] polls: by default for at most 2 minutes, pausing from 250 ms up to
+/// 2 s between polls when the server gives no `Retry-After`. Start from
+/// [`default`](WaitOptions::default) and change what differs; a setting added in a later
+/// version gets its default, so this code keeps compiling:
+///
+/// ```
+/// use std::time::Duration;
+/// use craftkit_runtime::client::WaitOptions;
+///
+/// let quick = WaitOptions::default().with_deadline(Duration::from_secs(5));
+/// assert_eq!(quick.deadline(), Duration::from_secs(5));
+/// assert_eq!(quick.max_interval(), Duration::from_secs(2)); // the default
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct WaitOptions {
-    /// Give up after this long, even in the middle of a poll that is being retried or
-    /// answered slowly.
-    pub deadline: Duration,
-    /// The first pause between polls when the server gives no `Retry-After`.
-    pub initial_interval: Duration,
-    /// The longest pause between polls.
-    pub max_interval: Duration,
+    deadline: Duration,
+    initial_interval: Duration,
+    max_interval: Duration,
 }
 
 impl Default for WaitOptions {
@@ -31,18 +41,68 @@ impl Default for WaitOptions {
     }
 }
 
-impl Client {
-    /// Polls the render `id` until it is terminal, with the client's [`WaitOptions`].
-    pub async fn wait(&self, id: &str) -> Result<Render, Error> {
-        self.wait_with(id, self.inner.wait).await
+impl WaitOptions {
+    /// These options giving up after `deadline` (default 2 minutes), even in the middle of a
+    /// poll that is being retried or answered slowly ([`Error::Deadline`]).
+    #[must_use]
+    pub fn with_deadline(mut self, deadline: Duration) -> WaitOptions {
+        self.deadline = deadline;
+        self
     }
 
-    /// Polls the render `id` until it is terminal. The first GET goes out at once; the pause
-    /// between polls is the server's `Retry-After` when it gives one (capped by
-    /// `max_interval`), else a backoff growing from `initial_interval` by 1.5x; the last pause
-    /// is cut to end at the deadline.
-    pub async fn wait_with(&self, id: &str, options: WaitOptions) -> Result<Render, Error> {
-        self.wait_from(id, None, options).await
+    /// These options with the first pause between polls at `interval` (default 250 ms) when
+    /// the server gives no `Retry-After`; it grows by 1.5x up to
+    /// [`max_interval`](WaitOptions::max_interval).
+    #[must_use]
+    pub fn with_initial_interval(mut self, interval: Duration) -> WaitOptions {
+        self.initial_interval = interval;
+        self
+    }
+
+    /// These options with the longest pause between polls at `interval` (default 2 s), the
+    /// server's `Retry-After` included.
+    #[must_use]
+    pub fn with_max_interval(mut self, interval: Duration) -> WaitOptions {
+        self.max_interval = interval;
+        self
+    }
+
+    /// How long a wait may take in all.
+    pub fn deadline(&self) -> Duration {
+        self.deadline
+    }
+
+    /// The first pause between polls when the server gives no `Retry-After`.
+    pub fn initial_interval(&self) -> Duration {
+        self.initial_interval
+    }
+
+    /// The longest pause between polls.
+    pub fn max_interval(&self) -> Duration {
+        self.max_interval
+    }
+}
+
+impl Client {
+    /// Polls a render (its id, or the render: [`RenderRef`]) until it is terminal, with the
+    /// client's [`WaitOptions`].
+    pub async fn wait(&self, render: impl Into<RenderRef<'_>>) -> Result<Render, Error> {
+        self.wait_with(render, self.inner.wait).await
+    }
+
+    /// Polls a render (its id, or the render: [`RenderRef`]) until it is terminal. Given an id,
+    /// the first GET goes out at once; given a render, that is its state at the start (returned
+    /// at once when terminal) and the first GET comes after the first pause. The pause between
+    /// polls is the server's `Retry-After` when it gives one (capped by `max_interval`), else a
+    /// backoff growing from `initial_interval` by 1.5x; the last pause is cut to end at the
+    /// deadline.
+    pub async fn wait_with(
+        &self,
+        render: impl Into<RenderRef<'_>>,
+        options: WaitOptions,
+    ) -> Result<Render, Error> {
+        let render = render.into();
+        self.wait_from(render.id(), render.render(), options).await
     }
 
     /// Polls the render `id` until it is terminal, starting from what is already known of it:
@@ -79,7 +139,7 @@ impl Client {
             // a slow answer must not hold the wait past it.
             let left = options.deadline.saturating_sub(started.elapsed());
             let poll = async {
-                let mut call = Call::get(format!("/v1/renders/{id}"));
+                let mut call = Call::get(format!("/v1/renders/{}", encode(id)));
                 call.deadline = Some(started + options.deadline);
                 let answer = self.execute(call).await?;
                 let render: Render =
@@ -177,6 +237,35 @@ mod tests {
             }
             last_hint = hint;
         }
+    }
+
+    #[test]
+    fn setters_change_one_setting_and_keep_the_defaults() {
+        let default = WaitOptions::default();
+        assert_eq!(
+            (
+                default.deadline(),
+                default.initial_interval(),
+                default.max_interval()
+            ),
+            (
+                Duration::from_secs(120),
+                Duration::from_millis(250),
+                Duration::from_secs(2)
+            )
+        );
+        let changed = default
+            .with_deadline(Duration::from_secs(5))
+            .with_initial_interval(Duration::from_millis(10))
+            .with_max_interval(Duration::from_millis(40));
+        assert_eq!(changed.deadline(), Duration::from_secs(5));
+        assert_eq!(changed.initial_interval(), Duration::from_millis(10));
+        assert_eq!(changed.max_interval(), Duration::from_millis(40));
+        // The schedule follows the settings: 10, 15, 22.5, then 40 at most.
+        let mut schedule = Schedule::new(changed, true);
+        let pauses: Vec<Duration> = (0..5).map(|_| schedule.next_pause(None)).collect();
+        assert_eq!(pauses[0], Duration::from_millis(10));
+        assert_eq!(pauses[4], Duration::from_millis(40));
     }
 
     #[test]

@@ -92,21 +92,19 @@ pub async fn start_default() -> DevServer {
 
 /// Polling fit for 15 ms renders: every 10 to 50 ms, at most 10 s.
 pub fn fast_wait() -> WaitOptions {
-    WaitOptions {
-        deadline: Duration::from_secs(10),
-        initial_interval: Duration::from_millis(10),
-        max_interval: Duration::from_millis(50),
-    }
+    WaitOptions::default()
+        .with_deadline(Duration::from_secs(10))
+        .with_initial_interval(Duration::from_millis(10))
+        .with_max_interval(Duration::from_millis(50))
 }
 
 /// Retries fit for injected faults: 6 retries, backoff from 5 ms to at most 50 ms.
 pub fn fast_retry() -> RetryPolicy {
-    RetryPolicy {
-        max_retries: 6,
-        initial_backoff: Duration::from_millis(5),
-        max_backoff: Duration::from_millis(50),
-        max_retry_after: Duration::from_secs(5),
-    }
+    RetryPolicy::default()
+        .with_max_retries(6)
+        .with_initial_backoff(Duration::from_millis(5))
+        .with_max_backoff(Duration::from_millis(50))
+        .with_max_retry_after(Duration::from_secs(5))
 }
 
 /// A client of `server` with [`KEY`], fast polling and fast retries.

@@ -51,11 +51,11 @@ fn client(url: &str, key: &str) -> blocking::Client {
     let inner = Client::builder()
         .key(key)
         .base_url(url)
-        .retry_policy(RetryPolicy {
-            max_retries: 8,
-            initial_backoff: Duration::from_millis(5),
-            ..RetryPolicy::default()
-        })
+        .retry_policy(
+            RetryPolicy::default()
+                .with_max_retries(8)
+                .with_initial_backoff(Duration::from_millis(5)),
+        )
         .build()
         .unwrap();
     blocking::Client::from_async(inner).unwrap()
@@ -176,10 +176,17 @@ fn every_call_of_the_async_client_is_there_blocking() {
         old_spelling, first.id,
         "`.render()` still compiles and agrees"
     );
+    // Every call about one render takes the blocking handle, the render or its id
+    // (`RenderRef`), as the async client's do.
+    let by_handle = client
+        .wait_with(&again, craftkit_runtime::client::WaitOptions::default())
+        .unwrap();
     let render = first.wait().unwrap();
+    assert_eq!(client.wait(&render).unwrap(), by_handle);
+    assert_eq!(client.get_render(render.id.as_str()).unwrap().id, render.id);
 
     // Shares: create, list, revoke.
-    let share = client.share(&render.id, Some("blocking")).unwrap();
+    let share = client.share(&render, Some("blocking")).unwrap();
     let shares = client.shares(&render.id).unwrap();
     assert_eq!(
         shares.iter().map(|s| &s.id).collect::<Vec<_>>(),
@@ -194,19 +201,20 @@ fn every_call_of_the_async_client_is_there_blocking() {
         .map(|t| t.unwrap()["slug"].as_str().unwrap().to_owned())
         .collect();
     assert!(slugs.iter().any(|s| s == "charter-handover"), "{slugs:?}");
-    let draft = serde_json::json!({
+    let draft = craftkit_runtime::client::TemplateDraft::from_value(&serde_json::json!({
         "slug": "blocking-made",
         "name": "Made by the blocking client",
         "pipeline": "html",
         "variables": [{"path": "title", "type": "string", "required": true}]
-    });
-    let created = client.create_template(&draft, false).unwrap();
+    }))
+    .unwrap();
+    let created = client.create_template(&draft).unwrap();
     assert_eq!(
         (created.slug.as_str(), created.version),
         ("blocking-made", 0)
     );
     assert_eq!(client.publish_template("blocking-made").unwrap().version, 1);
-    client.create_template(&draft, true).unwrap();
+    client.create_template(&draft.replace(true)).unwrap();
     assert_eq!(client.publish_template("blocking-made").unwrap().version, 2);
     let first_version = client.template_version("blocking-made", 1).unwrap();
     assert_eq!(first_version.manifest.version, 1);

@@ -1,4 +1,4 @@
-//! "Testing your integration" (the README's section): a test of the user's own function that
+//! "Testing your integration" (docs/local-server.md): a test of the user's own function that
 //! calls Craftkit, against the local server in-process, asserting on what the function sent.
 
 use craftkit_devserver::{Config, DevServer};

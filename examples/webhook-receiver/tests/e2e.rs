@@ -102,7 +102,7 @@ async fn open(options: Options, client: Client) -> Receiver {
     Receiver::open(options, client).await.unwrap_or_else(|e| {
         panic!(
             "{name}: {e} (for PostgreSQL or Redis: is the service of CRAFTKIT_TEST_POSTGRES_URL \
-             / CRAFTKIT_TEST_REDIS_URL running? See the README's Development section)"
+             / CRAFTKIT_TEST_REDIS_URL running? See docs/development.md)"
         )
     })
 }

@@ -1,6 +1,6 @@
-//! The README's "Receiving webhooks" snippets, compiled and run: a receiver on SQLite (one
-//! instance), on PostgreSQL and on Redis (many instances; run when `CRAFTKIT_TEST_POSTGRES_URL`
-//! / `CRAFTKIT_TEST_REDIS_URL` are set).
+//! The "Receiving webhooks" snippets of `docs/webhooks.md`, compiled and run: a receiver on
+//! SQLite (one instance), on PostgreSQL and on Redis (many instances; run when
+//! `CRAFTKIT_TEST_POSTGRES_URL` / `CRAFTKIT_TEST_REDIS_URL` are set).
 
 use std::error::Error;
 use std::path::Path;

@@ -62,7 +62,7 @@ impl<S> Batch<S> {
     pub(crate) fn new(client: &Client, items: S, options: BatchOptions) -> Batch<S> {
         let throttle = Arc::new(Throttle::new(
             options.max_in_flight,
-            client.inner.retry.max_retry_after,
+            client.inner.retry.max_retry_after(),
         ));
         Batch {
             items: Some(Box::pin(items)),

@@ -118,6 +118,11 @@ async fn once(
         Err(error) => return Err(error),
     };
     if let Some(pdf) = pdf {
+        // The directory is made on first use (a run that starts in a fresh checkout), not
+        // required to exist: otherwise every item would render and then fail to be written.
+        if let Some(dir) = pdf.parent() {
+            tokio::fs::create_dir_all(dir).await?;
+        }
         client.download_to_file(&render, pdf).await?;
     }
     Ok(BatchOutcome::Rendered {

@@ -123,7 +123,7 @@ impl BatchOptions {
         self
     }
 
-    /// Writes each succeeded render's PDF into `dir` (which must exist), as
+    /// Writes each succeeded render's PDF into `dir` (created with its parents if missing), as
     /// [`pdf_file_name`]`(key)`: streamed into a `.part` file, synced, then renamed, so a file
     /// with the final name is always whole. An item whose PDF is already there is not sent
     /// at all ([`BatchOutcome::OnDisk`]): a batch run again after a crash picks up where it
