@@ -18,7 +18,7 @@ pub(crate) fn header(what: &str) -> String {
 
 /// The formatted items of one template, without a header.
 pub(crate) fn body(template: &Emitted) -> String {
-    prettyplease::unparse(template.file())
+    prettyplease::unparse(&template.file())
 }
 
 /// The file of templates whose [`body`]s are `bodies`, with a header naming `what`.

@@ -108,7 +108,7 @@ fn constructor(cx: &Builder<'_>) -> Item {
         " A builder of [`{}`]: one setter per field, then `.build()`.",
         cx.s.name
     );
-    parse_quote! {
+    Item::Verbatim(quote! {
         #[allow(dead_code)]
         impl #target {
             #[doc = #fn_doc]
@@ -116,7 +116,7 @@ fn constructor(cx: &Builder<'_>) -> Item {
                 #builder { #(#initial,)* }
             }
         }
-    }
+    })
 }
 
 /// `struct TargetBuilder<AState = Unset, ...>`: a type parameter per required field, an
@@ -143,14 +143,14 @@ fn builder_struct(cx: &Builder<'_>, vis: &Visibility) -> Item {
         "a builder does nothing until `.build()` is called",
         Span::call_site(),
     );
-    parse_quote! {
+    Item::Verbatim(quote! {
         #(#builder_doc)*
         #[must_use = #must_use]
         #[allow(dead_code)]
         #vis struct #builder<#(#defaults),*> {
             #(#fields,)*
         }
-    }
+    })
 }
 
 /// `impl<...> TargetBuilder<...>`: the setters in field order, then `build()`.
@@ -166,13 +166,13 @@ fn builder_impl(cx: &Builder<'_>) -> Item {
                 None => optional_setter(cx, f, maybe.as_deref().unwrap_or_default()),
             });
     let build = build_method(cx, &methods.build);
-    parse_quote! {
+    Item::Verbatim(quote! {
         #[allow(dead_code, clippy::type_complexity)]
         impl<#(#params),*> #builder<#(#params),*> {
             #(#setters)*
             #build
         }
-    }
+    })
 }
 
 /// The setter of the `i`-th required field `f`: callable while its parameter is unset, it
