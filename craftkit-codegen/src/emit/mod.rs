@@ -3,12 +3,13 @@
 //! shadow nothing, and the user's crate needs no dependency but `craftkit-runtime`. Generated
 //! items allow `dead_code`: a binary that includes a template and uses part of it must not warn.
 //!
-//! The items are built as syntax trees, not as text: the formatter prints them as they are, and
-//! the macro turns the same trees into tokens. One style: every shape is written as Rust with
-//! `parse_quote!` (enums and their impls, the `Deserialize` and `Template` impls); only the
-//! struct fields, the one piece made once per variable, are `syn` values built directly, since
-//! a profile of the expansion shows them as its hot path, and the attributes every struct
-//! shares are parsed once per template and cloned.
+//! The items are built as code, never as text: every shape is written as Rust with `quote!`.
+//! The ones made many times per template (the builders, the `Deserialize` impls, the enums'
+//! impls) stay tokens (`Item::Verbatim`): the macro only turns items back into tokens, and
+//! parsing them with `parse_quote!` was 60% of an unoptimized expansion; the printer parses
+//! them ([`Emitted::file`]). The rest are syntax trees (`parse_quote!` for the enums and the
+//! `Template` impl; the struct fields, one per variable, built directly as `syn` values, and
+//! the attributes every struct shares parsed once per template and cloned).
 
 mod attrs;
 mod builder_item;
