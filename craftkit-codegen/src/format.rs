@@ -1,5 +1,6 @@
 //! Items -> text, at the edge: `prettyplease` over each template's items, with an
-//! `@generated` header. The items are printed as `emit` built them, never parsed.
+//! `@generated` header. The items are printed as `emit` built them; only those it keeps as
+//! tokens are parsed first ([`Emitted::file`]).
 //!
 //! prettyplease prints the items of a file one after the other, each ending its last line, so
 //! the file of several templates is the header followed by each template's [`body`] as it is
@@ -18,7 +19,7 @@ pub(crate) fn header(what: &str) -> String {
 
 /// The formatted items of one template, without a header.
 pub(crate) fn body(template: &Emitted) -> String {
-    prettyplease::unparse(template.file())
+    prettyplease::unparse(&template.file())
 }
 
 /// The file of templates whose [`body`]s are `bodies`, with a header naming `what`.

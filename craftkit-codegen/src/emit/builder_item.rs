@@ -17,8 +17,8 @@
 use std::collections::{BTreeSet, HashSet};
 
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::{format_ident, quote};
-use syn::{Item, LitStr, Type, Visibility, parse_quote};
+use quote::{ToTokens, format_ident, quote};
+use syn::{Item, LitStr, Visibility, parse_quote};
 
 use super::attrs;
 use super::paths::{Scope, field_type, ident, name_ident};
@@ -45,7 +45,6 @@ pub(super) fn items(
 /// path to the field markers and the type parameter of each required field.
 struct Builder<'a> {
     s: &'a Struct,
-    scope: Scope<'a>,
     /// The struct the builder builds.
     target: Ident,
     /// `TargetBuilder`.
@@ -56,6 +55,41 @@ struct Builder<'a> {
     required: Vec<&'a FieldDef>,
     /// One type parameter per required field, in the same order.
     params: Vec<Ident>,
+    /// Per field, in order: its name as an identifier and its type as written in the builder.
+    /// Made once: turning names and types into tokens is most of what emitting a builder costs
+    /// the macro (it runs unoptimized in a user's dev build), and each is written 3-4 times.
+    fields: Vec<(Ident, TokenStream)>,
+    /// The runtime's paths every setter writes, made once per builder.
+    rt: Paths,
+}
+
+/// Paths written in every builder, as tokens.
+struct Paths {
+    /// `::craftkit_runtime::builder::Unset`
+    unset: TokenStream,
+    /// `::craftkit_runtime::builder::Set`
+    set: TokenStream,
+    /// `::craftkit_runtime::builder::IsSet`
+    is_set: TokenStream,
+    /// `::craftkit_runtime::builder::IsUnset`
+    is_unset: TokenStream,
+    /// `::std::option::Option`
+    option: TokenStream,
+    /// `::std::convert::Into`
+    into: TokenStream,
+}
+
+impl Paths {
+    fn new() -> Self {
+        Paths {
+            unset: quote!(::craftkit_runtime::builder::Unset),
+            set: quote!(::craftkit_runtime::builder::Set),
+            is_set: quote!(::craftkit_runtime::builder::IsSet),
+            is_unset: quote!(::craftkit_runtime::builder::IsUnset),
+            option: quote!(::std::option::Option),
+            into: quote!(::std::convert::Into),
+        }
+    }
 }
 
 impl<'a> Builder<'a> {
@@ -67,12 +101,22 @@ impl<'a> Builder<'a> {
         };
         Builder {
             s,
-            scope,
             target: ident(&s.name),
             builder: ident(&builder_name(&s.name)),
             markers,
             required: s.fields.iter().filter(|f| !f.optional).collect(),
             params: names.type_params(s).iter().map(|p| ident(p)).collect(),
+            fields: s
+                .fields
+                .iter()
+                .map(|f| {
+                    (
+                        name_ident(&f.name),
+                        field_type(&f.ty, scope).into_token_stream(),
+                    )
+                })
+                .collect(),
+            rt: Paths::new(),
         }
     }
 
@@ -80,26 +124,15 @@ impl<'a> Builder<'a> {
     fn required_index(&self, f: &FieldDef) -> Option<usize> {
         self.required.iter().position(|r| r.name == f.name)
     }
-
-    /// `f`'s Rust type as written in the builder.
-    fn ty(&self, f: &FieldDef) -> Type {
-        field_type(&f.ty, self.scope)
-    }
-}
-
-/// `::craftkit_runtime::builder::Unset`, a required field's state before its setter.
-fn unset() -> TokenStream {
-    quote!(::craftkit_runtime::builder::Unset)
 }
 
 /// `impl Target { pub fn builder() -> TargetBuilder }`, every field unset.
 fn constructor(cx: &Builder<'_>) -> Item {
     let (target, builder) = (&cx.target, &cx.builder);
-    let unset = unset();
-    let initial = cx.s.fields.iter().map(|f| {
-        let name = name_ident(&f.name);
+    let (unset, option) = (&cx.rt.unset, &cx.rt.option);
+    let initial = cx.s.fields.iter().zip(&cx.fields).map(|(f, (name, _))| {
         if f.optional {
-            quote!(#name: ::std::option::Option::None)
+            quote!(#name: #option::None)
         } else {
             quote!(#name: #unset)
         }
@@ -108,7 +141,7 @@ fn constructor(cx: &Builder<'_>) -> Item {
         " A builder of [`{}`]: one setter per field, then `.build()`.",
         cx.s.name
     );
-    parse_quote! {
+    Item::Verbatim(quote! {
         #[allow(dead_code)]
         impl #target {
             #[doc = #fn_doc]
@@ -116,41 +149,39 @@ fn constructor(cx: &Builder<'_>) -> Item {
                 #builder { #(#initial,)* }
             }
         }
-    }
+    })
 }
 
 /// `struct TargetBuilder<AState = Unset, ...>`: a type parameter per required field, an
 /// `Option` per optional one.
 fn builder_struct(cx: &Builder<'_>, vis: &Visibility) -> Item {
     let builder = &cx.builder;
-    let unset = unset();
-    let fields = cx.s.fields.iter().map(|f| {
-        let name = name_ident(&f.name);
-        match cx.required_index(f) {
-            Some(i) => {
-                let param = &cx.params[i];
-                quote!(#name: #param)
-            }
-            None => {
-                let ty = cx.ty(f);
-                quote!(#name: ::std::option::Option<#ty>)
-            }
-        }
-    });
+    let (unset, option) = (&cx.rt.unset, &cx.rt.option);
+    let fields =
+        cx.s.fields
+            .iter()
+            .zip(&cx.fields)
+            .map(|(f, (name, ty))| match cx.required_index(f) {
+                Some(i) => {
+                    let param = &cx.params[i];
+                    quote!(#name: #param)
+                }
+                None => quote!(#name: #option<#ty>),
+            });
     let defaults = cx.params.iter().map(|p| quote!(#p = #unset));
     let builder_doc = attrs::docs(&builder_doc(cx.s, &cx.required)).collect::<Vec<_>>();
     let must_use = LitStr::new(
         "a builder does nothing until `.build()` is called",
         Span::call_site(),
     );
-    parse_quote! {
+    Item::Verbatim(quote! {
         #(#builder_doc)*
         #[must_use = #must_use]
         #[allow(dead_code)]
         #vis struct #builder<#(#defaults),*> {
             #(#fields,)*
         }
-    }
+    })
 }
 
 /// `impl<...> TargetBuilder<...>`: the setters in field order, then `build()`.
@@ -161,61 +192,64 @@ fn builder_impl(cx: &Builder<'_>) -> Item {
         cx.s.fields
             .iter()
             .zip(&methods.maybe)
-            .map(|(f, maybe)| match cx.required_index(f) {
-                Some(i) => required_setter(cx, f, i),
-                None => optional_setter(cx, f, maybe.as_deref().unwrap_or_default()),
+            .enumerate()
+            .map(|(k, (f, maybe))| match cx.required_index(f) {
+                Some(i) => required_setter(cx, k, i),
+                None => optional_setter(cx, k, maybe.as_deref().unwrap_or_default()),
             });
     let build = build_method(cx, &methods.build);
-    parse_quote! {
+    Item::Verbatim(quote! {
         #[allow(dead_code, clippy::type_complexity)]
         impl<#(#params),*> #builder<#(#params),*> {
             #(#setters)*
             #build
         }
-    }
+    })
 }
 
-/// The setter of the `i`-th required field `f`: callable while its parameter is unset, it
-/// moves every field into a builder whose parameter `i` is `Set<T>`.
-fn required_setter(cx: &Builder<'_>, f: &FieldDef, i: usize) -> TokenStream {
-    let (builder, markers) = (&cx.builder, &cx.markers);
-    let name = name_ident(&f.name);
-    let ty = cx.ty(f);
+/// The setter of the `k`-th field, the `i`-th required one: callable while its parameter is
+/// unset, it moves every field into a builder whose parameter `i` is `Set<T>`.
+fn required_setter(cx: &Builder<'_>, k: usize, i: usize) -> TokenStream {
+    let (builder, markers, set) = (&cx.builder, &cx.markers, &cx.rt.set);
+    let (name, ty) = &cx.fields[k];
+    let f = &cx.s.fields[k];
     let setter_doc = format!(" Sets `{}`.", f.name.plain());
-    let (param_ty, convert) = setter_value(&f.ty, &ty);
+    let (param_ty, convert) = setter_value(cx, &f.ty, ty);
     let param = &cx.params[i];
     let state = cx.params.iter().enumerate().map(|(j, p)| {
         if j == i {
-            quote!(::craftkit_runtime::builder::Set<#ty>)
+            quote!(#set<#ty>)
         } else {
             quote!(#p)
         }
     });
-    let moved = cx.s.fields.iter().map(|other| {
-        let other = name_ident(&other.name);
-        if other == name {
-            quote!(#other: ::craftkit_runtime::builder::Set(#convert))
+    let moved = cx.fields.iter().enumerate().map(|(j, (other, _))| {
+        if j == k {
+            quote!(#other: #set(#convert))
         } else {
             quote!(#other: self.#other)
         }
     });
+    let is_unset = &cx.rt.is_unset;
     quote! {
         #[doc = #setter_doc]
         pub fn #name(self, value: #param_ty) -> #builder<#(#state),*>
         where
-            #param: ::craftkit_runtime::builder::IsUnset<#markers::#name>,
+            #param: #is_unset<#markers::#name>,
         {
             #builder { #(#moved,)* }
         }
     }
 }
 
-/// The two setters of the optional field `f`: `x(value)` and `maybe_x(option)` (named `maybe`).
-fn optional_setter(cx: &Builder<'_>, f: &FieldDef, maybe: &str) -> TokenStream {
-    let name = name_ident(&f.name);
-    let ty = cx.ty(f);
+/// The two setters of the optional `k`-th field: `x(value)` and `maybe_x(option)` (named
+/// `maybe`).
+fn optional_setter(cx: &Builder<'_>, k: usize, maybe: &str) -> TokenStream {
+    let (name, ty) = &cx.fields[k];
+    let f = &cx.s.fields[k];
+    let option = &cx.rt.option;
     let setter_doc = format!(" Sets `{}`.", f.name.plain());
-    let (param_ty, convert) = setter_value(&f.ty, &ty);
+    let (param_ty, convert) = setter_value(cx, &f.ty, ty);
     let maybe = format_ident!("{}", maybe);
     let maybe_doc = format!(
         " Sets `{}` to `value`, or leaves it out of the JSON with `None`.",
@@ -224,11 +258,11 @@ fn optional_setter(cx: &Builder<'_>, f: &FieldDef, maybe: &str) -> TokenStream {
     quote! {
         #[doc = #setter_doc]
         pub fn #name(mut self, value: #param_ty) -> Self {
-            self.#name = ::std::option::Option::Some(#convert);
+            self.#name = #option::Some(#convert);
             self
         }
         #[doc = #maybe_doc]
-        pub fn #maybe(mut self, value: ::std::option::Option<#ty>) -> Self {
+        pub fn #maybe(mut self, value: #option<#ty>) -> Self {
             self.#name = value;
             self
         }
@@ -237,19 +271,21 @@ fn optional_setter(cx: &Builder<'_>, f: &FieldDef, maybe: &str) -> TokenStream {
 
 /// `build()` (named `build`), bounded by `IsSet<marker, T>` for each required field.
 fn build_method(cx: &Builder<'_>, build: &str) -> TokenStream {
-    let (target, markers) = (&cx.target, &cx.markers);
+    let (target, markers, is_set) = (&cx.target, &cx.markers, &cx.rt.is_set);
     let build = format_ident!("{}", build);
-    let bounds = cx.required.iter().zip(&cx.params).map(|(f, param)| {
-        let marker = name_ident(&f.name);
-        let ty = cx.ty(f);
-        quote!(#param: ::craftkit_runtime::builder::IsSet<#markers::#marker, #ty>)
-    });
-    let values = cx.s.fields.iter().map(|f| {
-        let name = name_ident(&f.name);
+    let bounds =
+        cx.s.fields
+            .iter()
+            .zip(&cx.fields)
+            .filter_map(|(f, (marker, ty))| {
+                let param = &cx.params[cx.required_index(f)?];
+                Some(quote!(#param: #is_set<#markers::#marker, #ty>))
+            });
+    let values = cx.s.fields.iter().zip(&cx.fields).map(|(f, (name, _))| {
         if f.optional {
             quote!(#name: self.#name)
         } else {
-            quote!(#name: ::craftkit_runtime::builder::IsSet::into_value(self.#name))
+            quote!(#name: #is_set::into_value(self.#name))
         }
     });
     let build_doc = format!(
@@ -271,7 +307,7 @@ fn build_method(cx: &Builder<'_>, build: &str) -> TokenStream {
 /// `impl Into<T>`, and for a list of strings the runtime's `IntoStrings`, which takes
 /// `["Marko", "Iva"]` as well as everything `impl Into<Vec<String>>` took, an empty `vec![]`
 /// included (see `craftkit_runtime::builder::IntoStrings` for why not `impl IntoIterator`).
-fn setter_value(field: &Ty, ty: &syn::Type) -> (TokenStream, TokenStream) {
+fn setter_value(cx: &Builder<'_>, field: &Ty, ty: &TokenStream) -> (TokenStream, TokenStream) {
     const STRING_PATH: &[&str] = &["std", "string", "String"];
     match field {
         Ty::Vec(item) if matches!(**item, Ty::Scalar(s) if s.rust.path == STRING_PATH) => (
@@ -280,10 +316,10 @@ fn setter_value(field: &Ty, ty: &syn::Type) -> (TokenStream, TokenStream) {
                 value
             )),
         ),
-        _ => (
-            quote!(impl ::std::convert::Into<#ty>),
-            quote!(::std::convert::Into::into(value)),
-        ),
+        _ => {
+            let into = &cx.rt.into;
+            (quote!(impl #into<#ty>), quote!(#into::into(value)))
+        }
     }
 }
 

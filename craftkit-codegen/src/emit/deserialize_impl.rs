@@ -7,7 +7,7 @@
 use craftkit_core::manifest::JsonKind;
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
-use syn::{ItemImpl, LitStr, parse_quote};
+use syn::{Item, LitStr};
 
 use super::paths::{ident, name_ident};
 use crate::model::{FieldDef, Struct, Ty, TypeScope};
@@ -52,8 +52,9 @@ fn custom(f: &FieldDef) -> Option<TokenStream> {
 }
 
 /// `impl Deserialize for` the struct `s`, its `deserialize`'s type parameter named by the
-/// resolver (no `with` path of an override can name it).
-pub(super) fn item(s: &Struct, names: &TypeScope) -> ItemImpl {
+/// resolver (no `with` path of an override can name it). Kept as tokens, as the builders are
+/// (see `Emitted`): the macro never needs it as a syntax tree.
+pub(super) fn item(s: &Struct, names: &TypeScope) -> Item {
     let name = ident(&s.name);
     let d = ident(&names.deserializer_param());
     let what = LitStr::new(&s.json, Span::call_site());
@@ -80,7 +81,7 @@ pub(super) fn item(s: &Struct, names: &TypeScope) -> ItemImpl {
     } else {
         ident("object")
     };
-    parse_quote! {
+    Item::Verbatim(quote! {
         #[automatically_derived]
         impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for #name {
             fn deserialize<#d>(deserializer: #d) -> ::std::result::Result<Self, #d::Error>
@@ -94,5 +95,5 @@ pub(super) fn item(s: &Struct, names: &TypeScope) -> ItemImpl {
                 })
             }
         }
-    }
+    })
 }

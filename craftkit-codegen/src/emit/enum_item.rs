@@ -3,6 +3,7 @@
 //! a JSON string and nothing else.
 
 use proc_macro2::{Ident, Span};
+use quote::quote;
 use syn::{Attribute, Item, ItemImpl, LitInt, LitStr, Path, parse_quote};
 
 use super::attrs;
@@ -108,7 +109,7 @@ impl EnumEmitter {
         });
         let count = LitInt::new(&format!("{}usize", variants.len()), Span::call_site());
         let values_lit = values.iter().map(|v| LitStr::new(v, Span::call_site()));
-        items.push(parse_quote! {
+        items.push(Item::Verbatim(quote! {
             impl #name {
                 /// Every value, in manifest order.
                 pub const ALL: [Self; #count] = [#(Self::#variants),*];
@@ -119,9 +120,9 @@ impl EnumEmitter {
                     }
                 }
             }
-        });
+        }));
         items.push(Item::Impl(self.display.clone_for(&name)));
-        items.push(Item::Impl(from_str_impl(&name, &values)));
+        items.push(from_str_impl(&name, &values));
         items.push(Item::Impl(self.try_from.clone_for(&name)));
     }
 }
@@ -130,9 +131,9 @@ impl EnumEmitter {
 /// are not repeated in the source, and the scan is compiled once, not per enum), whose error
 /// lists the values as serde's derive words it (see [`LONG_ENUM_VALUE`]) and suggests the one
 /// a typo meant.
-fn from_str_impl(name: &Ident, values: &[&str]) -> ItemImpl {
+fn from_str_impl(name: &Ident, values: &[&str]) -> Item {
     let expected = expected_values(values);
-    parse_quote! {
+    Item::Verbatim(quote! {
         #[automatically_derived]
         impl ::std::str::FromStr for #name {
             type Err = ::craftkit_runtime::ParseEnumError;
@@ -143,7 +144,7 @@ fn from_str_impl(name: &Ident, values: &[&str]) -> ItemImpl {
                 ::craftkit_runtime::__private::parse_enum(value, &Self::ALL, Self::as_str, #expected)
             }
         }
-    }
+    })
 }
 
 /// The values as serde's `unknown variant` error lists them (`` `a` ``, `` `a` or `b` ``,

@@ -3,12 +3,13 @@
 //! shadow nothing, and the user's crate needs no dependency but `craftkit-runtime`. Generated
 //! items allow `dead_code`: a binary that includes a template and uses part of it must not warn.
 //!
-//! The items are built as syntax trees, not as text: the formatter prints them as they are, and
-//! the macro turns the same trees into tokens. One style: every shape is written as Rust with
-//! `parse_quote!` (enums and their impls, the `Deserialize` and `Template` impls); only the
-//! struct fields, the one piece made once per variable, are `syn` values built directly, since
-//! a profile of the expansion shows them as its hot path, and the attributes every struct
-//! shares are parsed once per template and cloned.
+//! The items are built as code, never as text: every shape is written as Rust with `quote!`.
+//! The ones made many times per template (the builders, the `Deserialize` impls, the enums'
+//! impls) stay tokens (`Item::Verbatim`): the macro only turns items back into tokens, and
+//! parsing them with `parse_quote!` was 60% of an unoptimized expansion; the printer parses
+//! them ([`Emitted::file`]). The rest are syntax trees (`parse_quote!` for the enums and the
+//! `Template` impl; the struct fields, one per variable, built directly as `syn` values, and
+//! the attributes every struct shares parsed once per template and cloned).
 
 mod attrs;
 mod builder_item;
@@ -31,15 +32,23 @@ use paths::{Scope, ident};
 
 /// The generated items of one template: the root struct (after the user's attributes), its
 /// `Template` impl, and the module of nested types unless there are none.
+///
+/// The builders' items are kept as tokens (`Item::Verbatim`), not syntax trees: they are most
+/// of the output, and the macro only turns them back into tokens, so parsing them there was
+/// most of an expansion's time (60% of its instructions, for nothing). The printer parses
+/// them ([`Emitted::file`]).
 #[derive(Clone)]
 pub(crate) struct Emitted {
     file: syn::File,
 }
 
 impl Emitted {
-    /// The items as a file, for the printer.
-    pub fn file(&self) -> &syn::File {
-        &self.file
+    /// The items as a file, for the printer: the ones kept as tokens (see [`Emitted`]) parsed
+    /// into syntax trees, as prettyplease prints only those.
+    pub fn file(&self) -> syn::File {
+        let mut file = self.file.clone();
+        parse_verbatim(&mut file.items);
+        file
     }
 
     /// Every item as one token stream.
@@ -70,7 +79,7 @@ pub(crate) fn emit(
     let template = template_impl::item(&model.root.name, manifest, &model.fingerprint);
     let mut items = vec![
         Item::Struct(root),
-        Item::Impl(deserialize_impl::item(&model.root, &names)),
+        deserialize_impl::item(&model.root, &names),
         Item::Impl(template),
     ];
     builder_item::items(
@@ -88,7 +97,7 @@ pub(crate) fn emit(
         match def {
             TypeDef::Struct(s) => {
                 nested.push(Item::Struct(structs.item(s, Scope::Module, public.clone())));
-                nested.push(Item::Impl(deserialize_impl::item(s, &names)));
+                nested.push(deserialize_impl::item(s, &names));
                 builder_item::items(s, Scope::Module, &names, &public, &mut nested);
             }
             TypeDef::Enum(e) => enums.items(e, &mut nested),
@@ -114,5 +123,26 @@ pub(crate) fn emit(
             attrs: Vec::new(),
             items,
         },
+    }
+}
+
+/// Replaces each `Item::Verbatim` of `items`, nested modules included, by the items its tokens
+/// parse to. The tokens are the generator's own (`quote!` of items), so they always parse.
+fn parse_verbatim(items: &mut Vec<Item>) {
+    for item in std::mem::take(items) {
+        match item {
+            Item::Verbatim(tokens) => {
+                let file: syn::File = syn::parse2(tokens)
+                    .unwrap_or_else(|e| unreachable!("generated items that do not parse: {e}"));
+                items.extend(file.items);
+            }
+            Item::Mod(mut module) => {
+                if let Some((_, content)) = &mut module.content {
+                    parse_verbatim(content);
+                }
+                items.push(Item::Mod(module));
+            }
+            other => items.push(other),
+        }
     }
 }
