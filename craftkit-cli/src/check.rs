@@ -1,6 +1,6 @@
 //! `cargo craftkit check`: cached manifests against the live ones, for CI.
 
-use craftkit_codegen::Options;
+use craftkit_codegen::{LoadedConfig, Options};
 use craftkit_codegen::surface::surface;
 use craftkit_core::manifest::{Compatibility, Tree};
 
@@ -46,8 +46,7 @@ pub(crate) async fn run(args: Args) -> Result<(), Failure> {
     // The overrides decide the Rust names, as they do for the macro and the Builder.
     let config = source
         .config()
-        .map_err(|e| Failure::input(e.to_string()))?
-        .config;
+        .map_err(|e| Failure::input(e.to_string()))?;
     let mut failed = Vec::new();
     for slug in &slugs {
         let cached_tree = cache::require(&source, slug)?;
@@ -57,8 +56,8 @@ pub(crate) async fn run(args: Args) -> Result<(), Failure> {
             .map_err(|e| Failure::input(e.to_string()))?
             .manifest;
         let live_tree = live.tree().map_err(|e| Failure::input(e.to_string()))?;
-        let options = Options::default().with_overrides(config.for_template(slug));
-        let diff = Diff::new(slug, &cached_tree, &live_tree, &options)?;
+        let options = Options::default().with_overrides(config.config.for_template(slug));
+        let diff = Diff::new(slug, &cached_tree, &live_tree, &options, &config)?;
         diff.print(
             slug,
             &format!(
@@ -100,14 +99,16 @@ pub(crate) struct Diff {
 
 impl Diff {
     /// The changes from `old` (what code was generated from) to `new` for `slug`, with the
-    /// overrides of `options` applied to the Rust names.
+    /// overrides of `options` applied to the Rust names (a problem that `file` gave is shown
+    /// at its line there).
     pub(crate) fn new(
         slug: &str,
         old: &Tree,
         new: &Tree,
         options: &Options,
+        file: &LoadedConfig,
     ) -> Result<Diff, Failure> {
-        let names = rust_names(slug, old, new, options)?;
+        let names = rust_names(slug, old, new, options, file)?;
         let compatibility = old
             .manifest()
             .compare(new.manifest())
@@ -169,14 +170,17 @@ fn rust_names(
     cached: &Tree,
     live: &Tree,
     options: &Options,
+    file: &LoadedConfig,
 ) -> Result<Vec<String>, Failure> {
-    let before = surface(cached, options).map_err(|e| Failure::input(e.to_string()))?;
+    let before = surface(cached, options)
+        .map_err(|e| Failure::input(file.point_at_lines(e).to_string()))?;
     let after = match surface(live, options) {
         Ok(after) => after,
         // An override that applied to the cached manifest no longer does.
         Err(error) => {
             return Ok(vec![format!(
-                "Rust: the overrides no longer apply: {error}"
+                "Rust: the overrides no longer apply: {}",
+                file.point_at_lines(error)
             )]);
         }
     };

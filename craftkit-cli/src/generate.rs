@@ -27,13 +27,14 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
     // Builder's, so the files are what they would generate.
     let config = source
         .config()
-        .map_err(|e| Failure::input(e.to_string()))?
-        .config;
+        .map_err(|e| Failure::input(e.to_string()))?;
     let mut files = Vec::new();
     for slug in &args.slugs {
         let tree = cache::require(&source, slug)?;
-        let options = Options::default().with_overrides(config.for_template(slug));
-        let generated = generate(&tree, &options).map_err(|e| Failure::input(e.to_string()))?;
+        let options = Options::default().with_overrides(config.config.for_template(slug));
+        // A problem that `.craftkit/config.toml` gave is printed at its line there.
+        let generated = generate(&tree, &options)
+            .map_err(|e| Failure::input(config.point_at_lines(e).to_string()))?;
         for warning in &generated.warnings {
             eprintln!("warning: {slug}: {warning}");
         }

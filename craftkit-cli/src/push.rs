@@ -5,7 +5,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use craftkit_codegen::{Config, ManifestSource, Options};
+use craftkit_codegen::{LoadedConfig, ManifestSource, Options};
 use craftkit_core::manifest::{Manifest, is_valid_slug};
 use craftkit_runtime::client::{Client, TemplateDraft};
 
@@ -63,8 +63,7 @@ pub(crate) async fn run(args: Args) -> Result<(), Failure> {
     // The overrides decide the Rust names, as they do for `check`, the macro and the Builder.
     let config = source
         .config()
-        .map_err(|e| Failure::input(e.to_string()))?
-        .config;
+        .map_err(|e| Failure::input(e.to_string()))?;
 
     let mut saved = Vec::with_capacity(drafts.len());
     for draft in drafts {
@@ -270,7 +269,7 @@ fn compare(
     slug: &str,
     published: &Manifest,
     stored: Manifest,
-    config: &Config,
+    config: &LoadedConfig,
 ) -> Result<Change, Failure> {
     // The fields the server sets are not the draft's changes.
     let draft = Manifest {
@@ -284,8 +283,8 @@ fn compare(
             .tree()
             .map_err(|e| Failure::input(format!("{slug}: {e}")))
     };
-    let options = Options::default().with_overrides(config.for_template(slug));
-    let diff = Diff::new(slug, &tree(published)?, &tree(&draft)?, &options)?;
+    let options = Options::default().with_overrides(config.config.for_template(slug));
+    let diff = Diff::new(slug, &tree(published)?, &tree(&draft)?, &options, config)?;
     diff.print(
         slug,
         &format!("published version {}, draft", published.version),

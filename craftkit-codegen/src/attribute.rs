@@ -6,7 +6,7 @@ use quote::quote;
 use syn::spanned::Spanned;
 
 use crate::attribute_args::Spans;
-use crate::{OverrideProblem, generate_parsed, source::ManifestSource};
+use crate::{LoadedConfig, OverrideProblem, generate_parsed, source::ManifestSource};
 
 /// Expands the attribute: `attr` is what is inside the parentheses, `item` the struct it is
 /// put on. Every error becomes a `compile_error!` at the attribute's slug, next to the struct
@@ -79,7 +79,7 @@ fn try_expand(
     .map_err(|e| match e {
         crate::Error::Override {
             template, problems, ..
-        } => override_errors(&template, &problems, &spans, slug.span()),
+        } => override_errors(&template, &problems, &spans, &config, slug.span()),
         other => syn::Error::new(slug.span(), other.to_string()),
     })?;
     let tokens = generated.tokens();
@@ -97,24 +97,31 @@ fn try_expand(
     })
 }
 
-/// One error per problem of the overrides, combined: each at the argument that caused it, or
-/// at the slug when the setting came from `.craftkit/config.toml` (whose key the message
-/// names).
+/// One error per problem of the overrides, combined: each at the argument that caused it, or,
+/// when the setting came from `.craftkit/config.toml`, at the slug with a message that starts
+/// with the file's `path:line:col` and quotes the line.
 fn override_errors(
     template: &str,
     problems: &[OverrideProblem],
     spans: &Spans,
+    config: &LoadedConfig,
     slug: Span,
 ) -> syn::Error {
-    let mut errors = problems
-        .iter()
-        .map(|problem| match spans.get(&problem.setting) {
-            Some(span) => syn::Error::new(*span, format!("template `{template}`: {problem}")),
-            None => syn::Error::new(
-                slug,
-                format!("template `{template}`: overrides (`.craftkit/config.toml`): {problem}"),
-            ),
-        });
+    let mut errors = problems.iter().map(|problem| {
+        let message = format!("template `{template}`: {problem}");
+        match spans.get(&problem.setting) {
+            Some(span) => syn::Error::new(*span, message),
+            None => match config.locate_message(template, &problem.setting, &message) {
+                Some(located) => syn::Error::new(slug, located),
+                None => syn::Error::new(
+                    slug,
+                    format!(
+                        "template `{template}`: overrides (`.craftkit/config.toml`): {problem}"
+                    ),
+                ),
+            },
+        }
+    });
     let mut combined = errors
         .next()
         .unwrap_or_else(|| syn::Error::new(slug, format!("template `{template}`: overrides")));

@@ -252,12 +252,15 @@ impl Builder {
     fn generate_all(&self, source: &ManifestSource) -> Result<(Vec<TemplateFile>, String), Error> {
         let mut files = Vec::new();
         let mut bodies = Vec::new();
-        let mut config = source.config()?.config;
+        let file = source.config()?;
+        let mut config = file.config.clone();
         config.merge(self.config.clone());
         for slug in &self.templates {
             let loaded = source.load(slug)?;
             let options = Options::default().with_overrides(config.for_template(slug));
-            let generated = generate(&loaded.tree, &options)?;
+            // A problem that `.craftkit/config.toml` gave names its line there.
+            let generated =
+                generate(&loaded.tree, &options).map_err(|e| file.point_at_lines(e))?;
             let warnings = generated.warnings.iter().map(ToString::to_string).collect();
             // Formatted once, for its own file and for the file of all templates.
             let body = generated.body();

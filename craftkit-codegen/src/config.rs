@@ -53,6 +53,8 @@ use crate::Error;
 /// The file name of the configuration, beside the manifest cache directory.
 pub const CONFIG_FILE: &str = "config.toml";
 
+pub use crate::config_span::Position;
+
 /// The whole configuration file: settings for every template, and per template.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -167,11 +169,26 @@ impl Config {
         self
     }
 
-    /// Parses the TOML text of a configuration file; `path` names it in errors.
+    /// Parses the TOML text of a configuration file; `path` names it in errors, which give
+    /// the line and column of the problem and quote its line.
     pub fn from_toml(text: &str, path: &Path) -> Result<Config, Error> {
-        toml::from_str(text).map_err(|error| Error::ConfigFile {
-            path: path.to_owned(),
-            message: error.to_string(),
+        toml::from_str(text).map_err(|error| {
+            let message = error.message().trim_end().to_owned();
+            match error.span() {
+                Some(span) => {
+                    let (at, quoted) = crate::config_span::snippet(text, span);
+                    Error::ConfigFile {
+                        path: path.to_owned(),
+                        position: Some(at),
+                        message: format!("{message}{quoted}"),
+                    }
+                }
+                None => Error::ConfigFile {
+                    path: path.to_owned(),
+                    position: None,
+                    message,
+                },
+            }
         })
     }
 
@@ -399,7 +416,21 @@ mod tests {
         let error = Config::from_toml("derive = [\"Eq\"]", Path::new(".craftkit/config.toml"))
             .unwrap_err()
             .to_string();
-        assert!(error.starts_with(".craftkit/config.toml: "), "{error}");
+        assert!(error.starts_with(".craftkit/config.toml:1:1: "), "{error}");
         assert!(error.contains("unknown field `derive`"), "{error}");
+        assert!(error.ends_with("1 | derive = [\"Eq\"]\n  | ^^^^^^"), "{error}");
+    }
+
+    #[test]
+    fn a_toml_syntax_error_gives_its_line_and_column() {
+        let text = "derives = [\"Eq\"]\n\n[replace]\ndate = chrono\n";
+        let error = Config::from_toml(text, Path::new(".craftkit/config.toml")).unwrap_err();
+        let Error::ConfigFile { position, .. } = &error else {
+            panic!("{error:?}");
+        };
+        assert_eq!(*position, Some(Position { line: 4, column: 8 }));
+        let shown = error.to_string();
+        assert!(shown.starts_with(".craftkit/config.toml:4:8: "), "{shown}");
+        assert!(shown.contains("\n4 | date = chrono\n  |        ^"), "{shown}");
     }
 }

@@ -76,23 +76,35 @@ pub enum Error {
     },
     /// An override (`.craftkit/config.toml`, a Builder setting or a macro argument) names
     /// something the template does not have, is not Rust, or cannot apply.
-    #[error("template `{template}`: overrides: {message}")]
+    #[error(
+        "template `{template}`: overrides:{}{message}",
+        if message.contains('\n') { "\n" } else { " " }
+    )]
     Override {
         /// The template's slug.
         template: String,
-        /// Every problem's message, joined by `; `: what is wrong, and the closest existing
-        /// name when a name is wrong.
+        /// Every problem's message, joined by `; ` (by lines when one of them was pointed at
+        /// its line of `.craftkit/config.toml` by [`LoadedConfig::locate`](crate::LoadedConfig::locate)):
+        /// what is wrong, and the closest existing name when a name is wrong.
         message: String,
         /// Every problem, with the setting that caused it (the macro points each at its
         /// argument).
         problems: Vec<crate::OverrideProblem>,
     },
-    /// The configuration file is not valid TOML, or has a key this version does not know.
-    #[error("{}: {message}", path.display())]
+    /// The configuration file is not valid TOML, has a key this version does not know, or
+    /// names a template that is not cached. Shown as a compiler shows an error:
+    /// `.craftkit/config.toml:LINE:COL: message`, then the line with a caret under the cause.
+    #[error(
+        "{}{}: {message}",
+        crate::config_span::shown(path).display(),
+        position.map(|at| format!(":{}:{}", at.line, at.column)).unwrap_or_default()
+    )]
     ConfigFile {
         /// The file.
         path: PathBuf,
-        /// What is wrong, where.
+        /// Where in it, when the problem has a place.
+        position: Option<crate::config::Position>,
+        /// What is wrong, then (with a position) the line quoted with a caret under the cause.
         message: String,
     },
     /// The [`Builder`](crate::Builder) was misused: it was given no template, or

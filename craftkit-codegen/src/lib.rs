@@ -40,6 +40,7 @@ pub mod attribute;
 mod attribute_args;
 mod builder;
 pub mod config;
+mod config_span;
 mod emit;
 mod error;
 #[cfg(feature = "fetch")]

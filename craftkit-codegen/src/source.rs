@@ -56,6 +56,65 @@ pub struct LoadedConfig {
     pub path: Option<PathBuf>,
     /// What it says (empty when there is no file).
     pub config: crate::Config,
+    /// Its text, to point problems at their lines.
+    text: Option<String>,
+}
+
+impl LoadedConfig {
+    /// `problem` of the template `slug` shown at the text of this file that gave its setting,
+    /// as a compiler shows an error: `.craftkit/config.toml:LINE:COL: message`, the line
+    /// quoted, a caret under the key or item. `None` when the file does not say it (the
+    /// setting came from a [`Builder`](crate::Builder) setting or a macro argument).
+    pub fn locate(&self, slug: &str, problem: &crate::OverrideProblem) -> Option<String> {
+        self.locate_message(slug, &problem.setting, &problem.message)
+    }
+
+    /// `message` at the text that gave `setting` (see [`LoadedConfig::locate`]).
+    pub(crate) fn locate_message(
+        &self,
+        slug: &str,
+        setting: &crate::Setting,
+        message: &str,
+    ) -> Option<String> {
+        let (path, text) = (self.path.as_ref()?, self.text.as_ref()?);
+        let span = crate::config_span::locate(text, slug, setting)?;
+        Some(crate::config_span::render(path, text, span, message))
+    }
+
+    /// `error`, with each problem of an [`Error::Override`] that this file gave pointed at its
+    /// line ([`LoadedConfig::locate`]); any other error as it is. Every problem stays.
+    pub fn point_at_lines(&self, error: Error) -> Error {
+        let Error::Override {
+            template,
+            message,
+            problems,
+        } = error
+        else {
+            return error;
+        };
+        let located: Vec<Option<String>> = problems
+            .iter()
+            .map(|problem| self.locate(&template, problem))
+            .collect();
+        if located.iter().all(Option::is_none) {
+            return Error::Override {
+                template,
+                message,
+                problems,
+            };
+        }
+        let message = problems
+            .iter()
+            .zip(located)
+            .map(|(problem, at)| at.unwrap_or_else(|| problem.message.clone()))
+            .collect::<Vec<_>>()
+            .join("\n");
+        Error::Override {
+            template,
+            message,
+            problems,
+        }
+    }
 }
 
 /// The manifest cache, and optionally a fetcher for what it lacks.
@@ -196,24 +255,41 @@ impl ManifestSource {
     /// cached slug). No file is the empty configuration.
     pub fn config(&self) -> Result<LoadedConfig, Error> {
         let path = crate::config::config_path(&self.dir);
-        let config = crate::Config::read(&path)?;
+        let text = match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(LoadedConfig::default());
+            }
+            Err(source) => return Err(Error::Io { path, source }),
+        };
+        let config = crate::Config::from_toml(&text, &path)?;
         let cached = self.cached_slugs();
         for slug in config.template.keys() {
             if !cached.contains(slug) {
                 let hint = crate::suggest::closest(slug, cached.iter().map(String::as_str))
                     .map_or_else(String::new, |c| format!("did you mean `{c}`? "));
+                let message = format!(
+                    "[template.{slug}]: no manifest of `{slug}` in {}; {hint}fix the slug, or pull the template with `cargo craftkit pull {slug}`",
+                    self.dir.display()
+                );
+                let (position, message) = match crate::config_span::template_key(&text, slug) {
+                    Some(span) => {
+                        let (at, quoted) = crate::config_span::snippet(&text, span);
+                        (Some(at), format!("{message}{quoted}"))
+                    }
+                    None => (None, message),
+                };
                 return Err(Error::ConfigFile {
                     path,
-                    message: format!(
-                        "[template.{slug}]: no manifest of `{slug}` in {}; {hint}fix the slug, or pull the template with `cargo craftkit pull {slug}`",
-                        self.dir.display()
-                    ),
+                    position,
+                    message,
                 });
             }
         }
         Ok(LoadedConfig {
-            path: path.is_file().then_some(path),
+            path: Some(path),
             config,
+            text: Some(text),
         })
     }
 
