@@ -438,7 +438,27 @@ fn generate_applies_the_overrides_file_beside_the_cache() {
     live.cmd(&["generate", "invoice", "--manifest-dir", dir])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains(
-            "no variable `buyer.refrence` (did you mean `buyer.reference`?)",
+        .stderr(
+            predicate::str::contains(
+                "no variable `buyer.refrence` (did you mean `buyer.reference`?)",
+            )
+            // At its place in the file, as a compiler shows an error.
+            .and(predicate::str::contains(
+                "config.toml:1:26: `fields.\"buyer.refrence\"`: ",
+            ))
+            .and(predicate::str::contains(
+                "1 | [template.invoice.fields.\"buyer.refrence\"]\n  |                          ^^^^^^^^^^^^^^^^",
+            )),
+        );
+    std::fs::write(
+        live.dir.join(".craftkit/config.toml"),
+        "[replace]\ndate = chrono::NaiveDate\n",
+    )
+    .unwrap();
+    live.cmd(&["generate", "invoice", "--manifest-dir", dir])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("config.toml:2:8: ").and(
+            predicate::str::contains("2 | date = chrono::NaiveDate\n  |        ^"),
         ));
 }

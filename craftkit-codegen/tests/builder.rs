@@ -178,3 +178,57 @@ fn reads_the_overrides_file_beside_the_cache_and_adds_its_own() {
     assert!(error.contains("did you mean `invoice`?"), "{error}");
     fs::remove_dir_all(root).unwrap();
 }
+
+/// Two bad overrides on different lines of `.craftkit/config.toml`: the Builder reports both,
+/// each at its `file:line:col` with the line quoted and a caret under the key, as a compiler
+/// would; a TOML syntax error gives its line too.
+#[test]
+fn every_problem_of_the_overrides_file_is_reported_at_its_line() {
+    let root = scratch("config-lines");
+    let manifests = root.join(".craftkit/manifests");
+    fs::create_dir_all(&manifests).unwrap();
+    fs::copy(cache().join("invoice.json"), manifests.join("invoice.json")).unwrap();
+    let config = root.join(".craftkit/config.toml");
+    fs::write(
+        &config,
+        "# overrides\n[template.invoice]\nreplace = { strnig = \"String\" }\n\n[template.invoice.fields.\"buyer.refrence\"]\nrename = \"purchase_order\"\n",
+    )
+    .unwrap();
+    let mut builder = Builder::new();
+    builder
+        .manifest_dir(&manifests)
+        .out_dir(root.join("out"))
+        .template("invoice");
+    let error = builder.generate_to(&mut Vec::new()).unwrap_err();
+    let Error::Override { problems, .. } = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(problems.len(), 2, "{error}");
+    let error = error.to_string();
+    let file = config.display();
+    let replace = format!(
+        "{file}:3:13: `replace.strnig`: `strnig` is not a manifest type (did you mean `string`?)"
+    );
+    assert!(error.contains(&replace), "{error}");
+    assert!(
+        error.contains("3 | replace = { strnig = \"String\" }\n  |             ^^^^^^\n"),
+        "{error}"
+    );
+    let field = format!("{file}:5:26: `fields.\"buyer.refrence\"`: the template has no variable");
+    assert!(error.contains(&field), "{error}");
+    assert!(
+        error.ends_with(
+            "5 | [template.invoice.fields.\"buyer.refrence\"]\n  |                          ^^^^^^^^^^^^^^^^"
+        ),
+        "{error}"
+    );
+    fs::write(&config, "[template.invoice]\nderives = [\"Hash\",\n").unwrap();
+    let error = builder.generate_to(&mut Vec::new()).unwrap_err();
+    let Error::ConfigFile { position, .. } = &error else {
+        panic!("{error:?}");
+    };
+    let position = position.expect("a syntax error has a place");
+    assert_eq!((position.line, position.column), (2, 19), "{error}");
+    assert!(error.to_string().starts_with(&format!("{file}:2:19: ")), "{error}");
+    fs::remove_dir_all(root).unwrap();
+}
