@@ -1,7 +1,7 @@
 //! `cargo craftkit check`: cached manifests against the live ones, for CI.
 
-use craftkit_codegen::{LoadedConfig, Options};
 use craftkit_codegen::surface::surface;
+use craftkit_codegen::{LoadedConfig, Options};
 use craftkit_core::manifest::{Compatibility, Tree};
 
 use crate::api::Api;
@@ -44,9 +44,7 @@ pub(crate) async fn run(args: Args) -> Result<(), Failure> {
         )));
     }
     // The overrides decide the Rust names, as they do for the macro and the Builder.
-    let config = source
-        .config()
-        .map_err(|e| Failure::input(e.to_string()))?;
+    let config = source.config().map_err(|e| Failure::input(e.to_string()))?;
     let mut failed = Vec::new();
     for slug in &slugs {
         let cached_tree = cache::require(&source, slug)?;
@@ -172,8 +170,8 @@ fn rust_names(
     options: &Options,
     file: &LoadedConfig,
 ) -> Result<Vec<String>, Failure> {
-    let before = surface(cached, options)
-        .map_err(|e| Failure::input(file.point_at_lines(e).to_string()))?;
+    let before =
+        surface(cached, options).map_err(|e| Failure::input(file.point_at_lines(e).to_string()))?;
     let after = match surface(live, options) {
         Ok(after) => after,
         // An override that applied to the cached manifest no longer does.

@@ -25,9 +25,7 @@ pub(crate) fn run(args: Args) -> Result<(), Failure> {
     let source = args.cache.source();
     // `.craftkit/config.toml` beside the cache: the same overrides as the macro's and the
     // Builder's, so the files are what they would generate.
-    let config = source
-        .config()
-        .map_err(|e| Failure::input(e.to_string()))?;
+    let config = source.config().map_err(|e| Failure::input(e.to_string()))?;
     let mut files = Vec::new();
     for slug in &args.slugs {
         let tree = cache::require(&source, slug)?;

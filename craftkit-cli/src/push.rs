@@ -61,9 +61,7 @@ pub(crate) async fn run(args: Args) -> Result<(), Failure> {
     let drafts = read_drafts(&dir, &args.slugs)?;
     let client = args.api.client()?;
     // The overrides decide the Rust names, as they do for `check`, the macro and the Builder.
-    let config = source
-        .config()
-        .map_err(|e| Failure::input(e.to_string()))?;
+    let config = source.config().map_err(|e| Failure::input(e.to_string()))?;
 
     let mut saved = Vec::with_capacity(drafts.len());
     for draft in drafts {

@@ -458,7 +458,9 @@ fn generate_applies_the_overrides_file_beside_the_cache() {
     live.cmd(&["generate", "invoice", "--manifest-dir", dir])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("config.toml:2:8: ").and(
-            predicate::str::contains("2 | date = chrono::NaiveDate\n  |        ^"),
-        ));
+        .stderr(
+            predicate::str::contains("config.toml:2:8: ").and(predicate::str::contains(
+                "2 | date = chrono::NaiveDate\n  |        ^",
+            )),
+        );
 }

@@ -259,8 +259,7 @@ impl Builder {
             let loaded = source.load(slug)?;
             let options = Options::default().with_overrides(config.for_template(slug));
             // A problem that `.craftkit/config.toml` gave names its line there.
-            let generated =
-                generate(&loaded.tree, &options).map_err(|e| file.point_at_lines(e))?;
+            let generated = generate(&loaded.tree, &options).map_err(|e| file.point_at_lines(e))?;
             let warnings = generated.warnings.iter().map(ToString::to_string).collect();
             // Formatted once, for its own file and for the file of all templates.
             let body = generated.body();

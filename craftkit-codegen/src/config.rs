@@ -41,7 +41,10 @@
 //! `rename` given again replaces the earlier one). Every name is checked: a slug, type, path
 //! or manifest type that does not exist is an error that names it and the closest existing
 //! one, and a derive that cannot apply (`Eq` on a struct with an `f64` field) is an error that
-//! names both.
+//! names both. Every problem is reported, not only the first; one that this file caused is
+//! shown at its place, as a compiler shows an error (`.craftkit/config.toml:7:26: ...`, the
+//! line quoted, a caret under the key: [`LoadedConfig::locate`](crate::LoadedConfig::locate)),
+//! and so is a file that is not TOML or has an unknown key ([`Position`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -418,7 +421,10 @@ mod tests {
             .to_string();
         assert!(error.starts_with(".craftkit/config.toml:1:1: "), "{error}");
         assert!(error.contains("unknown field `derive`"), "{error}");
-        assert!(error.ends_with("1 | derive = [\"Eq\"]\n  | ^^^^^^"), "{error}");
+        assert!(
+            error.ends_with("1 | derive = [\"Eq\"]\n  | ^^^^^^"),
+            "{error}"
+        );
     }
 
     #[test]
@@ -431,6 +437,9 @@ mod tests {
         assert_eq!(*position, Some(Position { line: 4, column: 8 }));
         let shown = error.to_string();
         assert!(shown.starts_with(".craftkit/config.toml:4:8: "), "{shown}");
-        assert!(shown.contains("\n4 | date = chrono\n  |        ^"), "{shown}");
+        assert!(
+            shown.contains("\n4 | date = chrono\n  |        ^"),
+            "{shown}"
+        );
     }
 }

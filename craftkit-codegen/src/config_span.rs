@@ -58,7 +58,9 @@ pub(crate) fn snippet(text: &str, span: Range<usize>) -> (Position, String) {
     let start = Position::of(text, span.start);
     let line = text.lines().nth(start.line - 1).unwrap_or("");
     let from = span.start.min(text.len());
-    let spanned = text.get(from..span.end.clamp(from, text.len())).unwrap_or("");
+    let spanned = text
+        .get(from..span.end.clamp(from, text.len()))
+        .unwrap_or("");
     // Carets under the span's part on its first line; one for an empty span (end of file).
     let width = line
         .chars()

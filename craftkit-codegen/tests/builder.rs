@@ -229,6 +229,9 @@ fn every_problem_of_the_overrides_file_is_reported_at_its_line() {
     };
     let position = position.expect("a syntax error has a place");
     assert_eq!((position.line, position.column), (2, 19), "{error}");
-    assert!(error.to_string().starts_with(&format!("{file}:2:19: ")), "{error}");
+    assert!(
+        error.to_string().starts_with(&format!("{file}:2:19: ")),
+        "{error}"
+    );
     fs::remove_dir_all(root).unwrap();
 }

@@ -54,8 +54,7 @@ use tokio::runtime::RuntimeFlavor;
 use crate::Template;
 use crate::client::{
     self, BatchItem, BatchOptions, BatchResult, BatchStats, Error, Render, RenderRef, Share,
-    TemplateDraft,
-    TemplateFetch, Visibility, WaitOptions,
+    TemplateDraft, TemplateFetch, Visibility, WaitOptions,
 };
 use crate::manifest::{Compatibility, Manifest};
 
