@@ -73,6 +73,7 @@ pub(crate) fn emit(
 ) -> Emitted {
     let module = ident(&model.module);
     let names = TypeScope::of(model);
+    let rt = builder_item::Paths::new();
     let structs = struct_item::StructEmitter::new();
     let mut root = structs.item(&model.root, Scope::Root { module: &module }, vis.clone());
     root.attrs.splice(0..0, attributes.iter().cloned());
@@ -87,6 +88,7 @@ pub(crate) fn emit(
         Scope::Root { module: &module },
         &names,
         vis,
+        &rt,
         &mut items,
     );
 
@@ -98,7 +100,7 @@ pub(crate) fn emit(
             TypeDef::Struct(s) => {
                 nested.push(Item::Struct(structs.item(s, Scope::Module, public.clone())));
                 nested.push(deserialize_impl::item(s, &names));
-                builder_item::items(s, Scope::Module, &names, &public, &mut nested);
+                builder_item::items(s, Scope::Module, &names, &public, &rt, &mut nested);
             }
             TypeDef::Enum(e) => enums.items(e, &mut nested),
         }
