@@ -143,6 +143,8 @@ fn constructor(cx: &Builder<'_>) -> Item {
             quote!(#name: #unset,)
         });
     }
+    // Moved into its braces rather than copied.
+    let initial = Group::new(Delimiter::Brace, initial);
     let fn_doc = format!(
         " A builder of [`{}`]: one setter per field, then `.build()`.",
         cx.s.name
@@ -152,7 +154,7 @@ fn constructor(cx: &Builder<'_>) -> Item {
         impl #target {
             #[doc = #fn_doc]
             pub fn builder() -> #builder {
-                #builder { #initial }
+                #builder #initial
             }
         }
     })
@@ -173,6 +175,7 @@ fn builder_struct(cx: &Builder<'_>, vis: &Visibility) -> Item {
             None => quote!(#name: #option<#ty>,),
         });
     }
+    let fields = Group::new(Delimiter::Brace, fields);
     let params = &cx.params;
     let builder_doc = attrs::docs(&builder_doc(cx.s, &cx.required)).collect::<Vec<_>>();
     let must_use = LitStr::new(
@@ -183,9 +186,7 @@ fn builder_struct(cx: &Builder<'_>, vis: &Visibility) -> Item {
         #(#builder_doc)*
         #[must_use = #must_use]
         #[allow(dead_code)]
-        #vis struct #builder<#(#params = #unset),*> {
-            #fields
-        }
+        #vis struct #builder<#(#params = #unset),*> #fields
     })
 }
 
@@ -289,6 +290,7 @@ fn build_method(cx: &Builder<'_>, build: &str, out: &mut TokenStream) {
             values.extend(quote!(#name: self.#name,));
         }
     }
+    let values = Group::new(Delimiter::Brace, values);
     let build_doc = format!(
         " The [`{}`]. Compiles only once every required field is set.",
         cx.s.name
@@ -299,7 +301,7 @@ fn build_method(cx: &Builder<'_>, build: &str, out: &mut TokenStream) {
         where
             #bounds
         {
-            #target { #values }
+            #target #values
         }
     });
 }

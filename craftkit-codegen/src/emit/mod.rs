@@ -4,12 +4,15 @@
 //! items allow `dead_code`: a binary that includes a template and uses part of it must not warn.
 //!
 //! The items are built as code, never as text: every shape is written as Rust with `quote!`.
-//! The ones made many times per template (the builders, the `Deserialize` impls, the enums'
-//! impls) stay tokens (`Item::Verbatim`): the macro only turns items back into tokens, and
-//! parsing them with `parse_quote!` was 60% of an unoptimized expansion; the printer parses
-//! them ([`Emitted::file`]). The rest are syntax trees (`parse_quote!` for the enums and the
-//! `Template` impl; the struct fields, one per variable, built directly as `syn` values, and
-//! the attributes every struct shares parsed once per template and cloned).
+//! The ones made many times per template (the builders, the `Deserialize` impls, the enums and
+//! their impls) stay tokens (`Item::Verbatim`): the macro only turns items back into tokens,
+//! and parsing them with `parse_quote!` was 60% of an unoptimized expansion; the printer parses
+//! them ([`Emitted::file`]). Each such item is written into one stream: the pieces made per
+//! field are appended to it, or moved into a `Group` for braces, not built as streams of their
+//! own and interpolated (`quote!` copies an interpolated stream token by token). The rest are
+//! syntax trees (`parse_quote!` for the `Template` impl; the struct fields, one per variable,
+//! built directly as `syn` values, and the attributes every struct shares parsed once per
+//! template and cloned).
 
 mod attrs;
 mod builder_item;
