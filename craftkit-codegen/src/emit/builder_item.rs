@@ -16,8 +16,8 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use proc_macro2::{Ident, Span, TokenStream};
-use quote::{ToTokens, format_ident, quote};
+use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream};
+use quote::{ToTokens, quote};
 use syn::{Item, LitStr, Visibility, parse_quote};
 
 use super::attrs;
@@ -33,9 +33,10 @@ pub(super) fn items(
     scope: Scope<'_>,
     names: &TypeScope,
     vis: &Visibility,
+    rt: &Paths,
     out: &mut Vec<Item>,
 ) {
-    let cx = Builder::new(s, scope, names);
+    let cx = Builder::new(s, scope, names, rt);
     out.push(constructor(&cx));
     out.push(builder_struct(&cx, vis));
     out.push(builder_impl(&cx));
@@ -55,16 +56,20 @@ struct Builder<'a> {
     required: Vec<&'a FieldDef>,
     /// One type parameter per required field, in the same order.
     params: Vec<Ident>,
-    /// Per field, in order: its name as an identifier and its type as written in the builder.
-    /// Made once: turning names and types into tokens is most of what emitting a builder costs
-    /// the macro (it runs unoptimized in a user's dev build), and each is written 3-4 times.
-    fields: Vec<(Ident, TokenStream)>,
-    /// The runtime's paths every setter writes, made once per builder.
-    rt: Paths,
+    /// Per field, in order: its name as an identifier. Made once, with `types`: turning names
+    /// and types into tokens is most of what emitting a builder costs the macro (it runs
+    /// unoptimized in a user's dev build), and each is written 3-4 times.
+    names: Vec<Ident>,
+    /// Per field, in order: its type as written in the builder.
+    types: Vec<TokenStream>,
+    /// The runtime's paths every setter writes, made once per template.
+    rt: &'a Paths,
 }
 
-/// Paths written in every builder, as tokens.
-struct Paths {
+/// Paths written in every builder, as tokens: made once per template and passed to each
+/// struct's [`items`] (each is several identifiers, and making an identifier is what a builder's
+/// tokens cost most).
+pub(super) struct Paths {
     /// `::craftkit_runtime::builder::Unset`
     unset: TokenStream,
     /// `::craftkit_runtime::builder::Set`
@@ -77,10 +82,12 @@ struct Paths {
     option: TokenStream,
     /// `::std::convert::Into`
     into: TokenStream,
+    /// `::craftkit_runtime::builder::IntoStrings`
+    into_strings: TokenStream,
 }
 
 impl Paths {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         Paths {
             unset: quote!(::craftkit_runtime::builder::Unset),
             set: quote!(::craftkit_runtime::builder::Set),
@@ -88,12 +95,13 @@ impl Paths {
             is_unset: quote!(::craftkit_runtime::builder::IsUnset),
             option: quote!(::std::option::Option),
             into: quote!(::std::convert::Into),
+            into_strings: quote!(::craftkit_runtime::builder::IntoStrings),
         }
     }
 }
 
 impl<'a> Builder<'a> {
-    fn new(s: &'a Struct, scope: Scope<'a>, names: &TypeScope) -> Self {
+    fn new(s: &'a Struct, scope: Scope<'a>, names: &TypeScope, rt: &'a Paths) -> Self {
         let module = ident(MARKERS_MODULE);
         let markers = match scope {
             Scope::Root { module: nested } => quote!(#nested::#module),
@@ -106,17 +114,13 @@ impl<'a> Builder<'a> {
             markers,
             required: s.fields.iter().filter(|f| !f.optional).collect(),
             params: names.type_params(s).iter().map(|p| ident(p)).collect(),
-            fields: s
+            names: s.fields.iter().map(|f| name_ident(&f.name)).collect(),
+            types: s
                 .fields
                 .iter()
-                .map(|f| {
-                    (
-                        name_ident(&f.name),
-                        field_type(&f.ty, scope).into_token_stream(),
-                    )
-                })
+                .map(|f| field_type(&f.ty, scope).into_token_stream())
                 .collect(),
-            rt: Paths::new(),
+            rt,
         }
     }
 
@@ -130,13 +134,17 @@ impl<'a> Builder<'a> {
 fn constructor(cx: &Builder<'_>) -> Item {
     let (target, builder) = (&cx.target, &cx.builder);
     let (unset, option) = (&cx.rt.unset, &cx.rt.option);
-    let initial = cx.s.fields.iter().zip(&cx.fields).map(|(f, (name, _))| {
-        if f.optional {
-            quote!(#name: #option::None)
+    // One stream appended to, not a stream per field copied into the item.
+    let mut initial = TokenStream::new();
+    for (f, name) in cx.s.fields.iter().zip(&cx.names) {
+        initial.extend(if f.optional {
+            quote!(#name: #option::None,)
         } else {
-            quote!(#name: #unset)
-        }
-    });
+            quote!(#name: #unset,)
+        });
+    }
+    // Moved into its braces rather than copied.
+    let initial = Group::new(Delimiter::Brace, initial);
     let fn_doc = format!(
         " A builder of [`{}`]: one setter per field, then `.build()`.",
         cx.s.name
@@ -146,7 +154,7 @@ fn constructor(cx: &Builder<'_>) -> Item {
         impl #target {
             #[doc = #fn_doc]
             pub fn builder() -> #builder {
-                #builder { #(#initial,)* }
+                #builder #initial
             }
         }
     })
@@ -157,18 +165,18 @@ fn constructor(cx: &Builder<'_>) -> Item {
 fn builder_struct(cx: &Builder<'_>, vis: &Visibility) -> Item {
     let builder = &cx.builder;
     let (unset, option) = (&cx.rt.unset, &cx.rt.option);
-    let fields =
-        cx.s.fields
-            .iter()
-            .zip(&cx.fields)
-            .map(|(f, (name, ty))| match cx.required_index(f) {
-                Some(i) => {
-                    let param = &cx.params[i];
-                    quote!(#name: #param)
-                }
-                None => quote!(#name: #option<#ty>),
-            });
-    let defaults = cx.params.iter().map(|p| quote!(#p = #unset));
+    let mut fields = TokenStream::new();
+    for ((f, name), ty) in cx.s.fields.iter().zip(&cx.names).zip(&cx.types) {
+        fields.extend(match cx.required_index(f) {
+            Some(i) => {
+                let param = &cx.params[i];
+                quote!(#name: #param,)
+            }
+            None => quote!(#name: #option<#ty>,),
+        });
+    }
+    let fields = Group::new(Delimiter::Brace, fields);
+    let params = &cx.params;
     let builder_doc = attrs::docs(&builder_doc(cx.s, &cx.required)).collect::<Vec<_>>();
     let must_use = LitStr::new(
         "a builder does nothing until `.build()` is called",
@@ -178,9 +186,7 @@ fn builder_struct(cx: &Builder<'_>, vis: &Visibility) -> Item {
         #(#builder_doc)*
         #[must_use = #must_use]
         #[allow(dead_code)]
-        #vis struct #builder<#(#defaults),*> {
-            #(#fields,)*
-        }
+        #vis struct #builder<#(#params = #unset),*> #fields
     })
 }
 
@@ -188,74 +194,73 @@ fn builder_struct(cx: &Builder<'_>, vis: &Visibility) -> Item {
 fn builder_impl(cx: &Builder<'_>) -> Item {
     let (builder, params) = (&cx.builder, &cx.params);
     let methods = method_names(cx.s);
-    let setters =
-        cx.s.fields
-            .iter()
-            .zip(&methods.maybe)
-            .enumerate()
-            .map(|(k, (f, maybe))| match cx.required_index(f) {
-                Some(i) => required_setter(cx, k, i),
-                None => optional_setter(cx, k, maybe.as_deref().unwrap_or_default()),
-            });
-    let build = build_method(cx, &methods.build);
+    // Every method appended to one stream, moved into the impl's braces: a stream per method
+    // interpolated into the impl would be copied token by token.
+    let mut methods_tokens = TokenStream::new();
+    for (k, (f, maybe)) in cx.s.fields.iter().zip(&methods.maybe).enumerate() {
+        match cx.required_index(f) {
+            Some(i) => required_setter(cx, k, i, &mut methods_tokens),
+            None => optional_setter(
+                cx,
+                k,
+                maybe.as_deref().unwrap_or_default(),
+                &mut methods_tokens,
+            ),
+        }
+    }
+    build_method(cx, &methods.build, &mut methods_tokens);
+    let body = Group::new(Delimiter::Brace, methods_tokens);
     Item::Verbatim(quote! {
         #[allow(dead_code, clippy::type_complexity)]
-        impl<#(#params),*> #builder<#(#params),*> {
-            #(#setters)*
-            #build
-        }
+        impl<#(#params),*> #builder<#(#params),*> #body
     })
 }
 
 /// The setter of the `k`-th field, the `i`-th required one: callable while its parameter is
-/// unset, it moves every field into a builder whose parameter `i` is `Set<T>`.
-fn required_setter(cx: &Builder<'_>, k: usize, i: usize) -> TokenStream {
+/// unset, it moves every field into a builder whose parameter `i` is `Set<T>`. Appended to
+/// `out`.
+fn required_setter(cx: &Builder<'_>, k: usize, i: usize, out: &mut TokenStream) {
     let (builder, markers, set) = (&cx.builder, &cx.markers, &cx.rt.set);
-    let (name, ty) = &cx.fields[k];
+    let (name, ty) = (&cx.names[k], &cx.types[k]);
     let f = &cx.s.fields[k];
     let setter_doc = format!(" Sets `{}`.", f.name.plain());
     let (param_ty, convert) = setter_value(cx, &f.ty, ty);
     let param = &cx.params[i];
-    let state = cx.params.iter().enumerate().map(|(j, p)| {
-        if j == i {
-            quote!(#set<#ty>)
-        } else {
-            quote!(#p)
-        }
-    });
-    let moved = cx.fields.iter().enumerate().map(|(j, (other, _))| {
-        if j == k {
-            quote!(#other: #set(#convert))
-        } else {
-            quote!(#other: self.#other)
-        }
-    });
+    // The parameters and fields before and after this one, written by repetition over slices
+    // rather than a stream per parameter and per field.
+    let (params_before, params_after) = (&cx.params[..i], &cx.params[i + 1..]);
+    let (before, after) = (&cx.names[..k], &cx.names[k + 1..]);
     let is_unset = &cx.rt.is_unset;
-    quote! {
+    out.extend(quote! {
         #[doc = #setter_doc]
-        pub fn #name(self, value: #param_ty) -> #builder<#(#state),*>
+        pub fn #name(self, value: #param_ty)
+            -> #builder<#(#params_before,)* #set<#ty> #(, #params_after)*>
         where
             #param: #is_unset<#markers::#name>,
         {
-            #builder { #(#moved,)* }
+            #builder {
+                #(#before: self.#before,)*
+                #name: #set(#convert),
+                #(#after: self.#after,)*
+            }
         }
-    }
+    });
 }
 
 /// The two setters of the optional `k`-th field: `x(value)` and `maybe_x(option)` (named
-/// `maybe`).
-fn optional_setter(cx: &Builder<'_>, k: usize, maybe: &str) -> TokenStream {
-    let (name, ty) = &cx.fields[k];
+/// `maybe`). Appended to `out`.
+fn optional_setter(cx: &Builder<'_>, k: usize, maybe: &str, out: &mut TokenStream) {
+    let (name, ty) = (&cx.names[k], &cx.types[k]);
     let f = &cx.s.fields[k];
     let option = &cx.rt.option;
     let setter_doc = format!(" Sets `{}`.", f.name.plain());
     let (param_ty, convert) = setter_value(cx, &f.ty, ty);
-    let maybe = format_ident!("{}", maybe);
+    let maybe = ident(maybe);
     let maybe_doc = format!(
         " Sets `{}` to `value`, or leaves it out of the JSON with `None`.",
         f.name.plain()
     );
-    quote! {
+    out.extend(quote! {
         #[doc = #setter_doc]
         pub fn #name(mut self, value: #param_ty) -> Self {
             self.#name = #option::Some(#convert);
@@ -266,41 +271,39 @@ fn optional_setter(cx: &Builder<'_>, k: usize, maybe: &str) -> TokenStream {
             self.#name = value;
             self
         }
-    }
+    });
 }
 
 /// `build()` (named `build`), bounded by `IsSet<marker, T>` for each required field.
-fn build_method(cx: &Builder<'_>, build: &str) -> TokenStream {
+/// Appended to `out`.
+fn build_method(cx: &Builder<'_>, build: &str, out: &mut TokenStream) {
     let (target, markers, is_set) = (&cx.target, &cx.markers, &cx.rt.is_set);
-    let build = format_ident!("{}", build);
-    let bounds =
-        cx.s.fields
-            .iter()
-            .zip(&cx.fields)
-            .filter_map(|(f, (marker, ty))| {
-                let param = &cx.params[cx.required_index(f)?];
-                Some(quote!(#param: #is_set<#markers::#marker, #ty>))
-            });
-    let values = cx.s.fields.iter().zip(&cx.fields).map(|(f, (name, _))| {
-        if f.optional {
-            quote!(#name: self.#name)
+    let build = ident(build);
+    let mut bounds = TokenStream::new();
+    let mut values = TokenStream::new();
+    for ((f, name), ty) in cx.s.fields.iter().zip(&cx.names).zip(&cx.types) {
+        if let Some(i) = cx.required_index(f) {
+            let param = &cx.params[i];
+            bounds.extend(quote!(#param: #is_set<#markers::#name, #ty>,));
+            values.extend(quote!(#name: #is_set::into_value(self.#name),));
         } else {
-            quote!(#name: #is_set::into_value(self.#name))
+            values.extend(quote!(#name: self.#name,));
         }
-    });
+    }
+    let values = Group::new(Delimiter::Brace, values);
     let build_doc = format!(
         " The [`{}`]. Compiles only once every required field is set.",
         cx.s.name
     );
-    quote! {
+    out.extend(quote! {
         #[doc = #build_doc]
         pub fn #build(self) -> #target
         where
-            #(#bounds,)*
+            #bounds
         {
-            #target { #(#values,)* }
+            #target #values
         }
-    }
+    });
 }
 
 /// A setter's parameter type and the expression that turns its `value` into the field's `ty`:
@@ -310,12 +313,10 @@ fn build_method(cx: &Builder<'_>, build: &str) -> TokenStream {
 fn setter_value(cx: &Builder<'_>, field: &Ty, ty: &TokenStream) -> (TokenStream, TokenStream) {
     const STRING_PATH: &[&str] = &["std", "string", "String"];
     match field {
-        Ty::Vec(item) if matches!(**item, Ty::Scalar(s) if s.rust.path == STRING_PATH) => (
-            quote!(impl ::craftkit_runtime::builder::IntoStrings),
-            quote!(::craftkit_runtime::builder::IntoStrings::into_strings(
-                value
-            )),
-        ),
+        Ty::Vec(item) if matches!(**item, Ty::Scalar(s) if s.rust.path == STRING_PATH) => {
+            let strings = &cx.rt.into_strings;
+            (quote!(impl #strings), quote!(#strings::into_strings(value)))
+        }
         _ => {
             let into = &cx.rt.into;
             (quote!(impl #into<#ty>), quote!(#into::into(value)))

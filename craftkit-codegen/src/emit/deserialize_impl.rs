@@ -5,7 +5,7 @@
 //! per field type; what is generated per struct is the literal.
 
 use craftkit_core::manifest::JsonKind;
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Delimiter, Group, Span, TokenStream};
 use quote::quote;
 use syn::{Item, LitStr};
 
@@ -48,7 +48,7 @@ fn custom(f: &FieldDef) -> Option<TokenStream> {
     } else {
         "required_with"
     });
-    Some(quote!(#field: object.#take(#key, |value| { #check #read })?))
+    Some(quote!(#field: object.#take(#key, |value| { #check #read })?,))
 }
 
 /// `impl Deserialize for` the struct `s`, its `deserialize`'s type parameter named by the
@@ -58,29 +58,30 @@ pub(super) fn item(s: &Struct, names: &TypeScope) -> Item {
     let name = ident(&s.name);
     let d = ident(&names.deserializer_param());
     let what = LitStr::new(&s.json, Span::call_site());
-    let fields: Vec<TokenStream> = s
-        .fields
-        .iter()
-        .map(|f| {
-            let field = name_ident(&f.name);
-            let key = LitStr::new(&f.key, Span::call_site());
-            if let Some(custom) = custom(f) {
-                return custom;
-            }
-            let take = match (&f.ty, f.optional) {
-                (Ty::Vec(_), false) => ident("required_items"),
-                (Ty::Vec(_), true) => ident("optional_items"),
-                (_, false) => ident("required"),
-                (_, true) => ident("optional"),
-            };
-            quote!(#field: object.#take(#key)?)
-        })
-        .collect();
-    let object = if fields.is_empty() {
+    // The fields appended to one stream and moved into the struct literal's braces: a stream
+    // per field interpolated would be copied token by token.
+    let mut fields = TokenStream::new();
+    for f in &s.fields {
+        if let Some(custom) = custom(f) {
+            fields.extend(custom);
+            continue;
+        }
+        let field = name_ident(&f.name);
+        let key = LitStr::new(&f.key, Span::call_site());
+        let take = match (&f.ty, f.optional) {
+            (Ty::Vec(_), false) => ident("required_items"),
+            (Ty::Vec(_), true) => ident("optional_items"),
+            (_, false) => ident("required"),
+            (_, true) => ident("optional"),
+        };
+        fields.extend(quote!(#field: object.#take(#key)?,));
+    }
+    let object = if s.fields.is_empty() {
         ident("_object")
     } else {
         ident("object")
     };
+    let fields = Group::new(Delimiter::Brace, fields);
     Item::Verbatim(quote! {
         #[automatically_derived]
         impl<'de> ::craftkit_runtime::serde::Deserialize<'de> for #name {
@@ -89,9 +90,7 @@ pub(super) fn item(s: &Struct, names: &TypeScope) -> Item {
                 #d: ::craftkit_runtime::serde::Deserializer<'de>,
             {
                 ::craftkit_runtime::__private::object(deserializer, #what, |#object| {
-                    ::std::result::Result::Ok(Self {
-                        #(#fields,)*
-                    })
+                    ::std::result::Result::Ok(Self #fields)
                 })
             }
         }

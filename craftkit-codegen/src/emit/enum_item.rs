@@ -97,7 +97,8 @@ impl EnumEmitter {
                 crate::rustdoc::code(&value.escape_debug().to_string())
             )
         });
-        items.push(parse_quote! {
+        // Tokens, not parsed: the macro only turns the item back into tokens (see `Emitted`).
+        items.push(Item::Verbatim(quote! {
             #(#attrs)*
             pub enum #name {
                 #(
@@ -106,7 +107,7 @@ impl EnumEmitter {
                     #variants,
                 )*
             }
-        });
+        }));
         let count = LitInt::new(&format!("{}usize", variants.len()), Span::call_site());
         let values_lit = values.iter().map(|v| LitStr::new(v, Span::call_site()));
         items.push(Item::Verbatim(quote! {

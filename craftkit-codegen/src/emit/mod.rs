@@ -4,12 +4,15 @@
 //! items allow `dead_code`: a binary that includes a template and uses part of it must not warn.
 //!
 //! The items are built as code, never as text: every shape is written as Rust with `quote!`.
-//! The ones made many times per template (the builders, the `Deserialize` impls, the enums'
-//! impls) stay tokens (`Item::Verbatim`): the macro only turns items back into tokens, and
-//! parsing them with `parse_quote!` was 60% of an unoptimized expansion; the printer parses
-//! them ([`Emitted::file`]). The rest are syntax trees (`parse_quote!` for the enums and the
-//! `Template` impl; the struct fields, one per variable, built directly as `syn` values, and
-//! the attributes every struct shares parsed once per template and cloned).
+//! The ones made many times per template (the builders, the `Deserialize` impls, the enums and
+//! their impls) stay tokens (`Item::Verbatim`): the macro only turns items back into tokens,
+//! and parsing them with `parse_quote!` was 60% of an unoptimized expansion; the printer parses
+//! them ([`Emitted::file`]). Each such item is written into one stream: the pieces made per
+//! field are appended to it, or moved into a `Group` for braces, not built as streams of their
+//! own and interpolated (`quote!` copies an interpolated stream token by token). The rest are
+//! syntax trees (`parse_quote!` for the `Template` impl; the struct fields, one per variable,
+//! built directly as `syn` values, and the attributes every struct shares parsed once per
+//! template and cloned).
 
 mod attrs;
 mod builder_item;
@@ -73,6 +76,7 @@ pub(crate) fn emit(
 ) -> Emitted {
     let module = ident(&model.module);
     let names = TypeScope::of(model);
+    let rt = builder_item::Paths::new();
     let structs = struct_item::StructEmitter::new();
     let mut root = structs.item(&model.root, Scope::Root { module: &module }, vis.clone());
     root.attrs.splice(0..0, attributes.iter().cloned());
@@ -87,6 +91,7 @@ pub(crate) fn emit(
         Scope::Root { module: &module },
         &names,
         vis,
+        &rt,
         &mut items,
     );
 
@@ -98,7 +103,7 @@ pub(crate) fn emit(
             TypeDef::Struct(s) => {
                 nested.push(Item::Struct(structs.item(s, Scope::Module, public.clone())));
                 nested.push(deserialize_impl::item(s, &names));
-                builder_item::items(s, Scope::Module, &names, &public, &mut nested);
+                builder_item::items(s, Scope::Module, &names, &public, &rt, &mut nested);
             }
             TypeDef::Enum(e) => enums.items(e, &mut nested),
         }
