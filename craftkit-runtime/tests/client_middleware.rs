@@ -197,11 +197,7 @@ async fn the_public_download_url_does_not_go_through_the_middleware() {
     let counter = Counter::default();
     let client = client_through(&server, &counter);
     let render = client
-        .render(&valid_payload())
-        .send()
-        .await
-        .expect("accepted")
-        .wait()
+        .render_and_wait(&valid_payload())
         .await
         .expect("succeeds");
     let url = render

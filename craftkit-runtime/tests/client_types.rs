@@ -71,11 +71,7 @@ async fn timestamps_are_datetimes_the_caller_can_compute_with() {
     let server = start_default().await;
     let client = client(&server);
     let render = client
-        .render(&valid_payload())
-        .send()
-        .await
-        .expect("accepted")
-        .wait()
+        .render_and_wait(&valid_payload())
         .await
         .expect("succeeds");
     let created: &DateTime = &render.created_at;
