@@ -306,7 +306,7 @@ fn rename_builder_clashes(slots: &[Lineage], finals: &mut [String], root: &str) 
 /// (after overrides): the root, its builder and the module of nested types (in the user's
 /// module), each nested type, each nested struct's builder and the marker module (in the
 /// module of nested types), and every identifier a replaced type (an override) writes. The
-/// builders' type parameters and the `Deserialize` impls' parameter are chosen outside it, so
+/// builders' type parameters and the `Serialize` and `Deserialize` impls' parameters are chosen outside it, so
 /// none of them shadows a name the impl's body writes, and none reads like a type in rustdoc.
 pub(crate) struct TypeScope {
     taken: HashSet<String>,
@@ -370,10 +370,21 @@ impl TypeScope {
     /// The type parameter of a `Deserialize` impl's `deserialize`: `D`, unless the scope has
     /// that name (a type `D`, or a `with` path of an override that writes it), then `D2`...
     pub(crate) fn deserializer_param(&self) -> String {
-        let mut candidate = "D".to_owned();
+        self.free("D")
+    }
+
+    /// The type parameter of a generated `Serialize` impl's `serialize`: `S`, else `S2`...,
+    /// as [`Self::deserializer_param`].
+    pub(crate) fn serializer_param(&self) -> String {
+        self.free("S")
+    }
+
+    /// `base`, or `base2`, `base3`... the first that is not a name of the scope.
+    fn free(&self, base: &str) -> String {
+        let mut candidate = base.to_owned();
         let mut n = 2;
         while self.taken.contains(&candidate) {
-            candidate = format!("D{n}");
+            candidate = format!("{base}{n}");
             n += 1;
         }
         candidate

@@ -13,7 +13,7 @@ use crate::Error;
 use crate::config::{FieldConfig, TemplateConfig};
 use craftkit_core::manifest::{SCALAR_TYPES, ScalarType};
 
-use crate::emit::{ENUM_DERIVES, struct_derives};
+use crate::emit::{enum_derives, struct_derives};
 use crate::model::{CustomType, Extra, FieldDef, Model, Ty, TypeDef};
 use crate::names::{self, Name};
 use crate::override_problem::{OverrideProblem, Setting};
@@ -483,9 +483,9 @@ fn dedupe_derives(model: &mut Model, config: &TemplateConfig, problems: &mut Pro
                 .collect()
         };
         let mut seen: HashSet<String> = if enums.contains(name) {
-            last(ENUM_DERIVES)
+            last(&enum_derives(true))
         } else {
-            let seen = last(&struct_derives(all_optional.contains(name)));
+            let seen = last(&struct_derives(all_optional.contains(name), true));
             if let Some(d) = extra
                 .derives
                 .iter()

@@ -66,8 +66,16 @@ fn types_are_replaced_by_manifest_type_or_by_path_and_renames_keep_the_key() {
     assert!(code.contains("pub amount: rust_decimal::Decimal,"));
     assert!(code.contains("serialize_with = \"rust_decimal :: serde :: float::serialize\""));
     assert!(code.contains("rust_decimal::serde::float::deserialize(value)"));
+    // The field is renamed, its key is not: the generated `Serialize` writes the key, as serde's
+    // derive did by `#[serde(rename = "fullName")]` (Line keeps serde's derive for its `with`).
+    assert!(code.contains("pub name: ::std::string::String,"), "{code}");
     assert!(
-        code.contains("#[serde(rename = \"fullName\")]\n        pub name: ::std::string::String,")
+        code.contains(".required(\"fullName\", &self.name)"),
+        "{code}"
+    );
+    assert!(
+        code.contains("name: object.required(\"fullName\")?"),
+        "{code}"
     );
     assert!(code.contains("pub struct InvoiceLine {"));
     assert!(code.contains("::std::vec::Vec<invoice::InvoiceLine>"));

@@ -674,9 +674,9 @@ impl ValidManifest {
 
     /// The items the generated file should hold, as [`count_items`] counts them: the root
     /// struct and one per object or array of objects; one enum per enum; the `Template` impl,
-    /// one `Deserialize` impl per struct, and four per enum (inherent, `Display`, `FromStr` and
-    /// the `TryFrom<String>` it deserializes through); the module when anything is nested; nothing
-    /// else.
+    /// a `Serialize` and a `Deserialize` impl per struct, and six per enum (inherent,
+    /// `Display`, `FromStr`, the `TryFrom<String>` it deserializes through, `Serialize` and
+    /// `Deserialize`); the module when anything is nested; nothing else.
     fn expected_items(&self) -> [usize; 5] {
         fn count(children: &[Child], acc: &mut (usize, usize)) {
             for child in children {
@@ -708,9 +708,10 @@ impl ValidManifest {
             // Each struct and its builder.
             2 * (1 + structs),
             enums,
-            // `Template`; each struct's `Deserialize`, `builder()` impl and builder impl; each
-            // enum's inherent impl, `Display`, `FromStr` and `TryFrom<String>`.
-            1 + 3 * (1 + structs) + 4 * enums,
+            // `Template`; each struct's `Serialize`, `Deserialize`, `builder()` impl and
+            // builder impl; each enum's inherent impl, `Display`, `FromStr`,
+            // `TryFrom<String>`, `Serialize` and `Deserialize`.
+            1 + 4 * (1 + structs) + 6 * enums,
             // The module of nested types, also there for the field markers of the builders.
             usize::from(structs + enums > 0 || any_required(&self.root)),
             0,
@@ -1140,6 +1141,8 @@ fn count_items(items: &[syn::Item]) -> [usize; 5] {
 struct Output<'f> {
     root: &'f syn::ItemStruct,
     module: Option<(String, &'f [syn::Item])>,
+    /// Every impl, at the top level and in the module.
+    impls: Vec<&'f syn::ItemImpl>,
 }
 
 fn output<'f>(file: &'f syn::File, root_name: &str) -> Result<Output<'f>, TestCaseError> {
@@ -1157,7 +1160,21 @@ fn output<'f>(file: &'f syn::File, root_name: &str) -> Result<Output<'f>, TestCa
         }
     }
     let root = root.ok_or_else(|| TestCaseError::fail(format!("no root struct `{root_name}`")))?;
-    Ok(Output { root, module })
+    let nested = module.as_ref().map_or(&[][..], |(_, items)| *items);
+    let impls = file
+        .items
+        .iter()
+        .chain(nested)
+        .filter_map(|item| match item {
+            syn::Item::Impl(i) => Some(i),
+            _ => None,
+        })
+        .collect();
+    Ok(Output {
+        root,
+        module,
+        impls,
+    })
 }
 
 /// How a field's type looks: `Option`/`Vec` wrappers around a leaf or a generated type.
@@ -1209,10 +1226,134 @@ fn named_fields(s: &syn::ItemStruct) -> Result<Vec<&syn::Field>, TestCaseError> 
     }
 }
 
-/// The JSON key a field (de)serializes as.
-fn json_key(field: &syn::Field) -> String {
-    serde_rename(&field.attrs)
-        .unwrap_or_else(|| field.ident.as_ref().expect("named").unraw().to_string())
+/// The JSON key each field of `s` serializes as, in field order: as the struct's generated
+/// `Serialize` writes it (`.required("key", &self.field)`), else (serde's derive, when
+/// overrides ask for it) by serde's `rename`, else the field's name.
+fn json_keys(out: &Output<'_>, s: &syn::ItemStruct) -> Result<Vec<String>, TestCaseError> {
+    let written = out
+        .impl_of(&s.ident.to_string(), "Serialize")
+        .map(|i| written_pairs(i, &["&", "self", "."]));
+    named_fields(s)?
+        .iter()
+        .map(|field| {
+            let name = field.ident.as_ref().expect("named").unraw().to_string();
+            Ok(match &written {
+                Some(pairs) => pairs
+                    .iter()
+                    .find(|(f, _)| *f == name)
+                    .map(|(_, key)| key.clone())
+                    .ok_or_else(|| {
+                        TestCaseError::fail(format!(
+                            "`{}`'s `Serialize` does not write the field `{name}`",
+                            s.ident
+                        ))
+                    })?,
+                None => serde_rename(&field.attrs).unwrap_or(name),
+            })
+        })
+        .collect()
+}
+
+/// The value each variant of `e` stands for, in order: as its `as_str` writes it (`Self::A =>
+/// "a"`), which its generated `Serialize` writes and `FromStr` reads, else by serde's `rename`.
+fn written_values(out: &Output<'_>, e: &syn::ItemEnum) -> Result<Vec<String>, TestCaseError> {
+    let written = out.impl_of(&e.ident.to_string(), "").map(|i| {
+        written_pairs(i, &[])
+            .into_iter()
+            .map(|(value, variant)| (variant, value))
+            .collect::<Vec<_>>()
+    });
+    e.variants
+        .iter()
+        .map(|v| {
+            let name = v.ident.unraw().to_string();
+            Ok(match &written {
+                Some(pairs) => pairs
+                    .iter()
+                    .find(|(variant, _)| *variant == name)
+                    .map(|(_, value)| value.clone())
+                    .ok_or_else(|| {
+                        TestCaseError::fail(format!("`{}::as_str` misses `{name}`", e.ident))
+                    })?,
+                None => serde_rename(&v.attrs).unwrap_or(name),
+            })
+        })
+        .collect()
+}
+
+impl Output<'_> {
+    /// The impl of `trait_name` (its last segment; `""` for the inherent impl) for `name`.
+    fn impl_of(&self, name: &str, trait_name: &str) -> Option<&syn::ItemImpl> {
+        self.impls.iter().copied().find(|i| {
+            i.self_ty.to_token_stream().to_string() == name
+                && match &i.trait_ {
+                    None => trait_name.is_empty(),
+                    Some((path, _)) => {
+                        !trait_name.is_empty()
+                            && path
+                                .segments
+                                .last()
+                                .is_some_and(|segment| segment.ident == trait_name)
+                    }
+                }
+        })
+    }
+}
+
+/// In the tokens of `item`, every string literal and the identifier after it, past the tokens
+/// `between` (`"key", &self.field` gives `(field, key)`), or before it with `between` empty
+/// (`Self::A => "a"` gives `(a, A)`... as `(value, variant)`: see [`written_values`]).
+fn written_pairs(item: &syn::ItemImpl, between: &[&str]) -> Vec<(String, String)> {
+    fn flatten(tokens: proc_macro2::TokenStream, out: &mut Vec<proc_macro2::TokenTree>) {
+        for token in tokens {
+            match token {
+                proc_macro2::TokenTree::Group(g) => flatten(g.stream(), out),
+                other => out.push(other),
+            }
+        }
+    }
+    let mut tokens = Vec::new();
+    flatten(item.to_token_stream(), &mut tokens);
+    let text = |t: &proc_macro2::TokenTree| t.to_string();
+    let string = |t: &proc_macro2::TokenTree| match t {
+        proc_macro2::TokenTree::Literal(l) => syn::parse_str::<syn::LitStr>(&l.to_string())
+            .ok()
+            .map(|s| s.value()),
+        _ => None,
+    };
+    let mut pairs = Vec::new();
+    for (i, token) in tokens.iter().enumerate() {
+        let Some(value) = string(token) else { continue };
+        if between.is_empty() {
+            // `Self : : Variant = > "value"`, each punctuation character a token.
+            if i >= 6
+                && text(&tokens[i - 1]) == ">"
+                && text(&tokens[i - 2]) == "="
+                && text(&tokens[i - 6]) == "Self"
+            {
+                let variant = syn::parse_str::<syn::Ident>(&text(&tokens[i - 3]))
+                    .map(|v| v.unraw().to_string())
+                    .unwrap_or_default();
+                pairs.push((value, variant));
+            }
+        } else {
+            // `"key" , & self . field`
+            let after = &tokens[i + 1..];
+            if after.len() > between.len() + 1
+                && text(&after[0]) == ","
+                && after[1..=between.len()]
+                    .iter()
+                    .zip(between)
+                    .all(|(t, want)| text(t) == *want)
+            {
+                let field = syn::parse_str::<syn::Ident>(&text(&after[between.len() + 1]))
+                    .map(|f| f.unraw().to_string())
+                    .unwrap_or_default();
+                pairs.push((field, value));
+            }
+        }
+    }
+    pairs
 }
 
 const FORBIDDEN_TYPE_NAMES: &[&str] = &["Option", "Result", "String", "Vec", "Box", "Self"];
@@ -1248,14 +1389,13 @@ fn check_names(out: &Output<'_>) -> Result<(), TestCaseError> {
     for s in &structs {
         let mut idents = HashSet::new();
         let mut keys = HashSet::new();
-        for field in named_fields(s)? {
+        for (field, key) in named_fields(s)?.into_iter().zip(json_keys(out, s)?) {
             let ident = field.ident.as_ref().expect("named").unraw().to_string();
             prop_assert!(
                 idents.insert(ident.clone()),
                 "struct `{}` has the field `{ident}` twice",
                 s.ident
             );
-            let key = json_key(field);
             prop_assert!(
                 keys.insert(key.clone()),
                 "struct `{}` has the JSON key {key:?} twice",
@@ -1266,14 +1406,13 @@ fn check_names(out: &Output<'_>) -> Result<(), TestCaseError> {
     for e in &enums {
         let mut idents = HashSet::new();
         let mut values = HashSet::new();
-        for variant in &e.variants {
+        for (variant, value) in e.variants.iter().zip(written_values(out, e)?) {
             let ident = variant.ident.unraw().to_string();
             prop_assert!(
                 idents.insert(ident.clone()),
                 "enum `{}` has the variant `{ident}` twice",
                 e.ident
             );
-            let value = serde_rename(&variant.attrs).unwrap_or(ident);
             prop_assert!(
                 values.insert(value.clone()),
                 "enum `{}` has the value {value:?} twice",
@@ -1304,7 +1443,7 @@ fn check_shape(out: &Output<'_>, root: &[Child]) -> Result<(), TestCaseError> {
         vec![(out.root, root, "(root)".to_owned())];
     while let Some((s, children, at)) = stack.pop() {
         let fields = named_fields(s)?;
-        let keys: Vec<String> = fields.iter().map(|f| json_key(f)).collect();
+        let keys = json_keys(out, s)?;
         let expected: Vec<&str> = children.iter().map(|c| c.key.as_str()).collect();
         prop_assert_eq!(&keys, &expected, "the keys of `{}` (at {})", s.ident, at);
         for (field, child) in fields.iter().zip(children) {
@@ -1341,13 +1480,7 @@ fn check_shape(out: &Output<'_>, root: &[Child]) -> Result<(), TestCaseError> {
                     let e = find_enum(name).ok_or_else(|| {
                         TestCaseError::fail(format!("{path}: no enum `{name}` in the module"))
                     })?;
-                    let got: Vec<String> = e
-                        .variants
-                        .iter()
-                        .map(|v| {
-                            serde_rename(&v.attrs).unwrap_or_else(|| v.ident.unraw().to_string())
-                        })
-                        .collect();
+                    let got = written_values(out, e)?;
                     prop_assert_eq!(&got, values, "{}: the values of enum `{}`", path, name);
                 }
                 (Shape::Scalar(_) | Shape::ArrayScalar(_) | Shape::Opaque, TyShape::Leaf(_)) => {}
@@ -1815,11 +1948,11 @@ fn a_path_at_the_depth_limit_generates() {
             .to_file_string()
     });
     let file = syn::parse_file(&text).expect("parses");
-    // Each struct and its builder; each struct's `Deserialize`, `builder()` and builder impls,
-    // and the root's `Template`.
+    // Each struct and its builder; each struct's `Serialize`, `Deserialize`, `builder()` and
+    // builder impls, and the root's `Template`.
     assert_eq!(
         count_items(&file.items),
-        [2 * MAX_PATH_DEPTH, 0, 3 * MAX_PATH_DEPTH + 1, 1, 0]
+        [2 * MAX_PATH_DEPTH, 0, 4 * MAX_PATH_DEPTH + 1, 1, 0]
     );
 }
 

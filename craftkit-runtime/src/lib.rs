@@ -63,8 +63,9 @@ pub use client::Client;
 #[cfg(feature = "webhook")]
 pub mod webhook;
 
-/// The serde version generated code derives with (`#[serde(crate = "::craftkit_runtime::serde")]`),
-/// so that applications need no serde dependency of their own for generated types.
+/// The serde version generated code implements (`::craftkit_runtime::serde::Serialize`, and
+/// `#[serde(crate = "::craftkit_runtime::serde")]` where it derives), so that applications need
+/// no serde dependency of their own for generated types.
 pub use serde;
 /// The serde_json version whose `Value` generated code uses for variables of unknown type.
 pub use serde_json;

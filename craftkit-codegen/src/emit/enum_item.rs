@@ -24,7 +24,9 @@ const SHOWN_OF_LONG_VALUE: usize = 32;
 
 /// Builds enums and their impls, holding the pieces every enum shares.
 pub(super) struct EnumEmitter {
-    derive: Attribute,
+    /// The derives, by whether serde's derive writes `Serialize` and `Deserialize` (see
+    /// `serialize_impl::derived`).
+    derive: [Attribute; 2],
     serde_try_from: Attribute,
     /// The `Display` impl, for a type to replace.
     display: SelfImpl,
@@ -46,7 +48,7 @@ impl SelfImpl {
 impl EnumEmitter {
     pub(super) fn new() -> EnumEmitter {
         EnumEmitter {
-            derive: attrs::derive(attrs::ENUM_DERIVES),
+            derive: [false, true].map(|serde| attrs::derive(&attrs::enum_derives(serde))),
             serde_try_from: parse_quote!(
                 #[serde(crate = "::craftkit_runtime::serde", try_from = "::std::string::String")]
             ),
@@ -77,17 +79,21 @@ impl EnumEmitter {
         }
     }
 
-    /// The enum of `e` and its impls, pushed onto `items`.
-    pub(super) fn items(&self, e: &Enum, items: &mut Vec<Item>) {
+    /// The enum of `e` and its impls, pushed onto `items`. With `serde`, serde's derive writes
+    /// its `Serialize` and `Deserialize`, and it carries the `#[serde(...)]` attributes that
+    /// say what `serialize_impl` otherwise writes.
+    pub(super) fn items(&self, e: &Enum, serde: bool, items: &mut Vec<Item>) {
         let name = ident(&e.name);
         let variants: Vec<Ident> = e.variants.iter().map(|v| name_ident(&v.name)).collect();
         let values: Vec<&str> = e.variants.iter().map(|v| v.value.as_str()).collect();
         let mut attrs: Vec<Attribute> = attrs::docs(&e.docs).collect();
-        attrs.push(self.derive.clone());
+        attrs.push(self.derive[usize::from(serde)].clone());
         // Every enum deserializes from a string and nothing else, through `TryFrom<String>`:
         // serde's derived visitor also takes the map form of a unit variant
         // (`{"final": null}`), which the server refuses.
-        attrs.push(self.serde_try_from.clone());
+        if serde {
+            attrs.push(self.serde_try_from.clone());
+        }
         attrs::extend_extra(&mut attrs, &e.extra);
         // Escaped as a Rust string would be, then as inline code: a value of backticks (```)
         // must not open a code block in rustdoc.
@@ -98,12 +104,15 @@ impl EnumEmitter {
             )
         });
         // Tokens, not parsed: the macro only turns the item back into tokens (see `Emitted`).
+        let renames = values
+            .iter()
+            .map(|value| serde.then(|| quote!(#[serde(rename = #value)])));
         items.push(Item::Verbatim(quote! {
             #(#attrs)*
             pub enum #name {
                 #(
                     #[doc = #variant_docs]
-                    #[serde(rename = #values)]
+                    #renames
                     #variants,
                 )*
             }

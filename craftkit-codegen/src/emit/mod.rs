@@ -19,6 +19,7 @@ mod builder_item;
 mod deserialize_impl;
 mod enum_item;
 mod paths;
+mod serialize_impl;
 mod struct_item;
 mod template_impl;
 
@@ -29,7 +30,7 @@ use syn::{Attribute, Item, ItemMod, Visibility};
 
 use crate::model::{Model, TypeDef, TypeScope};
 
-pub(crate) use attrs::{ENUM_DERIVES, struct_derives};
+pub(crate) use attrs::{enum_derives, struct_derives};
 pub(crate) use builder_item::method_names;
 use paths::{Scope, ident};
 
@@ -76,16 +77,27 @@ pub(crate) fn emit(
 ) -> Emitted {
     let module = ident(&model.module);
     let names = TypeScope::of(model);
+    let (ser, de) = (
+        ident(&names.serializer_param()),
+        ident(&names.deserializer_param()),
+    );
     let rt = builder_item::Paths::new();
     let structs = struct_item::StructEmitter::new();
-    let mut root = structs.item(&model.root, Scope::Root { module: &module }, vis.clone());
+    let root_serde = serialize_impl::derived(&model.root.extra, Some(&model.root), attributes);
+    let mut root = structs.item(
+        &model.root,
+        Scope::Root { module: &module },
+        vis.clone(),
+        root_serde,
+    );
     root.attrs.splice(0..0, attributes.iter().cloned());
     let template = template_impl::item(&model.root.name, manifest, &model.fingerprint);
-    let mut items = vec![
-        Item::Struct(root),
-        deserialize_impl::item(&model.root, &names),
-        Item::Impl(template),
-    ];
+    let mut items = vec![Item::Struct(root)];
+    if !root_serde {
+        items.push(serialize_impl::struct_item(&model.root, &ser));
+    }
+    items.push(deserialize_impl::item(&model.root, &de));
+    items.push(Item::Impl(template));
     builder_item::items(
         &model.root,
         Scope::Root { module: &module },
@@ -101,11 +113,26 @@ pub(crate) fn emit(
     for def in &model.types {
         match def {
             TypeDef::Struct(s) => {
-                nested.push(Item::Struct(structs.item(s, Scope::Module, public.clone())));
-                nested.push(deserialize_impl::item(s, &names));
+                let serde = serialize_impl::derived(&s.extra, Some(s), &[]);
+                nested.push(Item::Struct(structs.item(
+                    s,
+                    Scope::Module,
+                    public.clone(),
+                    serde,
+                )));
+                if !serde {
+                    nested.push(serialize_impl::struct_item(s, &ser));
+                }
+                nested.push(deserialize_impl::item(s, &de));
                 builder_item::items(s, Scope::Module, &names, &public, &rt, &mut nested);
             }
-            TypeDef::Enum(e) => enums.items(e, &mut nested),
+            TypeDef::Enum(e) => {
+                let serde = serialize_impl::derived(&e.extra, None, &[]);
+                enums.items(e, serde, &mut nested);
+                if !serde {
+                    serialize_impl::enum_items(e, &ser, &de, &mut nested);
+                }
+            }
         }
     }
     nested.extend(builder_item::markers(model.structs()));

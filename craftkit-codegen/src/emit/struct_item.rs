@@ -7,13 +7,14 @@ use syn::{Attribute, Field, Fields, FieldsNamed, ItemStruct, Meta, Visibility};
 
 use super::attrs;
 use super::paths::{Scope, field_type, ident, name_ident, option};
+use super::serialize_impl::runtime_form;
 use crate::model::{FieldDef, Struct, Ty};
 
 /// Builds structs, holding the attributes every struct or field of one shape shares.
 pub(super) struct StructEmitter {
-    derive: Attribute,
-    /// The derives of a struct whose every field is optional: the same and `Default`.
-    derive_default: Attribute,
+    /// The derives, by whether every field is optional (`Default` too) and whether serde's
+    /// derive writes `Serialize` (see `serialize_impl::derived`).
+    derive: [[Attribute; 2]; 2],
     serde_crate: Attribute,
     allow_dead_code: Attribute,
     /// The `#[serde(...)]` part of an optional field.
@@ -23,30 +24,39 @@ pub(super) struct StructEmitter {
 impl StructEmitter {
     pub(super) fn new() -> StructEmitter {
         StructEmitter {
-            derive: attrs::derive(&attrs::struct_derives(false)),
-            derive_default: attrs::derive(&attrs::struct_derives(true)),
+            derive: [false, true].map(|all_optional| {
+                [false, true]
+                    .map(|serde| attrs::derive(&attrs::struct_derives(all_optional, serde)))
+            }),
             serde_crate: attrs::serde_crate(),
             allow_dead_code: attrs::allow_dead_code(),
             optional: quote!(skip_serializing_if = "::std::option::Option::is_none"),
         }
     }
 
-    /// The struct of `s`, with the visibility `vis`.
-    pub(super) fn item(&self, s: &Struct, scope: Scope<'_>, vis: Visibility) -> ItemStruct {
+    /// The struct of `s`, with the visibility `vis`. With `serde`, serde's derive writes its
+    /// `Serialize`, and the struct and its fields carry the `#[serde(...)]` attributes that
+    /// say what `serialize_impl` otherwise writes.
+    pub(super) fn item(
+        &self,
+        s: &Struct,
+        scope: Scope<'_>,
+        vis: Visibility,
+        serde: bool,
+    ) -> ItemStruct {
         let mut attrs: Vec<Attribute> = attrs::docs(&s.docs).collect();
         let all_optional = s.fields.iter().all(|f| f.optional);
-        attrs.extend([
-            if all_optional {
-                self.derive_default.clone()
-            } else {
-                self.derive.clone()
-            },
-            self.serde_crate.clone(),
-            self.allow_dead_code.clone(),
-        ]);
+        attrs.push(self.derive[usize::from(all_optional)][usize::from(serde)].clone());
+        if serde {
+            attrs.push(self.serde_crate.clone());
+        }
+        attrs.push(self.allow_dead_code.clone());
         attrs::extend_extra(&mut attrs, &s.extra);
-        let mut named: Punctuated<Field, syn::Token![,]> =
-            s.fields.iter().map(|f| self.field(f, scope)).collect();
+        let mut named: Punctuated<Field, syn::Token![,]> = s
+            .fields
+            .iter()
+            .map(|f| self.field(f, scope, serde))
+            .collect();
         if !named.empty_or_trailing() {
             named.push_punct(Default::default());
         }
@@ -64,9 +74,30 @@ impl StructEmitter {
         }
     }
 
-    fn field(&self, f: &FieldDef, scope: Scope<'_>) -> Field {
+    fn field(&self, f: &FieldDef, scope: Scope<'_>, derived: bool) -> Field {
         let mut attrs: Vec<Attribute> = attrs::docs(&f.docs).collect();
-        // One `#[serde(...)]` with every part, as typify writes it, not one line per part.
+        if derived {
+            self.serde_attributes(f, &mut attrs);
+        } else {
+            // `serialize_impl` writes the key and the rest. (A field with attributes of the
+            // user's makes its struct `derived`.)
+            attrs.extend(f.attributes.iter().cloned());
+        }
+        let ty = field_type(&f.ty, scope);
+        Field {
+            attrs,
+            vis: Visibility::Public(Default::default()),
+            modifiers: Default::default(),
+            ident: Some(name_ident(&f.name)),
+            colon_token: Some(Default::default()),
+            ty: if f.optional { option(ty) } else { ty },
+            default: None,
+        }
+    }
+
+    /// The field's `#[serde(...)]` for serde's derive, then the user's other attributes: one
+    /// `#[serde(...)]` with every part, as typify writes it, not one line per part.
+    fn serde_attributes(&self, f: &FieldDef, attrs: &mut Vec<Attribute>) {
         let mut serde: Vec<TokenStream> = Vec::new();
         if f.name.plain() != f.key {
             let key = &f.key;
@@ -102,16 +133,6 @@ impl StructEmitter {
             attrs.push(attrs::list("serde", quote!(#(#serde),*)));
         }
         attrs.extend(others);
-        let ty = field_type(&f.ty, scope);
-        Field {
-            attrs,
-            vis: Visibility::Public(Default::default()),
-            modifiers: Default::default(),
-            ident: Some(name_ident(&f.name)),
-            colon_token: Some(Default::default()),
-            ty: if f.optional { option(ty) } else { ty },
-            default: None,
-        }
     }
 }
 
@@ -119,15 +140,8 @@ impl StructEmitter {
 /// values as JSON integers, `95` and not `95.0`, and a non-finite number as an error instead
 /// of `null`), in the form for an optional field, a list, or both.
 fn serialize_with(ty: &Ty, optional: bool) -> Option<String> {
-    let (scalar, list) = match ty {
-        Ty::Scalar(scalar) => (scalar, ""),
-        Ty::Vec(item) => match &**item {
-            Ty::Scalar(scalar) => (scalar, "vec_"),
-            _ => return None,
-        },
-        _ => return None,
-    };
-    let base = scalar.rust.serialize_with?;
+    let (list, base) = runtime_form(ty)?;
     let option = if optional { "option_" } else { "" };
+    let list = if list { "vec_" } else { "" };
     Some(format!("serialize_{option}{list}{base}"))
 }

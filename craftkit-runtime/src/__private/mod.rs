@@ -2,9 +2,11 @@
 
 mod kind;
 mod object;
+mod serialize;
 
 pub use kind::Kind;
 pub use object::{FieldError, Object, object};
+pub use serialize::{StructFields, enum_value, struct_fields};
 
 use crate::ParseEnumError;
 
@@ -92,7 +94,16 @@ pub fn serialize_option_f64<S: Serializer>(
 
 /// `serialize_with` for `Vec<f64>` fields.
 pub fn serialize_vec_f64<S: Serializer>(value: &[f64], serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.collect_seq(value.iter().map(|v| JsonNumber(*v)))
+    Numbers(value).serialize(serializer)
+}
+
+/// A list of numbers, each written as [`JsonNumber`].
+struct Numbers<'a>(&'a [f64]);
+
+impl Serialize for Numbers<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|v| JsonNumber(*v)))
+    }
 }
 
 /// `serialize_with` for `Option<Vec<f64>>` fields.
@@ -100,10 +111,7 @@ pub fn serialize_option_vec_f64<S: Serializer>(
     value: &Option<Vec<f64>>,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
-    match value {
-        Some(values) => serialize_vec_f64(values, serializer),
-        None => serializer.serialize_none(),
-    }
+    value.as_deref().map(Numbers).serialize(serializer)
 }
 
 #[cfg(test)]

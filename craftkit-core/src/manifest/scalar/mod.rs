@@ -130,7 +130,9 @@ pub struct RustType {
     pub literal: Literal,
     /// The runtime's serializer for the field, when serde's own is not the server's form:
     /// `f64` for `craftkit_runtime::__private::serialize_f64` (and its `option_`, `vec_` and
-    /// `option_vec_` forms).
+    /// `option_vec_` forms, where serde's derive writes `Serialize`), and for the methods
+    /// `StructFields::required_f64` (`optional_`, `required_vec_`, `optional_vec_`) where the
+    /// generator writes it.
     pub serialize_with: Option<&'static str>,
     /// What the JSON value is checked to be before a type that replaces this one (an
     /// override) reads it; `None` leaves it to that type.
