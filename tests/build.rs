@@ -265,6 +265,7 @@ fn random_sample(out: &std::path::Path) {
     std::fs::create_dir_all(&manifests).expect("OUT_DIR is writable");
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut builder = craftkit_codegen::Builder::new();
+    builder.quiet(true);
     builder.manifest_dir(&manifests).out_dir(&dir);
     for i in 0..COUNT {
         let mut variables = Vec::new();
@@ -283,6 +284,9 @@ fn random_sample(out: &std::path::Path) {
 }
 
 fn main() {
+    // The Builders below are quiet: the manifests they read are written here, into OUT_DIR,
+    // and a `rerun-if-changed` on a file the script itself writes would rerun it (and rebuild
+    // this crate's large generated code) on every build. The script's inputs are these.
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=../craftkit-codegen/tests/common/name_pool.rs");
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
@@ -292,6 +296,7 @@ fn main() {
     let text = serde_json::to_string_pretty(&manifest()).expect("JSON");
     std::fs::write(manifests.join("hostile-text.json"), text).expect("OUT_DIR is writable");
     let result = craftkit_codegen::Builder::new()
+        .quiet(true)
         .manifest_dir(&manifests)
         .out_dir(&hostile)
         .docs_dir(hostile.join("docs"))
@@ -374,6 +379,7 @@ fn names_sample(out: &std::path::Path) {
         let text = serde_json::to_string_pretty(&manifest).expect("JSON");
         std::fs::write(manifests.join(format!("{slug}.json")), text).expect("writable");
         let result = craftkit_codegen::Builder::new()
+            .quiet(true)
             .manifest_dir(&manifests)
             .out_dir(&dir)
             .template(slug)
@@ -422,6 +428,7 @@ fn compat(out: &std::path::Path) {
         )
         .expect("the variation is readable");
         let result = craftkit_codegen::Builder::new()
+            .quiet(true)
             .manifest_dir(&manifests)
             .out_dir(&dir)
             .template("handover")
