@@ -29,12 +29,13 @@ impl Dir {
 }
 
 /// Reads the cached manifest of `slug`, validated and folded once; `None` when there is none.
-/// An invalid one is an input error naming the file, line and column.
+/// An invalid one is an input error naming the file, line and column; one over 20 MiB (the
+/// API's limit, so no server sent it) is an error before it is read whole.
 pub(crate) fn read(source: &ManifestSource, slug: &str) -> Result<Option<Tree>, Failure> {
     let path = source
         .path_for(slug)
         .map_err(|e| Failure::input(e.to_string()))?;
-    let text = match std::fs::read_to_string(&path) {
+    let text = match crate::files::read_text(&path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Failure::input(format!("{}: {e}", path.display()))),

@@ -19,6 +19,7 @@ mod batch;
 mod cache;
 mod check;
 mod docs;
+mod files;
 mod generate;
 mod pull;
 mod push;

@@ -2,7 +2,6 @@
 //! to the API as drafts, each with what changes against its published version; published on
 //! request, and then cached as `pull` caches.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use craftkit_codegen::{LoadedConfig, ManifestSource, Options};
@@ -12,9 +11,6 @@ use craftkit_runtime::client::{Client, TemplateDraft};
 use crate::api::Api;
 use crate::check::Diff;
 use crate::{Failure, cache, pull};
-
-/// The most bytes a template file may have: the API's limit for a request body, 20 MiB.
-const MAX_FILE_BYTES: u64 = 20 * 1024 * 1024;
 
 /// The arguments of `push`.
 #[derive(clap::Args, Debug)]
@@ -203,7 +199,7 @@ fn read_draft(dir: &Path, slug: &str) -> Result<TemplateDraft, String> {
             slug.escape_debug()
         ));
     }
-    let text = read_text(&path).map_err(|e| match e.kind() {
+    let text = crate::files::read_text(&path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => {
             let did_you_mean = files(dir)
                 .ok()
@@ -230,24 +226,6 @@ fn read_draft(dir: &Path, slug: &str) -> Result<TemplateDraft, String> {
         ));
     }
     Ok(draft)
-}
-
-/// The file's text, read up to [`MAX_FILE_BYTES`]: past it an error, without reading on.
-fn read_text(path: &Path) -> std::io::Result<String> {
-    let file = std::fs::File::open(path)?;
-    let mut text = String::new();
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_string(&mut text)
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::InvalidData => std::io::Error::other("not UTF-8 text"),
-            _ => e,
-        })?;
-    if text.len() as u64 > MAX_FILE_BYTES {
-        return Err(std::io::Error::other(
-            "larger than 20 MiB, the API's limit for a request body",
-        ));
-    }
-    Ok(text)
 }
 
 /// The published manifest of `slug`; `None` when there is none (`404`: unknown, or a draft).

@@ -53,7 +53,8 @@ pub(crate) async fn run(args: Args) -> Result<(), Failure> {
 /// Renders one data file and writes (or, with `--no-wait`, only names) the PDF.
 async fn one(args: &Args, data_file: &Path) -> Result<(), Failure> {
     let client = args.api.client()?;
-    let text = std::fs::read_to_string(data_file)
+    // At most the API's limit for a request body, which a larger file could not be sent in.
+    let text = crate::files::read_text(data_file)
         .map_err(|e| Failure::input(format!("{}: {e}", data_file.display())))?;
     let data: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
         Failure::input(format!(

@@ -339,3 +339,20 @@ fn batch_usage_errors_exit_2() {
     }
     assert_eq!(live.renders(), 0);
 }
+
+/// A line over 20 MiB (the API's limit for a request body, so no request could carry it) is
+/// an error found by the first pass: nothing is sent, and the line is never held whole.
+#[test]
+fn a_line_over_the_body_limit_stops_the_batch_before_anything_is_sent() {
+    let live = start("huge-line", Config::default());
+    let mut lines = data_lines(2);
+    lines.push(format!("{{\"pad\": \"{}\"}}", "x".repeat(20 * 1024 * 1024)));
+    let batch = live.write("huge.jsonl", &lines);
+    let (code, _, stderr) = live.run(&["--batch", batch.to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("line 3: larger than 20 MiB, the API's limit for a request body"),
+        "{stderr}"
+    );
+    assert_eq!(live.posts(), 0);
+}

@@ -308,6 +308,36 @@ fn render_writes_the_pdf_and_no_wait_prints_the_id() {
         );
 }
 
+/// A data file over 20 MiB, the API's limit for a request body, is refused before it is read
+/// whole or sent; so is a cached manifest over it.
+#[test]
+fn render_refuses_a_data_file_or_a_manifest_over_the_body_limit() {
+    let live = start("render-large");
+    let big = live.dir.join("big.json");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(20 * 1024 * 1024 + 1)
+        .unwrap();
+    live.cmd(&["render", "charter-handover", big.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "big.json: larger than 20 MiB, the API's limit for a request body",
+        ));
+    let manifests = live.dir.join(".craftkit/manifests");
+    std::fs::create_dir_all(&manifests).unwrap();
+    std::fs::File::create(manifests.join("huge.json"))
+        .unwrap()
+        .set_len(20 * 1024 * 1024 + 1)
+        .unwrap();
+    live.cmd(&["schema", "huge"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "huge.json: larger than 20 MiB, the API's limit for a request body",
+        ));
+}
+
 #[test]
 fn serve_prints_its_address_first() {
     let mut child = Std::new(assert_cmd::cargo::cargo_bin("cargo-craftkit"))

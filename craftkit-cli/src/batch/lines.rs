@@ -98,10 +98,11 @@ pub(crate) fn parse(slug: &str, number: u64, raw: &[u8]) -> Option<Line> {
 }
 
 /// The lines of a file, numbered from 1, as raw bytes (a line that is not UTF-8 is a
-/// malformed line, not the end of the batch).
+/// malformed line, not the end of the batch). A line over 20 MiB, which no request could carry,
+/// is an error and the end: the first pass, which counts the lines, finds it before anything
+/// is rendered, and no more than that is ever held.
 pub(crate) fn read(reader: impl BufRead) -> impl Iterator<Item = (u64, std::io::Result<Vec<u8>>)> {
-    reader
-        .split(b'\n')
+    crate::files::lines(reader, crate::files::MAX_FILE_BYTES)
         .zip(1..)
         .map(|(line, number)| (number, line))
 }

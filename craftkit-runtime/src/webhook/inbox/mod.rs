@@ -153,7 +153,8 @@ pub enum Completion {
 impl Completion {
     /// What a store's compare-and-set completion answers, from how many ids it marked done
     /// (rows updated, or the script's count): one is [`Completion::Completed`]; none means
-    /// the token no longer held the lease, [`Completion::LeaseLost`].
+    /// the token no longer held the lease, [`Completion::LeaseLost`]. Only the stores use it.
+    #[cfg(any(feature = "sqlite", feature = "postgres", feature = "redis"))]
     pub(crate) fn from_marked(marked: u64) -> Completion {
         if marked == 1 {
             Completion::Completed
