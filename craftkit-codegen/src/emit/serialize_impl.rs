@@ -54,14 +54,7 @@ pub(super) fn struct_item(s: &Struct, serializer: &Ident) -> Item {
         calls.extend(quote!(.#method(#key, &self.#field)));
     }
     let present = Group::new(Delimiter::Bracket, present);
-    let (s_, fields) = (
-        serializer,
-        if s.fields.is_empty() {
-            quote!(&[])
-        } else {
-            quote!(&#present)
-        },
-    );
+    let s_ = serializer;
     Item::Verbatim(quote! {
         #[automatically_derived]
         impl ::craftkit_runtime::serde::Serialize for #name {
@@ -69,7 +62,7 @@ pub(super) fn struct_item(s: &Struct, serializer: &Ident) -> Item {
             where
                 #s_: ::craftkit_runtime::serde::Serializer,
             {
-                ::craftkit_runtime::__private::struct_fields(serializer, #struct_name, #required, #fields)
+                ::craftkit_runtime::__private::struct_fields(serializer, #struct_name, #required, &#present)
                     #calls
                     .end()
             }

@@ -16,9 +16,9 @@ use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use super::{JsonNumber, Numbers};
 
-/// The fields of one struct being serialized; see the [module docs](self). The first error
-/// is kept and every later call does nothing, so that a generated impl is one expression
-/// (`?` per field is what made the derive costly to compile).
+/// The fields of one struct being serialized by a generated `Serialize` impl, one call per
+/// field in field order. The first error is kept and every later call does nothing, so that
+/// the impl is one expression (`?` per field is what made serde's derive costly to compile).
 #[must_use = "a struct is written only by `.end()`"]
 pub struct StructFields<S: Serializer> {
     state: Result<S::SerializeStruct, S::Error>,
