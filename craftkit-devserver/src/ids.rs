@@ -35,8 +35,21 @@ pub(crate) fn percent_encode(text: &str) -> String {
     out
 }
 
-/// RFC 3339 in UTC with milliseconds, as the API writes timestamps.
+/// RFC 3339 in UTC with milliseconds, as the API writes timestamps. RFC 3339 writes the years
+/// 0000 to 9999: a clock outside them (a broken one, or one set so in a test) is written as
+/// the nearest end of that range rather than panic the server.
 pub(crate) fn timestamp(at: std::time::SystemTime) -> craftkit_core::DateTime {
+    use std::time::{Duration, UNIX_EPOCH};
+    // 0000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z, from the Unix epoch.
+    let first = UNIX_EPOCH.checked_sub(Duration::from_secs(62_167_219_200));
+    let last = UNIX_EPOCH.checked_add(Duration::from_millis(253_402_300_799_999));
+    // Clamped before converting: `OffsetDateTime::from(SystemTime)` panics outside the years
+    // it holds.
+    let at = match (first, last) {
+        (Some(first), _) if at < first => first,
+        (_, Some(last)) if at > last => last,
+        _ => at,
+    };
     let t = time::OffsetDateTime::from(at);
     let text = format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
@@ -48,10 +61,9 @@ pub(crate) fn timestamp(at: std::time::SystemTime) -> craftkit_core::DateTime {
         t.second(),
         t.millisecond()
     );
-    // The text is RFC 3339 for every year from 0000 to 9999; a clock outside them is broken,
-    // and an API server has no truthful timestamp to write then.
+    // Within the years 0000-9999 after the clamp above, so always RFC 3339.
     craftkit_core::DateTime::try_from(text)
-        .expect("the server's clock is outside the years 0000-9999 that RFC 3339 can write")
+        .unwrap_or_else(|_| unreachable!("a timestamp of the years 0000-9999 is RFC 3339"))
 }
 
 #[cfg(test)]
@@ -71,5 +83,16 @@ mod tests {
     fn timestamps_are_rfc3339_with_milliseconds() {
         let at = std::time::UNIX_EPOCH + std::time::Duration::from_millis(1_764_151_200_204);
         assert_eq!(timestamp(at).as_str(), "2025-11-26T10:00:00.204Z");
+    }
+
+    #[test]
+    fn a_clock_outside_the_years_rfc3339_writes_gets_the_nearest_end() {
+        let year = std::time::Duration::from_secs(366 * 24 * 3600);
+        let late = std::time::UNIX_EPOCH + year * 10_000;
+        assert_eq!(timestamp(late).as_str(), "9999-12-31T23:59:59.999Z");
+        let early = std::time::UNIX_EPOCH - year * 3_000;
+        assert_eq!(timestamp(early).as_str(), "0000-01-01T00:00:00.000Z");
+        let first = std::time::UNIX_EPOCH - std::time::Duration::from_secs(62_167_219_200);
+        assert_eq!(timestamp(first).as_str(), "0000-01-01T00:00:00.000Z");
     }
 }
