@@ -1,12 +1,15 @@
 //! The payload fixtures against the generated `CharterHandover`: a valid payload round-trips
 //! exactly; each defect of the invalid one fails to deserialize with its path, or (for bounds)
 //! fails `Template::validate`; and the shared data validator finds exactly the expected
-//! violations.
+//! violations. Each fixture template also goes through serde's derived `Serialize` (an
+//! attribute on every type keeps it), and both tell a serializer the same thing.
 //!
 //! The types come from `#[craftkit_template]` reading the workspace's manifest cache
 //! (`.craftkit/manifests/`), compiled under `#![deny(warnings)]` as a user's crate would be.
 #![deny(warnings)]
 
+use craftkit_runtime::serde::Serialize;
+use craftkit_runtime::serde::de::DeserializeOwned;
 use craftkit_runtime::{Template, data};
 use serde_json::{Value, json};
 use via_macro::CharterHandover;
@@ -30,6 +33,28 @@ mod via_macro {
 
     /// A fillable lease form.
     #[craftkit_template("lease-form")]
+    pub struct LeaseForm;
+}
+
+/// The same templates, an attribute on every type: each derives serde's `Serialize` (and each
+/// enum its `Deserialize`).
+mod derived {
+    use craftkit_runtime::craftkit_template;
+
+    /// The charter hand-over document.
+    #[craftkit_template("charter-handover", attributes(#[doc(alias = "derived")]))]
+    pub struct CharterHandover;
+
+    /// An invoice.
+    #[craftkit_template("invoice", attributes(#[doc(alias = "derived")]))]
+    pub struct Invoice;
+
+    /// Every shape the generator handles.
+    #[craftkit_template("kitchen-sink", attributes(#[doc(alias = "derived")]))]
+    pub struct KitchenSink;
+
+    /// A fillable lease form.
+    #[craftkit_template("lease-form", attributes(#[doc(alias = "derived")]))]
     pub struct LeaseForm;
 }
 
@@ -413,5 +438,111 @@ fn an_all_optional_object_is_default_plus_what_you_set() {
     assert_eq!(
         serde_json::to_value(&address).unwrap(),
         json!({"city": "Split"})
+    );
+}
+
+/// What a serializer is told, as `serde_assert` records it.
+fn tokens(value: &impl Serialize) -> String {
+    let serializer = serde_assert::Serializer::builder().build();
+    format!("{:?}", value.serialize(&serializer).expect("serializes"))
+}
+
+/// `payload`, and `payload` without each of its keys (at every depth, one at a time).
+fn variants(payload: &Value) -> Vec<Value> {
+    fn paths(value: &Value, at: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
+        if let Value::Object(map) = value {
+            for (key, child) in map {
+                at.push(key.clone());
+                out.push(at.clone());
+                paths(child, at, out);
+                at.pop();
+            }
+        }
+    }
+    fn without(value: &mut Value, path: &[String]) {
+        if let (Value::Object(map), [first, rest @ ..]) = (value, path) {
+            if rest.is_empty() {
+                map.remove(first);
+            } else if let Some(child) = map.get_mut(first) {
+                without(child, rest);
+            }
+        }
+    }
+    let mut all = Vec::new();
+    paths(payload, &mut Vec::new(), &mut all);
+    let mut out = vec![payload.clone()];
+    for path in all {
+        let mut smaller = payload.clone();
+        without(&mut smaller, &path);
+        out.push(smaller);
+    }
+    out
+}
+
+/// Every variant of `payload` that both types read (a required key left out is refused by
+/// both, with the same error) serializes the same through both; returns how many did (the
+/// callers check that each payload's optional keys were exercised).
+fn same<G, D>(payload: &Value) -> usize
+where
+    G: Serialize + DeserializeOwned,
+    D: Serialize + DeserializeOwned,
+{
+    let mut compared = 0;
+    for value in variants(payload) {
+        let generated = serde_json::from_value::<G>(value.clone());
+        let derived = serde_json::from_value::<D>(value.clone());
+        match (generated, derived) {
+            (Ok(generated), Ok(derived)) => {
+                assert_eq!(tokens(&generated), tokens(&derived), "{value}");
+                let text = serde_json::to_string(&generated).unwrap();
+                assert_eq!(text, serde_json::to_string(&derived).unwrap(), "{value}");
+                assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), value);
+                compared += 1;
+            }
+            (Err(g), Err(d)) => assert_eq!(g.to_string(), d.to_string(), "{value}"),
+            (g, d) => panic!(
+                "one reads {value} and the other does not: {:?} / {:?}",
+                g.err(),
+                d.err()
+            ),
+        }
+    }
+    compared
+}
+
+#[test]
+fn generated_and_derived_serialize_alike() {
+    let charter = fixture("charter-handover.valid.json");
+    let compared = same::<via_macro::CharterHandover, derived::CharterHandover>(&charter);
+    assert!(compared >= 8, "{compared} payloads compared");
+    let invoice = invoice_example();
+    assert!(same::<via_macro::Invoice, derived::Invoice>(&invoice) >= 1);
+    let kitchen_sink = kitchen_sink_example();
+    assert!(same::<via_macro::KitchenSink, derived::KitchenSink>(&kitchen_sink) >= 13);
+    let lease = lease_form_example();
+    assert!(same::<via_macro::LeaseForm, derived::LeaseForm>(&lease) >= 3);
+}
+
+/// The recorder sees what the derive would tell it: an absent optional field is skipped, and
+/// the struct's length counts the fields written.
+#[test]
+fn the_tokens_name_the_struct_its_length_and_the_skipped_fields() {
+    let lease: via_macro::LeaseForm = serde_json::from_value(json!({
+        "Tenant Name": "Grace Hopper", "1st-payment": "2026-01-01", "monthlyRent": 1200,
+        "type": "Fixed term",
+        "landlord": {"signature": "https://example.org/l.png"},
+        "tenant": {"signature": "https://example.org/t.png"}
+    }))
+    .unwrap();
+    let recorded = tokens(&lease);
+    assert!(
+        recorded.starts_with("Tokens([Struct { name: \"LeaseForm\", len: "),
+        "{recorded}"
+    );
+    assert!(recorded.contains("SkippedField(\"Self\")"), "{recorded}");
+    assert!(
+        recorded.contains("Field(\"monthlyRent\"), U64(1200)")
+            || recorded.contains("Field(\"monthlyRent\"), I64(1200)"),
+        "{recorded}"
     );
 }

@@ -83,7 +83,7 @@ pub(crate) fn emit(
     );
     let rt = builder_item::Paths::new();
     let structs = struct_item::StructEmitter::new();
-    let root_serde = serialize_impl::derived(&model.root.extra, Some(&model.root), attributes);
+    let root_serde = serialize_impl::struct_derived(&model.root, attributes);
     let mut root = structs.item(
         &model.root,
         Scope::Root { module: &module },
@@ -113,7 +113,7 @@ pub(crate) fn emit(
     for def in &model.types {
         match def {
             TypeDef::Struct(s) => {
-                let serde = serialize_impl::derived(&s.extra, Some(s), &[]);
+                let serde = serialize_impl::struct_derived(s, &[]);
                 nested.push(Item::Struct(structs.item(
                     s,
                     Scope::Module,
@@ -127,7 +127,7 @@ pub(crate) fn emit(
                 builder_item::items(s, Scope::Module, &names, &public, &rt, &mut nested);
             }
             TypeDef::Enum(e) => {
-                let serde = serialize_impl::derived(&e.extra, None, &[]);
+                let serde = serialize_impl::derived(&e.extra, &[]);
                 enums.items(e, serde, &mut nested);
                 if !serde {
                     serialize_impl::enum_items(e, &ser, &de, &mut nested);

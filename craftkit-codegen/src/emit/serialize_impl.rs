@@ -19,18 +19,22 @@ use syn::{Attribute, Item, LitInt, LitStr};
 use super::paths::{ident, name_ident};
 use crate::model::{Enum, Extra, Struct, Ty};
 
-/// Whether the type keeps serde's derive: its overrides (or, for the root, the user's own
-/// attributes on the struct under the macro, in `user`) add derives or attributes to it or to
-/// one of its fields, or a `with` module to a field. See the [module docs](self).
-pub(super) fn derived(extra: &Extra, s: Option<&Struct>, user: &[Attribute]) -> bool {
+/// Whether a type keeps serde's derive: its overrides add derives or attributes to it, or
+/// (for the root) the user puts attributes other than docs on the struct under the macro
+/// (`user`). See the [module docs](self).
+pub(super) fn derived(extra: &Extra, user: &[Attribute]) -> bool {
     !extra.derives.is_empty()
         || !extra.attributes.is_empty()
         || user.iter().any(|attr| !attr.path().is_ident("doc"))
-        || s.is_some_and(|s| {
-            s.fields
-                .iter()
-                .any(|f| f.with.is_some() || !f.attributes.is_empty())
-        })
+}
+
+/// [`derived`] for a struct, whose fields' overrides count too: attributes, or a `with`
+/// module.
+pub(super) fn struct_derived(s: &Struct, user: &[Attribute]) -> bool {
+    derived(&s.extra, user)
+        || s.fields
+            .iter()
+            .any(|f| f.with.is_some() || !f.attributes.is_empty())
 }
 
 /// `impl Serialize for` the struct `s`: see the [module docs](self). `serializer` is the

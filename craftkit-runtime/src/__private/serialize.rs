@@ -39,22 +39,22 @@ pub fn struct_fields<S: Serializer>(
 }
 
 impl<S: Serializer> StructFields<S> {
-    fn write<T: ?Sized + Serialize>(mut self, key: &'static str, value: &T) -> Self {
+    /// Runs `step` on the struct unless an earlier step failed; its error is kept.
+    fn then(mut self, step: impl FnOnce(&mut S::SerializeStruct) -> Result<(), S::Error>) -> Self {
         if let Ok(fields) = &mut self.state
-            && let Err(error) = fields.serialize_field(key, value)
+            && let Err(error) = step(fields)
         {
             self.state = Err(error);
         }
         self
     }
 
-    fn skip(mut self, key: &'static str) -> Self {
-        if let Ok(fields) = &mut self.state
-            && let Err(error) = fields.skip_field(key)
-        {
-            self.state = Err(error);
-        }
-        self
+    fn write<T: ?Sized + Serialize>(self, key: &'static str, value: &T) -> Self {
+        self.then(|fields| fields.serialize_field(key, value))
+    }
+
+    fn skip(self, key: &'static str) -> Self {
+        self.then(|fields| fields.skip_field(key))
     }
 
     /// A required field: always written.
