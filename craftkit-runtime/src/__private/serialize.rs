@@ -111,7 +111,6 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde::ser::SerializeStruct;
 
     /// A struct as serde's derive writes it, beside the same struct through [`StructFields`].
     #[derive(serde::Serialize)]
@@ -135,11 +134,11 @@ mod tests {
         f: Option<Vec<f64>>,
     }
 
-    struct Chained(Derived);
+    struct Chained<'a>(&'a Derived);
 
-    impl Serialize for Chained {
+    impl Serialize for Chained<'_> {
         fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            let v = &self.0;
+            let v = self.0;
             struct_fields(
                 serializer,
                 "Derived",
@@ -157,8 +156,9 @@ mod tests {
     }
 
     fn both(v: Derived) -> (String, String) {
+        assert_eq!(tokens(&v), tokens(&Chained(&v)));
         let derived = serde_json::to_string(&v).unwrap();
-        let chained = serde_json::to_string(&Chained(v)).unwrap();
+        let chained = serde_json::to_string(&Chained(&v)).unwrap();
         (derived, chained)
     }
 
@@ -202,36 +202,37 @@ mod tests {
             f: None,
         };
         let derived = serde_json::to_string(&v).unwrap_err().to_string();
-        let chained = serde_json::to_string(&Chained(v)).unwrap_err().to_string();
+        let chained = serde_json::to_string(&Chained(&v)).unwrap_err().to_string();
         assert_eq!(derived, chained);
         assert!(chained.contains("NaN"), "{chained}");
     }
 
-    /// The calls a [`Recorder`] saw.
-    #[derive(Default)]
-    struct Calls(Vec<String>);
+    /// What a serializer is told, as `serde_assert` records it.
+    fn tokens(value: &impl Serialize) -> String {
+        let serializer = serde_assert::Serializer::builder().build();
+        format!("{:?}", value.serialize(&serializer).unwrap())
+    }
 
-    /// A `SerializeStruct` that records its calls.
-    struct Recorder<'a>(&'a mut Calls);
+    /// A struct of `required` always-written fields and the optional ones `present` says hold
+    /// a value, with no field written: what `serialize_struct` is told.
+    struct Length(usize, &'static [bool]);
 
-    impl SerializeStruct for Recorder<'_> {
-        type Ok = ();
-        type Error = serde::de::value::Error;
-        fn serialize_field<T: ?Sized + Serialize>(
-            &mut self,
-            key: &'static str,
-            _: &T,
-        ) -> Result<(), Self::Error> {
-            self.0.0.push(format!("field {key}"));
-            Ok(())
+    impl Serialize for Length {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            struct_fields(serializer, "S", self.0, self.1).end()
         }
-        fn skip_field(&mut self, key: &'static str) -> Result<(), Self::Error> {
-            self.0.0.push(format!("skip {key}"));
-            Ok(())
-        }
-        fn end(self) -> Result<(), Self::Error> {
-            self.0.0.push("end".into());
-            Ok(())
+    }
+
+    /// A required `a`, an absent optional `b` and a present optional `c`.
+    struct Calls;
+
+    impl Serialize for Calls {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            struct_fields(serializer, "S", 1, &[false, true])
+                .required("a", "x")
+                .optional::<u8>("b", &None)
+                .optional("c", &Some(1u8))
+                .end()
         }
     }
 
@@ -239,178 +240,18 @@ mod tests {
     /// absent optional field is skipped, as the derive does.
     #[test]
     fn the_length_and_the_skipped_fields_are_the_derives() {
-        let mut calls = Calls::default();
-        let recorder = Recorder(&mut calls);
-        let fields: StructFields<RecorderOnly<'_>> = StructFields {
-            state: Ok(recorder),
-        };
-        fields
-            .required("a", "x")
-            .optional::<u8>("b", &None)
-            .optional("c", &Some(1))
-            .end()
-            .unwrap();
-        assert_eq!(calls.0, ["field a", "skip b", "field c", "end"]);
-        let len = |present: &[bool]| {
-            let mut seen = None;
-            let _ = struct_fields(LenSerializer(&mut seen), "S", 2, present).end();
-            seen
-        };
-        assert_eq!(len(&[]), Some(("S", 2)));
-        assert_eq!(len(&[true, false, true]), Some(("S", 4)));
-    }
-
-    /// A serializer whose `SerializeStruct` is a [`Recorder`]: only that type is used.
-    struct RecorderOnly<'a>(std::marker::PhantomData<&'a ()>);
-
-    macro_rules! unused_serializer_methods {
-        () => {
-            type SerializeSeq = serde::ser::Impossible<(), serde::de::value::Error>;
-            type SerializeTuple = serde::ser::Impossible<(), serde::de::value::Error>;
-            type SerializeTupleStruct = serde::ser::Impossible<(), serde::de::value::Error>;
-            type SerializeTupleVariant = serde::ser::Impossible<(), serde::de::value::Error>;
-            type SerializeMap = serde::ser::Impossible<(), serde::de::value::Error>;
-            type SerializeStructVariant = serde::ser::Impossible<(), serde::de::value::Error>;
-            fn serialize_bool(self, _: bool) -> Result<(), Self::Error> {
-                unreachable!()
-            }
-            fn serialize_i8(self, _: i8) -> Result<(), Self::Error> {
-                unreachable!()
-            }
-            fn serialize_i16(self, _: i16) -> Result<(), Self::Error> {
-                unreachable!()
-            }
-            fn serialize_i32(self, _: i32) -> Result<(), Self::Error> {
-                unreachable!()
-            }
-            fn serialize_i64(self, _: i64) -> Result<(), Self::Error> {
-                unreachable!()
-            }
-            fn serialize_u8(self, _: u8) -> Result<(), Self::Error> {
-                unreachable!()
-            }
-            fn serialize_u16(self, _: u16) -> Result<(), Self::Error> {
-                unreachable!()
-            }
-            fn serialize_u32(self, _: u32) -> Result<(), Self::Error> {
-                unreachable!()
-            }
-            fn serialize_u64(self, _: u64) -> Result<(), Self::Error> {
-                unreachable!()
-            }
-            fn serialize_f32(self, _: f32) -> Result<(), Self::Error> {
-                unreachable!()
-            }
-            fn serialize_f64(self, _: f64) -> Result<(), Self::Error> {
-                unreachable!()
-            }
-            fn serialize_char(self, _: char) -> Result<(), Self::Error> {
-                unreachable!()
-            }
-            fn serialize_str(self, _: &str) -> Result<(), Self::Error> {
-                unreachable!()
-            }
-            fn serialize_bytes(self, _: &[u8]) -> Result<(), Self::Error> {
-                unreachable!()
-            }
-            fn serialize_none(self) -> Result<(), Self::Error> {
-                unreachable!()
-            }
-            fn serialize_some<T: ?Sized + Serialize>(self, _: &T) -> Result<(), Self::Error> {
-                unreachable!()
-            }
-            fn serialize_unit(self) -> Result<(), Self::Error> {
-                unreachable!()
-            }
-            fn serialize_unit_struct(self, _: &'static str) -> Result<(), Self::Error> {
-                unreachable!()
-            }
-            fn serialize_unit_variant(
-                self,
-                _: &'static str,
-                _: u32,
-                _: &'static str,
-            ) -> Result<(), Self::Error> {
-                unreachable!()
-            }
-            fn serialize_newtype_struct<T: ?Sized + Serialize>(
-                self,
-                _: &'static str,
-                _: &T,
-            ) -> Result<(), Self::Error> {
-                unreachable!()
-            }
-            fn serialize_newtype_variant<T: ?Sized + Serialize>(
-                self,
-                _: &'static str,
-                _: u32,
-                _: &'static str,
-                _: &T,
-            ) -> Result<(), Self::Error> {
-                unreachable!()
-            }
-            fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Self::Error> {
-                unreachable!()
-            }
-            fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Self::Error> {
-                unreachable!()
-            }
-            fn serialize_tuple_struct(
-                self,
-                _: &'static str,
-                _: usize,
-            ) -> Result<Self::SerializeTupleStruct, Self::Error> {
-                unreachable!()
-            }
-            fn serialize_tuple_variant(
-                self,
-                _: &'static str,
-                _: u32,
-                _: &'static str,
-                _: usize,
-            ) -> Result<Self::SerializeTupleVariant, Self::Error> {
-                unreachable!()
-            }
-            fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Self::Error> {
-                unreachable!()
-            }
-            fn serialize_struct_variant(
-                self,
-                _: &'static str,
-                _: u32,
-                _: &'static str,
-                _: usize,
-            ) -> Result<Self::SerializeStructVariant, Self::Error> {
-                unreachable!()
-            }
-        };
-    }
-
-    impl<'a> Serializer for RecorderOnly<'a> {
-        type Ok = ();
-        type Error = serde::de::value::Error;
-        type SerializeStruct = Recorder<'a>;
-        unused_serializer_methods!();
-        fn serialize_struct(self, _: &'static str, _: usize) -> Result<Recorder<'a>, Self::Error> {
-            unreachable!()
-        }
-    }
-
-    /// Records the name and length `serialize_struct` is given.
-    struct LenSerializer<'a>(&'a mut Option<(&'static str, usize)>);
-
-    impl Serializer for LenSerializer<'_> {
-        type Ok = ();
-        type Error = serde::de::value::Error;
-        type SerializeStruct = serde::ser::Impossible<(), serde::de::value::Error>;
-        unused_serializer_methods!();
-        fn serialize_struct(
-            self,
-            name: &'static str,
-            len: usize,
-        ) -> Result<Self::SerializeStruct, Self::Error> {
-            *self.0 = Some((name, len));
-            Err(serde::ser::Error::custom("recorded"))
-        }
+        assert_eq!(
+            tokens(&Calls),
+            "Tokens([Struct { name: \"S\", len: 2 }, Field(\"a\"), Str(\"x\"), \
+             SkippedField(\"b\"), Field(\"c\"), Some, U8(1), StructEnd])"
+        );
+        assert_eq!(
+            tokens(&Length(2, &[])),
+            "Tokens([Struct { name: \"S\", len: 2 }, StructEnd])"
+        );
+        assert_eq!(
+            tokens(&Length(2, &[true, false, true])),
+            "Tokens([Struct { name: \"S\", len: 4 }, StructEnd])"
+        );
     }
 }
