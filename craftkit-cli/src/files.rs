@@ -1,6 +1,7 @@
 //! Reading the files a command is given, in bounded memory: a manifest, a template draft, a
 //! data file or a batch line is at most [`MAX_FILE_BYTES`], the API's limit for a request
-//! body (`413` past it), so a larger one is an error before it is read whole.
+//! body (`413` past it), so a larger one is an error before it is read whole. A journal's
+//! lines are read the same way, but one over its limit is skipped ([`lines_skipping_long`]).
 
 use std::io::{BufRead, Read};
 use std::path::Path;
@@ -40,41 +41,85 @@ pub(crate) fn lines(
         if done {
             return None;
         }
-        let mut line = Vec::new();
-        loop {
-            let available = match reader.fill_buf() {
-                Ok(available) => available,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    done = true;
-                    return Some(Err(e));
-                }
+        // `Stop` never skips a line (`Ok(None)`): it ends with the error instead.
+        let next = next_line(&mut reader, limit, OverLimit::Stop)?
+            .and_then(|line| line.ok_or_else(|| std::io::Error::other(TOO_LARGE)));
+        done = next.is_err();
+        Some(next)
+    })
+}
+
+/// The lines of `reader` as [`lines`] reads them, but a line over `limit` bytes is read past,
+/// never held, and yielded as `None`: for files whose long lines are garbage to skip (a
+/// journal's records), not input to refuse.
+pub(crate) fn lines_skipping_long(
+    reader: impl BufRead,
+    limit: u64,
+) -> impl Iterator<Item = std::io::Result<Option<Vec<u8>>>> {
+    let mut reader = reader;
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        let next = next_line(&mut reader, limit, OverLimit::Skip)?;
+        done = next.is_err();
+        Some(next)
+    })
+}
+
+/// What [`next_line`] does with a line over its limit.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum OverLimit {
+    /// Stop there: an error, and nothing more of the line is read.
+    Stop,
+    /// Read on to the end of the line, dropping it: `Ok(None)`.
+    Skip,
+}
+
+/// The next line of `reader`: `None` at the end, `Ok(Some(line))`, `Ok(None)` for a line over
+/// `limit` skipped, or an error (a read error, or a line over `limit` with [`OverLimit::Stop`]).
+/// Holds at most `limit` bytes of a line.
+fn next_line(
+    reader: &mut impl BufRead,
+    limit: u64,
+    over: OverLimit,
+) -> Option<std::io::Result<Option<Vec<u8>>>> {
+    let mut line = Vec::new();
+    let mut skipping = false;
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(available) => available,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Some(Err(e)),
+        };
+        if available.is_empty() {
+            return match (skipping, line.is_empty()) {
+                (true, _) => Some(Ok(None)),
+                (false, true) => None,
+                (false, false) => Some(Ok(Some(line))),
             };
-            if available.is_empty() {
-                done = true;
-                return (!line.is_empty()).then_some(Ok(line));
-            }
-            let (taken, end) = match available.iter().position(|b| *b == b'\n') {
-                Some(at) => (&available[..at], Some(at + 1)),
-                None => (available, None),
-            };
-            if (line.len() + taken.len()) as u64 > limit {
-                done = true;
+        }
+        let (taken, end) = match available.iter().position(|b| *b == b'\n') {
+            Some(at) => (&available[..at], Some(at + 1)),
+            None => (available, None),
+        };
+        if !skipping && (line.len() + taken.len()) as u64 > limit {
+            if over == OverLimit::Stop {
                 return Some(Err(std::io::Error::other(TOO_LARGE)));
             }
-            line.extend_from_slice(taken);
-            match end {
-                Some(consumed) => {
-                    reader.consume(consumed);
-                    return Some(Ok(line));
-                }
-                None => {
-                    let consumed = available.len();
-                    reader.consume(consumed);
-                }
-            }
+            skipping = true;
+            line = Vec::new();
         }
-    })
+        if !skipping {
+            line.extend_from_slice(taken);
+        }
+        let consumed = end.unwrap_or(available.len());
+        reader.consume(consumed);
+        if end.is_some() {
+            return Some(Ok((!skipping).then_some(line)));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -111,6 +156,53 @@ mod tests {
             lines[1].as_ref().unwrap_err().contains("20 MiB"),
             "{lines:?}"
         );
+    }
+
+    /// A reader of one line of `length` bytes of `x`, then `rest`, through a 64 KiB buffer:
+    /// nothing of it is in memory until read.
+    fn long_line_then(length: u64, rest: &'static [u8]) -> impl BufRead {
+        std::io::BufReader::with_capacity(64 * 1024, std::io::repeat(b'x').take(length).chain(rest))
+    }
+
+    #[test]
+    fn a_line_over_the_limit_is_not_read_on_nor_held() {
+        let reader = long_line_then(16 << 20, b"\nnext\n");
+        let mut read = Vec::new();
+        let held = allocation_counter::measure(|| {
+            read = lines(reader, 1 << 20)
+                .map(|line| line.map_err(|e| e.to_string()))
+                .collect();
+        });
+        assert_eq!(read.len(), 1, "the error ends the lines");
+        assert!(read[0].as_ref().unwrap_err().contains("20 MiB"));
+        assert!(held.bytes_max < 2 << 20, "{held:?}");
+    }
+
+    #[test]
+    fn a_line_over_the_limit_is_skipped_without_being_held() {
+        let reader = long_line_then(16 << 20, b"\nnext\n\nx");
+        let mut read = Vec::new();
+        let held = allocation_counter::measure(|| {
+            read = lines_skipping_long(reader, 1 << 20)
+                .map(Result::unwrap)
+                .collect();
+        });
+        let line = |s: &[u8]| Some(s.to_vec());
+        assert_eq!(read, [None, line(b"next"), line(b""), line(b"x")]);
+        assert!(held.bytes_max < 2 << 20, "{held:?}");
+        // A long last line without its newline is skipped too.
+        let read: Vec<_> = lines_skipping_long(long_line_then(5, b""), 4)
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(read, [None]);
+        // Within the limit, the same lines as `lines`.
+        let text = b"ab\ncdefghij\n\nk";
+        let skipping: Vec<_> =
+            lines_skipping_long(std::io::BufReader::with_capacity(4, &text[..]), 100)
+                .map(|line| line.unwrap().unwrap())
+                .collect();
+        let plain: Vec<_> = lines(&text[..], 100).map(Result::unwrap).collect();
+        assert_eq!(skipping, plain);
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! no request for them. Each record is one JSON line, written by a thread of its own and
 //! synced to disk in groups (every record that queued up while the last group was synced).
 //! A kill can tear the last line: reading skips a line that does not parse, and appending
-//! starts on a fresh line.
+//! starts on a fresh line. Reading holds at most [`MAX_RECORD_BYTES`] of a line: a longer
+//! one is no record of ours and is skipped like a torn one (its line renders again, under the
+//! same idempotency key).
 //!
 //! Correctness never depends on the journal: without it, or with records lost, the
 //! idempotency keys still make every line render once. Records hold a hash of the slug and the
@@ -29,6 +31,10 @@ pub(crate) enum Done {
     Failed(String),
 }
 
+/// The longest line read as a record, 64 KiB. A record is about 150 bytes plus the server's
+/// error code; a line past this is skipped without being held.
+pub(crate) const MAX_RECORD_BYTES: u64 = 64 * 1024;
+
 /// The records of a journal: what is done, by the hash of slug and key.
 #[derive(Debug, Default)]
 pub(crate) struct Journal {
@@ -49,16 +55,22 @@ pub(crate) fn record_id(slug: &str, key: &str) -> u128 {
 
 impl Journal {
     /// Reads the journal at `path`; a missing file is an empty journal. Lines that do not
-    /// parse (a torn last line) are skipped.
+    /// parse (a torn last line) or are longer than [`MAX_RECORD_BYTES`] are skipped.
     pub(crate) fn load(path: &Path) -> std::io::Result<Journal> {
-        let file = match File::open(path) {
-            Ok(file) => file,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Journal::default()),
-            Err(e) => return Err(e),
-        };
+        match File::open(path) {
+            Ok(file) => Journal::read(BufReader::new(file)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Journal::default()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The records of a journal's text (see [`Journal::load`]).
+    fn read(reader: impl BufRead) -> std::io::Result<Journal> {
         let mut journal = Journal::default();
-        for line in BufReader::new(file).split(b'\n') {
-            let line = line?;
+        for line in crate::files::lines_skipping_long(reader, MAX_RECORD_BYTES) {
+            let Some(line) = line? else {
+                continue;
+            };
             let Ok(record) = serde_json::from_slice::<Value>(&line) else {
                 continue;
             };
@@ -224,6 +236,22 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(!text.contains("k1"), "no key in the journal: {text}");
         let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
+    fn a_line_too_long_for_a_record_is_skipped_without_being_held() {
+        let record = format!(
+            "{{\"id\": \"{:032x}\", \"line\": 1, \"status\": \"succeeded\", \"render\": \"rnd_1\"}}\n",
+            record_id("invoice", "k1")
+        );
+        // 16 MiB of garbage on one line (a record of ours is about 150 bytes), then a record.
+        let garbage = std::io::repeat(b'{').take(16 << 20);
+        let reader = BufReader::new(garbage.chain(std::io::Cursor::new(format!("\n{record}"))));
+        let mut journal = Journal::default();
+        let held = allocation_counter::measure(|| journal = Journal::read(reader).unwrap());
+        assert_eq!(journal.len(), 1);
+        assert_eq!(journal.get("invoice", "k1"), Some(&Done::Succeeded));
+        assert!(held.bytes_max < 1 << 20, "{held:?}");
     }
 
     #[test]
