@@ -4,7 +4,8 @@
 #
 #   benches/macro-cost/expansion.sh
 #
-# Writes, in $WORK (default /tmp/craftkit-expansion):
+# Writes, in $EXPANSION_DIR (default /tmp/craftkit-expansion; emptied first, and refused when it
+# is a directory this script did not make):
 #   timed/   a proc-macro crate whose `craftkit_template` calls the function the real macro
 #            calls (`craftkit_codegen::attribute::expand`, this checkout's, by path) and appends
 #            its wall time to $EXPANSION_LOG; and `intake!("file")`, which only hands a file's
@@ -28,21 +29,31 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-work=${WORK:-/tmp/craftkit-expansion}
+work=${EXPANSION_DIR:-/tmp/craftkit-expansion}
 templates=${TEMPLATES:-5}
 variables=${VARIABLES:-200}
 runs=${RUNS:-5}
 profiles=(default packages override)
 
 say() { printf '\n== %s\n' "$*" >&2; }
+fail() { printf '\nFAILED: %s\n' "$*" >&2; exit 1; }
 
+for knob in TEMPLATES=$templates VARIABLES=$variables RUNS=$runs; do
+    [[ ${knob#*=} =~ ^[1-9][0-9]*$ ]] || fail "$knob: a positive whole number, please"
+done
+# Only a directory this script made (it leaves a marker) is emptied.
+marker=$work/.craftkit-expansion
+if [[ -e $work && ! -e $marker && -n $(ls -A "$work") ]]; then
+    fail "$work exists and is not this script's: set EXPANSION_DIR to another directory"
+fi
 rm -rf "$work"
 mkdir -p "$work/timed/src" "$work/user/src" "$work/user/.craftkit/manifests" "$work/logs"
+touch "$marker"
 
-say "building the tools (make_manifest, print)"
-(cd "$repo" && cargo build -q -p craftkit-codegen --example make_manifest --example print)
-"$repo/target/debug/examples/make_manifest" "$variables" >"$work/base.json"
-"$repo/target/debug/examples/print" "$work/base.json" >"$work/expansion.rs"
+say "making the manifest and its generated code (make_manifest, print)"
+(cd "$repo" && cargo run -q -p craftkit-codegen --example make_manifest -- "$variables") >"$work/base.json"
+(cd "$repo" && cargo run -q -p craftkit-codegen --example print -- "$work/base.json") >"$work/expansion.rs"
+[[ -s $work/expansion.rs ]] || fail "the print example wrote no code for $work/base.json"
 
 cat >"$work/timed/Cargo.toml" <<EOF
 [package]
@@ -145,8 +156,17 @@ for round in $(seq 1 "$runs"); do
     done
 done
 
-say "results ($templates templates x $variables variables, $runs checks each; $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg))"
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# Every check must have expanded every template: a check that found the crate fresh would
+# leave fewer samples than the table says.
+for profile in "${profiles[@]}"; do
+    for what in expansion intake; do
+        got=$(grep -c "^$what " "$work/logs/$profile" || true)
+        ((got == runs * templates)) || fail "$profile: $got ${what}s logged, $((runs * templates)) expected"
+    done
+done
+
+say "results ($templates templates x $variables variables, $runs checks each; $(nproc) cores; load, this run's own included, $(cut -d' ' -f1-3 /proc/loadavg))"
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) exit 1; if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 printf '| profile | expansion, median ms | rustc taking in the same tokens as one string (intake), median ms | cold `cargo check` CPU s |\n|---|---:|---:|---:|\n'
 for profile in "${profiles[@]}"; do
     expansion=$(awk '$1 == "expansion" { print $2 }' "$work/logs/$profile" | median)

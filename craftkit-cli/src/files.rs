@@ -30,7 +30,8 @@ pub(crate) fn read_text(path: &Path) -> std::io::Result<String> {
 }
 
 /// The lines of `reader` (without their `\n`), each at most `limit` bytes: a longer one is an
-/// error, after which nothing more is read, and at most `limit` bytes of it are ever held.
+/// error, after which nothing more is read, and at most `limit` bytes of it are ever held (in a
+/// buffer that may have grown to twice that).
 pub(crate) fn lines(
     reader: impl BufRead,
     limit: u64,
@@ -42,9 +43,10 @@ pub(crate) fn lines(
             return None;
         }
         // `Stop` never skips a line (`Ok(None)`): it ends with the error instead.
-        let next = next_line(&mut reader, limit, OverLimit::Stop)?
+        // Past the end, nothing is read again (a terminal would wait for another end of input).
+        let next = next_line(&mut reader, limit, OverLimit::Stop, &mut done)?
             .and_then(|line| line.ok_or_else(|| std::io::Error::other(TOO_LARGE)));
-        done = next.is_err();
+        done |= next.is_err();
         Some(next)
     })
 }
@@ -62,8 +64,8 @@ pub(crate) fn lines_skipping_long(
         if done {
             return None;
         }
-        let next = next_line(&mut reader, limit, OverLimit::Skip)?;
-        done = next.is_err();
+        let next = next_line(&mut reader, limit, OverLimit::Skip, &mut done)?;
+        done |= next.is_err();
         Some(next)
     })
 }
@@ -79,11 +81,13 @@ enum OverLimit {
 
 /// The next line of `reader`: `None` at the end, `Ok(Some(line))`, `Ok(None)` for a line over
 /// `limit` skipped, or an error (a read error, or a line over `limit` with [`OverLimit::Stop`]).
-/// Holds at most `limit` bytes of a line.
+/// Holds at most `limit` bytes of a line, in a buffer of at most twice that. Sets `ended` once
+/// the reader has said it is at its end, so that the caller reads no more.
 fn next_line(
     reader: &mut impl BufRead,
     limit: u64,
     over: OverLimit,
+    ended: &mut bool,
 ) -> Option<std::io::Result<Option<Vec<u8>>>> {
     let mut line = Vec::new();
     let mut skipping = false;
@@ -94,6 +98,7 @@ fn next_line(
             Err(e) => return Some(Err(e)),
         };
         if available.is_empty() {
+            *ended = true;
             return match (skipping, line.is_empty()) {
                 (true, _) => Some(Ok(None)),
                 (false, true) => None,
@@ -160,22 +165,105 @@ mod tests {
 
     /// A reader of one line of `length` bytes of `x`, then `rest`, through a 64 KiB buffer:
     /// nothing of it is in memory until read.
-    fn long_line_then(length: u64, rest: &'static [u8]) -> impl BufRead {
+    fn long_line_then(
+        length: u64,
+        rest: &'static [u8],
+    ) -> std::io::BufReader<std::io::Chain<std::io::Take<std::io::Repeat>, &'static [u8]>> {
         std::io::BufReader::with_capacity(64 * 1024, std::io::repeat(b'x').take(length).chain(rest))
     }
 
     #[test]
     fn a_line_over_the_limit_is_not_read_on_nor_held() {
-        let reader = long_line_then(16 << 20, b"\nnext\n");
+        let mut reader = long_line_then(16 << 20, b"\nnext\n");
         let mut read = Vec::new();
         let held = allocation_counter::measure(|| {
-            read = lines(reader, 1 << 20)
+            read = lines(&mut reader, 1 << 20)
                 .map(|line| line.map_err(|e| e.to_string()))
                 .collect();
         });
         assert_eq!(read.len(), 1, "the error ends the lines");
         assert!(read[0].as_ref().unwrap_err().contains("20 MiB"));
         assert!(held.bytes_max < 2 << 20, "{held:?}");
+        // Read no further than the limit and one buffer past it.
+        let unread = reader.get_ref().get_ref().0.limit();
+        assert!(
+            unread > (16 << 20) - (2 << 20),
+            "{unread} bytes left unread"
+        );
+    }
+
+    #[test]
+    fn a_line_at_the_limit_is_kept_and_one_byte_more_is_not() {
+        let read = |text: &'static [u8]| -> Vec<Option<Vec<u8>>> {
+            lines_skipping_long(std::io::BufReader::with_capacity(3, text), 4)
+                .map(Result::unwrap)
+                .collect()
+        };
+        assert_eq!(
+            read(b"abcd\nabcde\nx"),
+            [Some(b"abcd".to_vec()), None, Some(b"x".to_vec())]
+        );
+        assert_eq!(all(b"abcd\nabcde\nx", 4)[0], Ok("abcd".to_owned()));
+        assert!(all(b"abcd\nabcde\nx", 4)[1].is_err());
+    }
+
+    /// A reader that gives `data`, then fails.
+    struct FailsAfter(&'static [u8]);
+
+    impl Read for FailsAfter {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(std::io::Error::other("the disk is gone"));
+            }
+            let n = buf.len().min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_read_error_while_skipping_ends_the_lines_with_it() {
+        let reader = std::io::BufReader::with_capacity(2, FailsAfter(b"ok\nabcdefgh"));
+        let read: Vec<_> = lines_skipping_long(reader, 4)
+            .map(|line| line.map_err(|e| e.to_string()))
+            .collect();
+        assert_eq!(
+            read,
+            [Ok(Some(b"ok".to_vec())), Err("the disk is gone".to_owned())]
+        );
+    }
+
+    /// A reader that counts how often it is read at its end.
+    struct CountsEnds<'a>(&'a [u8], usize);
+
+    impl Read for CountsEnds<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.0.is_empty() {
+                self.1 += 1;
+            }
+            let n = buf.len().min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn the_end_of_input_is_read_once() {
+        // A terminal's end of input (Ctrl-D) is one read of nothing: reading on waits for another.
+        let mut source = CountsEnds(b"a\nb", 0);
+        let mut it = lines(std::io::BufReader::new(&mut source), 100);
+        assert_eq!(it.by_ref().count(), 2);
+        assert!(it.next().is_none());
+        drop(it);
+        assert_eq!(source.1, 1);
+        let mut source = CountsEnds(b"a\nb", 0);
+        let mut it = lines_skipping_long(std::io::BufReader::new(&mut source), 100);
+        assert_eq!(it.by_ref().count(), 2);
+        assert!(it.next().is_none());
+        drop(it);
+        assert_eq!(source.1, 1);
     }
 
     #[test]

@@ -3,8 +3,8 @@
 //! synced to disk in groups (every record that queued up while the last group was synced).
 //! A kill can tear the last line: reading skips a line that does not parse, and appending
 //! starts on a fresh line. Reading holds at most [`MAX_RECORD_BYTES`] of a line: a longer
-//! one is no record of ours and is skipped like a torn one (its line renders again, under the
-//! same idempotency key).
+//! one (garbage, or a record whose error code or render id, both the server's, is that long)
+//! is skipped like a torn one, and its line renders again under the same idempotency key.
 //!
 //! Correctness never depends on the journal: without it, or with records lost, the
 //! idempotency keys still make every line render once. Records hold a hash of the slug and the
