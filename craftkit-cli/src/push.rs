@@ -57,7 +57,12 @@ pub(crate) async fn run(args: Args) -> Result<(), Failure> {
     let drafts = read_drafts(&dir, &args.slugs)?;
     let client = args.api.client()?;
     // The overrides decide the Rust names, as they do for `check`, the macro and the Builder.
-    let config = source.config().map_err(|e| Failure::input(e.to_string()))?;
+    // Those of a template being pushed count even when it is not cached: a template's first
+    // push publishes it, and until then there is nothing to pull.
+    let pushed: Vec<&str> = drafts.iter().map(TemplateDraft::slug).collect();
+    let config = source
+        .config_also_for(&pushed)
+        .map_err(|e| Failure::input(e.to_string()))?;
 
     let mut saved = Vec::with_capacity(drafts.len());
     for draft in drafts {

@@ -302,3 +302,42 @@ fn a_template_file_over_the_apis_body_limit_is_refused_unread() {
         ));
     assert_eq!(live.drafts_sent(), 0);
 }
+
+#[test]
+fn overrides_written_before_a_templates_first_publish_do_not_block_it() {
+    let live = Live::start("push-config-first", Config::default());
+    live.write("site-visit", &site_visit(&[]));
+    // Overrides for a template nobody has published yet: nothing to pull, so the cache cannot
+    // hold it; the push that publishes it must not be refused for it.
+    let config = live.dir.join(".craftkit/config.toml");
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    std::fs::write(
+        &config,
+        "[template.site-visit.types.Room]\nrename = \"Space\"\n",
+    )
+    .unwrap();
+
+    live.push(&["--publish"]).assert().success();
+    assert_eq!(live.live("site-visit").unwrap().version, 1);
+    assert!(live.cached("site-visit").is_some());
+
+    // Once published and cached, a change is compared with the overrides applied, as for
+    // any cached template.
+    live.write(
+        "site-visit",
+        &site_visit(&[json!({"path": "rooms[].area", "type": "number"})]),
+    );
+    live.push(&["--publish"]).assert().success();
+    assert_eq!(live.live("site-visit").unwrap().version, 2);
+
+    // A template neither cached nor pushed is still a mistake to name (a typo).
+    std::fs::write(
+        &config,
+        "[template.site-vist.types.Room]\nrename = \"Space\"\n",
+    )
+    .unwrap();
+    live.push(&[])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did you mean `site-visit`?"));
+}

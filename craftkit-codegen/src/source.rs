@@ -254,6 +254,25 @@ impl ManifestSource {
     /// `[template.<slug>]` in it names a cached manifest (else an error with the closest
     /// cached slug). No file is the empty configuration.
     pub fn config(&self) -> Result<LoadedConfig, Error> {
+        self.config_also_for(&[])
+    }
+
+    /// [`config`](Self::config), accepting `[template.<slug>]` also for each of `slugs`, which
+    /// the cache need not hold: the templates about to be published (`cargo craftkit push`),
+    /// whose overrides are written before there is anything to pull.
+    ///
+    /// ```
+    /// # let dir = std::env::temp_dir().join(format!("craftkit-doc-config-{}", std::process::id()));
+    /// # std::fs::create_dir_all(dir.join("manifests")).unwrap();
+    /// std::fs::write(dir.join("config.toml"), "[template.site-visit]\nderives = [\"Hash\"]\n")?;
+    /// let source = craftkit_codegen::ManifestSource::new(dir.join("manifests"));
+    /// assert!(source.config().is_err(), "no manifest of `site-visit` is cached");
+    /// let config = source.config_also_for(&["site-visit"])?;
+    /// assert_eq!(config.config.for_template("site-visit").derives, ["Hash"]);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn config_also_for(&self, slugs: &[&str]) -> Result<LoadedConfig, Error> {
         let path = crate::config::config_path(&self.dir);
         let text = match fs::read_to_string(&path) {
             Ok(text) => text,
@@ -265,8 +284,12 @@ impl ManifestSource {
         let config = crate::Config::from_toml(&text, &path)?;
         let cached = self.cached_slugs();
         for slug in config.template.keys() {
-            if !cached.contains(slug) {
-                let hint = crate::suggest::closest(slug, cached.iter().map(String::as_str))
+            if !cached.contains(slug) && !slugs.contains(&slug.as_str()) {
+                let known = cached
+                    .iter()
+                    .map(String::as_str)
+                    .chain(slugs.iter().copied());
+                let hint = crate::suggest::closest(slug, known)
                     .map_or_else(String::new, |c| format!("did you mean `{c}`? "));
                 let message = format!(
                     "[template.{slug}]: no manifest of `{slug}` in {}; {hint}fix the slug, or pull the template with `cargo craftkit pull {slug}`",
