@@ -24,11 +24,11 @@ mod struct_item;
 mod template_impl;
 
 use craftkit_core::manifest::Manifest;
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, TokenStream};
 use quote::ToTokens;
 use syn::{Attribute, Item, ItemMod, Visibility};
 
-use crate::model::{Model, TypeDef, TypeScope};
+use crate::model::{Model, Struct, TypeDef, TypeScope};
 
 pub(crate) use attrs::{enum_derives, struct_derives};
 pub(crate) use builder_item::method_names;
@@ -77,26 +77,21 @@ pub(crate) fn emit(
 ) -> Emitted {
     let module = ident(&model.module);
     let names = TypeScope::of(model);
-    let (ser, de) = (
-        ident(&names.serializer_param()),
-        ident(&names.deserializer_param()),
-    );
     let rt = builder_item::Paths::new();
-    let structs = struct_item::StructEmitter::new();
-    let root_serde = serialize_impl::struct_derived(&model.root, attributes);
-    let mut root = structs.item(
+    let structs = StructItems {
+        structs: struct_item::StructEmitter::new(),
+        ser: ident(&names.serializer_param()),
+        de: ident(&names.deserializer_param()),
+    };
+    let mut items = Vec::new();
+    structs.push(
         &model.root,
         Scope::Root { module: &module },
         vis.clone(),
-        root_serde,
+        attributes,
+        &mut items,
     );
-    root.attrs.splice(0..0, attributes.iter().cloned());
     let template = template_impl::item(&model.root.name, manifest, &model.fingerprint);
-    let mut items = vec![Item::Struct(root)];
-    if !root_serde {
-        items.push(serialize_impl::struct_item(&model.root, &ser));
-    }
-    items.push(deserialize_impl::item(&model.root, &de));
     items.push(Item::Impl(template));
     builder_item::items(
         &model.root,
@@ -113,24 +108,14 @@ pub(crate) fn emit(
     for def in &model.types {
         match def {
             TypeDef::Struct(s) => {
-                let serde = serialize_impl::struct_derived(s, &[]);
-                nested.push(Item::Struct(structs.item(
-                    s,
-                    Scope::Module,
-                    public.clone(),
-                    serde,
-                )));
-                if !serde {
-                    nested.push(serialize_impl::struct_item(s, &ser));
-                }
-                nested.push(deserialize_impl::item(s, &de));
+                structs.push(s, Scope::Module, public.clone(), &[], &mut nested);
                 builder_item::items(s, Scope::Module, &names, &public, &rt, &mut nested);
             }
             TypeDef::Enum(e) => {
                 let serde = serialize_impl::derived(&e.extra, &[]);
                 enums.items(e, serde, &mut nested);
                 if !serde {
-                    serialize_impl::enum_items(e, &ser, &de, &mut nested);
+                    serialize_impl::enum_items(e, &structs.ser, &structs.de, &mut nested);
                 }
             }
         }
@@ -155,6 +140,37 @@ pub(crate) fn emit(
             attrs: Vec::new(),
             items,
         },
+    }
+}
+
+/// What every generated struct's items are written with: the struct emitter, and the type
+/// parameters of the `Serialize` and `Deserialize` impls (the resolver's: see [`TypeScope`]).
+struct StructItems {
+    structs: struct_item::StructEmitter,
+    ser: Ident,
+    de: Ident,
+}
+
+impl StructItems {
+    /// The struct of `s`, after `attributes` (the user's, on the root), then its `Serialize`
+    /// impl (unless serde's derive writes it: `serialize_impl::struct_derived`) and its
+    /// `Deserialize` impl, pushed onto `out`.
+    fn push(
+        &self,
+        s: &Struct,
+        scope: Scope<'_>,
+        vis: Visibility,
+        attributes: &[Attribute],
+        out: &mut Vec<Item>,
+    ) {
+        let serde = serialize_impl::struct_derived(s, attributes);
+        let mut item = self.structs.item(s, scope, vis, serde);
+        item.attrs.splice(0..0, attributes.iter().cloned());
+        out.push(Item::Struct(item));
+        if !serde {
+            out.push(serialize_impl::struct_item(s, &self.ser));
+        }
+        out.push(deserialize_impl::item(s, &self.de));
     }
 }
 
